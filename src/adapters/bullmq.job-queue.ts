@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DomainError } from '../domain/errors';
+import { JOB_NAMES, JOB_OPTIONS, TRANSCODE_QUEUE, transcodeJobId } from '../jobs/job-contract';
+import { JobQueue } from '../ports/job-queue';
+
+export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
+
+@Injectable()
+export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
+  private readonly transcode: Queue;
+
+  constructor(@Inject(REDIS_PRODUCER) private readonly connection: Redis) {
+    super();
+    this.transcode = new Queue(TRANSCODE_QUEUE, { connection });
+  }
+
+  async enqueueTranscode(videoId: string): Promise<void> {
+    try {
+      // A fixed job id makes the add idempotent: BullMQ ignores a second add with the same id.
+      await this.transcode.add(
+        JOB_NAMES.transcode,
+        { videoId },
+        { ...JOB_OPTIONS.transcode, jobId: transcodeJobId(videoId) },
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async cancelTranscode(videoId: string): Promise<void> {
+    try {
+      const job = await this.transcode.getJob(transcodeJobId(videoId));
+      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.connection.ping();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transcode.close();
+    this.connection.disconnect();
+  }
+}
+
+function unavailable(error: unknown): DomainError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new DomainError('dependency_unavailable', `The job queue is unavailable (${reason}).`);
+}

@@ -1,0 +1,68 @@
+import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../config/config';
+import { Clock } from '../ports/clock';
+import { JobQueue } from '../ports/job-queue';
+import { ObjectStorage } from '../ports/object-storage';
+import { TokenVerifier } from '../ports/token-verifier';
+import { VideoStore } from '../ports/video-store';
+import { BullmqJobQueue, REDIS_PRODUCER } from './bullmq.job-queue';
+import { JoseTokenVerifier } from './jose.token-verifier';
+import { migrate } from './postgres/migrator';
+import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
+import { createPgClient, createPgliteClient, type SqlClient } from './postgres/sql-client';
+import { createS3Clients, type S3Clients } from './s3/s3-clients';
+import { S3_BUCKET, S3_CLIENTS, S3ObjectStorage } from './s3/s3.object-storage';
+import { SystemClock } from './system.clock';
+
+async function openDatabase(config: AppConfig): Promise<SqlClient> {
+  const { url, embeddedDir } = config.database;
+  const sql = url ? createPgClient(url) : await createPgliteClient(embeddedDir ?? '.data/pglite');
+  const applied = await migrate(sql);
+  if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+  return sql;
+}
+
+/** Closes the database and S3 clients at shutdown (the job queue closes its own Redis). */
+@Injectable()
+class InfraShutdown implements OnApplicationShutdown {
+  constructor(
+    @Inject(SQL_CLIENT) private readonly sql: SqlClient,
+    @Inject(S3_CLIENTS) private readonly s3: S3Clients,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.s3.data.destroy();
+    this.s3.presigner.destroy();
+    await this.sql.close();
+  }
+}
+
+/** Binds every port to its adapter; the only place that knows which technology backs what. */
+@Global()
+@Module({})
+export class InfraModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: InfraModule,
+      providers: [
+        { provide: SQL_CLIENT, useFactory: () => openDatabase(config) },
+        {
+          provide: REDIS_PRODUCER,
+          // Producers fail fast when Redis is down (no offline queue), so a request answers 503
+          // instead of hanging; the caller's state change is rolled back.
+          useFactory: () => new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+        },
+        { provide: S3_CLIENTS, useFactory: () => createS3Clients(config.s3) },
+        { provide: S3_BUCKET, useValue: config.s3.bucket },
+        { provide: VideoStore, useClass: PostgresVideoStore },
+        { provide: ObjectStorage, useClass: S3ObjectStorage },
+        { provide: JobQueue, useClass: BullmqJobQueue },
+        { provide: TokenVerifier, useClass: JoseTokenVerifier },
+        { provide: Clock, useClass: SystemClock },
+        InfraShutdown,
+      ],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, SQL_CLIENT],
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+import { DomainError } from '../domain/errors';
+import type { Actor } from '../domain/video';
+import { TokenVerifier } from '../ports/token-verifier';
+
+// Asymmetric algorithms accepted from a JWKS (Cognito signs RS256); `none` and HMAC never are,
+// so a public key can never be used as an HMAC secret.
+const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
+const SUBJECT = /^[A-Za-z0-9@._:|+-]{1,255}$/;
+const ROLE = /^[a-z][a-z0-9_-]{0,63}$/;
+
+@Injectable()
+export class JoseTokenVerifier extends TokenVerifier {
+  private readonly secret: Uint8Array | undefined;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly options: { issuer?: string; audience?: string };
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super();
+    const { secret, jwksUrl, issuer, audience } = config.auth;
+    this.secret = secret ? new TextEncoder().encode(secret) : undefined;
+    this.jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
+    this.options = { issuer, audience };
+  }
+
+  async verify(token: string): Promise<Actor> {
+    let payload: JWTPayload;
+    try {
+      const { alg } = decodeProtectedHeader(token);
+      const common = { ...this.options, requiredClaims: ['sub', 'exp'] };
+      if (alg === 'HS256' && this.secret) {
+        ({ payload } = await jwtVerify(token, this.secret, { ...common, algorithms: ['HS256'] }));
+      } else if (this.jwks && alg && JWKS_ALGORITHMS.includes(alg)) {
+        ({ payload } = await jwtVerify(token, this.jwks, { ...common, algorithms: JWKS_ALGORITHMS }));
+      } else {
+        throw new Error(`algorithm ${String(alg)} is not accepted`);
+      }
+    } catch (error) {
+      throw new DomainError('unauthorized', `The bearer token is invalid: ${reason(error)}.`);
+    }
+    return toActor(payload);
+  }
+}
+
+function toActor(payload: JWTPayload): Actor {
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || !SUBJECT.test(sub)) {
+    throw new DomainError('unauthorized', 'The token subject is malformed.');
+  }
+  // `roles` is Velvet's claim; Cognito puts groups in `cognito:groups`.
+  const claimed = payload['roles'] ?? payload['cognito:groups'] ?? [];
+  const roles = Array.isArray(claimed) ? claimed.filter((r): r is string => typeof r === 'string' && ROLE.test(r)) : [];
+  return { userId: sub, roles };
+}
+
+function reason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  // jose's codes (ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED…) say enough and leak nothing.
+  return typeof code === 'string' ? code : 'malformed';
+}

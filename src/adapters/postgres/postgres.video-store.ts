@@ -1,0 +1,141 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
+import { type NewVideo, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
+import type { SqlClient } from './sql-client';
+
+export const SQL_CLIENT = Symbol('SQL_CLIENT');
+
+interface VideoRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  status: VideoStatus;
+  access: VideoAccess;
+  content_type: string;
+  size_bytes: string | number;
+  filename: string | null;
+  upload_strategy: UploadStrategy;
+  multipart_upload_id: string | null;
+  part_size: string | number | null;
+  part_count: number | null;
+  progress: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+// bigint columns arrive as strings from pg and as numbers from PGlite; sizes stay below 2^53.
+const toNumber = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+function toVideo(row: VideoRow): Video {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    title: row.title,
+    status: row.status,
+    access: row.access,
+    contentType: row.content_type,
+    sizeBytes: Number(row.size_bytes),
+    filename: row.filename,
+    uploadStrategy: row.upload_strategy,
+    multipartUploadId: row.multipart_upload_id,
+    partSize: toNumber(row.part_size),
+    partCount: row.part_count,
+    progress: row.progress,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+@Injectable()
+export class PostgresVideoStore extends VideoStore {
+  constructor(@Inject(SQL_CLIENT) private readonly sql: SqlClient) {
+    super();
+  }
+
+  private async one(text: string, params: readonly unknown[]): Promise<Video | null> {
+    const { rows } = await this.sql.query<VideoRow>(text, params);
+    return rows[0] ? toVideo(rows[0]) : null;
+  }
+
+  async insert(v: NewVideo): Promise<Video> {
+    const video = await this.one(
+      `INSERT INTO videos (id, owner_id, title, status, access, content_type, size_bytes, filename,
+                           upload_strategy, multipart_upload_id, part_size, part_count)
+       VALUES ($1, $2, $3, 'awaiting_upload', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+      [v.id, v.ownerId, v.title, v.access, v.contentType, v.sizeBytes, v.filename, v.uploadStrategy,
+        v.multipartUploadId, v.partSize, v.partCount],
+    );
+    return video!;
+  }
+
+  findById(id: string): Promise<Video | null> {
+    return this.one('SELECT * FROM videos WHERE id = $1', [id]);
+  }
+
+  async list(q: VideoQuery): Promise<Video[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    if (q.ownerId !== undefined) where.push(`owner_id = ${bind(q.ownerId)}`);
+    if (q.status !== undefined) where.push(`status = ${bind(q.status)}`);
+    if (q.after) where.push(`(created_at, id) < (${bind(q.after.createdAt)}, ${bind(q.after.id)})`);
+    const { rows } = await this.sql.query<VideoRow>(
+      `SELECT * FROM videos ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT ${bind(q.limit)}`,
+      params,
+    );
+    return rows.map(toVideo);
+  }
+
+  updateDetails(id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET title = COALESCE($2, title), access = COALESCE($3, access), updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, patch.title ?? null, patch.access ?? null],
+    );
+  }
+
+  transition(id: string, from: VideoStatus, to: VideoStatus, change: StatusChange = {}): Promise<Video | null> {
+    // Each optional column is only written when the change names it ($n::boolean flags).
+    return this.one(
+      `UPDATE videos SET status = $3, updated_at = now(),
+         multipart_upload_id = CASE WHEN $4::boolean THEN $5 ELSE multipart_upload_id END,
+         error_code = CASE WHEN $6::boolean THEN $7 ELSE error_code END,
+         error_message = CASE WHEN $6::boolean THEN $8 ELSE error_message END
+       WHERE id = $1 AND status = $2 RETURNING *`,
+      [id, from, to, 'multipartUploadId' in change, change.multipartUploadId ?? null,
+        'errorCode' in change, change.errorCode ?? null, change.errorMessage ?? null],
+    );
+  }
+
+  replaceMultipartUpload(id: string, uploadId: string): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET multipart_upload_id = $2, updated_at = now()
+       WHERE id = $1 AND status = 'awaiting_upload' RETURNING *`,
+      [id, uploadId],
+    );
+  }
+
+  delete(id: string, onlyIf?: VideoStatus): Promise<Video | null> {
+    return onlyIf
+      ? this.one('DELETE FROM videos WHERE id = $1 AND status = $2 RETURNING *', [id, onlyIf])
+      : this.one('DELETE FROM videos WHERE id = $1 RETURNING *', [id]);
+  }
+
+  async findAwaitingUploadSince(before: Date, limit: number): Promise<Video[]> {
+    const { rows } = await this.sql.query<VideoRow>(
+      `SELECT * FROM videos WHERE status = 'awaiting_upload' AND created_at < $1
+       ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(toVideo);
+  }
+
+  async ping(): Promise<void> {
+    await this.sql.query('SELECT 1');
+  }
+}

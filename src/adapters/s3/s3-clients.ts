@@ -1,0 +1,51 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { AppConfig } from '../../config/config';
+
+export interface S3Clients {
+  /** Server-side calls (head, list, delete, multipart bookkeeping, uploads). */
+  readonly data: S3Client;
+  /**
+   * Presigning only. With the SDK's default `WHEN_SUPPORTED`, presigned PutObject/UploadPart
+   * URLs carry the CRC32 of an empty body and every real upload fails (aws-sdk-js-v3#6994).
+   */
+  readonly presigner: S3Client;
+}
+
+export function createS3Clients(config: AppConfig['s3']): S3Clients {
+  // Credentials come from the SDK's default chain (env, profile, instance/task role).
+  const base: S3ClientConfig = {
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    maxAttempts: 3,
+  };
+  const clients = {
+    data: new S3Client(base),
+    presigner: new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED' }),
+  };
+  if (config.endpoint && isLoopback(config.endpoint)) {
+    for (const client of Object.values(clients)) stripBucketTrailingSlash(client, config.bucket);
+  }
+  return clients;
+}
+
+function isLoopback(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+/**
+ * Local S3 emulator only (s3rver canonicalises `/bucket` where SDK v3 signs `/bucket/`, so
+ * bucket-level calls such as ListObjectsV2 and DeleteObjects get 403 with path-style URLs).
+ * Runs before signing, and only for that exact path: object keys are untouched.
+ */
+function stripBucketTrailingSlash(client: S3Client, bucket: string): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { path?: string };
+      if (request.path === `/${bucket}/`) request.path = `/${bucket}`;
+      return next(args);
+    },
+    { step: 'build', name: 'velvetLocalS3TrailingSlash' },
+  );
+}

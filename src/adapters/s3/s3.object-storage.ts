@@ -1,0 +1,191 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '../../domain/errors';
+import type { PartRef, StoredPart } from '../../domain/upload-plan';
+import { ObjectStorage, type PresignedPost, type StoredObject } from '../../ports/object-storage';
+import type { S3Clients } from './s3-clients';
+
+export const S3_CLIENTS = Symbol('S3_CLIENTS');
+export const S3_BUCKET = Symbol('S3_BUCKET');
+
+const NOT_FOUND = new Set(['NotFound', 'NoSuchKey']);
+const REJECTED_PARTS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);
+
+@Injectable()
+export class S3ObjectStorage extends ObjectStorage {
+  constructor(
+    @Inject(S3_CLIENTS) private readonly clients: S3Clients,
+    @Inject(S3_BUCKET) private readonly bucket: string,
+  ) {
+    super();
+  }
+
+  async head(key: string): Promise<StoredObject | null> {
+    try {
+      const out = await this.clients.data.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', contentType: out.ContentType };
+    } catch (error) {
+      if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
+      throw classify(error);
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.clients.data.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length > 0) {
+          const out = await this.clients.data.send(
+            new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }),
+          );
+          if (out.Errors?.length) {
+            throw new DomainError('dependency_unavailable', `Storage kept ${out.Errors.length} objects under ${prefix}.`);
+          }
+          deleted += keys.length;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw classify(error);
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.clients.data.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async presignPost(input: {
+    key: string;
+    contentType: string;
+    sizeBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedPost> {
+    const { url, fields } = await createPresignedPost(this.clients.presigner, {
+      Bucket: this.bucket,
+      Key: input.key,
+      Fields: { 'Content-Type': input.contentType },
+      Conditions: [['content-length-range', input.sizeBytes, input.sizeBytes]],
+      Expires: input.expiresInSeconds,
+    });
+    return { url, fields };
+  }
+
+  async createMultipartUpload(key: string, contentType: string): Promise<string> {
+    try {
+      const out = await this.clients.data.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }),
+      );
+      if (!out.UploadId) throw new DomainError('dependency_unavailable', 'Storage returned no upload id.');
+      return out.UploadId;
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  presignUploadPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    contentLength: number;
+    expiresInSeconds: number;
+  }): Promise<string> {
+    return getSignedUrl(
+      this.clients.presigner,
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: input.key,
+        UploadId: input.uploadId,
+        PartNumber: input.partNumber,
+        // Signed (X-Amz-SignedHeaders=content-length;host): a body of any other length is refused.
+        ContentLength: input.contentLength,
+      }),
+      { expiresIn: input.expiresInSeconds },
+    );
+  }
+
+  async listParts(key: string, uploadId: string): Promise<StoredPart[] | null> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.clients.data.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+        );
+        for (const p of page.Parts ?? []) {
+          if (p.PartNumber && p.ETag) parts.push({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size ?? 0 });
+        }
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchUpload') return null;
+      throw classify(error);
+    }
+    return parts;
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: readonly PartRef[]): Promise<boolean> {
+    try {
+      await this.clients.data.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchUpload') return false;
+      if (error instanceof S3ServiceException && REJECTED_PARTS.has(error.name)) {
+        throw new DomainError('invalid_parts', `Storage rejected the parts: ${error.message}`);
+      }
+      throw classify(error);
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.clients.data.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.name === 'NoSuchUpload') return;
+      throw classify(error);
+    }
+  }
+}
+
+/** Network failures, throttling and 5xx are transient; the rest is a permanent error as thrown. */
+function classify(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  if (status === undefined || status >= 500 || status === 429) {
+    return new DomainError('dependency_unavailable', `Object storage is unavailable (${describe(error)}).`);
+  }
+  return error;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

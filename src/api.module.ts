@@ -1,0 +1,16 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { InfraModule } from './adapters/infra.module';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { HttpModule } from './http/http.module';
+
+/** The api's composition root: config, infrastructure (producer side only) and HTTP. No processors. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [ConfigModule.forRoot(config), InfraModule.forRoot(config), HttpModule],
+    };
+  }
+}

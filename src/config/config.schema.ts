@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback);
+
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .default(fallback);
+
+const url = (protocols: RegExp) =>
+  z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: protocols, message: `must be a ${protocols.source} URL` }));
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** Every environment variable Velvet reads; `.env.example` documents each one. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: integer(3000, 0, 65535),
+    LOG_LEVEL: z.enum(['debug', 'log', 'warn', 'error']).default('log'),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins' }))),
+    DATABASE_URL: url(/^postgres(ql)?$/).optional(),
+    REDIS_URL: url(/^rediss?$/).default('redis://127.0.0.1:6379'),
+    S3_BUCKET: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    S3_REGION: z.string().trim().min(1).default('us-east-1'),
+    S3_ENDPOINT: url(/^https?$/).optional(),
+    S3_FORCE_PATH_STYLE: boolean(false),
+    JWT_SECRET: optionalText.pipe(
+      z
+        .string()
+        // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits).
+        .min(32, 'must be at least 32 characters (RFC 7518 §3.2)')
+        .optional(),
+    ),
+    JWT_JWKS_URL: optionalText.pipe(url(/^https?$/).optional()),
+    JWT_ISSUER: optionalText,
+    JWT_AUDIENCE: optionalText,
+    UPLOAD_MAX_BYTES: integer(20 * GIB, 1),
+    UPLOAD_SINGLE_MAX_BYTES: integer(100 * MIB, 1, 5 * GIB),
+    UPLOAD_PART_BYTES: integer(16 * MIB, 5 * MIB, 5 * GIB),
+    // SigV4 presigned URLs cannot outlive 7 days.
+    UPLOAD_URL_TTL_SECONDS: integer(900, 60, 604800),
+    UPLOAD_ABANDON_AFTER_SECONDS: integer(86400, 60),
+    MAINTENANCE_INTERVAL_SECONDS: integer(300, 5),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'set JWT_SECRET or JWT_JWKS_URL so tokens can be verified',
+      });
+    }
+    if (env.UPLOAD_SINGLE_MAX_BYTES > env.UPLOAD_MAX_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPLOAD_SINGLE_MAX_BYTES'],
+        message: 'must not exceed UPLOAD_MAX_BYTES',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { envSchema, type Env } from './config.schema';
+
+/** Parsed once at boot, frozen, grouped by concern. */
+export interface AppConfig {
+  readonly env: Env['NODE_ENV'];
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly http: { readonly port: number; readonly corsOrigins: readonly string[] };
+  /** Absent only under `npm run dev`, which then embeds PGlite. */
+  readonly database: { readonly url: string | undefined; readonly embeddedDir?: string };
+  readonly redis: { readonly url: string };
+  readonly s3: {
+    readonly bucket: string;
+    readonly region: string;
+    readonly endpoint: string | undefined;
+    readonly forcePathStyle: boolean;
+  };
+  readonly auth: {
+    readonly secret: string | undefined;
+    readonly jwksUrl: string | undefined;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
+  readonly upload: {
+    readonly maxBytes: number;
+    readonly singleMaxBytes: number;
+    readonly partBytes: number;
+    readonly urlTtlSeconds: number;
+    readonly abandonAfterSeconds: number;
+  };
+  readonly maintenance: { readonly intervalSeconds: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** `npm run dev` may run without DATABASE_URL; servers may not. */
+  readonly allowEmbeddedDatabase?: boolean;
+  readonly embeddedDatabaseDir?: string;
+}
+
+/** Checks every variable and reports every problem in one error. */
+export function loadConfig(
+  source: Record<string, string | undefined>,
+  options: LoadOptions = {},
+): AppConfig {
+  // Empty strings mean "unset", as in a .env file with `NAME=`.
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(raw);
+  const problems = parsed.success ? [] : parsed.error.issues.map(describe);
+  if (parsed.success && !parsed.data.DATABASE_URL && !options.allowEmbeddedDatabase) {
+    problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(group(parsed.data, options));
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join('.') || 'environment';
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+  return `${name}: ${message}`;
+}
+
+function group(env: Env, options: LoadOptions): AppConfig {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: { port: env.PORT, corsOrigins: env.CORS_ORIGINS },
+    database: { url: env.DATABASE_URL, embeddedDir: options.embeddedDatabaseDir },
+    redis: { url: env.REDIS_URL },
+    s3: {
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      endpoint: env.S3_ENDPOINT,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    },
+    auth: {
+      secret: env.JWT_SECRET,
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
+    upload: {
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      singleMaxBytes: env.UPLOAD_SINGLE_MAX_BYTES,
+      partBytes: env.UPLOAD_PART_BYTES,
+      urlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
+      abandonAfterSeconds: env.UPLOAD_ABANDON_AFTER_SECONDS,
+    },
+    maintenance: { intervalSeconds: env.MAINTENANCE_INTERVAL_SECONDS },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

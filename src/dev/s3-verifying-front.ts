@@ -1,0 +1,115 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
+import { verifyPostPolicy, type PolicyVerdict } from './post-policy';
+
+/**
+ * Development/test stand-in for what S3 enforces and the local emulator does not: it refuses
+ * every unsigned request (the bucket is private) and evaluates browser form-upload policies
+ * (size, type, key, expiry, signature). Signed requests pass through unchanged, Host included,
+ * so the emulator still verifies their SigV4 signatures itself.
+ */
+export interface VerifyingFrontOptions {
+  readonly upstream: URL;
+  readonly bucket: string;
+  readonly secretFor: (accessKeyId: string) => string | undefined;
+  /** Form uploads are buffered to check their size; bigger bodies are refused outright. */
+  readonly maxFormBytes: number;
+  readonly now?: () => Date;
+}
+
+export async function startVerifyingFront(options: VerifyingFrontOptions, port = 0): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    handle(req, res, options).catch(() => sendError(res, 500, 'InternalError', 'The verifying front failed.'));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: VerifyingFrontOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://front');
+  const isFormUpload =
+    req.method === 'POST' && url.pathname === `/${options.bucket}` && url.search === '' &&
+    (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+  if (isFormUpload) return handleFormUpload(req, res, options);
+  const signed = /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '') || url.searchParams.has('X-Amz-Signature');
+  if (req.method !== 'OPTIONS' && !signed) {
+    req.resume();
+    return sendError(res, 403, 'AccessDenied', 'Anonymous access to this bucket is not allowed.');
+  }
+  forward(req, res, options.upstream, req);
+}
+
+async function handleFormUpload(req: IncomingMessage, res: ServerResponse, options: VerifyingFrontOptions): Promise<void> {
+  const body = await readBody(req, options.maxFormBytes);
+  if (!body) return sendError(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.');
+  const form = await parseForm(req, body);
+  const verdict: PolicyVerdict = form
+    ? verifyPostPolicy(form, options.bucket, (options.now ?? (() => new Date()))(), options.secretFor)
+    : { ok: false, status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' };
+  if (!verdict.ok) return sendError(res, verdict.status, verdict.code, verdict.message);
+  forward(req, res, options.upstream, body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : null));
+    req.on('error', reject);
+  });
+}
+
+/** Fields before the file (S3 ignores those after it) and the file's size; null if malformed. */
+function parseForm(req: IncomingMessage, body: Buffer): Promise<{ fields: [string, string][]; fileSize: number } | null> {
+  return new Promise((resolve) => {
+    const fields: [string, string][] = [];
+    let fileSize = -1;
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { fieldSize: 64 * 1024 } });
+    } catch {
+      return resolve(null);
+    }
+    parser.on('field', (name, value) => {
+      if (fileSize < 0) fields.push([name, value]);
+    });
+    parser.on('file', (name, stream) => {
+      if (name !== 'file' || fileSize >= 0) return stream.resume();
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => (size += chunk.length));
+      stream.on('end', () => (fileSize = size));
+    });
+    parser.on('close', () => resolve(fileSize >= 0 ? { fields, fileSize } : null));
+    parser.on('error', () => resolve(null));
+    parser.end(body);
+  });
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body: Buffer | IncomingMessage): void {
+  const proxied = httpRequest(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+    (reply) => {
+      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(res);
+    },
+  );
+  proxied.on('error', () => sendError(res, 502, 'BadGateway', 'The storage emulator did not answer.'));
+  if (Buffer.isBuffer(body)) proxied.end(body);
+  else body.pipe(proxied);
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) return void res.destroy();
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+  res.end(xml);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

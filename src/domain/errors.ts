@@ -1,0 +1,40 @@
+/** Stable machine-readable codes; clients branch on these, so never rename one. */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_json'
+  | 'invalid_id'
+  | 'invalid_cursor'
+  | 'invalid_parts'
+  | 'invalid_state'
+  | 'unsupported_content_type'
+  | 'unsupported_media_type'
+  | 'upload_too_large'
+  | 'upload_incomplete'
+  | 'upload_size_mismatch'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'dependency_unavailable'
+  | 'internal';
+
+export interface ErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: readonly ErrorDetail[],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

@@ -1,0 +1,51 @@
+import {
+  createParamDecorator,
+  Injectable,
+  SetMetadata,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors';
+import { isAdmin, type Actor } from '../domain/video';
+import { TokenVerifier } from '../ports/token-verifier';
+
+const PUBLIC = 'velvet:public';
+const ROLE = 'velvet:role';
+
+/** The route needs no token (health probes, docs). */
+export const Public = () => SetMetadata(PUBLIC, true);
+/** The caller needs this role (an admin always passes). */
+export const RequireRole = (role: string) => SetMetadata(ROLE, role);
+
+type AuthedRequest = FastifyRequest & { actor?: Actor };
+
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
+  const actor = ctx.switchToHttp().getRequest<AuthedRequest>().actor;
+  if (!actor) throw new DomainError('unauthorized', 'A bearer token is required.');
+  return actor;
+});
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenVerifier,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    const request = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) throw new DomainError('unauthorized', 'A bearer token is required.');
+    const actor = await this.tokens.verify(match[1]);
+    const role = this.reflector.getAllAndOverride<string | undefined>(ROLE, targets);
+    if (role && !actor.roles.includes(role) && !isAdmin(actor)) {
+      throw new DomainError('forbidden', `This needs the ${role} role.`);
+    }
+    request.actor = actor;
+    return true;
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ServicesModule } from '../services/services.module';
+import { AuthGuard } from './auth.guard';
+import { HealthController } from './health.controller';
+import { ProblemFilter } from './problem.filter';
+import { UploadsController } from './uploads.controller';
+import { VideosController } from './videos.controller';
+
+@Module({
+  imports: [ServicesModule],
+  controllers: [VideosController, UploadsController, HealthController],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: ProblemFilter },
+  ],
+})
+export class HttpModule {}

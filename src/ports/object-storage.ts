@@ -1,0 +1,55 @@
+import type { PartRef, StoredPart } from '../domain/upload-plan';
+
+export interface StoredObject {
+  readonly size: number;
+  readonly etag: string;
+  readonly contentType: string | undefined;
+}
+
+export interface PresignedPost {
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * The private bucket. Methods take keys, never URLs or file paths. Outages surface as
+ * DomainError `dependency_unavailable` (transient, worth a retry); everything else is permanent.
+ */
+export abstract class ObjectStorage {
+  /** Metadata of an object, or null when there is none. */
+  abstract head(key: string): Promise<StoredObject | null>;
+  /** Deletes every object under the prefix (paginated); idempotent. Returns how many went. */
+  abstract deletePrefix(prefix: string): Promise<number>;
+  /** Throws when the bucket cannot be reached with the configured credentials. */
+  abstract ping(): Promise<void>;
+
+  /**
+   * A browser form upload whose policy pins the key, the exact length and the Content-Type, so
+   * storage itself refuses any other bytes.
+   */
+  abstract presignPost(input: {
+    key: string;
+    contentType: string;
+    sizeBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedPost>;
+  /** Starts a multipart upload and returns its upload id. */
+  abstract createMultipartUpload(key: string, contentType: string): Promise<string>;
+  /** A PUT URL for one part, with the part's exact length signed. */
+  abstract presignUploadPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    contentLength: number;
+    expiresInSeconds: number;
+  }): Promise<string>;
+  /** Parts uploaded so far (every page), or null when the upload no longer exists. */
+  abstract listParts(key: string, uploadId: string): Promise<StoredPart[] | null>;
+  /**
+   * Assembles the object. Returns false when the upload no longer exists (already completed or
+   * aborted); storage rejecting a part is DomainError `invalid_parts`.
+   */
+  abstract completeMultipartUpload(key: string, uploadId: string, parts: readonly PartRef[]): Promise<boolean>;
+  /** Idempotent: an upload already gone is not an error. */
+  abstract abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+import { Clock } from '../ports/clock';
+import { VideoStore } from '../ports/video-store';
+import { UploadsService } from './uploads.service';
+
+// Bounded batches keep one sweep's memory and run time small however large the backlog.
+const BATCH = 100;
+
+@Injectable()
+export class MaintenanceService {
+  private readonly logger = new Logger(MaintenanceService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: VideoStore,
+    private readonly uploads: UploadsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Deletes videos whose upload never finished within UPLOAD_ABANDON_AFTER_SECONDS: the row, the
+   * multipart upload and any bytes. Safe to run twice or concurrently (each delete is conditional).
+   */
+  async expireAbandonedUploads(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.config.upload.abandonAfterSeconds * 1000);
+    let expired = 0;
+    for (;;) {
+      const batch = await this.store.findAwaitingUploadSince(cutoff, BATCH);
+      for (const video of batch) {
+        if (await this.uploads.discardUnfinished(video)) {
+          expired++;
+          this.logger.log(`video ${video.id}: upload abandoned since ${video.createdAt.toISOString()}, deleted`);
+        }
+      }
+      if (batch.length < BATCH) return expired;
+    }
+  }
+}

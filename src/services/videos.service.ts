@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { sourceKey, videoOwnedPrefixes } from '../domain/storage-keys';
+import { isAdmin, type Actor, type Video, type VideoAccess, type VideoStatus } from '../domain/video';
+import { JobQueue } from '../ports/job-queue';
+import { ObjectStorage } from '../ports/object-storage';
+import { VideoStore } from '../ports/video-store';
+import { loadOwnedVideo } from './video-access';
+
+export interface VideoPage {
+  readonly items: Video[];
+  readonly nextCursor: string | null;
+}
+
+@Injectable()
+export class VideosService {
+  private readonly logger = new Logger(VideosService.name);
+
+  constructor(
+    private readonly store: VideoStore,
+    private readonly storage: ObjectStorage,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  get(actor: Actor, id: string): Promise<Video> {
+    return loadOwnedVideo(this.store, actor, id);
+  }
+
+  /** The caller's own videos, newest first (an admin may ask for everyone's with `all`). */
+  async list(
+    actor: Actor,
+    query: { status?: VideoStatus; cursor?: string; limit: number; all?: boolean },
+  ): Promise<VideoPage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const items = await this.store.list({
+      ownerId: query.all && isAdmin(actor) ? undefined : actor.userId,
+      status: query.status,
+      after,
+      limit: query.limit + 1,
+    });
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: items.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  async update(actor: Actor, id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video> {
+    const video = await loadOwnedVideo(this.store, actor, id);
+    return (await this.store.updateDetails(video.id, patch)) ?? loadOwnedVideo(this.store, actor, id);
+  }
+
+  /** Removes every object under both of the video's prefixes, then the row. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    const video = await loadOwnedVideo(this.store, actor, id);
+    await this.jobs.cancelTranscode(video.id);
+    if (video.multipartUploadId && video.status === 'awaiting_upload') {
+      await this.storage.abortMultipartUpload(sourceKey(video.id), video.multipartUploadId);
+    }
+    let objects = 0;
+    for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
+    await this.store.delete(video.id);
+    this.logger.log(`video ${video.id} deleted by ${actor.userId} (${objects} objects)`);
+  }
+}

@@ -1,0 +1,25 @@
+import { rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../src/dev/local-s3';
+import { TEST_ADMIN_DATABASE_URL, TEST_BUCKET, TEST_DATABASE_NAME, TEST_REDIS_URL, TEST_S3_DIR } from './test-env';
+
+/** One fresh database, Redis db and bucket per test run; each suite starts its own api. */
+export default async function globalSetup(): Promise<void> {
+  const admin = new Client({ connectionString: TEST_ADMIN_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEST_DATABASE_NAME} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEST_DATABASE_NAME}`);
+  await admin.end();
+
+  const redis = new Redis(TEST_REDIS_URL);
+  await redis.flushdb();
+  redis.disconnect();
+
+  rmSync(TEST_S3_DIR, { recursive: true, force: true });
+  const s3 = await startLocalS3({ directory: TEST_S3_DIR, bucket: TEST_BUCKET, maxFormBytes: 200 * 1024 * 1024 });
+  (globalThis as { __velvetS3?: { close(): Promise<void> } }).__velvetS3 = s3;
+  process.env.VELVET_TEST_S3_ENDPOINT = s3.endpoint;
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
+}

@@ -1,0 +1,40 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { APP_CONFIG } from '../src/config/config.module';
+import type { AppConfig } from '../src/config/config';
+import { JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE } from '../src/jobs/job-contract';
+import { MaintenanceService } from '../src/services/maintenance.service';
+
+/** Housekeeping on its own queue, so it never waits behind long transcodes. */
+@Processor(MAINTENANCE_QUEUE)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
+    private readonly maintenance: MaintenanceService,
+  ) {
+    super();
+  }
+
+  /** One scheduler per job name: every worker upserts the same one, so it runs once per interval. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      JOB_NAMES.expireAbandonedUploads,
+      { every: this.config.maintenance.intervalSeconds * 1000 },
+      { name: JOB_NAMES.expireAbandonedUploads, opts: JOB_OPTIONS.maintenance },
+    );
+  }
+
+  async process(job: Job): Promise<{ expired: number }> {
+    if (job.name !== JOB_NAMES.expireAbandonedUploads) {
+      this.logger.warn(`job ${job.id}: unknown maintenance job ${job.name}, ignored`);
+      return { expired: 0 };
+    }
+    const expired = await this.maintenance.expireAbandonedUploads();
+    if (expired > 0) this.logger.log(`job ${job.id}: expired ${expired} abandoned uploads`);
+    return { expired };
+  }
+}
