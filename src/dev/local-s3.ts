@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { S3rverMultipartGaps } from './s3rver-multipart-gaps';
 import { startVerifyingFront } from './s3-verifying-front';
 
 /** s3rver's one built-in account (lib/models/account.js). */
@@ -43,6 +44,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       upstream,
       bucket: options.bucket,
       maxFormBytes: options.maxFormBytes,
+      multipart: new S3rverMultipartGaps(options.directory, options.bucket),
       secretFor: (id) => (id === LOCAL_S3_CREDENTIALS.accessKeyId ? LOCAL_S3_CREDENTIALS.secretAccessKey : undefined),
     },
     options.port ?? 0,

@@ -2,6 +2,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
 import { verifyPostPolicy, type PolicyVerdict } from './post-policy';
+import type { S3rverMultipartGaps } from './s3rver-multipart-gaps';
+import { verifySigV4Header } from './sigv4';
 
 /**
  * Development/test stand-in for what S3 enforces and the local emulator does not: it refuses
@@ -16,17 +18,25 @@ export interface VerifyingFrontOptions {
   /** Form uploads are buffered to check their size; bigger bodies are refused outright. */
   readonly maxFormBytes: number;
   readonly now?: () => Date;
+  /** Multipart calls the emulator lacks, answered here. */
+  readonly multipart?: S3rverMultipartGaps;
 }
 
 export async function startVerifyingFront(options: VerifyingFrontOptions, port = 0): Promise<{ url: string; server: Server }> {
+  const locks = new Map<string, Promise<void>>();
   const server = createServer((req, res) => {
-    handle(req, res, options).catch(() => sendError(res, 500, 'InternalError', 'The verifying front failed.'));
+    handle(req, res, options, locks).catch(() => sendError(res, 500, 'InternalError', 'The verifying front failed.'));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: VerifyingFrontOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: VerifyingFrontOptions,
+  locks: Map<string, Promise<void>>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://front');
   const isFormUpload =
     req.method === 'POST' && url.pathname === `/${options.bucket}` && url.search === '' &&
@@ -37,7 +47,61 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Verify
     req.resume();
     return sendError(res, 403, 'AccessDenied', 'Anonymous access to this bucket is not allowed.');
   }
-  forward(req, res, options.upstream, req);
+  const uploadId = url.searchParams.get('uploadId');
+  if (options.multipart && uploadId !== null && url.pathname.startsWith(`/${options.bucket}/`)) {
+    return handleMultipart(req, res, url, uploadId, options, options.multipart, locks);
+  }
+  await forward(req, res, options.upstream, req);
+}
+
+async function handleMultipart(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  uploadId: string,
+  options: VerifyingFrontOptions,
+  gaps: S3rverMultipartGaps,
+  locks: Map<string, Promise<void>>,
+): Promise<void> {
+  if (req.method === 'GET' || req.method === 'DELETE') {
+    req.resume();
+    if (!verifySigV4Header({ method: req.method, rawUrl: req.url ?? '/', headers: req.headers }, options.secretFor)) {
+      return sendError(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    }
+    if (req.method === 'DELETE') {
+      if (!(await gaps.abort(uploadId))) return noSuchUpload(res);
+      res.writeHead(204).end();
+      return;
+    }
+    const key = decodeURIComponent(url.pathname.slice(options.bucket.length + 2));
+    const marker = Number(url.searchParams.get('part-number-marker') ?? 0) || 0;
+    const max = Math.min(Number(url.searchParams.get('max-parts') ?? 1000) || 1000, 1000);
+    const xml = await gaps.listPartsXml(key, uploadId, marker, max);
+    if (xml === null) return noSuchUpload(res);
+    res.writeHead(200, { 'content-type': 'application/xml' }).end(xml);
+    return;
+  }
+  // S3 completes an upload once: a racing second complete sees NoSuchUpload, never a half-read
+  // folder, so completes of one upload take turns here.
+  const previous = locks.get(uploadId) ?? Promise.resolve();
+  let release = () => {};
+  const turn = new Promise<void>((resolve) => (release = resolve));
+  locks.set(uploadId, previous.then(() => turn));
+  await previous;
+  try {
+    if (!(await gaps.exists(uploadId))) {
+      req.resume();
+      return noSuchUpload(res);
+    }
+    await forward(req, res, options.upstream, req);
+  } finally {
+    release();
+    if (locks.get(uploadId) === turn) locks.delete(uploadId);
+  }
+}
+
+function noSuchUpload(res: ServerResponse): void {
+  sendError(res, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 }
 
 async function handleFormUpload(req: IncomingMessage, res: ServerResponse, options: VerifyingFrontOptions): Promise<void> {
@@ -48,7 +112,7 @@ async function handleFormUpload(req: IncomingMessage, res: ServerResponse, optio
     ? verifyPostPolicy(form, options.bucket, (options.now ?? (() => new Date()))(), options.secretFor)
     : { ok: false, status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' };
   if (!verdict.ok) return sendError(res, verdict.status, verdict.code, verdict.message);
-  forward(req, res, options.upstream, body);
+  await forward(req, res, options.upstream, body);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
@@ -90,7 +154,9 @@ function parseForm(req: IncomingMessage, body: Buffer): Promise<{ fields: [strin
   });
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body: Buffer | IncomingMessage): void {
+/** Passes the request through unchanged; resolves once the reply has been sent. */
+function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body: Buffer | IncomingMessage): Promise<void> {
+  const done = new Promise<void>((resolve) => res.on('close', resolve));
   const proxied = httpRequest(
     { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
     (reply) => {
@@ -101,6 +167,7 @@ function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body:
   proxied.on('error', () => sendError(res, 502, 'BadGateway', 'The storage emulator did not answer.'));
   if (Buffer.isBuffer(body)) proxied.end(body);
   else body.pipe(proxied);
+  return done;
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
