@@ -160,11 +160,20 @@ function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body:
   const proxied = httpRequest(
     { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
     (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      // A refusal can come before the client finished sending: drain the rest and close the
+      // connection (as S3 does), so the client reads the refusal instead of a reset socket.
+      const early = !req.readableEnded;
+      res.writeHead(reply.statusCode ?? 502, early ? { ...reply.headers, connection: 'close' } : reply.headers);
       reply.pipe(res);
+      if (early) reply.on('end', () => req.resume());
     },
   );
-  proxied.on('error', () => sendError(res, 502, 'BadGateway', 'The storage emulator did not answer.'));
+  proxied.on('error', () => {
+    // After the emulator answered (say, a 403 before the body was read), an upload still
+    // streaming to it breaks with EPIPE: its answer stands.
+    if (res.headersSent) req.resume();
+    else sendError(res, 502, 'BadGateway', 'The storage emulator did not answer.');
+  });
   if (Buffer.isBuffer(body)) proxied.end(body);
   else body.pipe(proxied);
   return done;
