@@ -26,6 +26,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     bufferLogs: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // The api speaks JSON only; any other body type is answered 415 instead of reaching a handler.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

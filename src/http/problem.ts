@@ -74,7 +74,9 @@ type Described = [code: ErrorCode, detail: string, errors?: readonly ErrorDetail
 
 function describe(error: unknown): Described {
   if (error instanceof DomainError) return [error.code, error.message, error.details];
-  const fastifyCode = (error as { code?: unknown } | null)?.code;
+  // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException with the cause.
+  const cause = error instanceof HttpException ? error.cause : error;
+  const fastifyCode = (cause as { code?: unknown } | null)?.code;
   if (typeof fastifyCode === 'string' && FASTIFY[fastifyCode]) return FASTIFY[fastifyCode];
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
     return ['invalid_json', 'The body is not valid JSON.'];
