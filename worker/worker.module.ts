@@ -1,6 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { InfraModule } from '../src/adapters/infra.module';
 import type { AppConfig } from '../src/config/config';
 import { ConfigModule } from '../src/config/config.module';
@@ -18,8 +17,8 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         InfraModule.forRoot(config),
         ServicesModule,
-        // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null for them.
-        BullModule.forRoot({ connection: new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: true }) }),
+        // BullMQ owns (and closes) these connections; its workers set maxRetriesPerRequest: null.
+        BullModule.forRoot({ connection: { url: config.redis.url } }),
         BullModule.registerQueue({ name: TRANSCODE_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
       providers: [MaintenanceProcessor],

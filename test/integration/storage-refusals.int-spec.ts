@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createS3Clients } from '../../src/adapters/s3/s3-clients';
+import { verifyPostPolicy } from '../../src/dev/post-policy';
 import { client, postForm, startApi, token, type Api, type RunningApi } from '../support/harness';
 
 /** What storage itself refuses, through the verifying front, with artifacts the api presigned. */
@@ -51,7 +55,6 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
     expect(Date.parse(policy.expiration) - Date.now()).toBeLessThanOrEqual(60_000);
     // Re-encoding the policy with an old expiry invalidates the signature, so expiry is shown by
     // the front's clock instead: the same policy, judged a minute later.
-    const { verifyPostPolicy } = await import('../../src/dev/post-policy');
     const later = new Date(Date.parse(policy.expiration) + 1000);
     const verdict = verifyPostPolicy(
       { fields: Object.entries({ ...upload.fields }), fileSize: 1000 },
@@ -85,9 +88,6 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
   });
 
   it('refuses a URL signed correctly but used after it expired', async () => {
-    const { createS3Clients } = await import('../../src/adapters/s3/s3-clients');
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
     const { presigner } = createS3Clients(api.config.s3);
     const sign = (signingDate: Date) =>
       getSignedUrl(
