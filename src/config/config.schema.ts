@@ -68,14 +68,8 @@ export const envSchema = z
     UPLOAD_ABANDON_AFTER_SECONDS: integer(86400, 60),
     MAINTENANCE_INTERVAL_SECONDS: integer(300, 5),
   })
+  // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {
-    if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'set JWT_SECRET or JWT_JWKS_URL so tokens can be verified',
-      });
-    }
     if (env.UPLOAD_SINGLE_MAX_BYTES > env.UPLOAD_MAX_BYTES) {
       ctx.addIssue({
         code: 'custom',

@@ -53,6 +53,9 @@ export function loadConfig(
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map(describe);
+  if (!raw.JWT_SECRET && !raw.JWT_JWKS_URL) {
+    problems.push('JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL so tokens can be verified');
+  }
   if (parsed.success && !parsed.data.DATABASE_URL && !options.allowEmbeddedDatabase) {
     problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
   }

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from './config';
+
+const base = { S3_BUCKET: 'velvet-media', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://localhost/velvet' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config.http.port).toBe(3000);
+    expect(config.upload).toEqual({
+      maxBytes: 20 * 1024 ** 3,
+      singleMaxBytes: 100 * 1024 ** 2,
+      partBytes: 16 * 1024 ** 2,
+      urlTtlSeconds: 900,
+      abandonAfterSeconds: 86400,
+    });
+    expect(config.s3).toEqual({ bucket: 'velvet-media', region: 'us-east-1', endpoint: undefined, forcePathStyle: false });
+    expect(Object.isFrozen(config.upload)).toBe(true);
+  });
+
+  it('lists every problem in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', UPLOAD_PART_BYTES: String(1024), S3_FORCE_PATH_STYLE: 'maybe', CORS_ORIGINS: 'not a url' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'UPLOAD_PART_BYTES', 'S3_FORCE_PATH_STYLE', 'S3_BUCKET', 'JWT_SECRET', 'CORS_ORIGINS']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('requires DATABASE_URL unless embedding is allowed (npm run dev)', () => {
+    const { DATABASE_URL: _, ...rest } = base;
+    expect(() => loadConfig(rest)).toThrow(/DATABASE_URL/);
+    expect(loadConfig(rest, { allowEmbeddedDatabase: true }).database.url).toBeUndefined();
+  });
+
+  it('refuses short HS256 secrets and a single-upload limit above the upload limit', () => {
+    expect(() => loadConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ ...base, UPLOAD_MAX_BYTES: '100', UPLOAD_SINGLE_MAX_BYTES: '200' })).toThrow(/UPLOAD_SINGLE_MAX_BYTES/);
+  });
+
+  it('accepts a JWKS URL instead of a secret', () => {
+    const { JWT_SECRET: _, ...rest } = base;
+    expect(loadConfig({ ...rest, JWT_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json' }).auth.jwksUrl).toMatch(/^https:/);
+  });
+});
