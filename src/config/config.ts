@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
 
 /** Parsed once at boot, frozen, grouped by concern. */

@@ -68,11 +68,11 @@ export function client(baseUrl: string, bearer?: string) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    let json: any = undefined;
+    let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
-      json = undefined;
+      // Not JSON: callers assert on `text` instead.
     }
     return { status: response.status, headers: response.headers, json, text };
   };

@@ -21,7 +21,7 @@ export async function migrate(sql: SqlClient, dir = MIGRATIONS_DIR): Promise<str
     const done = new Set((await tx.query<{ id: string }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id));
     const applied: string[] = [];
     for (const script of scripts.filter((s) => !done.has(s.id))) {
-      await tx.query(script.text);
+      await tx.exec(script.text);
       await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [script.id]);
       applied.push(script.id);
     }

@@ -1,0 +1,58 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const SDKS = ['fluent-ffmpeg', '@aws-sdk/*', 'bullmq', 'ioredis', 'pg', '@electric-sql/pglite'];
+const sdkBan = { group: SDKS, message: 'Technology lives behind a port, in src/adapters/ (CONVENTIONS.md).' };
+const layer = (folders, message) => ({ group: folders.map((f) => `**/${f}/**`), message });
+
+/** The import rules of CONVENTIONS.md, one block per folder. */
+const boundaries = [
+  {
+    files: ['src/domain/**/*.ts'],
+    patterns: [
+      { group: ['@nestjs/*', ...SDKS], message: 'domain/ is pure TypeScript: no Nest, no SDK.' },
+      layer(['ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'], 'domain/ imports nothing but domain/.'),
+    ],
+  },
+  { files: ['src/ports/**/*.ts'], patterns: [sdkBan, layer(['services', 'adapters', 'http', 'jobs', 'dev', 'worker'], 'ports/ import domain/ only.')] },
+  { files: ['src/services/**/*.ts', 'src/jobs/**/*.ts'], patterns: [sdkBan, layer(['adapters', 'http', 'dev', 'worker'], 'services/ depend on domain, ports, jobs and config only.')] },
+  { files: ['src/http/**/*.ts'], patterns: [sdkBan, layer(['adapters', 'dev', 'worker'], 'http/ reaches technology through services and ports.')] },
+  { files: ['src/adapters/**/*.ts'], patterns: [layer(['http', 'dev', 'worker'], 'adapters/ never import http/ or worker/.')] },
+  { files: ['src/config/**/*.ts', 'src/*.ts'], patterns: [sdkBan, layer(['worker', 'dev'], 'The api never imports the worker (it would consume jobs).')] },
+  {
+    files: ['worker/**/*.ts'],
+    patterns: [
+      // Processors translate BullMQ jobs, so worker/ alone may use bullmq besides the adapters.
+      { group: SDKS.filter((s) => s !== 'bullmq'), message: sdkBan.message },
+      { group: ['**/src/http/**', '**/src/dev/**'], message: 'worker/ uses services, jobs, config and the infra module.' },
+      { group: ['**/src/adapters/*', '!**/src/adapters/infra.module'], message: 'worker/ binds adapters through src/adapters/infra.module only.' },
+    ],
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...boundaries.map(({ files, patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } })),
+  {
+    files: ['test/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', TextEncoder: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
