@@ -11,9 +11,8 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: createLogger(config, 'Worker'),
   });
-  // SIGTERM/SIGINT close the workers (no new jobs), then connections.
+  // SIGTERM/SIGINT: no new jobs, a grace period for the running one, then connections close.
   app.enableShutdownHooks();
-  await app.init();
 }
 
 main().catch((error: unknown) => {

@@ -21,20 +21,20 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   /** One scheduler per job name: every worker upserts the same one, so it runs once per interval. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      JOB_NAMES.expireAbandonedUploads,
-      { every: this.config.maintenance.intervalSeconds * 1000 },
-      { name: JOB_NAMES.expireAbandonedUploads, opts: JOB_OPTIONS.maintenance },
-    );
+    for (const name of [JOB_NAMES.expireAbandonedUploads, JOB_NAMES.reconcileStuckVideos]) {
+      await this.queue.upsertJobScheduler(name, { every: this.config.maintenance.intervalSeconds * 1000 }, { name, opts: JOB_OPTIONS.maintenance });
+    }
   }
 
-  async process(job: Job): Promise<{ expired: number }> {
-    if (job.name !== JOB_NAMES.expireAbandonedUploads) {
+  async process(job: Job): Promise<{ count: number }> {
+    let count: number;
+    if (job.name === JOB_NAMES.expireAbandonedUploads) count = await this.maintenance.expireAbandonedUploads();
+    else if (job.name === JOB_NAMES.reconcileStuckVideos) count = await this.maintenance.reconcileStuckVideos();
+    else {
       this.logger.warn(`job ${job.id}: unknown maintenance job ${job.name}, ignored`);
-      return { expired: 0 };
+      return { count: 0 };
     }
-    const expired = await this.maintenance.expireAbandonedUploads();
-    if (expired > 0) this.logger.log(`job ${job.id}: expired ${expired} abandoned uploads`);
-    return { expired };
+    if (count > 0) this.logger.log(`job ${job.id}: ${job.name} handled ${count} videos`);
+    return { count };
   }
 }

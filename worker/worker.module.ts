@@ -3,9 +3,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { InfraModule } from '../src/adapters/infra.module';
 import type { AppConfig } from '../src/config/config';
 import { ConfigModule } from '../src/config/config.module';
-import { MAINTENANCE_QUEUE, TRANSCODE_QUEUE } from '../src/jobs/job-contract';
+import { MAINTENANCE_QUEUE } from '../src/jobs/job-contract';
 import { ServicesModule } from '../src/services/services.module';
 import { MaintenanceProcessor } from './maintenance.processor';
+import { TranscodeProcessor } from './transcode.processor';
 
 /** The only module with processors: importing it is what makes a process consume jobs. */
 @Module({})
@@ -19,9 +20,9 @@ export class WorkerModule {
         ServicesModule,
         // BullMQ owns (and closes) these connections; its workers set maxRetriesPerRequest: null.
         BullModule.forRoot({ connection: { url: config.redis.url } }),
-        BullModule.registerQueue({ name: TRANSCODE_QUEUE }, { name: MAINTENANCE_QUEUE }),
+        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
       ],
-      providers: [MaintenanceProcessor],
+      providers: [MaintenanceProcessor, TranscodeProcessor],
     };
   }
 }

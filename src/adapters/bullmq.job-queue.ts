@@ -1,9 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
 import { DomainError } from '../domain/errors';
 import { JOB_NAMES, JOB_OPTIONS, TRANSCODE_QUEUE, transcodeJobId } from '../jobs/job-contract';
-import { JobQueue } from '../ports/job-queue';
+import { JobQueue, type TranscodeJobState } from '../ports/job-queue';
 
 export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
 
@@ -11,19 +13,37 @@ export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
 export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
   private readonly transcode: Queue;
 
-  constructor(@Inject(REDIS_PRODUCER) private readonly connection: Redis) {
+  constructor(
+    @Inject(REDIS_PRODUCER) private readonly connection: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
     this.transcode = new Queue(TRANSCODE_QUEUE, { connection });
   }
 
   async enqueueTranscode(videoId: string): Promise<void> {
     try {
+      if ((await this.transcodeJobState(videoId)) === 'finished') {
+        await (await this.transcode.getJob(transcodeJobId(videoId)))?.remove();
+      }
       // A fixed job id makes the add idempotent: BullMQ ignores a second add with the same id.
       await this.transcode.add(
         JOB_NAMES.transcode,
         { videoId },
-        { ...JOB_OPTIONS.transcode, jobId: transcodeJobId(videoId) },
+        { ...JOB_OPTIONS.transcode, attempts: this.config.transcode.attempts, jobId: transcodeJobId(videoId) },
       );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async transcodeJobState(videoId: string): Promise<TranscodeJobState> {
+    try {
+      const state = await this.transcode.getJobState(transcodeJobId(videoId));
+      if (state === 'active') return 'active';
+      if (state === 'completed' || state === 'failed') return 'finished';
+      if (state === 'unknown') return 'absent';
+      return 'pending';
     } catch (error) {
       throw unavailable(error);
     }

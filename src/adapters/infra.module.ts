@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../ports/clock';
 import { JobQueue } from '../ports/job-queue';
+import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
 import { TokenVerifier } from '../ports/token-verifier';
 import { VideoStore } from '../ports/video-store';
 import { BullmqJobQueue, REDIS_PRODUCER } from './bullmq.job-queue';
+import { FluentFfmpegMediaToolkit } from './fluent-ffmpeg.media-toolkit';
 import { JoseTokenVerifier } from './jose.token-verifier';
 import { migrate } from './postgres/migrator';
 import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
@@ -60,9 +62,10 @@ export class InfraModule {
         { provide: JobQueue, useClass: BullmqJobQueue },
         { provide: TokenVerifier, useClass: JoseTokenVerifier },
         { provide: Clock, useClass: SystemClock },
+        { provide: MediaToolkit, useClass: FluentFfmpegMediaToolkit },
         InfraShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, SQL_CLIENT],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, SQL_CLIENT],
     };
   }
 }

@@ -67,6 +67,31 @@ export const envSchema = z
     UPLOAD_URL_TTL_SECONDS: integer(900, 60, 604800),
     UPLOAD_ABANDON_AFTER_SECONDS: integer(86400, 60),
     MAINTENANCE_INTERVAL_SECONDS: integer(300, 5),
+    // A video queued or processing with no sign of life for this long is re-queued by the sweep.
+    RECONCILE_AFTER_SECONDS: integer(900, 30),
+    TRANSCODE_CONCURRENCY: integer(1, 1, 64),
+    TRANSCODE_ATTEMPTS: integer(3, 1, 20),
+    TRANSCODE_PRESET: z
+      .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
+      .default('veryfast'),
+    TRANSCODE_SHUTDOWN_GRACE_SECONDS: integer(30, 0, 3600),
+    // ffmpeg is killed after 60 s + this many times the source duration.
+    TRANSCODE_TIMEOUT_FACTOR: integer(20, 1, 1000),
+    // How long a worker's lock on a job lasts without renewal; a killed worker's job is retried after it.
+    TRANSCODE_LOCK_SECONDS: integer(30, 5, 3600),
+    TRANSCODE_TMP_DIR: optionalText,
+    FFMPEG_PATH: optionalText,
+    FFPROBE_PATH: optionalText,
+    LADDER: z
+      .string()
+      .trim()
+      .regex(/^\d{2,4}(,\d{2,4})*$/, 'must be comma-separated short-side heights, e.g. 1080,720,480,360')
+      .transform((v) => [...new Set(v.split(',').map(Number))].sort((a, b) => b - a))
+      .default([1080, 720, 480, 360]),
+    HLS_SEGMENT_SECONDS: integer(6, 2, 30),
+    MAX_SOURCE_DURATION_SECONDS: integer(14400, 1),
+    // 8K UHD (7680×4320) by default.
+    MAX_SOURCE_PIXELS: integer(7680 * 4320, 1),
   })
   // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {

@@ -28,7 +28,22 @@ export interface AppConfig {
     readonly urlTtlSeconds: number;
     readonly abandonAfterSeconds: number;
   };
-  readonly maintenance: { readonly intervalSeconds: number };
+  readonly maintenance: { readonly intervalSeconds: number; readonly reconcileAfterSeconds: number };
+  readonly transcode: {
+    readonly concurrency: number;
+    readonly attempts: number;
+    readonly preset: Env['TRANSCODE_PRESET'];
+    readonly shutdownGraceSeconds: number;
+    readonly timeoutFactor: number;
+    readonly lockSeconds: number;
+    readonly tmpDir: string | undefined;
+    readonly ffmpegPath: string;
+    readonly ffprobePath: string;
+    readonly ladder: readonly number[];
+    readonly segmentSeconds: number;
+    readonly maxDurationSeconds: number;
+    readonly maxPixels: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -95,7 +110,22 @@ function group(env: Env, options: LoadOptions): AppConfig {
       urlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
       abandonAfterSeconds: env.UPLOAD_ABANDON_AFTER_SECONDS,
     },
-    maintenance: { intervalSeconds: env.MAINTENANCE_INTERVAL_SECONDS },
+    maintenance: { intervalSeconds: env.MAINTENANCE_INTERVAL_SECONDS, reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS },
+    transcode: {
+      concurrency: env.TRANSCODE_CONCURRENCY,
+      attempts: env.TRANSCODE_ATTEMPTS,
+      preset: env.TRANSCODE_PRESET,
+      shutdownGraceSeconds: env.TRANSCODE_SHUTDOWN_GRACE_SECONDS,
+      timeoutFactor: env.TRANSCODE_TIMEOUT_FACTOR,
+      lockSeconds: env.TRANSCODE_LOCK_SECONDS,
+      tmpDir: env.TRANSCODE_TMP_DIR,
+      ffmpegPath: env.FFMPEG_PATH ?? 'ffmpeg',
+      ffprobePath: env.FFPROBE_PATH ?? 'ffprobe',
+      ladder: env.LADDER,
+      segmentSeconds: env.HLS_SEGMENT_SECONDS,
+      maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,
+      maxPixels: env.MAX_SOURCE_PIXELS,
+    },
   };
 }
 

@@ -23,8 +23,26 @@ export interface Video {
   readonly progress: number | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
+  readonly durationSeconds: number | null;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly renditions: readonly Rendition[] | null;
+  /** The published HLS version (`videos/{id}/hls/{version}/`); null until ready. */
+  readonly hlsVersion: string | null;
+  /** ETag of the source the published version was made from. */
+  readonly sourceEtag: string | null;
+  readonly readyAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+export interface Rendition {
+  readonly name: string;
+  readonly width: number | null;
+  readonly height: number | null;
+  /** Peak bitrate, bits per second, as in the master playlist's BANDWIDTH. */
+  readonly bandwidth: number;
+  readonly codecs: string;
 }
 
 /** Statuses past the upload: completing again must be a no-op. */

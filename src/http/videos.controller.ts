@@ -57,6 +57,13 @@ export class VideosController {
     return presentVideo(await this.videos.update(actor, id, body));
   }
 
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Re-queue a failed video' })
+  async retry(@CurrentActor() actor: Actor, @Param('id', VideoIdPipe) id: string): Promise<{ video: VideoJson }> {
+    return { video: presentVideo(await this.videos.retry(actor, id)) };
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the video, its source and every rendition' })

@@ -6,6 +6,7 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 export const JOB_NAMES = {
   transcode: 'transcode',
   expireAbandonedUploads: 'expire-abandoned-uploads',
+  reconcileStuckVideos: 'reconcile-stuck-videos',
 } as const;
 
 export interface TranscodePayload {
@@ -25,8 +26,8 @@ export function parseTranscodePayload(data: unknown): TranscodePayload {
 /** Per-queue job options, in one table so retry numbers are reviewed together. */
 export const JOB_OPTIONS = {
   transcode: {
-    // Transient failures (storage, Redis, a killed worker) get three tries, 10 s then 20 s apart.
-    attempts: 3,
+    // Transient failures (storage, Redis, a killed worker) are retried 10 s, then 20 s… later;
+    // how many attempts is TRANSCODE_ATTEMPTS (default 3), applied by the queue adapter.
     backoff: { type: 'exponential', delay: 10_000 },
     // Keep finished jobs a while for inspection, but bounded so Redis never grows without limit.
     removeOnComplete: { age: 24 * 3600, count: 1000 },

@@ -18,6 +18,12 @@ export interface PresignedPost {
 export abstract class ObjectStorage {
   /** Metadata of an object, or null when there is none. */
   abstract head(key: string): Promise<StoredObject | null>;
+  /** Streams an object into a local file (never whole in memory). */
+  abstract download(key: string, path: string): Promise<void>;
+  /** Uploads a local file (multipart when large, bounded concurrency). */
+  abstract uploadFile(key: string, path: string, headers: { contentType: string; cacheControl: string }): Promise<void>;
+  /** The immediate sub-"folders" of a prefix, e.g. each `videos/{id}/hls/{version}/`. */
+  abstract listChildPrefixes(prefix: string): Promise<string[]>;
   /** Deletes every object under the prefix (paginated); idempotent. Returns how many went. */
   abstract deletePrefix(prefix: string): Promise<number>;
   /** Throws when the bucket cannot be reached with the configured credentials. */

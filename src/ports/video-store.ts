@@ -1,5 +1,5 @@
 import type { PageCursor } from '../domain/cursor';
-import type { UploadStrategy, Video, VideoAccess, VideoStatus } from '../domain/video';
+import type { Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../domain/video';
 
 export interface NewVideo {
   readonly id: string;
@@ -47,5 +47,24 @@ export abstract class VideoStore {
   abstract delete(id: string, onlyIf?: VideoStatus): Promise<Video | null>;
   /** Videos still awaiting their upload that were created before `before`, oldest first. */
   abstract findAwaitingUploadSince(before: Date, limit: number): Promise<Video[]>;
+  /** `queued → processing`, or the row as is when already processing (a retried attempt). */
+  abstract claimForProcessing(id: string): Promise<Video | null>;
+  /** Records progress (0–100) of a video still processing. */
+  abstract setProgress(id: string, progress: number): Promise<void>;
+  /** `processing → ready` with the published rendition; null when the row moved on meanwhile. */
+  abstract markReady(id: string, result: ReadyResult): Promise<Video | null>;
+  /** `queued|processing → failed` with a code and a human message. */
+  abstract markFailed(id: string, code: string, message: string): Promise<Video | null>;
+  /** Videos queued or processing whose row has not changed since `before` (no progress either). */
+  abstract findInFlightSince(before: Date, limit: number): Promise<Video[]>;
   abstract ping(): Promise<void>;
+}
+
+export interface ReadyResult {
+  readonly durationSeconds: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly renditions: readonly Rendition[];
+  readonly hlsVersion: string;
+  readonly sourceEtag: string;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../ports/clock';
+import { JobQueue } from '../ports/job-queue';
 import { VideoStore } from '../ports/video-store';
 import { UploadsService } from './uploads.service';
 
@@ -16,6 +17,7 @@ export class MaintenanceService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: VideoStore,
     private readonly uploads: UploadsService,
+    private readonly jobs: JobQueue,
     private readonly clock: Clock,
   ) {}
 
@@ -36,5 +38,23 @@ export class MaintenanceService {
       }
       if (batch.length < BATCH) return expired;
     }
+  }
+
+  /**
+   * Re-queues videos queued or processing with no sign of life for RECONCILE_AFTER_SECONDS and
+   * no live job (Redis lost it, or a worker died past BullMQ's stall retries): no lost job
+   * leaves a video stuck. A video whose job is waiting or running is left alone.
+   */
+  async reconcileStuckVideos(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.config.maintenance.reconcileAfterSeconds * 1000);
+    let requeued = 0;
+    for (const video of await this.store.findInFlightSince(cutoff, BATCH)) {
+      const state = await this.jobs.transcodeJobState(video.id);
+      if (state === 'pending' || state === 'active') continue;
+      await this.jobs.enqueueTranscode(video.id);
+      requeued++;
+      this.logger.warn(`video ${video.id}: ${video.status} since ${video.updatedAt.toISOString()} with job ${state}; re-queued`);
+    }
+    return requeued;
   }
 }

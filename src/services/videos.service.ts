@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { DomainError } from '../domain/errors';
 import { sourceKey, videoOwnedPrefixes } from '../domain/storage-keys';
 import { isAdmin, type Actor, type Video, type VideoAccess, type VideoStatus } from '../domain/video';
 import { JobQueue } from '../ports/job-queue';
@@ -46,6 +47,24 @@ export class VideosService {
   async update(actor: Actor, id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video> {
     const video = await loadOwnedVideo(this.store, actor, id);
     return (await this.store.updateDetails(video.id, patch)) ?? loadOwnedVideo(this.store, actor, id);
+  }
+
+  /** `failed → queued` and a fresh transcode job; the error is cleared. */
+  async retry(actor: Actor, id: string): Promise<Video> {
+    const video = await loadOwnedVideo(this.store, actor, id);
+    if (video.status !== 'failed') {
+      throw new DomainError('invalid_state', `Only a failed video can be retried (status ${video.status}).`);
+    }
+    const queued = await this.store.transition(video.id, 'failed', 'queued', { errorCode: null, errorMessage: null });
+    if (!queued) return loadOwnedVideo(this.store, actor, id);
+    try {
+      await this.jobs.enqueueTranscode(video.id);
+    } catch (error) {
+      await this.store.transition(video.id, 'queued', 'failed', { errorCode: video.errorCode, errorMessage: video.errorMessage });
+      throw error;
+    }
+    this.logger.log(`video ${video.id} re-queued by ${actor.userId}`);
+    return queued;
   }
 
   /** Removes every object under both of the video's prefixes, then the row. */

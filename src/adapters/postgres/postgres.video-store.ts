@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
-import { type NewVideo, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
+import type { Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
+import { type NewVideo, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
 import type { SqlClient } from './sql-client';
 
 export const SQL_CLIENT = Symbol('SQL_CLIENT');
@@ -21,6 +21,13 @@ interface VideoRow {
   progress: number | null;
   error_code: string | null;
   error_message: string | null;
+  duration_seconds: number | null;
+  width: number | null;
+  height: number | null;
+  renditions: Rendition[] | null;
+  hls_version: string | null;
+  source_etag: string | null;
+  ready_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -45,6 +52,13 @@ function toVideo(row: VideoRow): Video {
     progress: row.progress,
     errorCode: row.error_code,
     errorMessage: row.error_message,
+    durationSeconds: row.duration_seconds,
+    width: row.width,
+    height: row.height,
+    renditions: row.renditions,
+    hlsVersion: row.hls_version,
+    sourceEtag: row.source_etag,
+    readyAt: row.ready_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -130,6 +144,49 @@ export class PostgresVideoStore extends VideoStore {
     const { rows } = await this.sql.query<VideoRow>(
       `SELECT * FROM videos WHERE status = 'awaiting_upload' AND created_at < $1
        ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(toVideo);
+  }
+
+  async claimForProcessing(id: string): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET status = 'processing', progress = CASE WHEN status = 'queued' THEN 0 ELSE progress END,
+         error_code = NULL, error_message = NULL, updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
+      [id],
+    );
+  }
+
+  async setProgress(id: string, progress: number): Promise<void> {
+    await this.sql.query(
+      `UPDATE videos SET progress = $2, updated_at = now() WHERE id = $1 AND status = 'processing'`,
+      [id, Math.max(0, Math.min(100, Math.round(progress)))],
+    );
+  }
+
+  markReady(id: string, r: ReadyResult): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
+         duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
+         source_etag = $7, ready_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag],
+    );
+  }
+
+  markFailed(id: string, code: string, message: string): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
+      [id, code, message],
+    );
+  }
+
+  async findInFlightSince(before: Date, limit: number): Promise<Video[]> {
+    const { rows } = await this.sql.query<VideoRow>(
+      `SELECT * FROM videos WHERE status IN ('queued', 'processing') AND updated_at < $1
+       ORDER BY updated_at LIMIT $2`,
       [before, limit],
     );
     return rows.map(toVideo);

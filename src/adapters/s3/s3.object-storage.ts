@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -10,8 +11,12 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../../domain/errors';
 import type { PartRef, StoredPart } from '../../domain/upload-plan';
@@ -41,6 +46,46 @@ export class S3ObjectStorage extends ObjectStorage {
       if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
       throw classify(error);
     }
+  }
+
+  async download(key: string, path: string): Promise<void> {
+    try {
+      const out = await this.clients.data.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      await pipeline(out.Body as Readable, createWriteStream(path));
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async uploadFile(key: string, path: string, headers: { contentType: string; cacheControl: string }): Promise<void> {
+    try {
+      await new Upload({
+        client: this.clients.data,
+        params: { Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentType: headers.contentType, CacheControl: headers.cacheControl },
+        // 8 MiB parts, 4 at a time: at most 32 MiB of one file in memory, whatever its size.
+        partSize: 8 * 1024 * 1024,
+        queueSize: 4,
+      }).done();
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async listChildPrefixes(prefix: string): Promise<string[]> {
+    const prefixes: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.clients.data.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+        );
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw classify(error);
+    }
+    return prefixes;
   }
 
   async deletePrefix(prefix: string): Promise<number> {

@@ -48,6 +48,12 @@ export interface VideoJson {
   filename: string | null;
   progress: number | null;
   error: { code: string; message: string } | null;
+  durationSeconds: number | null;
+  width: number | null;
+  height: number | null;
+  renditions: Video['renditions'];
+  hlsVersion: string | null;
+  readyAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -64,6 +70,12 @@ export function presentVideo(video: Video): VideoJson {
     filename: video.filename,
     progress: video.progress,
     error: video.errorCode ? { code: video.errorCode, message: video.errorMessage ?? '' } : null,
+    durationSeconds: video.durationSeconds,
+    width: video.width,
+    height: video.height,
+    renditions: video.renditions,
+    hlsVersion: video.hlsVersion,
+    readyAt: video.readyAt?.toISOString() ?? null,
     createdAt: video.createdAt.toISOString(),
     updatedAt: video.updatedAt.toISOString(),
   };

@@ -1,0 +1,93 @@
+import type { Rung } from './ladder';
+
+export interface HlsCommandInput {
+  /** Absolute path of the downloaded source. */
+  readonly sourcePath: string;
+  /** The demuxer the probe found, pinned so ffmpeg cannot guess another. */
+  readonly demuxer: string;
+  readonly rungs: readonly Rung[];
+  readonly hasAudio: boolean;
+  readonly preset: string;
+  readonly segmentSeconds: number;
+}
+
+/** Keyframe interval: every rung gets a keyframe at the same instants, so rungs switch cleanly. */
+export const KEYFRAME_SECONDS = 2;
+export const AUDIO_BITRATE = 128_000;
+export const AUDIO_RENDITION = 'audio';
+
+/** ffmpeg's arguments that read only `sourcePath`, over the `file` protocol, with one demuxer. */
+export function safeInputArgs(sourcePath: string, demuxer: string): string[] {
+  return ['-protocol_whitelist', 'file', '-f', demuxer, '-i', `file:${sourcePath}`];
+}
+
+/**
+ * One ffmpeg process: decode once, split, scale and encode every rung, and write an fMP4 HLS
+ * rendition per rung into `<rung>/index.m3u8` (relative to the working directory).
+ *
+ * Audio is one shared rendition group (EXT-X-MEDIA) rather than muxed into each rung: it is
+ * encoded once instead of once per rung, stored once, and players switch video rungs without
+ * touching audio. hls.js, Safari and ExoPlayer all play alternate audio groups.
+ */
+export function hlsCommand(input: HlsCommandInput): string[] {
+  const { rungs, hasAudio } = input;
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...safeInputArgs(input.sourcePath, input.demuxer)];
+  const streamMap: string[] = [];
+  const group = hasAudio ? `,agroup:${AUDIO_RENDITION}` : '';
+  if (rungs.length > 0) {
+    const frameRate = rungs[0]!.frameRate;
+    const labels = rungs.map((_, i) => `[s${i}]`).join('');
+    // fps before split: every rung gets the same frames, hence the same keyframe instants.
+    const graph = [`[0:v:0]fps=${frameRate},split=${rungs.length}${labels}`];
+    rungs.forEach((r, i) => graph.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`));
+    args.push('-filter_complex', graph.join(';'));
+    rungs.forEach((_, i) => args.push('-map', `[v${i}]`));
+    const gop = Math.max(1, Math.round(frameRate * KEYFRAME_SECONDS));
+    args.push(
+      '-c:v', 'libx264',
+      '-preset', input.preset,
+      '-profile:v', 'high',
+      // Closed GOPs of exactly `gop` frames and no scene-cut keyframes: segment boundaries land on
+      // the same frame in every rung.
+      '-x264-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0`,
+      '-force_key_frames', `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`,
+    );
+    rungs.forEach((r, i) =>
+      args.push(`-b:v:${i}`, String(r.videoBitrate), `-maxrate:v:${i}`, String(r.maxBitrate), `-bufsize:v:${i}`, String(r.bufferSize)),
+    );
+    rungs.forEach((r, i) => streamMap.push(`v:${i}${group},name:${r.name}`));
+  }
+  if (hasAudio) {
+    // AAC-LC, 48 kHz stereo: what every HLS client decodes.
+    args.push('-map', '0:a:0', '-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', String(AUDIO_BITRATE), '-ar', '48000', '-ac', '2');
+    streamMap.push(`a:0${group},name:${AUDIO_RENDITION}`);
+  }
+  args.push(
+    '-f', 'hls',
+    '-hls_time', String(input.segmentSeconds),
+    '-hls_playlist_type', 'vod',
+    '-hls_segment_type', 'fmp4',
+    '-hls_flags', 'independent_segments',
+    '-hls_segment_filename', '%v/seg_%05d.m4s',
+    '-var_stream_map', streamMap.join(' '),
+    '-progress', 'pipe:1',
+    '-nostats',
+    '%v/index.m3u8',
+  );
+  return args;
+}
+
+/** A poster frame: one JPEG from `atSeconds`, at most 1280 px wide, never upscaled. */
+export function posterCommand(sourcePath: string, demuxer: string, atSeconds: number, outputPath: string): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    // Seeking before -i is fast and lands on the nearest earlier keyframe, then decodes to the time.
+    '-ss', atSeconds.toFixed(3),
+    ...safeInputArgs(sourcePath, demuxer),
+    '-map', '0:v:0', '-frames:v', '1',
+    '-vf', "scale='min(1280,iw)':-2",
+    '-q:v', '3',
+    '-f', 'image2', '-update', '1',
+    outputPath,
+  ];
+}

@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+import { AUDIO_RENDITION, hlsCommand, posterCommand } from '../domain/hls-command';
+import { chooseLadder, type Rung } from '../domain/ladder';
+import { MediaError, type MediaInfo } from '../domain/media-info';
+import { checkSource, pinnedDemuxer } from '../domain/media-policy';
+import { codecsFromInitSegment } from '../domain/mp4-codecs';
+import { bitrateStats, masterPlaylist, parseMediaPlaylist, type AudioEntry, type BitrateStats, type VariantEntry } from '../domain/playlists';
+import { hlsPrefix, hlsVersionPrefix, posterKey, sourceKey } from '../domain/storage-keys';
+import type { Rendition } from '../domain/video';
+import { MediaToolFailure, MediaToolkit } from '../ports/media-toolkit';
+import { ObjectStorage } from '../ports/object-storage';
+import { VideoStore } from '../ports/video-store';
+import { mapWithLimit } from './concurrency';
+
+export interface TranscodeContext {
+  readonly jobId: string;
+  readonly attempt: number;
+  /** Aborted at shutdown (after the grace period): ffmpeg is killed and nothing is published. */
+  readonly signal: AbortSignal;
+  readonly onProgress: (percent: number) => void;
+}
+
+export type TranscodeOutcome = 'ready' | 'skipped';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+// The poster keeps one key across versions, so caches must re-check it.
+const POSTER_CACHE = 'public, max-age=300';
+// Files uploaded at once; each upload is itself bounded by lib-storage's queue.
+const UPLOAD_CONCURRENCY = 4;
+const CONTENT_TYPES: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mp4': 'video/mp4',
+  '.m4s': 'video/mp4',
+};
+
+/**
+ * Source → probe → one ffmpeg ladder → poster → master playlist → upload under a fresh version
+ * (master last) → ready → older versions removed. Safe to run twice: a video already ready for
+ * this source, deleted, or failed is skipped, and an unpublished version is never pointed at.
+ */
+@Injectable()
+export class TranscodeService {
+  private readonly logger = new Logger(TranscodeService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: VideoStore,
+    private readonly storage: ObjectStorage,
+    private readonly media: MediaToolkit,
+  ) {}
+
+  async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
+    const log = (message: string) => this.logger.log(`[job ${ctx.jobId} video ${videoId} attempt ${ctx.attempt}] ${message}`);
+    const video = await this.store.findById(videoId);
+    if (!video) return 'skipped';
+    const source = await this.storage.head(sourceKey(videoId));
+    if (video.status === 'ready' && source && video.sourceEtag === source.etag) return 'skipped';
+    if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
+    if (!(await this.store.claimForProcessing(videoId))) return 'skipped';
+
+    const root = this.config.transcode.tmpDir ?? tmpdir();
+    await this.removeStaleWorkDirs(root, videoId);
+    const dir = await mkdtemp(join(root, `velvet-${videoId}-`));
+    try {
+      const sourcePath = join(dir, 'source');
+      await this.storage.download(sourceKey(videoId), sourcePath);
+      const info = await this.media.probe(sourcePath);
+      checkSource(info, this.config.transcode);
+      const rungs = chooseLadder(info, { shortSides: this.config.transcode.ladder });
+      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}`);
+
+      const out = join(dir, 'out');
+      await mkdir(out);
+      await this.encode(sourcePath, info, rungs, out, ctx);
+      const renditions = await this.writeMaster(out, rungs, Boolean(info.audio));
+      ctx.onProgress(92);
+
+      const version = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+      await this.publish(videoId, version, out);
+      const ready = await this.store.markReady(videoId, {
+        durationSeconds: info.durationSeconds,
+        width: info.video?.width ?? null,
+        height: info.video?.height ?? null,
+        renditions,
+        hlsVersion: version,
+        sourceEtag: source.etag,
+      });
+      if (!ready) {
+        // Deleted or failed meanwhile: nothing may point at this version, so it goes.
+        await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
+        return 'skipped';
+      }
+      await this.removeOtherVersions(videoId, version);
+      log(`ready: version ${version}, ${renditions.length} renditions`);
+      return 'ready';
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async encode(sourcePath: string, info: MediaInfo, rungs: readonly Rung[], out: string, ctx: TranscodeContext): Promise<void> {
+    const demuxer = pinnedDemuxer(info.formatName);
+    const timeoutMs = 60_000 + info.durationSeconds * this.config.transcode.timeoutFactor * 1000;
+    const args = hlsCommand({
+      sourcePath,
+      demuxer,
+      rungs,
+      hasAudio: Boolean(info.audio),
+      preset: this.config.transcode.preset,
+      segmentSeconds: this.config.transcode.segmentSeconds,
+    });
+    try {
+      await this.media.run(args, {
+        cwd: out,
+        timeoutMs,
+        signal: ctx.signal,
+        onProgress: (seconds) => ctx.onProgress(Math.min(90, (seconds / info.durationSeconds) * 90)),
+      });
+      if (info.video) {
+        const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
+        await this.media.run(posterCommand(sourcePath, demuxer, at, join(out, 'poster.jpg')), { cwd: out, timeoutMs: 60_000, signal: ctx.signal });
+      }
+    } catch (error) {
+      if (error instanceof MediaToolFailure) {
+        // The stderr tail is for operators; the API shows the stable code and a plain message.
+        this.logger.warn(`ffmpeg could not decode the source: ${error.stderrTail.slice(-1500)}`);
+        throw new MediaError('corrupt_media', 'The file could not be decoded; it may be damaged or truncated.');
+      }
+      throw error;
+    }
+  }
+
+  /** Measures every rendition and writes master.m3u8; returns the renditions for the row. */
+  private async writeMaster(out: string, rungs: readonly Rung[], hasAudio: boolean): Promise<Rendition[]> {
+    const audio = hasAudio ? await this.measure(out, AUDIO_RENDITION) : null;
+    const audioEntry: AudioEntry | null = audio
+      ? { groupId: AUDIO_RENDITION, name: 'Default', uri: `${AUDIO_RENDITION}/index.m3u8`, bandwidth: audio.bandwidth, codecs: audio.codecs }
+      : null;
+    const variants: VariantEntry[] = [];
+    for (const rung of rungs) {
+      const measured = await this.measure(out, rung.name);
+      variants.push({ uri: `${rung.name}/index.m3u8`, bandwidth: measured.bandwidth, codecs: measured.codecs, width: rung.width, height: rung.height, frameRate: rung.frameRate });
+    }
+    await writeFile(join(out, 'master.m3u8'), masterPlaylist(variants, audioEntry));
+    if (variants.length === 0 && audioEntry) {
+      return [{ name: AUDIO_RENDITION, width: null, height: null, bandwidth: audioEntry.bandwidth.peak, codecs: audioEntry.codecs }];
+    }
+    return variants.map((v, i) => ({
+      name: rungs[i]!.name,
+      width: v.width ?? null,
+      height: v.height ?? null,
+      bandwidth: v.bandwidth.peak + (audioEntry?.bandwidth.peak ?? 0),
+      codecs: [v.codecs, audioEntry?.codecs].filter(Boolean).join(','),
+    }));
+  }
+
+  private async measure(out: string, name: string): Promise<{ bandwidth: BitrateStats; codecs: string }> {
+    const folder = join(out, name);
+    const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
+    const segments = await Promise.all(
+      playlist.segments.map(async (s) => ({ ...s, bytes: (await stat(join(folder, s.uri))).size })),
+    );
+    const init = playlist.initUri ? await readFile(join(folder, playlist.initUri)) : Buffer.alloc(0);
+    const codecs = codecsFromInitSegment(init);
+    if (codecs.length === 0) throw new Error(`rendition ${name}: no codec found in its init segment`);
+    return { bandwidth: bitrateStats(segments), codecs: codecs.join(',') };
+  }
+
+  /** Every file under the version prefix, the master playlist last: its presence means complete. */
+  private async publish(videoId: string, version: string, out: string): Promise<void> {
+    const files = (await listFiles(out)).filter((f) => f !== 'master.m3u8' && f !== 'poster.jpg');
+    const prefix = hlsVersionPrefix(videoId, version);
+    await mapWithLimit(files, UPLOAD_CONCURRENCY, (file) =>
+      this.storage.uploadFile(`${prefix}${file}`, join(out, file), { contentType: contentTypeOf(file), cacheControl: IMMUTABLE }),
+    );
+    if (await exists(join(out, 'poster.jpg'))) {
+      await this.storage.uploadFile(posterKey(videoId), join(out, 'poster.jpg'), { contentType: 'image/jpeg', cacheControl: POSTER_CACHE });
+    }
+    await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), { contentType: CONTENT_TYPES['.m3u8']!, cacheControl: IMMUTABLE });
+  }
+
+  private async removeOtherVersions(videoId: string, keep: string): Promise<void> {
+    const current = hlsVersionPrefix(videoId, keep);
+    for (const prefix of await this.storage.listChildPrefixes(hlsPrefix(videoId))) {
+      if (prefix !== current) await this.storage.deletePrefix(prefix);
+    }
+  }
+
+  /** A killed attempt on this machine leaves its folder behind; the next attempt clears it. */
+  private async removeStaleWorkDirs(root: string, videoId: string): Promise<void> {
+    const stale = (await readdir(root).catch(() => [] as string[])).filter((d) => d.startsWith(`velvet-${videoId}-`));
+    await Promise.all(stale.map((d) => rm(join(root, d), { recursive: true, force: true })));
+  }
+}
+
+function describe(info: MediaInfo): string {
+  const v = info.video ? `${info.video.codec} ${info.video.width}x${info.video.height}@${info.video.frameRate.toFixed(2)}` : 'no video';
+  const a = info.audio ? `${info.audio.codec} ${info.audio.channels}ch` : 'no audio';
+  return `${info.formatName.split(',')[0]} ${info.durationSeconds.toFixed(1)} s, ${v}, ${a}`;
+}
+
+function contentTypeOf(file: string): string {
+  const ext = file.slice(file.lastIndexOf('.'));
+  const type = CONTENT_TYPES[ext];
+  if (!type) throw new Error(`unexpected output file ${file}`);
+  return type;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Clips generated with ffmpeg's lavfi sources at test time and cached across runs. */
+const DIR = join(tmpdir(), 'velvet-fixtures');
+
+type Spec = readonly string[];
+
+const video = (size: string, rate: number, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
+const tone = (seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`];
+const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+const aac = ['-c:a', 'aac', '-b:a', '96k'];
+
+export const FIXTURES = {
+  standard: { file: 'standard.mp4', args: [...video('1280x720', 30, 4), ...tone(4), ...h264, ...aac, '-shortest'] },
+  noAudio: { file: 'no-audio.mp4', args: [...video('640x360', 25, 3), ...h264] },
+  audioOnly: { file: 'audio-only.mp3', args: [...tone(3), '-c:a', 'libmp3lame', '-b:a', '128k'] },
+  portrait: { file: 'portrait.mp4', args: [...video('1080x1920', 30, 2), ...tone(2), ...h264, ...aac, '-shortest'] },
+  oddSize: { file: 'odd-size.mkv', args: [...video('853x479', 30, 2), ...tone(2), ...h264, ...aac, '-shortest'] },
+  fps60: { file: 'fps60.mp4', args: [...video('640x360', 60, 2), ...h264] },
+  fps120: { file: 'fps120.mp4', args: [...video('640x360', 120, 2), ...h264] },
+  oneSecond: { file: 'one-second.mp4', args: [...video('640x360', 30, 1), ...tone(1), ...h264, ...aac, '-shortest'] },
+  hevc10: {
+    file: 'hevc10.mp4',
+    args: [...video('640x360', 30, 2), '-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', '-tag:v', 'hvc1', '-x265-params', 'log-level=error'],
+  },
+  png: { file: 'image.png', args: ['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1'] },
+} satisfies Record<string, { file: string; args: Spec }>;
+
+export type FixtureName = keyof typeof FIXTURES;
+
+export function canEncode(encoder: string): boolean {
+  return execFileSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8' }).includes(` ${encoder} `);
+}
+
+/** Path to the generated clip, generating it on first use. */
+export function fixture(name: FixtureName): string {
+  mkdirSync(DIR, { recursive: true });
+  const { file, args } = FIXTURES[name];
+  const path = join(DIR, file);
+  if (!existsSync(path)) {
+    const partial = join(DIR, `partial-${process.pid}-${file}`);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, partial]);
+    renameSync(partial, path);
+  }
+  return path;
+}
