@@ -78,7 +78,7 @@ export class TranscodeService {
       const out = join(dir, 'out');
       await mkdir(out);
       await this.encode(sourcePath, info, rungs, out, ctx);
-      const renditions = await this.writeMaster(out, rungs, Boolean(info.audio));
+      const renditions = await this.writeMaster(out, rungs, info);
       ctx.onProgress(92);
 
       const version = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -136,16 +136,29 @@ export class TranscodeService {
     }
   }
 
-  /** Measures every rendition and writes master.m3u8; returns the renditions for the row. */
-  private async writeMaster(out: string, rungs: readonly Rung[], hasAudio: boolean): Promise<Rendition[]> {
-    const audio = hasAudio ? await this.measure(out, AUDIO_RENDITION) : null;
+  /**
+   * Measures every rendition and writes master.m3u8; returns the renditions for the row. ffmpeg
+   * exits 0 on a truncated file after decoding what it could, so output much shorter than the
+   * probed duration means the source is damaged.
+   */
+  private async writeMaster(out: string, rungs: readonly Rung[], info: MediaInfo): Promise<Rendition[]> {
+    const audio = info.audio ? await this.measure(out, AUDIO_RENDITION) : null;
+    const decoded = [audio?.durationSeconds ?? Infinity];
     const audioEntry: AudioEntry | null = audio
       ? { groupId: AUDIO_RENDITION, name: 'Default', uri: `${AUDIO_RENDITION}/index.m3u8`, bandwidth: audio.bandwidth, codecs: audio.codecs }
       : null;
     const variants: VariantEntry[] = [];
     for (const rung of rungs) {
       const measured = await this.measure(out, rung.name);
+      decoded.push(measured.durationSeconds);
       variants.push({ uri: `${rung.name}/index.m3u8`, bandwidth: measured.bandwidth, codecs: measured.codecs, width: rung.width, height: rung.height, frameRate: rung.frameRate });
+    }
+    const shortest = Math.min(...decoded);
+    if (shortest < info.durationSeconds * 0.9 - 0.5) {
+      throw new MediaError(
+        'corrupt_media',
+        `Only ${shortest.toFixed(1)} of ${info.durationSeconds.toFixed(1)} seconds could be decoded; the file is damaged or truncated.`,
+      );
     }
     await writeFile(join(out, 'master.m3u8'), masterPlaylist(variants, audioEntry));
     if (variants.length === 0 && audioEntry) {
@@ -160,7 +173,7 @@ export class TranscodeService {
     }));
   }
 
-  private async measure(out: string, name: string): Promise<{ bandwidth: BitrateStats; codecs: string }> {
+  private async measure(out: string, name: string): Promise<{ bandwidth: BitrateStats; codecs: string; durationSeconds: number }> {
     const folder = join(out, name);
     const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
     const segments = await Promise.all(
@@ -169,7 +182,8 @@ export class TranscodeService {
     const init = playlist.initUri ? await readFile(join(folder, playlist.initUri)) : Buffer.alloc(0);
     const codecs = codecsFromInitSegment(init);
     if (codecs.length === 0) throw new Error(`rendition ${name}: no codec found in its init segment`);
-    return { bandwidth: bitrateStats(segments), codecs: codecs.join(',') };
+    const durationSeconds = segments.reduce((sum, seg) => sum + seg.durationSeconds, 0);
+    return { bandwidth: bitrateStats(segments), codecs: codecs.join(','), durationSeconds };
   }
 
   /** Every file under the version prefix, the master playlist last: its presence means complete. */
