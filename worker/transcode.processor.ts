@@ -37,6 +37,8 @@ export class TranscodeProcessor implements OnApplicationBootstrap, OnApplication
       connection: { url: this.config.redis.url },
       concurrency,
       lockDuration: lockSeconds * 1000,
+      // Look for jobs whose worker died as often as a lock can expire.
+      stalledInterval: lockSeconds * 1000,
       // A job whose worker died is retried once it stalls; after that the maintenance sweep re-queues it.
       maxStalledCount: 2,
     });

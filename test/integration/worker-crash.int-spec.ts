@@ -35,7 +35,7 @@ describe('a worker killed mid-transcode', () => {
     user = client(api.url, await token('crash-test'));
   });
   afterAll(async () => {
-    if (first?.pid && first.exitCode === null) process.kill(-first.pid, 'SIGKILL');
+    if (first?.pid && first.exitCode === null && first.signalCode === null) process.kill(-first.pid, 'SIGKILL');
     await second?.close();
     await api.close();
     rmSync(tmp, { recursive: true, force: true });
