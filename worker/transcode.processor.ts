@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
@@ -17,7 +17,7 @@ class ShutdownAbort extends Error {}
  * followed by killing ffmpeg, neither of which the decorator can express.
  */
 @Injectable()
-export class TranscodeProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TranscodeProcessor.name);
   private worker: Worker | undefined;
   private readonly running = new Set<AbortController>();
@@ -90,8 +90,12 @@ export class TranscodeProcessor implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  /** Takes no new job, lets the running one finish within the grace period, then kills ffmpeg. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Takes no new job, lets the running one finish within the grace period, then kills ffmpeg.
+   * Runs before any onApplicationShutdown hook, so the database and storage clients a finishing
+   * job needs are still open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
     const grace = setTimeout(() => {
       for (const abort of this.running) abort.abort(new ShutdownAbort('worker shutting down'));

@@ -1,19 +1,21 @@
 import type { PageCursor } from '../domain/cursor';
-import type { Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../domain/video';
+import type { Rendition, Video, VideoAccess, VideoStatus } from '../domain/video';
 
-export interface NewVideo {
-  readonly id: string;
-  readonly ownerId: string;
-  readonly title: string;
-  readonly access: VideoAccess;
-  readonly contentType: string;
-  readonly sizeBytes: number;
-  readonly filename: string | null;
-  readonly uploadStrategy: UploadStrategy;
-  readonly multipartUploadId: string | null;
-  readonly partSize: number | null;
-  readonly partCount: number | null;
-}
+/** What a new row holds; the rest (status, timestamps, results) the store fills in. */
+export type NewVideo = Pick<
+  Video,
+  | 'id'
+  | 'ownerId'
+  | 'title'
+  | 'access'
+  | 'contentType'
+  | 'sizeBytes'
+  | 'filename'
+  | 'uploadStrategy'
+  | 'multipartUploadId'
+  | 'partSize'
+  | 'partCount'
+>;
 
 export interface VideoQuery {
   /** Undefined lists every owner's videos (admins). */

@@ -83,3 +83,52 @@ describe('a worker killed mid-transcode', () => {
     s3.destroy();
   }, 300_000);
 });
+
+describe('a worker told to stop (SIGTERM) mid-transcode', () => {
+  let tmp: string;
+  let overrides: Record<string, string>;
+  let api: RunningApi;
+  let user: Api;
+  let second: INestApplicationContext | undefined;
+  let first: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'velvet-stop-'));
+    overrides = { TRANSCODE_PRESET: 'veryfast', HLS_SEGMENT_SECONDS: '2', TRANSCODE_SHUTDOWN_GRACE_SECONDS: '1', TRANSCODE_TMP_DIR: tmp, LADDER: '720,360' };
+    api = await startApi(overrides);
+    user = client(api.url, await token('stop-test'));
+  });
+  afterAll(async () => {
+    if (first?.pid && first.exitCode === null && first.signalCode === null) process.kill(-first.pid, 'SIGKILL');
+    await second?.close();
+    await api.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('kills ffmpeg after the grace period, publishes nothing, and gives the job back for another worker', async () => {
+    first = spawnWorker(testEnv(overrides));
+    const id = await uploadFile(user, fixture('long1080'), 'video/mp4');
+    const deadline = Date.now() + 60_000;
+    let seen: any;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = (await user('GET', `/v1/videos/${id}`)).json;
+      if (Date.now() > deadline) throw new Error(`never started: ${JSON.stringify(seen)}`);
+    } while (!(seen.status === 'processing' && seen.progress > 0));
+
+    process.kill(first.pid!, 'SIGTERM');
+    const code = await new Promise((r) => first!.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    // Not failed, nothing published, its scratch folder gone.
+    expect((await user('GET', `/v1/videos/${id}`)).json.status).toBe('processing');
+    const s3 = createS3Clients(api.config.s3).data;
+    expect(await listKeys(s3, api.config.s3.bucket, `videos/${id}/`)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+
+    second = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig(overrides)), { logger: ['error'] });
+    const video = await waitForFinal(user, id, 240);
+    expect(video.status).toBe('ready');
+    expect(video.renditions.map((r: any) => r.name)).toEqual(['720p', '360p']);
+    s3.destroy();
+  }, 300_000);
+});

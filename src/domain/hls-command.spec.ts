@@ -1,0 +1,64 @@
+import { hlsCommand, posterCommand } from './hls-command';
+import { chooseLadder } from './ladder';
+import { ALLOWED_DEMUXERS, checkSource, demuxerWhitelist, pinnedDemuxer } from './media-policy';
+import type { MediaInfo } from './media-info';
+
+const source: MediaInfo = {
+  formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+  durationSeconds: 10,
+  video: { codec: 'h264', width: 1280, height: 720, frameRate: 30, pixelFormat: 'yuv420p', profile: 'High' },
+  audio: { codec: 'aac', channels: 2, sampleRate: 44100 },
+};
+const rungs = chooseLadder(source, { shortSides: [720, 360] });
+const args = hlsCommand({ sourcePath: '/work/job/source', demuxer: 'mov', rungs, hasAudio: true, preset: 'veryfast', segmentSeconds: 6 });
+const value = (flag: string) => args[args.indexOf(flag) + 1];
+
+describe('hlsCommand', () => {
+  it('reads only the source, over the file protocol, with the pinned demuxer', () => {
+    expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-i') + 2)).toEqual(['-protocol_whitelist', 'file', '-f', 'mov', '-i', 'file:/work/job/source']);
+    expect(args.filter((a) => a === '-i')).toHaveLength(1);
+  });
+  it('decodes once and splits into every rung', () => {
+    expect(value('-filter_complex')).toMatch(/^\[0:v:0\]fps=30,split=2\[s0\]\[s1\];\[s0\]scale=1280:720.*\[v0\];\[s1\]scale=640:360.*\[v1\]$/);
+  });
+  it('makes closed 2-second GOPs without scene-cut keyframes', () => {
+    expect(value('-x264-params')).toBe('keyint=60:min-keyint=60:scenecut=0:open-gop=0');
+    expect(value('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
+  });
+  it('writes fMP4 VOD HLS with independent segments and one shared audio group', () => {
+    expect(value('-hls_segment_type')).toBe('fmp4');
+    expect(value('-hls_playlist_type')).toBe('vod');
+    expect(value('-hls_flags')).toBe('independent_segments');
+    expect(value('-hls_time')).toBe('6');
+    expect(value('-var_stream_map')).toBe('v:0,agroup:audio,name:720p v:1,agroup:audio,name:360p a:0,agroup:audio,name:audio');
+    expect(args.join(' ')).toContain('-c:a aac -profile:a aac_low -b:a 128000 -ar 48000 -ac 2');
+  });
+  it('maps audio alone for audio-only sources', () => {
+    const audioOnly = hlsCommand({ sourcePath: '/s', demuxer: 'mp3', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6 });
+    expect(audioOnly).not.toContain('-filter_complex');
+    expect(audioOnly[audioOnly.indexOf('-var_stream_map') + 1]).toBe('a:0,agroup:audio,name:audio');
+  });
+  it('takes a poster no wider than 1280 px from the given time', () => {
+    const poster = posterCommand('/s', 'mov', 1.5, '/out/poster.jpg');
+    expect(poster.slice(poster.indexOf('-ss'), poster.indexOf('-ss') + 2)).toEqual(['-ss', '1.500']);
+    expect(poster[poster.indexOf('-vf') + 1]).toBe("scale='min(1280,iw)':-2");
+  });
+});
+
+describe('media policy', () => {
+  it('never allows demuxers that open other files or devices', () => {
+    for (const name of ['hls', 'concat', 'image2', 'lavfi', 'tty', 'image2pipe', 'dash', 'rtsp', 'sdp']) {
+      expect(demuxerWhitelist().split(',')).not.toContain(name);
+      expect(() => pinnedDemuxer(name)).toThrow(expect.objectContaining({ code: 'not_media' }));
+    }
+    expect(ALLOWED_DEMUXERS).toContain('matroska,webm');
+  });
+  it('rules out long, huge, tiny and stream-less sources with stable codes', () => {
+    const limits = { maxDurationSeconds: 60, maxPixels: 8192 * 8192 };
+    expect(() => checkSource({ ...source, durationSeconds: 61 }, limits)).toThrow(expect.objectContaining({ code: 'duration_too_long' }));
+    expect(() => checkSource({ ...source, video: { ...source.video!, width: 8194 } }, limits)).toThrow(expect.objectContaining({ code: 'resolution_too_large' }));
+    expect(() => checkSource({ ...source, video: null, audio: null }, limits)).toThrow(expect.objectContaining({ code: 'not_media' }));
+    expect(() => checkSource({ ...source, formatName: 'hls' }, limits)).toThrow(expect.objectContaining({ code: 'not_media' }));
+    expect(() => checkSource(source, limits)).not.toThrow();
+  });
+});
