@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { canEncode, fixture } from '../support/fixtures';
-import { decodeAll, downloadPrefix, ffprobe, listKeys, startsWithKeyframe, startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
+import { decodeAll, downloadObject, downloadPrefix, ffprobe, listKeys, startsWithKeyframe, startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
 
 const SEGMENT = 2;
 
@@ -127,8 +127,8 @@ describe('transcoding: upload → HLS ladder → ready', () => {
     expect(audio.streams[0]).toMatchObject({ codec_name: 'aac', profile: 'LC', sample_rate: '48000', channels: 2 });
 
     const poster = join(work, `${id}-poster.jpg`);
-    await downloadPrefix(stack.s3, stack.api.config.s3.bucket, `videos/${id}/poster.jpg`, poster.replace(/poster\.jpg$/, '')).then(() => undefined);
-    const posterInfo = ffprobe(join(work, `${id}-`), '-show_entries', 'stream=codec_name,width');
+    await downloadObject(stack.s3, stack.api.config.s3.bucket, `videos/${id}/poster.jpg`, poster);
+    const posterInfo = ffprobe(poster, '-show_entries', 'stream=codec_name,width');
     expect(posterInfo.streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 1280 });
   });
 

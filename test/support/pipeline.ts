@@ -71,13 +71,14 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
 /** Copies every object under `prefix` into `dir`, keeping relative paths. */
 export async function downloadPrefix(s3: S3Client, bucket: string, prefix: string, dir: string): Promise<string[]> {
   const keys = await listKeys(s3, bucket, prefix);
-  for (const key of keys) {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const path = join(dir, key.slice(prefix.length));
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, Buffer.from(await out.Body!.transformToByteArray()));
-  }
+  for (const key of keys) await downloadObject(s3, bucket, key, join(dir, key.slice(prefix.length)));
   return keys.map((k) => k.slice(prefix.length));
+}
+
+export async function downloadObject(s3: S3Client, bucket: string, key: string, path: string): Promise<void> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, Buffer.from(await out.Body!.transformToByteArray()));
 }
 
 export function ffprobe(path: string, ...args: string[]): any {
