@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -96,8 +96,4 @@ export function startsWithKeyframe(init: string, segment: string, scratch: strin
   writeFileSync(scratch, Buffer.concat([readFileSync(init), readFileSync(segment)]));
   const frames = ffprobe(scratch, '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pict_type', '-read_intervals', '%+#1');
   return frames.frames?.[0]?.key_frame === 1;
-}
-
-export function fileSize(path: string): number {
-  return statSync(path).size;
 }
