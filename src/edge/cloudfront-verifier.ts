@@ -68,7 +68,7 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
   if (!signature || signature.length === 0) return deny('MalformedSignature');
 
   let signed: Buffer;
-  let policy: ParsedPolicy | null = null;
+  let policy: ParsedPolicy | null;
   if (creds.policy !== undefined) {
     const bytes = cfb64Decode(creds.policy);
     policy = bytes ? parsePolicy(bytes) : null;
@@ -83,7 +83,7 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     return deny('MalformedPolicy');
   }
 
-  let valid = false;
+  let valid: boolean;
   try {
     valid = createVerify(algorithm === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1').update(signed).verify(key, signature);
   } catch {
