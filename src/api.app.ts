@@ -19,7 +19,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // request.ip comes from X-Forwarded-For only across the configured proxy hops.
+    trustProxy: (_address: string, hop: number) => hop < config.playback.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: createLogger(config),

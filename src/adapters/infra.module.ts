@@ -1,16 +1,20 @@
 import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config';
+import { CdnSigner } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
+import { GrantStore } from '../ports/grant-store';
 import { JobQueue } from '../ports/job-queue';
 import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
 import { TokenVerifier } from '../ports/token-verifier';
 import { VideoStore } from '../ports/video-store';
 import { BullmqJobQueue, REDIS_PRODUCER } from './bullmq.job-queue';
+import { CloudfrontCdnSigner } from './cloudfront.cdn-signer';
 import { FluentFfmpegMediaToolkit } from './fluent-ffmpeg.media-toolkit';
 import { JoseTokenVerifier } from './jose.token-verifier';
 import { migrate } from './postgres/migrator';
+import { PostgresGrantStore } from './postgres/postgres.grant-store';
 import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
 import { createPgClient, createPgliteClient, type SqlClient } from './postgres/sql-client';
 import { createS3Clients, type S3Clients } from './s3/s3-clients';
@@ -63,9 +67,11 @@ export class InfraModule {
         { provide: TokenVerifier, useClass: JoseTokenVerifier },
         { provide: Clock, useClass: SystemClock },
         { provide: MediaToolkit, useClass: FluentFfmpegMediaToolkit },
+        { provide: GrantStore, useClass: PostgresGrantStore },
+        { provide: CdnSigner, useClass: CloudfrontCdnSigner },
         InfraShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, SQL_CLIENT],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, SQL_CLIENT],
     };
   }
 }

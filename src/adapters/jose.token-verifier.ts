@@ -53,7 +53,11 @@ function toActor(payload: JWTPayload): Actor {
   // `roles` is Velvet's claim; Cognito puts groups in `cognito:groups`.
   const claimed = payload['roles'] ?? payload['cognito:groups'] ?? [];
   const roles = Array.isArray(claimed) ? claimed.filter((r): r is string => typeof r === 'string' && ROLE.test(r)) : [];
-  return { userId: sub, roles };
+  const claimedEntitlements = payload['entitlements'];
+  const entitlements = Array.isArray(claimedEntitlements)
+    ? claimedEntitlements.filter((e): e is string => typeof e === 'string' && e.length <= 64)
+    : [];
+  return { userId: sub, roles, entitlements };
 }
 
 function reason(error: unknown): string {

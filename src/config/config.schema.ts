@@ -92,6 +92,19 @@ export const envSchema = z
     MAX_SOURCE_DURATION_SECONDS: integer(14400, 1),
     // 8K UHD (7680×4320) by default.
     MAX_SOURCE_PIXELS: integer(7680 * 4320, 1),
+    // Playback through CloudFront (or the verifying edge in development).
+    CDN_BASE_URL: optionalText.pipe(url(/^https?$/).optional()),
+    CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(z.string().regex(/^[A-Z0-9]{1,64}$/, 'must be a CloudFront public key id').optional()),
+    CLOUDFRONT_PRIVATE_KEY: optionalText,
+    CLOUDFRONT_PRIVATE_KEY_FILE: optionalText,
+    CLOUDFRONT_HASH_ALGORITHM: z.enum(['SHA1', 'SHA256']).default('SHA1'),
+    PLAYBACK_TTL_SECONDS: integer(600, 30, 86400),
+    PLAYBACK_EXPIRY_BUCKET_SECONDS: integer(60, 1, 3600),
+    PLAYBACK_BIND_IP: boolean(false),
+    // Proxy hops in front of the api whose X-Forwarded-For is trusted (0: the socket address).
+    TRUST_PROXY: integer(0, 0, 10),
+    COOKIE_DOMAIN: optionalText,
+    COOKIE_SAMESITE: z.enum(['Lax', 'Strict', 'None']).default('Lax'),
   })
   // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {

@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
 
@@ -44,6 +46,21 @@ export interface AppConfig {
     readonly maxDurationSeconds: number;
     readonly maxPixels: number;
   };
+  readonly cloudfront: {
+    readonly baseUrl: string | undefined;
+    readonly keyPairId: string | undefined;
+    /** PEM text, checked at boot: RSA-2048 or ECDSA P-256. */
+    readonly privateKey: string | undefined;
+    readonly hashAlgorithm: 'SHA1' | 'SHA256';
+  };
+  readonly playback: {
+    readonly ttlSeconds: number;
+    readonly expiryBucketSeconds: number;
+    readonly bindIp: boolean;
+    readonly trustProxy: number;
+    readonly cookieDomain: string | undefined;
+    readonly cookieSameSite: 'Lax' | 'Strict' | 'None';
+  };
 }
 
 export class ConfigError extends Error {
@@ -74,8 +91,9 @@ export function loadConfig(
   if (parsed.success && !parsed.data.DATABASE_URL && !options.allowEmbeddedDatabase) {
     problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
   }
+  const privateKey = parsed.success ? readPrivateKey(parsed.data, problems) : undefined;
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(group(parsed.data, options));
+  return deepFreeze({ ...group(parsed.data, options), cloudfront: cloudfrontGroup(parsed.data, privateKey) });
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -111,6 +129,15 @@ function group(env: Env, options: LoadOptions): AppConfig {
       abandonAfterSeconds: env.UPLOAD_ABANDON_AFTER_SECONDS,
     },
     maintenance: { intervalSeconds: env.MAINTENANCE_INTERVAL_SECONDS, reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS },
+    cloudfront: cloudfrontGroup(env, undefined),
+    playback: {
+      ttlSeconds: env.PLAYBACK_TTL_SECONDS,
+      expiryBucketSeconds: env.PLAYBACK_EXPIRY_BUCKET_SECONDS,
+      bindIp: env.PLAYBACK_BIND_IP,
+      trustProxy: env.TRUST_PROXY,
+      cookieDomain: env.COOKIE_DOMAIN,
+      cookieSameSite: env.COOKIE_SAMESITE,
+    },
     transcode: {
       concurrency: env.TRANSCODE_CONCURRENCY,
       attempts: env.TRANSCODE_ATTEMPTS,
@@ -127,6 +154,43 @@ function group(env: Env, options: LoadOptions): AppConfig {
       maxPixels: env.MAX_SOURCE_PIXELS,
     },
   };
+}
+
+function cloudfrontGroup(env: Env, privateKey: string | undefined): AppConfig['cloudfront'] {
+  return { baseUrl: env.CDN_BASE_URL, keyPairId: env.CLOUDFRONT_KEY_PAIR_ID, privateKey, hashAlgorithm: env.CLOUDFRONT_HASH_ALGORITHM };
+}
+
+/** The signing key, from the variable (`\n` escapes allowed) or the file; parsed once, here. */
+function readPrivateKey(env: Env, problems: string[]): string | undefined {
+  if (env.CLOUDFRONT_PRIVATE_KEY && env.CLOUDFRONT_PRIVATE_KEY_FILE) {
+    problems.push('CLOUDFRONT_PRIVATE_KEY: set it or CLOUDFRONT_PRIVATE_KEY_FILE, not both');
+    return undefined;
+  }
+  let pem = env.CLOUDFRONT_PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (env.CLOUDFRONT_PRIVATE_KEY_FILE) {
+    try {
+      pem = readFileSync(env.CLOUDFRONT_PRIVATE_KEY_FILE, 'utf8');
+    } catch {
+      problems.push('CLOUDFRONT_PRIVATE_KEY_FILE: cannot be read');
+      return undefined;
+    }
+  }
+  const name = env.CLOUDFRONT_PRIVATE_KEY_FILE ? 'CLOUDFRONT_PRIVATE_KEY_FILE' : 'CLOUDFRONT_PRIVATE_KEY';
+  if (!pem) {
+    if (env.CLOUDFRONT_KEY_PAIR_ID) problems.push('CLOUDFRONT_PRIVATE_KEY: required with CLOUDFRONT_KEY_PAIR_ID');
+    return undefined;
+  }
+  if (!env.CLOUDFRONT_KEY_PAIR_ID) problems.push('CLOUDFRONT_KEY_PAIR_ID: required with a CloudFront private key');
+  try {
+    const key = createPrivateKey(pem);
+    const details = key.asymmetricKeyDetails;
+    const rsa2048 = key.asymmetricKeyType === 'rsa' && details?.modulusLength === 2048;
+    const p256 = key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
+    if (!rsa2048 && !p256) problems.push(`${name}: CloudFront accepts RSA-2048 or ECDSA P-256 keys only`);
+  } catch {
+    problems.push(`${name}: not a PEM private key`);
+  }
+  return pem;
 }
 
 function deepFreeze<T>(value: T): T {

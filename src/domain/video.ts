@@ -53,6 +53,8 @@ export function isUploadCompleted(status: VideoStatus): boolean {
 export interface Actor {
   readonly userId: string;
   readonly roles: readonly string[];
+  /** The token's `entitlements` claim: video ids, or "*" for all access (a subscription). */
+  readonly entitlements?: readonly string[];
 }
 
 export function isAdmin(actor: Actor): boolean {

@@ -12,10 +12,13 @@ import { isAdmin, type Actor } from '../domain/video';
 import { TokenVerifier } from '../ports/token-verifier';
 
 const PUBLIC = 'velvet:public';
+const OPTIONAL = 'velvet:optional-auth';
 const ROLE = 'velvet:role';
 
 /** The route needs no token (health probes, docs). */
 export const Public = () => SetMetadata(PUBLIC, true);
+/** A token is verified when present (a bad one is still 401), but anonymous callers pass too. */
+export const OptionalAuth = () => SetMetadata(OPTIONAL, true);
 /** The caller needs this role (an admin always passes). */
 export const RequireRole = (role: string) => SetMetadata(ROLE, role);
 
@@ -26,6 +29,11 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   if (!actor) throw new DomainError('unauthorized', 'A bearer token is required.');
   return actor;
 });
+
+/** The caller, or null for an anonymous one (routes with OptionalAuth). */
+export const Viewer = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Actor | null => ctx.switchToHttp().getRequest<AuthedRequest>().actor ?? null,
+);
 
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -38,6 +46,7 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = ctx.switchToHttp().getRequest<AuthedRequest>();
+    if (this.reflector.getAllAndOverride<boolean>(OPTIONAL, targets) && !request.headers.authorization) return true;
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(request.headers.authorization ?? '');
     if (!match?.[1]) throw new DomainError('unauthorized', 'A bearer token is required.');
     const actor = await this.tokens.verify(match[1]);

@@ -3,13 +3,14 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ServicesModule } from '../services/services.module';
 import { AuthGuard } from './auth.guard';
 import { HealthController } from './health.controller';
+import { PlaybackController } from './playback.controller';
 import { ProblemFilter } from './problem.filter';
 import { UploadsController } from './uploads.controller';
 import { VideosController } from './videos.controller';
 
 @Module({
   imports: [ServicesModule],
-  controllers: [VideosController, UploadsController, HealthController],
+  controllers: [VideosController, UploadsController, PlaybackController, HealthController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { HealthService } from './health.service';
 import { MaintenanceService } from './maintenance.service';
+import { PlaybackService } from './playback.service';
 import { TranscodeService } from './transcode.service';
 import { UploadsService } from './uploads.service';
 import { VideosService } from './videos.service';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService],
-  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService],
+  providers: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
+  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
 })
 export class ServicesModule {}

@@ -1,0 +1,18 @@
+/** The values of CloudFront's signed cookies (names fixed by CloudFront, no suffixes). */
+export interface SignedPolicy {
+  readonly 'CloudFront-Policy': string;
+  readonly 'CloudFront-Signature': string;
+  readonly 'CloudFront-Key-Pair-Id': string;
+  /** Present only when signing with SHA-256. */
+  readonly 'CloudFront-Hash-Algorithm'?: string;
+}
+
+/** CloudFront signing: policy in, cookie and URL values out. Cookie attributes are the http layer's. */
+export abstract class CdnSigner {
+  /** Whether a key is configured; without one, playback answers 503. */
+  abstract readonly enabled: boolean;
+  /** Signs a custom policy verbatim (never a canned one: canned cookies never verify for HLS). */
+  abstract signPolicy(policy: string): SignedPolicy;
+  /** A canned-policy signed URL for one file (a poster, a download). */
+  abstract signUrl(url: string, expiresAt: Date): string;
+}

@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isIPv4 } from 'node:net';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+import { DomainError } from '../domain/errors';
+import { assertVideoId } from '../domain/ids';
+import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
+import { isAdmin, type Actor, type Video } from '../domain/video';
+import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
+import { Clock } from '../ports/clock';
+import { GrantStore } from '../ports/grant-store';
+import { VideoStore } from '../ports/video-store';
+import { loadOwnedVideo } from './video-access';
+
+export interface PlaybackSession {
+  readonly videoId: string;
+  readonly manifestUrl: string;
+  readonly expiresAt: Date;
+  readonly refreshAt: Date;
+  readonly posterUrl: string | null;
+  readonly signed: SignedPolicy;
+  /** Where the cookies apply: `/videos/{id}/`. */
+  readonly cookiePath: string;
+}
+
+// Bounded: one entry per (video, expiry bucket); old buckets are useless and evicted first.
+const CACHE_LIMIT = 10_000;
+
+/** The paywall and the signing of playback sessions. */
+@Injectable()
+export class PlaybackService {
+  private readonly logger = new Logger(PlaybackService.name);
+  private readonly signedPolicies = new Map<string, SignedPolicy>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: VideoStore,
+    private readonly grants: GrantStore,
+    private readonly signer: CdnSigner,
+    private readonly clock: Clock,
+  ) {}
+
+  async createSession(viewer: Actor | null, id: string, clientIp: string): Promise<PlaybackSession> {
+    const baseUrl = this.config.cloudfront.baseUrl;
+    if (!this.signer.enabled || !baseUrl) {
+      throw new DomainError('playback_not_configured', 'Playback needs CDN_BASE_URL and a CloudFront signing key.');
+    }
+    const video = await this.store.findById(assertVideoId(id));
+    if (!video) throw new DomainError('not_found', 'No such video.');
+    const now = this.clock.now();
+    const grant = viewer ? await this.grants.find(video.id, viewer.userId) : null;
+    const entitlement = decideEntitlement(video, viewer, grant, now);
+    if (!entitlement.allowed) {
+      if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
+      if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to watch this video.');
+      throw new DomainError('not_entitled', 'You are not entitled to watch this video.');
+    }
+    if (video.status !== 'ready' || !video.hlsVersion) {
+      throw new DomainError('not_ready', `The video is not ready to play (status ${video.status}).`, [{ path: 'status', message: video.status }]);
+    }
+    const { ttlSeconds, expiryBucketSeconds, bindIp } = this.config.playback;
+    const expiresAtEpoch = sessionExpiry(now, ttlSeconds, expiryBucketSeconds, entitlement.until);
+    if (expiresAtEpoch <= Math.floor(now.getTime() / 1000)) throw new DomainError('not_entitled', 'Your access to this video has expired.');
+    // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
+    const sourceIp = bindIp && isIPv4(stripMapped(clientIp)) ? stripMapped(clientIp) : undefined;
+    const signed = this.sign(videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp }), !sourceIp);
+    const prefix = videoResourcePrefix(baseUrl, video.id);
+    return {
+      videoId: video.id,
+      manifestUrl: `${prefix}hls/${video.hlsVersion}/master.m3u8`,
+      expiresAt: new Date(expiresAtEpoch * 1000),
+      refreshAt: new Date(refreshAt(now, expiresAtEpoch, ttlSeconds) * 1000),
+      posterUrl: video.width ? this.signer.signUrl(`${prefix}poster.jpg`, new Date(expiresAtEpoch * 1000)) : null,
+      signed,
+      cookiePath: new URL(prefix).pathname,
+    };
+  }
+
+  /** Identical unbound policies are signed once and shared across viewers. */
+  private sign(policy: string, cacheable: boolean): SignedPolicy {
+    if (!cacheable) return this.signer.signPolicy(policy);
+    const cached = this.signedPolicies.get(policy);
+    if (cached) return cached;
+    const signed = this.signer.signPolicy(policy);
+    if (this.signedPolicies.size >= CACHE_LIMIT) this.signedPolicies.delete(this.signedPolicies.keys().next().value!);
+    this.signedPolicies.set(policy, signed);
+    return signed;
+  }
+
+  async putGrant(actor: Actor, id: string, userId: string, expiresAt: Date | null): Promise<Grant> {
+    const video = await this.grantable(actor, id);
+    const grant = await this.grants.put(video.id, userId, expiresAt);
+    this.logger.log(`grant on ${video.id} for ${userId} by ${actor.userId}, until ${expiresAt?.toISOString() ?? 'forever'}`);
+    return grant;
+  }
+
+  async removeGrant(actor: Actor, id: string, userId: string): Promise<void> {
+    const video = await this.grantable(actor, id);
+    if (!(await this.grants.remove(video.id, userId))) throw new DomainError('not_found', 'No such grant.');
+  }
+
+  async listGrants(actor: Actor, id: string): Promise<Grant[]> {
+    return this.grants.list((await this.grantable(actor, id)).id);
+  }
+
+  /** Grants are managed by the paywall (an admin token) or the video's owner. */
+  private async grantable(actor: Actor, id: string): Promise<Video> {
+    const video = await loadOwnedVideo(this.store, actor, id);
+    if (!isAdmin(actor) && video.ownerId !== actor.userId) throw new DomainError('not_found', 'No such video.');
+    return video;
+  }
+}
+
+function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
