@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { verifyViewerRequest } from '../../src/edge/cloudfront-verifier';
+import { client, startApi, token, type Api, type RunningApi } from '../support/harness';
+import { testDatabaseUrl } from '../support/test-env';
+
+const FIXTURES = join(__dirname, '../fixtures/cloudfront');
+const CDN = 'https://cdn.example.test';
+const KEY_ID = 'K2JCJMDEHXQW5F';
+const trustedKeys = new Map([[KEY_ID, readFileSync(join(FIXTURES, 'rsa-public.pem'), 'utf8')]]);
+
+interface Cookie {
+  name: string;
+  value: string;
+  path: string;
+  expires: Date;
+  attributes: string[];
+}
+
+function parseSetCookies(headers: Headers): Cookie[] {
+  return headers.getSetCookie().map((line) => {
+    const [pair, ...attributes] = line.split('; ');
+    const [name, value] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)];
+    const attr = (n: string) => attributes.find((a) => a.startsWith(`${n}=`))?.slice(n.length + 1);
+    return { name, value, path: attr('Path')!, expires: new Date(attr('Expires')!), attributes };
+  });
+}
+
+/** A browser's choice of cookies for a request path (RFC 6265 §5.1.4, longer paths first). */
+function cookieHeaderFor(jar: Cookie[], path: string): string {
+  return jar
+    .filter((c) => path === c.path || (path.startsWith(c.path) && (c.path.endsWith('/') || path[c.path.length] === '/')))
+    .sort((a, b) => b.path.length - a.path.length)
+    .map((c) => `${c.name}=${c.value}`)
+    .join('; ');
+}
+
+function edgeAllows(jar: Cookie[], url: string, now = Math.floor(Date.now() / 1000), clientIp = '203.0.113.7'): boolean {
+  return verifyViewerRequest({ url, cookieHeader: cookieHeaderFor(jar, new URL(url).pathname), clientIp, now }, { trustedKeys }).allow;
+}
+
+describe('playback sessions: the paywall and CloudFront signed cookies', () => {
+  let api: RunningApi;
+  let db: Client;
+  let owner: Api;
+  let admin: Api;
+  let stranger: Api;
+  let anonymous: Api;
+  const videos: Record<'public' | 'private' | 'paid', string> = { public: '', private: '', paid: '' };
+
+  async function readyVideo(access: string): Promise<string> {
+    const { video } = (await owner('POST', '/v1/videos', { title: access, contentType: 'video/mp4', sizeBytes: 10, access })).json;
+    // The transcoder's result, written directly: the pipeline has its own tests.
+    await db.query(
+      `UPDATE videos SET status = 'ready', hls_version = 'v1', width = 640, height = 360, ready_at = now() WHERE id = $1`,
+      [video.id],
+    );
+    return video.id;
+  }
+
+  beforeAll(async () => {
+    api = await startApi({
+      CDN_BASE_URL: CDN,
+      CLOUDFRONT_KEY_PAIR_ID: KEY_ID,
+      CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'),
+      PLAYBACK_TTL_SECONDS: '600',
+    });
+    db = new Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+    owner = client(api.url, await token('olga'));
+    admin = client(api.url, await token('paywall', ['admin']));
+    stranger = client(api.url, await token('sam', []));
+    anonymous = client(api.url);
+    for (const access of ['public', 'private', 'paid'] as const) videos[access] = await readyVideo(access);
+  });
+  afterAll(async () => {
+    await db.end();
+    await api.close();
+  });
+
+  const session = (who: Api, id: string) => who('POST', `/v1/videos/${id}/playback-sessions`);
+
+  it('issues three path-scoped cookies that open exactly this video, and the same values as a query', async () => {
+    const res = await session(owner, videos.paid);
+    expect(res.status).toBe(201);
+    const jar = parseSetCookies(res.headers);
+    expect(jar.map((c) => c.name).sort()).toEqual(['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']);
+    for (const c of jar) {
+      expect(c.path).toBe(`/videos/${videos.paid}/`);
+      expect(c.attributes).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax']));
+      expect(c.attributes.some((a) => a.startsWith('Domain='))).toBe(false);
+    }
+    const body = res.json;
+    expect(body.manifestUrl).toBe(`${CDN}/videos/${videos.paid}/hls/v1/master.m3u8`);
+    const expires = Date.parse(body.expiresAt);
+    expect(expires - Date.now()).toBeGreaterThan(590_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(660_000);
+    expect(Date.parse(body.refreshAt)).toBeLessThan(expires);
+    expect(jar[0]!.expires.getTime()).toBe(Math.floor(expires / 1000) * 1000);
+    const policy = JSON.parse(Buffer.from(jar.find((c) => c.name === 'CloudFront-Policy')!.value.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64').toString());
+    expect(policy).toEqual({ Statement: [{ Resource: `${CDN}/videos/${videos.paid}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires / 1000 } } }] });
+
+    expect(edgeAllows(jar, body.manifestUrl)).toBe(true);
+    expect(edgeAllows(jar, `${CDN}/videos/${videos.paid}/hls/v1/720p/seg_00001.m4s`)).toBe(true);
+    expect(edgeAllows(jar, `${CDN}/videos/${videos.paid}x/hls/v1/master.m3u8`)).toBe(false);
+    expect(edgeAllows(jar, `http://cdn.example.test/videos/${videos.paid}/hls/v1/master.m3u8`)).toBe(false);
+    expect(edgeAllows(jar, body.manifestUrl, expires / 1000)).toBe(false);
+    // Players without cookies: the same policy as query parameters.
+    expect(verifyViewerRequest({ url: `${body.manifestUrl}?${body.signedQuery}`, clientIp: '198.51.100.4', now: Math.floor(Date.now() / 1000) }, { trustedKeys }).allow).toBe(true);
+    // The poster: a canned signed URL for that one file.
+    expect(verifyViewerRequest({ url: body.posterUrl, clientIp: '198.51.100.4', now: Math.floor(Date.now() / 1000) }, { trustedKeys }).allow).toBe(true);
+    expect(body.posterUrl).toContain(`/videos/${videos.paid}/poster.jpg?Expires=`);
+  });
+
+  it('keeps two videos’ cookies apart in one jar: each opens only its own video', async () => {
+    const other = await readyVideo('public');
+    const jar = [...parseSetCookies((await session(owner, videos.paid)).headers), ...parseSetCookies((await session(owner, other)).headers)];
+    expect(jar).toHaveLength(6);
+    expect(edgeAllows(jar, `${CDN}/videos/${videos.paid}/hls/v1/master.m3u8`)).toBe(true);
+    expect(edgeAllows(jar, `${CDN}/videos/${other}/hls/v1/master.m3u8`)).toBe(true);
+    // A third video's path gets no cookies at all.
+    expect(edgeAllows(jar, `${CDN}/videos/0000000000000000000000000a/hls/v1/master.m3u8`)).toBe(false);
+    // Swapping the sets: one video's cookies never open the other.
+    const paidOnly = jar.filter((c) => c.path === `/videos/${videos.paid}/`).map((c) => ({ ...c, path: `/videos/${other}/` }));
+    expect(edgeAllows(paidOnly, `${CDN}/videos/${other}/hls/v1/master.m3u8`)).toBe(false);
+  });
+
+  it('applies the entitlement matrix', async () => {
+    const claim = client(api.url, await token('clara', [], { claims: { entitlements: [videos.paid] } }));
+    const subscriber = client(api.url, await token('sub', [], { claims: { entitlements: ['*'] } }));
+    const granted = client(api.url, await token('gina', []));
+    const lapsed = client(api.url, await token('lapsed', []));
+    expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/gina`, {})).status).toBe(200);
+    expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/lapsed`, { expiresAt: new Date(Date.now() - 1000).toISOString() })).status).toBe(200);
+    const expectations: Array<[string, Api, keyof typeof videos, number, string?]> = [
+      ['anonymous', anonymous, 'public', 201],
+      ['anonymous', anonymous, 'private', 404, 'not_found'],
+      ['anonymous', anonymous, 'paid', 401, 'unauthorized'],
+      ['owner', owner, 'public', 201],
+      ['owner', owner, 'private', 201],
+      ['owner', owner, 'paid', 201],
+      ['admin', admin, 'private', 201],
+      ['admin', admin, 'paid', 201],
+      ['stranger', stranger, 'public', 201],
+      ['stranger', stranger, 'private', 404, 'not_found'],
+      ['stranger', stranger, 'paid', 403, 'not_entitled'],
+      ['grant', granted, 'paid', 201],
+      ['grant', granted, 'private', 404, 'not_found'],
+      ['expired grant', lapsed, 'paid', 403, 'not_entitled'],
+      ['claim', claim, 'paid', 201],
+      ['claim', claim, 'private', 404, 'not_found'],
+      ['subscriber', subscriber, 'paid', 201],
+    ];
+    for (const [who, as, access, status, code] of expectations) {
+      const res = await session(as, videos[access]);
+      expect({ who, access, status: res.status, code: res.json.code }).toEqual({ who, access, status, code });
+    }
+    const forged = client(api.url, 'not.a.token');
+    expect((await session(forged, videos.public)).status).toBe(401);
+  });
+
+  it('caps the cookies at the grant’s expiry', async () => {
+    const until = new Date(Date.now() + 120_000);
+    await admin('PUT', `/v1/videos/${videos.paid}/grants/brief`, { expiresAt: until.toISOString() });
+    const res = await session(client(api.url, await token('brief', [])), videos.paid);
+    expect(res.status).toBe(201);
+    expect(Date.parse(res.json.expiresAt)).toBe(Math.floor(until.getTime() / 1000) * 1000);
+  });
+
+  it('manages grants: owner or admin only, listed, removed', async () => {
+    expect((await stranger('PUT', `/v1/videos/${videos.paid}/grants/sam`, {})).status).toBe(404);
+    expect((await owner('PUT', `/v1/videos/${videos.paid}/grants/ownergift`, { expiresAt: null })).status).toBe(200);
+    const list = await admin('GET', `/v1/videos/${videos.paid}/grants`);
+    expect(list.json.items.map((g: { userId: string }) => g.userId)).toEqual(expect.arrayContaining(['gina', 'ownergift']));
+    expect((await admin('DELETE', `/v1/videos/${videos.paid}/grants/ownergift`)).status).toBe(204);
+    expect((await admin('DELETE', `/v1/videos/${videos.paid}/grants/ownergift`)).status).toBe(404);
+    expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/bad%20user`, {})).status).toBe(400);
+    expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/x`, { expiresAt: 'tomorrow' })).status).toBe(400);
+  });
+
+  it('answers 409 not_ready until the video is ready', async () => {
+    const { video } = (await owner('POST', '/v1/videos', { title: 'soon', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })).json;
+    const res = await session(anonymous, video.id);
+    expect({ status: res.status, code: res.json.code }).toEqual({ status: 409, code: 'not_ready' });
+    expect(res.json.detail).toContain('awaiting_upload');
+  });
+
+  it.each(['*', '%2A', '0aaaaaaaaaaaaaaaaaaaaaaaa*', '0aaaaaaaaaaaaaaaaaaaaaaaa%3F', '..%2F0aaaaaaaaaaaaaaaaaaaaaaaaa', '0aaaaaaaaaaaaaaaaaaaaaaaa%2F'])(
+    'refuses the id %s before signing anything',
+    async (id) => {
+      const res = await session(owner, id);
+      expect({ status: res.status, code: res.json.code }).toEqual({ status: 400, code: 'invalid_id' });
+      expect(res.headers.getSetCookie()).toEqual([]);
+    },
+  );
+
+  it('signs identical unbound policies once and shares them across viewers', async () => {
+    const a = await session(anonymous, videos.public);
+    const b = await session(stranger, videos.public);
+    expect(a.json.signedQuery).toBe(b.json.signedQuery);
+  });
+});
+
+describe('playback without CloudFront configuration', () => {
+  it('answers 503 playback_not_configured', async () => {
+    const api = await startApi();
+    try {
+      const res = await client(api.url, await token('x'))('POST', '/v1/videos/0aaaaaaaaaaaaaaaaaaaaaaaaa/playback-sessions');
+      expect({ status: res.status, code: res.json.code }).toEqual({ status: 503, code: 'playback_not_configured' });
+    } finally {
+      await api.close();
+    }
+  });
+});
