@@ -213,3 +213,68 @@ describe('playback without CloudFront configuration', () => {
     }
   });
 });
+
+describe('playback with IP binding and key rotation', () => {
+  const rsa = { CLOUDFRONT_KEY_PAIR_ID: KEY_ID, CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem') };
+  const ec = { CLOUDFRONT_KEY_PAIR_ID: 'K3ROTATEDKEY01', CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'ec-private.pem') };
+  const bothKeys = new Map([...trustedKeys, ['K3ROTATEDKEY01', readFileSync(join(FIXTURES, 'ec-public.pem'), 'utf8')]]);
+
+  async function publicReadyVideo(api: RunningApi): Promise<string> {
+    const db = new Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+    const { video } = (await client(api.url, await token('rita'))('POST', '/v1/videos', { title: 'r', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })).json;
+    await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1' WHERE id = $1`, [video.id]);
+    await db.end();
+    return video.id;
+  }
+
+  it('binds the policy to the viewer’s IPv4 address when PLAYBACK_BIND_IP is on', async () => {
+    const api = await startApi({ CDN_BASE_URL: CDN, ...rsa, PLAYBACK_BIND_IP: 'true', TRUST_PROXY: '1' });
+    try {
+      const id = await publicReadyVideo(api);
+      const res = await client(api.url)('POST', `/v1/videos/${id}/playback-sessions`, undefined, { 'x-forwarded-for': '192.0.2.44' });
+      const jar = parseSetCookies(res.headers);
+      const url = res.json.manifestUrl;
+      const now = Math.floor(Date.now() / 1000);
+      expect(edgeAllows(jar, url, now, '192.0.2.44')).toBe(true);
+      expect(edgeAllows(jar, url, now, '192.0.2.45')).toBe(false);
+      // An IPv6 viewer cannot be bound (CloudFront matches IPv4 only): its policy is unbound.
+      const v6 = await client(api.url)('POST', `/v1/videos/${id}/playback-sessions`, undefined, { 'x-forwarded-for': '2001:db8::1' });
+      expect(edgeAllows(parseSetCookies(v6.headers), url, now, '198.51.100.9')).toBe(true);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('rotates keys without a failed view: old cookies work while the old key is trusted', async () => {
+    const before = await startApi({ CDN_BASE_URL: CDN, ...rsa });
+    let oldJar: Cookie[];
+    let url: string;
+    try {
+      const id = await publicReadyVideo(before);
+      const res = await client(before.url)('POST', `/v1/videos/${id}/playback-sessions`);
+      oldJar = parseSetCookies(res.headers);
+      url = res.json.manifestUrl;
+    } finally {
+      await before.close();
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const verify = (jar: Cookie[], keys: Map<string, string>) =>
+      verifyViewerRequest({ url, cookieHeader: cookieHeaderFor(jar, new URL(url).pathname), clientIp: '198.51.100.9', now }, { trustedKeys: keys });
+    // Step 1: the key group trusts both keys; step 2: the api signs with the new one.
+    const after = await startApi({ CDN_BASE_URL: CDN, ...ec });
+    try {
+      const id = new URL(url).pathname.split('/')[2]!;
+      const newJar = parseSetCookies((await client(after.url)('POST', `/v1/videos/${id}/playback-sessions`)).headers);
+      expect(newJar.find((c) => c.name === 'CloudFront-Key-Pair-Id')!.value).toBe('K3ROTATEDKEY01');
+      expect(verify(oldJar, bothKeys).allow).toBe(true);
+      expect(verify(newJar, bothKeys).allow).toBe(true);
+      // Step 3, after the longest TTL: the old key leaves the group; its cookies stop working.
+      const newOnly = new Map([...bothKeys].filter(([k]) => k !== KEY_ID));
+      expect(verify(oldJar, newOnly)).toMatchObject({ allow: false, code: 'InvalidKey' });
+      expect(verify(newJar, newOnly).allow).toBe(true);
+    } finally {
+      await after.close();
+    }
+  });
+});
