@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config';
 import { CdnSigner } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { GrantStore } from '../ports/grant-store';
+import { RateLimiter } from '../ports/rate-limiter';
 import { JobQueue } from '../ports/job-queue';
 import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
@@ -16,6 +17,7 @@ import { JoseTokenVerifier } from './jose.token-verifier';
 import { migrate } from './postgres/migrator';
 import { PostgresGrantStore } from './postgres/postgres.grant-store';
 import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
+import { RedisRateLimiter } from './redis.rate-limiter';
 import { createPgClient, createPgliteClient, type SqlClient } from './postgres/sql-client';
 import { createS3Clients, type S3Clients } from './s3/s3-clients';
 import { S3_BUCKET, S3_CLIENTS, S3ObjectStorage } from './s3/s3.object-storage';
@@ -69,9 +71,10 @@ export class InfraModule {
         { provide: MediaToolkit, useClass: FluentFfmpegMediaToolkit },
         { provide: GrantStore, useClass: PostgresGrantStore },
         { provide: CdnSigner, useClass: CloudfrontCdnSigner },
+        { provide: RateLimiter, useClass: RedisRateLimiter },
         InfraShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, SQL_CLIENT],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, SQL_CLIENT],
     };
   }
 }

@@ -105,6 +105,9 @@ export const envSchema = z
     TRUST_PROXY: integer(0, 0, 10),
     COOKIE_DOMAIN: optionalText,
     COOKIE_SAMESITE: z.enum(['Lax', 'Strict', 'None']).default('Lax'),
+    // Playback sessions a minute, per signed-in user and per client IP (0 turns a limit off).
+    PLAYBACK_RATE_LIMIT_PER_USER: integer(60, 0),
+    PLAYBACK_RATE_LIMIT_PER_IP: integer(300, 0),
   })
   // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {

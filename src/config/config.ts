@@ -60,6 +60,8 @@ export interface AppConfig {
     readonly trustProxy: number;
     readonly cookieDomain: string | undefined;
     readonly cookieSameSite: 'Lax' | 'Strict' | 'None';
+    readonly rateLimitPerUser: number;
+    readonly rateLimitPerIp: number;
   };
 }
 
@@ -137,6 +139,8 @@ function group(env: Env, options: LoadOptions): AppConfig {
       trustProxy: env.TRUST_PROXY,
       cookieDomain: env.COOKIE_DOMAIN,
       cookieSameSite: env.COOKIE_SAMESITE,
+      rateLimitPerUser: env.PLAYBACK_RATE_LIMIT_PER_USER,
+      rateLimitPerIp: env.PLAYBACK_RATE_LIMIT_PER_IP,
     },
     transcode: {
       concurrency: env.TRANSCODE_CONCURRENCY,

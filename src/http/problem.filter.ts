@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimitedError } from '../domain/errors';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 const logger = new Logger('Http');
@@ -11,6 +12,7 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   const line = `${request.method} ${path} → ${problem.status} ${problem.code} [${request.id}]: ${problem.detail}`;
   if (problem.status >= 500) logger.error(line, error instanceof Error ? error.stack : String(error));
   else logger.warn(line);
+  if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 

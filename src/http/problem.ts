@@ -19,6 +19,7 @@ const STATUS: Record<ErrorCode, number> = {
   upload_size_mismatch: 409,
   payload_too_large: 413,
   upload_too_large: 413,
+  rate_limited: 429,
   unsupported_content_type: 415,
   unsupported_media_type: 415,
   internal: 500,

@@ -57,6 +57,13 @@ export class VideosController {
     return presentVideo(await this.videos.update(actor, id, body));
   }
 
+  @Get(':id/source-url')
+  @ApiOperation({ summary: "A short-lived download URL for the creator's original (owner)" })
+  async sourceUrl(@CurrentActor() actor: Actor, @Param('id', VideoIdPipe) id: string): Promise<{ url: string; expiresAt: string }> {
+    const { url, expiresAt } = await this.videos.sourceUrl(actor, id);
+    return { url, expiresAt: expiresAt.toISOString() };
+  }
+
   @Post(':id/retry')
   @HttpCode(202)
   @ApiOperation({ summary: 'Re-queue a failed video' })

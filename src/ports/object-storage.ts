@@ -39,6 +39,8 @@ export abstract class ObjectStorage {
     sizeBytes: number;
     expiresInSeconds: number;
   }): Promise<PresignedPost>;
+  /** A short-lived GET URL that downloads the object as an attachment named `downloadName`. */
+  abstract presignDownload(key: string, downloadName: string, expiresInSeconds: number): Promise<string>;
   /** Starts a multipart upload and returns its upload id. */
   abstract createMultipartUpload(key: string, contentType: string): Promise<string>;
   /** A PUT URL for one part, with the part's exact length signed. */

@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isIPv4 } from 'node:net';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
-import { DomainError } from '../domain/errors';
+import { DomainError, RateLimitedError } from '../domain/errors';
 import { assertVideoId } from '../domain/ids';
 import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
 import { isAdmin, type Actor, type Video } from '../domain/video';
 import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { GrantStore } from '../ports/grant-store';
+import { RateLimiter } from '../ports/rate-limiter';
 import { VideoStore } from '../ports/video-store';
 import { loadOwnedVideo } from './video-access';
 
@@ -38,6 +39,7 @@ export class PlaybackService {
     private readonly grants: GrantStore,
     private readonly signer: CdnSigner,
     private readonly clock: Clock,
+    private readonly rates: RateLimiter,
   ) {}
 
   async createSession(viewer: Actor | null, id: string, clientIp: string): Promise<PlaybackSession> {
@@ -45,6 +47,7 @@ export class PlaybackService {
     if (!this.signer.enabled || !baseUrl) {
       throw new DomainError('playback_not_configured', 'Playback needs CDN_BASE_URL and a CloudFront signing key.');
     }
+    await this.limit(viewer, clientIp);
     const video = await this.store.findById(assertVideoId(id));
     if (!video) throw new DomainError('not_found', 'No such video.');
     const now = this.clock.now();
@@ -74,6 +77,18 @@ export class PlaybackService {
       signed,
       cookiePath: new URL(prefix).pathname,
     };
+  }
+
+  /** Per user (when signed in) and per client IP, one-minute windows. */
+  private async limit(viewer: Actor | null, clientIp: string): Promise<void> {
+    const { rateLimitPerUser, rateLimitPerIp } = this.config.playback;
+    const checks: Array<[string, number]> = [[`ip:${clientIp}`, rateLimitPerIp]];
+    if (viewer) checks.push([`user:${viewer.userId}`, rateLimitPerUser]);
+    for (const [key, limit] of checks) {
+      if (limit === 0) continue;
+      const decision = await this.rates.hit(`playback:${key}`, limit, 60);
+      if (!decision.allowed) throw new RateLimitedError(decision.retryAfterSeconds);
+    }
   }
 
   /** Identical unbound policies are signed once and shared across viewers. */

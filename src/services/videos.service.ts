@@ -8,6 +8,9 @@ import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
 import { loadOwnedVideo } from './video-access';
 
+// Long enough to start a large download; the download continues past expiry once started.
+const SOURCE_URL_TTL_SECONDS = 300;
+
 export interface VideoPage {
   readonly items: Video[];
   readonly nextCursor: string | null;
@@ -47,6 +50,14 @@ export class VideosService {
   async update(actor: Actor, id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video> {
     const video = await loadOwnedVideo(this.store, actor, id);
     return (await this.store.updateDetails(video.id, patch)) ?? loadOwnedVideo(this.store, actor, id);
+  }
+
+  /** An S3 presigned GET for the creator's original, downloaded under its original name. */
+  async sourceUrl(actor: Actor, id: string): Promise<{ url: string; expiresAt: Date }> {
+    const video = await loadOwnedVideo(this.store, actor, id);
+    if (video.status === 'awaiting_upload') throw new DomainError('invalid_state', 'The source has not been uploaded yet.');
+    const url = await this.storage.presignDownload(sourceKey(video.id), video.filename ?? `${video.id}`, SOURCE_URL_TTL_SECONDS);
+    return { url, expiresAt: new Date(Date.now() + SOURCE_URL_TTL_SECONDS * 1000) };
   }
 
   /** `failed → queued` and a fresh transcode job; the error is cleared. */

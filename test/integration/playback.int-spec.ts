@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { verifyViewerRequest } from '../../src/edge/cloudfront-verifier';
-import { client, startApi, token, type Api, type RunningApi } from '../support/harness';
+import { client, postForm, startApi, token, type Api, type RunningApi } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
 
 const FIXTURES = join(__dirname, '../fixtures/cloudfront');
@@ -275,6 +275,49 @@ describe('playback with IP binding and key rotation', () => {
       expect(verify(newJar, newOnly).allow).toBe(true);
     } finally {
       await after.close();
+    }
+  });
+});
+
+describe('playback rate limits and the source download', () => {
+  it('answers 429 with Retry-After past the per-user limit', async () => {
+    const api = await startApi({ CDN_BASE_URL: CDN, CLOUDFRONT_KEY_PAIR_ID: KEY_ID, CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'), PLAYBACK_RATE_LIMIT_PER_USER: '2' });
+    try {
+      const viewer = client(api.url, await token(`rate-${Date.now()}`, []));
+      const id = '0aaaaaaaaaaaaaaaaaaaaaaaaa';
+      expect((await viewer('POST', `/v1/videos/${id}/playback-sessions`)).status).toBe(404);
+      expect((await viewer('POST', `/v1/videos/${id}/playback-sessions`)).status).toBe(404);
+      const refused = await viewer('POST', `/v1/videos/${id}/playback-sessions`);
+      expect({ status: refused.status, code: refused.json.code }).toEqual({ status: 429, code: 'rate_limited' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('gives the owner a short-lived download of the original under its file name', async () => {
+    const api = await startApi();
+    try {
+      const owner = client(api.url, await token('uma'));
+      const bytes = Buffer.from('original bytes');
+      const { video, upload } = (await owner('POST', '/v1/videos', { title: 'o', contentType: 'video/mp4', sizeBytes: bytes.length, filename: 'My clip.mp4' })).json;
+      expect((await owner('GET', `/v1/videos/${video.id}/source-url`)).status).toBe(409);
+      await postForm(upload, bytes, 'video/mp4');
+      await owner('POST', `/v1/videos/${video.id}/upload/complete`, {});
+      const res = await owner('GET', `/v1/videos/${video.id}/source-url`);
+      expect(res.status).toBe(200);
+      expect(Number(new URL(res.json.url).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
+      const download = await fetch(res.json.url);
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-disposition')).toContain('attachment');
+      // Non-ASCII names add filename*=UTF-8''… (see content-disposition.spec.ts): the local emulator
+      // canonicalises `*` and `'` in a presigned query unlike S3 and the SDK, so it refuses those URLs.
+      expect(download.headers.get('content-disposition')).toBe('attachment; filename="My clip.mp4"');
+      expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+      expect((await client(api.url, await token('not-uma'))('GET', `/v1/videos/${video.id}/source-url`)).status).toBe(404);
+    } finally {
+      await api.close();
     }
   });
 });

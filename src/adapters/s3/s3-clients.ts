@@ -21,7 +21,8 @@ export function createS3Clients(config: AppConfig['s3']): S3Clients {
   };
   const clients = {
     data: new S3Client(base),
-    presigner: new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED' }),
+    // The same for responses: a presigned GET must not ask for x-amz-checksum-mode.
+    presigner: new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
   };
   if (config.endpoint && isLoopback(config.endpoint)) {
     for (const client of Object.values(clients)) stripBucketTrailingSlash(client, config.bucket);

@@ -18,6 +18,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import { attachmentDisposition } from '../../domain/content-disposition';
 import { DomainError } from '../../domain/errors';
 import type { PartRef, StoredPart } from '../../domain/upload-plan';
 import { ObjectStorage, type PresignedPost, type StoredObject } from '../../ports/object-storage';
@@ -136,6 +137,18 @@ export class S3ObjectStorage extends ObjectStorage {
       Expires: input.expiresInSeconds,
     });
     return { url, fields };
+  }
+
+  presignDownload(key: string, downloadName: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(
+      this.clients.presigner,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ResponseContentDisposition: attachmentDisposition(downloadName),
+      }),
+      { expiresIn: expiresInSeconds },
+    );
   }
 
   async createMultipartUpload(key: string, contentType: string): Promise<string> {
