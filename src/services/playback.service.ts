@@ -31,7 +31,7 @@ const CACHE_LIMIT = 10_000;
 @Injectable()
 export class PlaybackService {
   private readonly logger = new Logger(PlaybackService.name);
-  private readonly signedPolicies = new Map<string, SignedPolicy>();
+  private readonly signatures = new Map<string, SignedPolicy | string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -73,7 +73,7 @@ export class PlaybackService {
       manifestUrl: `${prefix}hls/${video.hlsVersion}/master.m3u8`,
       expiresAt: new Date(expiresAtEpoch * 1000),
       refreshAt: new Date(refreshAt(now, expiresAtEpoch, ttlSeconds) * 1000),
-      posterUrl: video.width ? this.signer.signUrl(`${prefix}poster.jpg`, new Date(expiresAtEpoch * 1000)) : null,
+      posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
       signed,
       cookiePath: new URL(prefix).pathname,
     };
@@ -93,13 +93,22 @@ export class PlaybackService {
 
   /** Identical unbound policies are signed once and shared across viewers. */
   private sign(policy: string, cacheable: boolean): SignedPolicy {
-    if (!cacheable) return this.signer.signPolicy(policy);
-    const cached = this.signedPolicies.get(policy);
-    if (cached) return cached;
-    const signed = this.signer.signPolicy(policy);
-    if (this.signedPolicies.size >= CACHE_LIMIT) this.signedPolicies.delete(this.signedPolicies.keys().next().value!);
-    this.signedPolicies.set(policy, signed);
-    return signed;
+    return cacheable ? this.cached(`policy:${policy}`, () => this.signer.signPolicy(policy)) : this.signer.signPolicy(policy);
+  }
+
+  /** The poster's canned URL depends only on the video and the expiry bucket: shared too. */
+  private signedPosterUrl(url: string, expiresAtEpoch: number): string {
+    return this.cached(`poster:${url}:${expiresAtEpoch}`, () => this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)));
+  }
+
+  /** RSA signing costs about a millisecond; a bounded map (oldest out first) spares most of them. */
+  private cached<T extends SignedPolicy | string>(key: string, make: () => T): T {
+    const hit = this.signatures.get(key) as T | undefined;
+    if (hit !== undefined) return hit;
+    const made = make();
+    if (this.signatures.size >= CACHE_LIMIT) this.signatures.delete(this.signatures.keys().next().value!);
+    this.signatures.set(key, made);
+    return made;
   }
 
   async putGrant(actor: Actor, id: string, userId: string, expiresAt: Date | null): Promise<Grant> {
