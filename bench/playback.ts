@@ -8,14 +8,12 @@
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
+import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
 
-const ADMIN_DB = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const KEYS = join(__dirname, '../test/fixtures/cloudfront');
@@ -27,14 +25,7 @@ async function run(url: string, connections: number, options: Partial<autocannon
 }
 
 async function main(): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DB });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS velvet_bench WITH (FORCE)');
-  await admin.query('CREATE DATABASE velvet_bench');
-  await admin.end();
-  const redis = new Redis(REDIS_URL);
-  await redis.flushdb();
-  redis.disconnect();
+  await freshServices();
 
   const bare = Fastify();
   bare.get('/ping', async () => ({ ok: true, service: 'velvet', at: 0 }));
@@ -44,7 +35,7 @@ async function main(): Promise<void> {
   // Creating the video presigns an upload (no request is made); any credentials do.
   process.env.AWS_ACCESS_KEY_ID ??= 'bench';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
-  const databaseUrl = ADMIN_DB.replace(/\/[^/]*$/, '/velvet_bench');
+  const databaseUrl = BENCH_DATABASE_URL;
   const app = await createApiApp(
     loadConfig({
       NODE_ENV: 'production',

@@ -9,9 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { Client } from 'pg';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../src/dev/local-s3';
@@ -19,10 +17,9 @@ import { hlsCommand, posterCommand } from '../src/domain/hls-command';
 import { chooseLadder } from '../src/domain/ladder';
 import type { MediaInfo } from '../src/domain/media-info';
 import { pinnedDemuxer } from '../src/domain/media-policy';
+import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
 
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
-const ADMIN_DB = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 const BUCKET = 'velvet-bench';
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
@@ -67,17 +64,6 @@ function timeBareFfmpeg(source: string, info: MediaInfo): { seconds: number; run
   return { seconds, rungs: rungs.map((r) => r.name) };
 }
 
-async function freshServices(): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DB });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS velvet_bench WITH (FORCE)');
-  await admin.query('CREATE DATABASE velvet_bench');
-  await admin.end();
-  const redis = new Redis(REDIS_URL);
-  await redis.flushdb();
-  redis.disconnect();
-}
-
 /** (b): upload through the api, then time complete → ready; the worker's peak RSS from /proc. */
 async function timePipeline(source: string): Promise<{ seconds: number; workerPeakMb: number }> {
   await freshServices();
@@ -87,7 +73,7 @@ async function timePipeline(source: string): Promise<{ seconds: number; workerPe
   const env = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: ADMIN_DB.replace(/\/[^/]*$/, '/velvet_bench'),
+    DATABASE_URL: BENCH_DATABASE_URL,
     REDIS_URL,
     S3_BUCKET: BUCKET,
     S3_ENDPOINT: s3.endpoint,
