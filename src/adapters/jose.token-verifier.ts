@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG } from '../config/config.module';
@@ -14,14 +15,17 @@ const ROLE = /^[a-z][a-z0-9_-]{0,63}$/;
 
 @Injectable()
 export class JoseTokenVerifier extends TokenVerifier {
-  private readonly secret: Uint8Array | undefined;
+  /** Imported once: given raw bytes, jose imports a WebCrypto key on every verification. */
+  private readonly secret: Promise<webcrypto.CryptoKey> | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly options: { issuer?: string; audience?: string };
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super();
     const { secret, jwksUrl, issuer, audience } = config.auth;
-    this.secret = secret ? new TextEncoder().encode(secret) : undefined;
+    this.secret = secret
+      ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+      : undefined;
     this.jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
     this.options = { issuer, audience };
   }
@@ -32,7 +36,7 @@ export class JoseTokenVerifier extends TokenVerifier {
       const { alg } = decodeProtectedHeader(token);
       const common = { ...this.options, requiredClaims: ['sub', 'exp'] };
       if (alg === 'HS256' && this.secret) {
-        ({ payload } = await jwtVerify(token, this.secret, { ...common, algorithms: ['HS256'] }));
+        ({ payload } = await jwtVerify(token, await this.secret, { ...common, algorithms: ['HS256'] }));
       } else if (this.jwks && alg && JWKS_ALGORITHMS.includes(alg)) {
         ({ payload } = await jwtVerify(token, this.jwks, { ...common, algorithms: JWKS_ALGORITHMS }));
       } else {

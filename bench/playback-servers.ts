@@ -1,0 +1,69 @@
+/**
+ * The servers bench:playback measures, in their own process so autocannon (in the parent) does
+ * not share their event loop: a bare Fastify route and the api with one paid video, a grant and
+ * a viewer token. Prints one JSON line with what the parent needs, then serves until killed.
+ */
+import Fastify from 'fastify';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { Client } from 'pg';
+import { createApiApp } from '../src/api.app';
+import { loadConfig } from '../src/config/config';
+import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
+
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const KEYS = join(__dirname, '../test/fixtures/cloudfront');
+
+async function main(): Promise<void> {
+  await freshServices();
+  const bare = Fastify();
+  bare.get('/ping', async () => ({ ok: true, service: 'velvet', at: 0 }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+
+  // Creating the video presigns an upload (no request is made); any credentials do.
+  process.env.AWS_ACCESS_KEY_ID ??= 'bench';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
+  const app = await createApiApp(
+    loadConfig({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: BENCH_DATABASE_URL,
+      REDIS_URL,
+      S3_BUCKET: 'velvet-bench',
+      S3_ENDPOINT: 'http://127.0.0.1:9',
+      S3_FORCE_PATH_STYLE: 'true',
+      JWT_SECRET: SECRET,
+      CDN_BASE_URL: 'https://cdn.example.test',
+      CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+      CLOUDFRONT_PRIVATE_KEY_FILE: join(KEYS, 'rsa-private.pem'),
+      // Off for the run: they would cap one viewer at 60 sessions a minute.
+      PLAYBACK_RATE_LIMIT_PER_USER: '0',
+      PLAYBACK_RATE_LIMIT_PER_IP: '0',
+    }),
+  );
+  await app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const sign = (sub: string, roles: string[]) =>
+    new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+  const creator = await sign('creator', ['creator']);
+  const headers = { authorization: `Bearer ${creator}`, 'content-type': 'application/json' };
+  const created = await fetch(`${base}/v1/videos`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ title: 'bench', contentType: 'video/mp4', sizeBytes: 10, access: 'paid' }),
+  });
+  const { video } = (await created.json()) as { video: { id: string } };
+  const db = new Client({ connectionString: BENCH_DATABASE_URL });
+  await db.connect();
+  await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', width = 1280, height = 720 WHERE id = $1`, [video.id]);
+  await db.end();
+  await fetch(`${base}/v1/videos/${video.id}/grants/viewer`, { method: 'PUT', headers, body: '{}' });
+
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ping`;
+  console.log(JSON.stringify({ bareUrl, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken: await sign('viewer', []) }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
