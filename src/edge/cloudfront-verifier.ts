@@ -12,6 +12,27 @@ export interface VerifierConfig {
   readonly trustedKeys: ReadonlyMap<string, string | KeyObject>;
   /** Refuse canned Expires beyond 2^31-1 (catches milliseconds given as seconds); default true. */
   readonly rejectLargeExpires?: boolean;
+  /**
+   * Signatures already verified, so a player's hundreds of segment requests under one policy cost
+   * one RSA verify. Keyed by key id, algorithm, policy bytes and signature; only successes are kept.
+   */
+  readonly verifiedSignatures?: SignatureCache;
+}
+
+/** A bounded set of verified (key, algorithm, policy, signature) tuples; oldest out first. */
+export class SignatureCache {
+  private readonly entries = new Set<string>();
+
+  constructor(private readonly limit = 10_000) {}
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  add(key: string): void {
+    if (this.entries.size >= this.limit) this.entries.delete(this.entries.values().next().value!);
+    this.entries.add(key);
+  }
 }
 
 export interface ViewerRequest {
@@ -83,18 +104,25 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     return deny('MalformedPolicy');
   }
 
-  let valid: boolean;
-  try {
-    valid = createVerify(algorithm === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1').update(signed).verify(key, signature);
-  } catch {
-    valid = false;
+  const cacheKey = `${creds.keyId}|${algorithm}|${creds.signature}|${signed.toString('base64')}`;
+  if (!config.verifiedSignatures?.has(cacheKey)) {
+    if (!verifySignature(algorithm, key, signed, signature)) return deny('AccessDenied');
+    config.verifiedSignatures?.add(cacheKey);
   }
-  if (!valid) return deny('AccessDenied');
   if (!policy.canned && !matchesResource(policy.resource ?? '*', resourceUrl)) return deny('AccessDenied');
   if (!(request.now < policy.dateLessThan)) return deny('AccessDenied');
   if (policy.dateGreaterThan !== undefined && !(request.now > policy.dateGreaterThan)) return deny('AccessDenied');
   if (policy.ipAddress !== undefined && !ipv4InCidr(request.clientIp, policy.ipAddress)) return deny('AccessDenied');
   return { allow: true, upstreamQuery: userParams.join('&') };
+}
+
+/** RSASSA-PKCS1-v1_5 or ECDSA (DER), whichever the trusted key is. */
+function verifySignature(algorithm: 'SHA1' | 'SHA256', key: string | KeyObject, signed: Buffer, signature: Buffer): boolean {
+  try {
+    return createVerify(algorithm === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1').update(signed).verify(key, signature);
+  } catch {
+    return false;
+  }
 }
 
 /** The canned policy CloudFront rebuilds byte for byte (§5): key order and compact form matter. */

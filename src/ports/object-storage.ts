@@ -1,9 +1,18 @@
+import type { Readable } from 'node:stream';
 import type { PartRef, StoredPart } from '../domain/upload-plan';
 
 export interface StoredObject {
   readonly size: number;
   readonly etag: string;
   readonly contentType: string | undefined;
+}
+
+export interface ObjectStream {
+  /** 200, 206 for a range, 304 when If-None-Match matched. */
+  readonly status: 200 | 206 | 304;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Null for a 304. */
+  readonly body: Readable | null;
 }
 
 export interface PresignedPost {
@@ -24,6 +33,11 @@ export abstract class ObjectStorage {
   abstract uploadFile(key: string, path: string, headers: { contentType: string; cacheControl: string }): Promise<void>;
   /** The immediate sub-"folders" of a prefix, e.g. each `videos/{id}/hls/{version}/`. */
   abstract listChildPrefixes(prefix: string): Promise<string[]>;
+  /**
+   * Opens an object for streaming, honouring a Range and an If-None-Match header; null when
+   * there is no such object.
+   */
+  abstract openObject(key: string, conditions: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null>;
   /** Deletes every object under the prefix (paginated); idempotent. Returns how many went. */
   abstract deletePrefix(prefix: string): Promise<number>;
   /** Throws when the bucket cannot be reached with the configured credentials. */

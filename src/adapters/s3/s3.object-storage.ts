@@ -21,7 +21,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { attachmentDisposition } from '../../domain/content-disposition';
 import { DomainError } from '../../domain/errors';
 import type { PartRef, StoredPart } from '../../domain/upload-plan';
-import { ObjectStorage, type PresignedPost, type StoredObject } from '../../ports/object-storage';
+import { ObjectStorage, type ObjectStream, type PresignedPost, type StoredObject } from '../../ports/object-storage';
 import type { S3Clients } from './s3-clients';
 
 export const S3_CLIENTS = Symbol('S3_CLIENTS');
@@ -87,6 +87,31 @@ export class S3ObjectStorage extends ObjectStorage {
       throw classify(error);
     }
     return prefixes;
+  }
+
+  async openObject(key: string, conditions: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null> {
+    try {
+      const out = await this.clients.data.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: conditions.range, IfNoneMatch: conditions.ifNoneMatch }),
+      );
+      const headers: Record<string, string> = {};
+      const set = (name: string, value: string | number | Date | undefined) => {
+        if (value !== undefined) headers[name] = value instanceof Date ? value.toUTCString() : String(value);
+      };
+      set('content-type', out.ContentType);
+      set('content-length', out.ContentLength);
+      set('content-range', out.ContentRange);
+      set('etag', out.ETag);
+      set('cache-control', out.CacheControl);
+      set('last-modified', out.LastModified);
+      set('accept-ranges', out.AcceptRanges ?? 'bytes');
+      return { status: out.ContentRange ? 206 : 200, headers, body: out.Body as Readable };
+    } catch (error) {
+      const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+      if (status === 304) return { status: 304, headers: conditions.ifNoneMatch ? { etag: conditions.ifNoneMatch } : {}, body: null };
+      if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
+      throw classify(error);
+    }
   }
 
   async deletePrefix(prefix: string): Promise<number> {

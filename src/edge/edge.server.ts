@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStorage } from '../ports/object-storage';
+import { SignatureCache, verifyViewerRequest, type ErrorCode } from './cloudfront-verifier';
+
+export interface EdgeOptions {
+  /** The CDN origin viewers use (CDN_BASE_URL): scheme and host of every resource URL. */
+  readonly publicUrl: string;
+  readonly trustedKeys: ReadonlyMap<string, string | KeyObject>;
+  readonly corsOrigins: readonly string[];
+  readonly storage: ObjectStorage;
+  /** Epoch seconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+const SEGMENT = /^(?:[A-Za-z0-9_~!$&'()*+,;=:@.-]|%[0-9A-Fa-f]{2})+$/;
+// Encoded dots, slashes, backslashes and NUL could turn into path syntax further along.
+const UNSAFE_ESCAPES = /%(?:2[eEfF]|5[cC]|00)/;
+
+/**
+ * A video path as it may reach the S3 origin: no dot segments, no empty segments (`//`), no
+ * backslashes and none of them encoded, so one video's path never reaches another's objects.
+ */
+export function isSafeVideoPath(path: string): boolean {
+  if (!path.startsWith('/videos/') || UNSAFE_ESCAPES.test(path)) return false;
+  return path
+    .slice(1)
+    .split('/')
+    .every((segment) => segment !== '.' && segment !== '..' && SEGMENT.test(segment));
+}
+
+/**
+ * The development/test stand-in for CloudFront in front of the S3 origin: serves only
+ * `/videos/*`, only to requests CloudFront would let through (CLOUDFRONT.md §16), streaming
+ * objects with Range, ETag and If-None-Match.
+ */
+export function createEdgeServer(options: EdgeOptions): Server {
+  const verifiedSignatures = new SignatureCache();
+  const origin = new URL(options.publicUrl);
+  const base = `${origin.protocol}//${origin.host}`;
+  return createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    cors(req, res);
+    if (req.method === 'OPTIONS') {
+      // Preflights never carry cookies; answer them without asking for a signature.
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, HEAD',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '',
+        'access-control-max-age': '600',
+      });
+      return void res.end();
+    }
+    const raw = req.url ?? '/';
+    const queryAt = raw.indexOf('?');
+    const path = queryAt < 0 ? raw : raw.slice(0, queryAt);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !isSafeVideoPath(path)) {
+      return notFound(res);
+    }
+    const verdict = verifyViewerRequest(
+      {
+        url: `${base}${raw}`,
+        cookieHeader: req.headers.cookie,
+        clientIp: req.socket.remoteAddress ?? '',
+        now: options.now ? options.now() : Math.floor(Date.now() / 1000),
+      },
+      { trustedKeys: options.trustedKeys, verifiedSignatures },
+    );
+    if (!verdict.allow) return forbidden(res, verdict.code, verdict.message);
+
+    const object = await options.storage.openObject(decodeURIComponent(path.slice(1)), {
+      range: header(req, 'range'),
+      ifNoneMatch: header(req, 'if-none-match'),
+    });
+    if (!object) return notFound(res);
+    res.writeHead(object.status, { ...object.headers, 'x-cache': 'Miss from edge' });
+    if (req.method === 'HEAD' || !object.body) {
+      object.body?.destroy();
+      return void res.end();
+    }
+    // Streamed: a segment is never held whole in memory.
+    await pipeline(object.body, res);
+  }
+
+  /** The exact origin echoed with credentials, on every response, 403s included. */
+  function cors(req: IncomingMessage, res: ServerResponse): void {
+    const requestOrigin = req.headers.origin;
+    res.setHeader('vary', 'Origin');
+    if (requestOrigin && options.corsOrigins.includes(requestOrigin)) {
+      res.setHeader('access-control-allow-origin', requestOrigin);
+      res.setHeader('access-control-allow-credentials', 'true');
+      res.setHeader('access-control-expose-headers', 'content-length, content-range, etag');
+    }
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** CloudFront's 403 (CLOUDFRONT.md §10). */
+function forbidden(res: ServerResponse, code: ErrorCode, message: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  res.writeHead(403, { 'content-type': 'text/xml', server: 'CloudFront', 'x-cache': 'Error from cloudfront', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function notFound(res: ServerResponse): void {
+  const body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>Not Found</Message></Error>';
+  res.writeHead(404, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,25 @@
+import { createS3Clients } from '../adapters/s3/s3-clients';
+import { S3ObjectStorage } from '../adapters/s3/s3.object-storage';
+import { loadDotEnv } from '../config/dotenv';
+import { loadEdgeConfig } from './edge.config';
+import { createEdgeServer } from './edge.server';
+
+/** `npm run start:edge`: the CloudFront stand-in in front of the S3 origin (development and tests). */
+function main(): void {
+  loadDotEnv();
+  const config = loadEdgeConfig(process.env);
+  const storage = new S3ObjectStorage(createS3Clients(config.s3), config.s3.bucket);
+  const server = createEdgeServer({ publicUrl: config.publicUrl, trustedKeys: config.trustedKeys, corsOrigins: config.corsOrigins, storage });
+  // Loopback only: this stand-in is never an internet-facing CDN.
+  server.listen(config.port, '127.0.0.1', () => console.log(`edge on http://127.0.0.1:${config.port} as ${config.publicUrl}`));
+  const stop = () => server.close(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
