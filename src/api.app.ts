@@ -25,10 +25,23 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: createLogger(config),
     bufferLogs: true,
+    // Body parsing is configured below, on Fastify itself.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // The api speaks JSON only; any other body type is answered 415 instead of reaching a handler.
-  fastify.removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  // An empty body sent as JSON means "no body" (player SDKs send the header on every POST), so
+  // optional bodies stay optional; malformed JSON is still `invalid_json`.
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('The body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

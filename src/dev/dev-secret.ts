@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -12,4 +12,19 @@ export function devJwtSecret(file = DEV_SECRET_FILE): string {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/** The development CloudFront key pair, made once per checkout (the edge trusts its public half). */
+export const DEV_KEY_PAIR_ID = 'KVELVETDEV0001';
+
+export function devCloudfrontKeys(dir = '.data'): { privateKeyFile: string; publicKeyFile: string } {
+  const privateKeyFile = `${dir}/cloudfront-private.pem`;
+  const publicKeyFile = `${dir}/cloudfront-public.pem`;
+  if (!existsSync(privateKeyFile) || !existsSync(publicKeyFile)) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  }
+  return { privateKeyFile, publicKeyFile };
 }

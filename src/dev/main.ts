@@ -5,7 +5,12 @@ import { ConfigError, loadConfig } from '../config/config';
 import { loadDotEnv } from '../config/dotenv';
 import { createLogger } from '../logging';
 import { WorkerModule } from '../../worker/worker.module';
-import { devJwtSecret } from './dev-secret';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createS3Clients } from '../adapters/s3/s3-clients';
+import { S3ObjectStorage } from '../adapters/s3/s3.object-storage';
+import { createEdgeServer } from '../edge/edge.server';
+import { DEV_KEY_PAIR_ID, devCloudfrontKeys, devJwtSecret } from './dev-secret';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 
 const DATA = '.data';
@@ -35,6 +40,16 @@ async function main(): Promise<void> {
     process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
   }
+  // Playback: a generated key pair, and the verifying edge standing in for CloudFront.
+  const edgePort = Number(env.EDGE_PORT ?? 3001);
+  let edgeKey: { id: string; publicKeyFile: string } | undefined;
+  if (!env.CLOUDFRONT_KEY_PAIR_ID) {
+    const keys = devCloudfrontKeys(DATA);
+    env.CLOUDFRONT_KEY_PAIR_ID = DEV_KEY_PAIR_ID;
+    env.CLOUDFRONT_PRIVATE_KEY_FILE = keys.privateKeyFile;
+    edgeKey = { id: DEV_KEY_PAIR_ID, publicKeyFile: keys.publicKeyFile };
+  }
+  env.CDN_BASE_URL ??= `http://localhost:${edgePort}`;
   const config = loadConfig(env, { allowEmbeddedDatabase: true, embeddedDatabaseDir: `${DATA}/pglite` });
   const logger = createLogger(config, 'Dev');
 
@@ -42,11 +57,22 @@ async function main(): Promise<void> {
   const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: createLogger(config, 'Worker') });
   await worker.init();
   await api.listen(config.http.port, '0.0.0.0');
+  const edge = edgeKey
+    ? createEdgeServer({
+        publicUrl: config.cloudfront.baseUrl!,
+        trustedKeys: new Map([[edgeKey.id, createPublicKey(readFileSync(edgeKey.publicKeyFile, 'utf8'))]]),
+        corsOrigins: config.http.corsOrigins,
+        storage: new S3ObjectStorage(createS3Clients(config.s3), config.s3.bucket),
+      })
+    : undefined;
+  await new Promise<void>((resolve) => (edge ? edge.listen(edgePort, '127.0.0.1', resolve) : resolve()));
+  if (edge) logger.log(`edge (CloudFront stand-in) on ${config.cloudfront.baseUrl}`);
   logger.log(`api on http://localhost:${config.http.port} (OpenAPI at /docs), storage at ${config.s3.endpoint}`);
   logger.log(`database: ${config.database.url ? 'DATABASE_URL' : `embedded PGlite in ${DATA}/pglite`}; a token: npm run token -- --sub alice --roles creator`);
 
   const stop = async () => {
     await api.close();
+    edge?.close();
     await worker.close();
     await localS3?.close();
     process.exit(0);

@@ -8,10 +8,10 @@ export interface StoredObject {
 }
 
 export interface ObjectStream {
-  /** 200, 206 for a range, 304 when If-None-Match matched. */
-  readonly status: 200 | 206 | 304;
+  /** 200, 206 for a range, 304 when If-None-Match matched, 416 for a range past the end. */
+  readonly status: 200 | 206 | 304 | 416;
   readonly headers: Readonly<Record<string, string>>;
-  /** Null for a 304. */
+  /** Null for a 304 or a 416. */
   readonly body: Readable | null;
 }
 

@@ -173,3 +173,19 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
     expectProblem(await alice('POST', '/v1/videos', 'title=x', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
   });
 });
+
+describe('empty JSON bodies', () => {
+  it('treat an empty body sent as JSON as no body where the body is optional', async () => {
+    const api = await startApi();
+    try {
+      const alice = client(api.url, await token('alice'));
+      const { video } = (await alice('POST', '/v1/videos', { title: 't', contentType: 'video/mp4', sizeBytes: 10 })).json;
+      const res = await alice('POST', `/v1/videos/${video.id}/upload/complete`, '');
+      expect({ status: res.status, code: res.json.code }).toEqual({ status: 409, code: 'upload_incomplete' });
+      const required = await alice('POST', '/v1/videos', '');
+      expect({ status: required.status, code: required.json.code }).toEqual({ status: 400, code: 'invalid_request' });
+    } finally {
+      await api.close();
+    }
+  });
+});

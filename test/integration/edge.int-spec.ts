@@ -92,6 +92,8 @@ describe('the verifying edge in front of the S3 origin', () => {
     expect(part.body.equals(segment.subarray(100, 200))).toBe(true);
     const again = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]!, 'if-none-match': String(seg.headers.etag) });
     expect(again.status).toBe(304);
+    const past = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]!, range: `bytes=${segment.length + 10}-` });
+    expect(past.status).toBe(416);
     const head = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]! }, 'HEAD');
     expect({ status: head.status, length: head.headers['content-length'], body: head.body.length }).toEqual({ status: 200, length: String(segment.length), body: 0 });
   });

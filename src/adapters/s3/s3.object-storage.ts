@@ -109,6 +109,7 @@ export class S3ObjectStorage extends ObjectStorage {
     } catch (error) {
       const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
       if (status === 304) return { status: 304, headers: conditions.ifNoneMatch ? { etag: conditions.ifNoneMatch } : {}, body: null };
+      if (status === 416) return { status: 416, headers: {}, body: null };
       if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
       throw classify(error);
     }
