@@ -1,6 +1,7 @@
 import { createVerify, type KeyObject } from 'node:crypto';
 import { matchesResource } from '../domain/cloudfront-wildcard';
 import { cfb64Decode } from '../domain/cloudfront-encoding';
+import { unmapIpv4 } from '../domain/ip';
 
 /**
  * Decides a viewer request exactly as CloudFront does for a behavior with trusted key groups
@@ -228,7 +229,7 @@ function lowerHost(base: string): string {
 
 /** IPv4-mapped IPv6 addresses are IPv4; other IPv6 viewers never match (CloudFront cannot). */
 export function ipv4InCidr(ip: string, cidr: string): boolean {
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  const v4 = unmapIpv4(ip);
   const toInt = (a: string) => {
     const parts = a.split('.').map(Number);
     return parts.length === 4 && parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255)

@@ -3,9 +3,10 @@ import { isIPv4 } from 'node:net';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError, RateLimitedError } from '../domain/errors';
+import { unmapIpv4 } from '../domain/ip';
 import { assertVideoId } from '../domain/ids';
 import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
-import { isAdmin, type Actor, type Video } from '../domain/video';
+import { canAct, isAdmin, type Actor, type Video } from '../domain/video';
 import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { GrantStore } from '../ports/grant-store';
@@ -51,7 +52,8 @@ export class PlaybackService {
     const video = await this.store.findById(assertVideoId(id));
     if (!video) throw new DomainError('not_found', 'No such video.');
     const now = this.clock.now();
-    const grant = viewer ? await this.grants.find(video.id, viewer.userId) : null;
+    // A grant only matters for a paid video someone else owns: skip the query otherwise (hot path).
+    const grant = viewer && video.access === 'paid' && !canAct(viewer, video) ? await this.grants.find(video.id, viewer.userId) : null;
     const entitlement = decideEntitlement(video, viewer, grant, now);
     if (!entitlement.allowed) {
       if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
@@ -65,7 +67,8 @@ export class PlaybackService {
     const expiresAtEpoch = sessionExpiry(now, ttlSeconds, expiryBucketSeconds, entitlement.until);
     if (expiresAtEpoch <= Math.floor(now.getTime() / 1000)) throw new DomainError('not_entitled', 'Your access to this video has expired.');
     // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
-    const sourceIp = bindIp && isIPv4(stripMapped(clientIp)) ? stripMapped(clientIp) : undefined;
+    const viewerIp = unmapIpv4(clientIp);
+    const sourceIp = bindIp && isIPv4(viewerIp) ? viewerIp : undefined;
     const signed = this.sign(videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp }), !sourceIp);
     const prefix = videoResourcePrefix(baseUrl, video.id);
     return {
@@ -133,8 +136,4 @@ export class PlaybackService {
     if (!isAdmin(actor) && video.ownerId !== actor.userId) throw new DomainError('not_found', 'No such video.');
     return video;
   }
-}
-
-function stripMapped(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

@@ -117,7 +117,7 @@ export class UploadsService {
     const { uploadId, partSize, partCount } = this.openMultipart(video);
     checkRequestedParts(partNumbers, partCount);
     const ttl = this.config.upload.urlTtlSeconds;
-    const expiresAt = new Date(this.clock.now().getTime() + ttl * 1000);
+    const expiresAt = this.urlExpiry();
     return Promise.all(
       partNumbers.map(async (partNumber) => ({
         partNumber,
@@ -245,7 +245,12 @@ export class UploadsService {
       sizeBytes: video.sizeBytes,
       expiresInSeconds: ttl,
     });
-    return { strategy: 'single', method: 'POST', ...post, expiresAt: new Date(this.clock.now().getTime() + ttl * 1000) };
+    return { strategy: 'single', method: 'POST', ...post, expiresAt: this.urlExpiry() };
+  }
+
+  /** When presigned URLs made now stop working. */
+  private urlExpiry(): Date {
+    return new Date(this.clock.now().getTime() + this.config.upload.urlTtlSeconds * 1000);
   }
 
   private abandonAt(video: Video): Date {

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { DomainError } from '../domain/errors';
 import { sourceKey, videoOwnedPrefixes } from '../domain/storage-keys';
 import { isAdmin, type Actor, type Video, type VideoAccess, type VideoStatus } from '../domain/video';
+import { Clock } from '../ports/clock';
 import { JobQueue } from '../ports/job-queue';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
@@ -24,6 +25,7 @@ export class VideosService {
     private readonly store: VideoStore,
     private readonly storage: ObjectStorage,
     private readonly jobs: JobQueue,
+    private readonly clock: Clock,
   ) {}
 
   get(actor: Actor, id: string): Promise<Video> {
@@ -57,7 +59,7 @@ export class VideosService {
     const video = await loadOwnedVideo(this.store, actor, id);
     if (video.status === 'awaiting_upload') throw new DomainError('invalid_state', 'The source has not been uploaded yet.');
     const url = await this.storage.presignDownload(sourceKey(video.id), video.filename ?? `${video.id}`, SOURCE_URL_TTL_SECONDS);
-    return { url, expiresAt: new Date(Date.now() + SOURCE_URL_TTL_SECONDS * 1000) };
+    return { url, expiresAt: new Date(this.clock.now().getTime() + SOURCE_URL_TTL_SECONDS * 1000) };
   }
 
   /** `failed → queued` and a fresh transcode job; the error is cleared. */
