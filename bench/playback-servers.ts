@@ -1,7 +1,7 @@
 /**
  * The servers bench:playback measures, in their own process so autocannon (in the parent) does
- * not share their event loop: a bare Fastify route and the api with one paid video, a grant and
- * a viewer token. Prints one JSON line with what the parent needs, then serves until killed.
+ * not share their event loop: a bare Fastify route and the api with one paid video, a viewer
+ * entitled by a grant and a subscriber entitled by the `entitlements` claim of their token. Prints one JSON line with what the parent needs, then serves until killed.
  */
 import Fastify from 'fastify';
 import { join } from 'node:path';
@@ -43,8 +43,8 @@ async function main(): Promise<void> {
   );
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const sign = (sub: string, roles: string[]) =>
-    new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+  const sign = (sub: string, roles: string[], claims: Record<string, unknown> = {}) =>
+    new SignJWT({ roles, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
   const creator = await sign('creator', ['creator']);
   const headers = { authorization: `Bearer ${creator}`, 'content-type': 'application/json' };
   const created = await fetch(`${base}/v1/videos`, {
@@ -60,7 +60,10 @@ async function main(): Promise<void> {
   await fetch(`${base}/v1/videos/${video.id}/grants/viewer`, { method: 'PUT', headers, body: '{}' });
 
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ping`;
-  console.log(JSON.stringify({ bareUrl, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken: await sign('viewer', []) }));
+  const subscriberToken = await sign('subscriber', [], { entitlements: [video.id] });
+  console.log(
+    JSON.stringify({ bareUrl, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken: await sign('viewer', []), subscriberToken }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,10 @@
 /**
  * npm run bench:playback: in one run, autocannon against (a) a bare Fastify route returning a
- * small JSON and (b) POST /v1/videos/{id}/playback-sessions for an entitled viewer (a paid video
- * with a grant: token check, two queries, the paywall, signatures from the shared cache), each
- * with 1 and 50 connections. Prints requests per second, p99 latency and b/a. The servers run in
- * a child process (bench/playback-servers.ts), autocannon here.
+ * small JSON and (b) POST /v1/videos/{id}/playback-sessions for an entitled viewer of a paid
+ * video, each with 1 and 50 connections. (b) comes twice: a viewer entitled by a grant (one
+ * PostgreSQL query per session) and a subscriber entitled by a token claim (none while the video
+ * is hot). Prints requests per second, p99 latency and b/a. The servers run in a child process
+ * (bench/playback-servers.ts), autocannon here.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,15 +25,18 @@ async function main(): Promise<void> {
   });
   try {
     const [line] = (await once(createInterface({ input: servers.stdout! }), 'line')) as [string];
-    const { bareUrl, sessionUrl, viewerToken } = JSON.parse(line) as { bareUrl: string; sessionUrl: string; viewerToken: string };
-    const session = { method: 'POST' as const, headers: { authorization: `Bearer ${viewerToken}` } };
+    const { bareUrl, sessionUrl, viewerToken, subscriberToken } = JSON.parse(line) as Record<string, string>;
+    const session = (token: string) => ({ method: 'POST' as const, headers: { authorization: `Bearer ${token}` } });
+    const figure = (label: string, r: { rps: number; p99: number }) =>
+      `${label} ${r.rps.toFixed(0).padStart(6)} req/s p99 ${String(r.p99).padStart(3)} ms`;
     const rows: string[] = [];
     for (const connections of [1, 50]) {
-      const a = await run(bareUrl, connections);
-      const b = await run(sessionUrl, connections, session);
+      const a = await run(bareUrl!, connections);
+      const granted = await run(sessionUrl!, connections, session(viewerToken!));
+      const subscribed = await run(sessionUrl!, connections, session(subscriberToken!));
       rows.push(
-        `${String(connections).padStart(3)} conn | (a) bare ${a.rps.toFixed(0).padStart(6)} req/s p99 ${String(a.p99).padStart(3)} ms | ` +
-          `(b) session ${b.rps.toFixed(0).padStart(6)} req/s p99 ${String(b.p99).padStart(3)} ms | b/a ${(b.rps / a.rps).toFixed(3)}`,
+        `${String(connections).padStart(3)} conn | ${figure('(a) bare', a)} | ${figure('(b) grant', granted)} b/a ${(granted.rps / a.rps).toFixed(3)} | ` +
+          `${figure('(b) claim', subscribed)} b/a ${(subscribed.rps / a.rps).toFixed(3)}`,
       );
     }
     console.log(`\n${SECONDS} s per measurement (target at 50 connections: b/a ≥ 0.5)`);

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload }
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError } from '../domain/errors';
+import { ExpiringCache } from '../domain/expiring-cache';
 import type { Actor } from '../domain/video';
 import { TokenVerifier } from '../ports/token-verifier';
 
@@ -12,6 +13,9 @@ import { TokenVerifier } from '../ports/token-verifier';
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 const SUBJECT = /^[A-Za-z0-9@._:|+-]{1,255}$/;
 const ROLE = /^[a-z][a-z0-9_-]{0,63}$/;
+// A verified token is trusted again, as the same string, until it expires but for at most this
+// long, so a JWKS key withdrawn by the issuer stops being honoured soon after.
+const REVERIFY_AFTER_MS = 60_000;
 
 @Injectable()
 export class JoseTokenVerifier extends TokenVerifier {
@@ -19,6 +23,8 @@ export class JoseTokenVerifier extends TokenVerifier {
   private readonly secret: Promise<webcrypto.CryptoKey> | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly options: { issuer?: string; audience?: string };
+  // WebCrypto verification is the costliest step of a playback session; players repeat tokens.
+  private readonly verified = new ExpiringCache<string, Actor>(10_000);
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super();
@@ -31,6 +37,15 @@ export class JoseTokenVerifier extends TokenVerifier {
   }
 
   async verify(token: string): Promise<Actor> {
+    const now = Date.now();
+    const known = this.verified.get(token, now);
+    if (known) return known;
+    const { actor, expiresAtMs } = await this.verifyAfresh(token);
+    this.verified.set(token, actor, Math.min(expiresAtMs, now + REVERIFY_AFTER_MS));
+    return actor;
+  }
+
+  private async verifyAfresh(token: string): Promise<{ actor: Actor; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
       const { alg } = decodeProtectedHeader(token);
@@ -45,7 +60,8 @@ export class JoseTokenVerifier extends TokenVerifier {
     } catch (error) {
       throw new DomainError('unauthorized', `The bearer token is invalid: ${reason(error)}.`);
     }
-    return toActor(payload);
+    // `exp` is required above, so it is a number here.
+    return { actor: toActor(payload), expiresAtMs: payload.exp! * 1000 };
   }
 }
 

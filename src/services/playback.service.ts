@@ -6,12 +6,13 @@ import { DomainError, RateLimitedError } from '../domain/errors';
 import { unmapIpv4 } from '../domain/ip';
 import { assertVideoId } from '../domain/ids';
 import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
-import { canAct, isAdmin, type Actor, type Video } from '../domain/video';
+import { isAdmin, type Actor, type Video } from '../domain/video';
 import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { GrantStore } from '../ports/grant-store';
 import { RateLimiter } from '../ports/rate-limiter';
 import { VideoStore } from '../ports/video-store';
+import { HotVideos } from './hot-videos';
 import { loadOwnedVideo } from './video-access';
 
 export interface PlaybackSession {
@@ -41,6 +42,7 @@ export class PlaybackService {
     private readonly signer: CdnSigner,
     private readonly clock: Clock,
     private readonly rates: RateLimiter,
+    private readonly hot: HotVideos,
   ) {}
 
   async createSession(viewer: Actor | null, id: string, clientIp: string): Promise<PlaybackSession> {
@@ -49,12 +51,14 @@ export class PlaybackService {
       throw new DomainError('playback_not_configured', 'Playback needs CDN_BASE_URL and a CloudFront signing key.');
     }
     await this.limit(viewer, clientIp);
-    const video = await this.store.findById(assertVideoId(id));
+    const video = await this.hot.find(assertVideoId(id));
     if (!video) throw new DomainError('not_found', 'No such video.');
     const now = this.clock.now();
-    // A grant only matters for a paid video someone else owns: skip the query otherwise (hot path).
-    const grant = viewer && video.access === 'paid' && !canAct(viewer, video) ? await this.grants.find(video.id, viewer.userId) : null;
-    const entitlement = decideEntitlement(video, viewer, grant, now);
+    let entitlement = decideEntitlement(video, viewer, null, now);
+    // Only when nothing but a grant could let this viewer in is the grant worth a query.
+    if (viewer && !entitlement.allowed && entitlement.reason === 'not_entitled') {
+      entitlement = decideEntitlement(video, viewer, await this.grants.find(video.id, viewer.userId), now);
+    }
     if (!entitlement.allowed) {
       if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
       if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to watch this video.');

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HotVideos } from './hot-videos';
 import { HealthService } from './health.service';
 import { MaintenanceService } from './maintenance.service';
 import { PlaybackService } from './playback.service';
@@ -8,7 +9,7 @@ import { VideosService } from './videos.service';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
   exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
 })
 export class ServicesModule {}

@@ -7,6 +7,7 @@ import { Clock } from '../ports/clock';
 import { JobQueue } from '../ports/job-queue';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
+import { HotVideos } from './hot-videos';
 import { loadOwnedVideo } from './video-access';
 
 // Long enough to start a large download; the download continues past expiry once started.
@@ -26,6 +27,7 @@ export class VideosService {
     private readonly storage: ObjectStorage,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly hot: HotVideos,
   ) {}
 
   get(actor: Actor, id: string): Promise<Video> {
@@ -51,7 +53,9 @@ export class VideosService {
 
   async update(actor: Actor, id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video> {
     const video = await loadOwnedVideo(this.store, actor, id);
-    return (await this.store.updateDetails(video.id, patch)) ?? loadOwnedVideo(this.store, actor, id);
+    const updated = await this.store.updateDetails(video.id, patch);
+    this.hot.evict(video.id);
+    return updated ?? loadOwnedVideo(this.store, actor, id);
   }
 
   /** An S3 presigned GET for the creator's original, downloaded under its original name. */
@@ -90,6 +94,7 @@ export class VideosService {
     let objects = 0;
     for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
     await this.store.delete(video.id);
+    this.hot.evict(video.id);
     this.logger.log(`video ${video.id} deleted by ${actor.userId} (${objects} objects)`);
   }
 }

@@ -179,6 +179,21 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/x`, { expiresAt: 'tomorrow' })).status).toBe(400);
   });
 
+  it('applies an edit, a purchase or a deletion to the very next session', async () => {
+    const id = await readyVideo('public');
+    expect((await session(stranger, id)).status).toBe(201);
+    expect((await owner('PATCH', `/v1/videos/${id}`, { access: 'paid' })).status).toBe(200);
+    expect((await session(stranger, id)).json.code).toBe('not_entitled');
+    expect((await admin('PUT', `/v1/videos/${id}/grants/sam`, {})).status).toBe(200);
+    expect((await session(stranger, id)).status).toBe(201);
+    expect((await admin('DELETE', `/v1/videos/${id}/grants/sam`)).status).toBe(204);
+    expect((await session(stranger, id)).json.code).toBe('not_entitled');
+    expect((await owner('PATCH', `/v1/videos/${id}`, { access: 'private' })).status).toBe(200);
+    expect((await session(stranger, id)).status).toBe(404);
+    expect((await owner('DELETE', `/v1/videos/${id}`)).status).toBe(204);
+    expect((await session(owner, id)).status).toBe(404);
+  });
+
   it('answers 409 not_ready until the video is ready', async () => {
     const { video } = (await owner('POST', '/v1/videos', { title: 'soon', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })).json;
     const res = await session(anonymous, video.id);
