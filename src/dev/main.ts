@@ -63,6 +63,7 @@ async function main(): Promise<void> {
         trustedKeys: new Map([[edgeKey.id, createPublicKey(readFileSync(edgeKey.publicKeyFile, 'utf8'))]]),
         corsOrigins: config.http.corsOrigins,
         storage: new S3ObjectStorage(createS3Clients(config.s3), config.s3.bucket),
+        warn: (message) => logger.warn(`edge: ${message}`),
       })
     : undefined;
   await new Promise<void>((resolve) => (edge ? edge.listen(edgePort, '127.0.0.1', resolve) : resolve()));

@@ -18,6 +18,8 @@ export interface VerifierConfig {
    * one RSA verify. Keyed by key id, algorithm, policy bytes and signature; only successes are kept.
    */
   readonly verifiedSignatures?: SignatureCache;
+  /** Told about accepted requests that deserve a look (a policy without Resource opens anything). */
+  readonly warn?: (message: string) => void;
 }
 
 /** A bounded set of verified (key, algorithm, policy, signature) tuples; oldest out first. */
@@ -98,6 +100,7 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     signed = bytes;
   } else if (creds.expires !== undefined && /^[0-9]+$/.test(creds.expires)) {
     const expires = Number(creds.expires);
+    // Declared choice (§3, unverified): milliseconds sent as seconds are malformed, not far future.
     if ((config.rejectLargeExpires ?? true) && expires > 2147483647) return deny('MalformedPolicy');
     signed = Buffer.from(cannedPolicy(resourceUrl, creds.expires));
     policy = { resource: resourceUrl, dateLessThan: expires, dateGreaterThan: undefined, ipAddress: undefined, canned: true };
@@ -110,6 +113,7 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     if (!verifySignature(algorithm, key, signed, signature)) return deny('AccessDenied');
     config.verifiedSignatures?.add(cacheKey);
   }
+  if (!policy.canned && policy.resource === undefined) config.warn?.(`a custom policy without Resource (key ${creds.keyId}) opens every URL`);
   if (!policy.canned && !matchesResource(policy.resource ?? '*', resourceUrl)) return deny('AccessDenied');
   if (!(request.now < policy.dateLessThan)) return deny('AccessDenied');
   if (policy.dateGreaterThan !== undefined && !(request.now > policy.dateGreaterThan)) return deny('AccessDenied');
@@ -163,6 +167,7 @@ function parsePolicy(bytes: Buffer): ParsedPolicy | null {
   let ipAddress: string | undefined;
   if (condition.IpAddress !== undefined) {
     const ip = isObject(condition.IpAddress) ? condition.IpAddress['AWS:SourceIp'] : undefined;
+    // Declared choice (CLOUDFRONT.md §9, unverified): a bare address without its mask is malformed.
     if (typeof ip !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(ip)) return null;
     ipAddress = ip;
   }

@@ -12,6 +12,8 @@ export interface EdgeOptions {
   readonly storage: ObjectStorage;
   /** Epoch seconds; injectable for tests. */
   readonly now?: () => number;
+  /** Where warnings about accepted-but-suspicious requests go. */
+  readonly warn?: (message: string) => void;
 }
 
 const SEGMENT = /^(?:[A-Za-z0-9_~!$&'()*+,;=:@.-]|%[0-9A-Fa-f]{2})+$/;
@@ -70,7 +72,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
         clientIp: req.socket.remoteAddress ?? '',
         now: options.now ? options.now() : Math.floor(Date.now() / 1000),
       },
-      { trustedKeys: options.trustedKeys, verifiedSignatures },
+      { trustedKeys: options.trustedKeys, verifiedSignatures, warn: options.warn },
     );
     if (!verdict.allow) return forbidden(res, verdict.code, verdict.message);
 
@@ -88,7 +90,11 @@ export function createEdgeServer(options: EdgeOptions): Server {
     await pipeline(object.body, res);
   }
 
-  /** The exact origin echoed with credentials, on every response, 403s included. */
+  /**
+   * The exact origin echoed with credentials, on every response, 403s included: without it a
+   * browser player sees status 0 and cannot tell an expired cookie from a network error. Real
+   * CloudFront sends these only through a response headers policy on the behavior.
+   */
   function cors(req: IncomingMessage, res: ServerResponse): void {
     const requestOrigin = req.headers.origin;
     res.setHeader('vary', 'Origin');

@@ -104,7 +104,10 @@ describe('the verifying edge in front of the S3 origin', () => {
     expect(none.status).toBe(403);
     expect(none.headers['content-type']).toBe('text/xml');
     expect(none.headers.server).toBe('CloudFront');
-    expect(none.body.toString()).toContain('<Code>MissingKey</Code>');
+    expect(none.headers['x-cache']).toBe('Error from cloudfront');
+    expect(none.body.toString()).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>MissingKey</Code><Message>Missing Key-Pair-Id query parameter or cookie value</Message></Error>',
+    );
     expect((await raw(edgeUrl, `/videos/${b}/hls/v1/master.m3u8`, { cookie: cookies[a]! })).body.toString()).toContain('<Code>AccessDenied</Code>');
     const tampered = cookies[a]!.replace(/CloudFront-Signature=(.)/, (_, c: string) => `CloudFront-Signature=${c === 'A' ? 'B' : 'A'}`);
     expect((await raw(edgeUrl, `/videos/${a}/hls/v1/master.m3u8`, { cookie: tampered })).status).toBe(403);
