@@ -15,7 +15,7 @@ const { values } = parseArgs({
 });
 
 if (existsSync('.env')) process.loadEnvFile('.env');
-const secret = process.env.JWT_SECRET || devSecret('.data/dev-jwt-secret');
+const secret = process.env.JWT_SECRET || devSecret('.data/keys/jwt-secret');
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive number of seconds');
 
@@ -32,7 +32,7 @@ console.log(await jwt.sign(new TextEncoder().encode(secret)));
 function devSecret(file) {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const made = randomBytes(32).toString('base64url');
-  mkdirSync('.data', { recursive: true });
+  mkdirSync('.data/keys', { recursive: true, mode: 0o700 });
   writeFileSync(file, `${made}\n`, { mode: 0o600 });
   return made;
 }

@@ -5,12 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
 import type { AppConfig } from './config/config';
+import { registerDemoPage } from './http/demo-page';
 import { createLogger } from './logging';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Builds the api application (not yet listening): used by main, `npm run dev` and tests. */
-export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApiApp(config: AppConfig, options: { shutdownHooks?: boolean } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     // JSON bodies here are small; presigned uploads send their bytes straight to S3.
     bodyLimit: 1024 * 1024,
@@ -45,6 +46,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  registerDemoPage(fastify);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.http.corsOrigins], credentials: true, exposedHeaders: ['x-request-id'] });
   }
@@ -58,6 +60,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  app.enableShutdownHooks();
+  // `npm run dev` stops its whole stack itself, in order, on the signal.
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   return app;
 }

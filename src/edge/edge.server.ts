@@ -5,8 +5,11 @@ import type { ObjectStorage } from '../ports/object-storage';
 import { SignatureCache, verifyViewerRequest, type ErrorCode } from './cloudfront-verifier';
 
 export interface EdgeOptions {
-  /** The CDN origin viewers use (CDN_BASE_URL): scheme and host of every resource URL. */
-  readonly publicUrl: string;
+  /**
+   * The CDN origin viewers use (CDN_BASE_URL): scheme and host of every resource URL. Absent:
+   * `http://` and the Host header the viewer sent, which is what CloudFront compares (§8.1).
+   */
+  readonly publicUrl?: string;
   readonly trustedKeys: ReadonlyMap<string, string | KeyObject>;
   readonly corsOrigins: readonly string[];
   readonly storage: ObjectStorage;
@@ -39,8 +42,8 @@ export function isSafeVideoPath(path: string): boolean {
  */
 export function createEdgeServer(options: EdgeOptions): Server {
   const verifiedSignatures = new SignatureCache();
-  const origin = new URL(options.publicUrl);
-  const base = `${origin.protocol}//${origin.host}`;
+  const origin = options.publicUrl ? new URL(options.publicUrl) : null;
+  const fixedBase = origin ? `${origin.protocol}//${origin.host}` : null;
   return createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
@@ -67,7 +70,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
     }
     const verdict = verifyViewerRequest(
       {
-        url: `${base}${raw}`,
+        url: `${fixedBase ?? `http://${req.headers.host ?? ''}`}${raw}`,
         cookieHeader: req.headers.cookie,
         clientIp: req.socket.remoteAddress ?? '',
         now: options.now ? options.now() : Math.floor(Date.now() / 1000),

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../src/dev/local-s3';
@@ -15,6 +17,9 @@ export default async function globalSetup(): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);
   await redis.flushdb();
   redis.disconnect();
+
+  // The demo page and SDK bundles the api serves (esbuild, well under a second).
+  execFileSync(process.execPath, [join(__dirname, '../../scripts/build-demo.mjs')], { stdio: 'inherit' });
 
   rmSync(TEST_S3_DIR, { recursive: true, force: true });
   const s3 = await startLocalS3({ directory: TEST_S3_DIR, bucket: TEST_BUCKET, maxFormBytes: 200 * 1024 * 1024 });

@@ -1,0 +1,120 @@
+/**
+ * The demo page's script: development users, an upload with progress, live processing status,
+ * and playback through the edge with signed cookies, including the paywall and a stand-in
+ * "buy" (the grants api, called as the paywall). Uses the SDKs exactly as an app would.
+ */
+import { createVelvetPlayer, uploadVideo, VelvetError, callApi, type VelvetPlayer } from '../sdk/src/index';
+
+const api = location.origin;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+let token: string | null = null;
+let userId: string | null = null;
+let player: VelvetPlayer | null = null;
+const options = () => ({ api, getToken: () => token });
+
+function say(id: string, text: string, error = false): void {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle('error', error);
+}
+
+async function devToken(sub: string, roles: string[]): Promise<string> {
+  const res = await fetch(`${api}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, roles }) });
+  if (!res.ok) throw new Error('No development tokens here (npm run dev serves them); paste a token instead.');
+  return ((await res.json()) as { token: string }).token;
+}
+
+function become(sub: string, newToken: string): void {
+  token = newToken;
+  userId = sub;
+  say('who', `Signed in as ${sub}.`);
+}
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-user]')) {
+  button.addEventListener('click', () => {
+    const creator = button.dataset.user === 'creator';
+    const sub = creator ? 'alice' : 'victor';
+    devToken(sub, creator ? ['creator'] : []).then(
+      (t) => become(sub, t),
+      (error: Error) => say('who', error.message, true),
+    );
+  });
+}
+
+$('use-token').addEventListener('click', () => {
+  const pasted = $<HTMLTextAreaElement>('own-token').value.trim();
+  try {
+    const sub = (JSON.parse(atob(pasted.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string }).sub;
+    become(sub, pasted);
+  } catch {
+    say('who', 'That is not a JWT.', true);
+  }
+});
+
+$('upload-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const file = $<HTMLInputElement>('file').files?.[0];
+  if (!file) return;
+  const bar = $<HTMLProgressElement>('upload-progress');
+  say('upload-status', 'Uploading…');
+  uploadVideo(file, {
+    ...options(),
+    access: $<HTMLSelectElement>('access').value as 'paid',
+    onProgress: ({ loaded, total }) => (bar.value = Math.round((100 * loaded) / total)),
+  }).then(
+    ({ videoId }) => {
+      say('upload-status', `Uploaded: video ${videoId}.`);
+      $<HTMLInputElement>('video-id').value = videoId;
+      void watchProcessing(videoId);
+    },
+    (error: Error) => say('upload-status', `Upload failed: ${error.message}`, true),
+  );
+});
+
+async function watchProcessing(videoId: string): Promise<void> {
+  const bar = $<HTMLProgressElement>('processing-progress');
+  for (;;) {
+    const video = await callApi<{ status: string; progress: number | null; error?: { message?: string } | null }>(options(), 'GET', `/v1/videos/${videoId}`);
+    bar.value = video.status === 'ready' ? 100 : (video.progress ?? 0);
+    say('processing-status', `Status: ${video.status}${video.progress !== null && video.status === 'processing' ? ` (${video.progress} %)` : ''}`, video.status === 'failed');
+    if (video.status === 'ready' || video.status === 'failed') return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+$('play-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void play($<HTMLInputElement>('video-id').value.trim());
+});
+
+async function play(videoId: string): Promise<void> {
+  player?.destroy();
+  player = null;
+  $('buy').hidden = true;
+  say('play-status', 'Requesting a playback session…');
+  try {
+    player = await createVelvetPlayer({
+      ...options(),
+      videoId,
+      video: $<HTMLVideoElement>('video'),
+      onError: (error) => say('play-status', `Playback stopped (${error.code}): ${error.message}`, true),
+    });
+    say('play-status', `Playing; cookies renew at ${new Date(player.session.refreshAt).toLocaleTimeString()}.`);
+    await $<HTMLVideoElement>('video').play().catch(() => undefined);
+  } catch (error) {
+    const code = error instanceof VelvetError ? error.code : 'network';
+    say('play-status', `Cannot play (${code}): ${(error as Error).message}`, true);
+    if (code === 'not_entitled') $('buy').hidden = false;
+  }
+}
+
+$('buy').addEventListener('click', () => {
+  const videoId = $<HTMLInputElement>('video-id').value.trim();
+  // Stands in for a payment: the paywall grants access with its admin token.
+  devToken('paywall', ['admin'])
+    .then((paywall) => callApi({ api, getToken: () => paywall }, 'PUT', `/v1/videos/${videoId}/grants/${encodeURIComponent(userId ?? '')}`, {}))
+    .then(
+      () => play(videoId),
+      (error: Error) => say('play-status', `Purchase failed: ${error.message}`, true),
+    );
+});

@@ -1,0 +1,4 @@
+export { createVelvetPlayer, type PlayerOptions, type PlaybackSession, type VelvetPlayer } from './player';
+export { uploadVideo, resumeKey, type UploadOptions, type UploadedVideo } from './upload';
+export { VelvetError, type VelvetErrorCode } from './errors';
+export { callApi, type ApiOptions } from './api';

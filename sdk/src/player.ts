@@ -1,0 +1,131 @@
+import Hls, { ErrorTypes, Events, type ErrorData } from 'hls.js';
+import { callApi, type ApiOptions } from './api';
+import { VelvetError } from './errors';
+
+export interface PlaybackSession {
+  readonly videoId: string;
+  readonly manifestUrl: string;
+  readonly expiresAt: string;
+  readonly refreshAt: string;
+  readonly posterUrl: string | null;
+  readonly signedQuery: string;
+}
+
+export interface PlayerOptions extends ApiOptions {
+  readonly videoId: string;
+  readonly video: HTMLVideoElement;
+  /** Told about every error that stops playback (after the one refresh-and-retry on a 403). */
+  readonly onError?: (error: VelvetError) => void;
+  /** Told each time the session (and so the cookies) is renewed. */
+  readonly onSession?: (session: PlaybackSession) => void;
+}
+
+export interface VelvetPlayer {
+  readonly session: PlaybackSession;
+  /** The hls.js instance, or null where native HLS plays (Safari on iOS). */
+  readonly hls: Hls | null;
+  /** Renews the session now (the cookies are replaced in place). */
+  refresh(): Promise<PlaybackSession>;
+  destroy(): void;
+}
+
+// The CDN's 403 after a refresh-and-retry means the cookies cannot be renewed into access.
+const CDN_FORBIDDEN = 403;
+
+/**
+ * Requests a playback session (the api sets the CloudFront cookies for this video's path), then
+ * plays its HLS through the CDN with those cookies, renewing them before `refreshAt`.
+ * Throws a VelvetError (`not_entitled`, `not_ready`, `not_found`, `unauthorized`, `network`)
+ * when there is no session to play.
+ */
+export async function createVelvetPlayer(options: PlayerOptions): Promise<VelvetPlayer> {
+  const { video } = options;
+  let session = await requestSession(options);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let destroyed = false;
+  let retried = false;
+
+  const fail = (error: VelvetError) => {
+    if (!destroyed) options.onError?.(error);
+  };
+
+  const refresh = async (): Promise<PlaybackSession> => {
+    session = await requestSession(options);
+    options.onSession?.(session);
+    schedule();
+    return session;
+  };
+
+  const schedule = () => {
+    clearTimeout(timer);
+    const wait = Math.max(1000, Date.parse(session.refreshAt) - Date.now());
+    timer = setTimeout(() => {
+      refresh().catch((error: unknown) => fail(asVelvetError(error)));
+    }, wait);
+  };
+
+  let hls: Hls | null = null;
+  // Chromium now plays HLS natively ("maybe"), but that path ignores xhrSetup and so the
+  // credentials: hls.js first, native only where hls.js cannot run (Safari on iOS).
+  if (Hls.isSupported()) {
+    hls = new Hls({
+      xhrSetup: (xhr) => {
+        xhr.withCredentials = true;
+      },
+    });
+    const player = hls;
+    player.on(Events.FRAG_LOADED, () => {
+      retried = false;
+    });
+    player.on(Events.ERROR, (_event, data: ErrorData) => {
+      const status = data.response?.code;
+      if (status === CDN_FORBIDDEN && (data.fatal || data.type === ErrorTypes.NETWORK_ERROR)) {
+        if (retried) return fail(new VelvetError('expired', 'The CDN refused the session after a refresh.', status));
+        retried = true;
+        // Expired or rotated cookies: renew once, then pick up where loading stopped.
+        refresh().then(
+          () => {
+            if (data.fatal) {
+              player.loadSource(session.manifestUrl);
+              player.startLoad();
+            }
+          },
+          (error: unknown) => fail(asVelvetError(error)),
+        );
+        return;
+      }
+      if (!data.fatal) return;
+      if (data.type === ErrorTypes.MEDIA_ERROR) return player.recoverMediaError();
+      fail(new VelvetError('network', `Playback stopped: ${data.details}.`, status || undefined));
+    });
+    player.loadSource(session.manifestUrl);
+    player.attachMedia(video);
+  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    video.crossOrigin = 'use-credentials';
+    video.src = session.manifestUrl;
+  } else {
+    throw new VelvetError('network', 'This browser can play HLS neither through hls.js nor natively.');
+  }
+  schedule();
+
+  return {
+    get session() {
+      return session;
+    },
+    hls,
+    refresh,
+    destroy() {
+      destroyed = true;
+      clearTimeout(timer);
+      hls?.destroy();
+    },
+  };
+}
+
+function requestSession(options: PlayerOptions): Promise<PlaybackSession> {
+  return callApi<PlaybackSession>(options, 'POST', `/v1/videos/${encodeURIComponent(options.videoId)}/playback-sessions`);
+}
+
+function asVelvetError(error: unknown): VelvetError {
+  return error instanceof VelvetError ? error : new VelvetError('network', String(error));
+}
