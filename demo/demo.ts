@@ -118,3 +118,6 @@ $('buy').addEventListener('click', () => {
       (error: Error) => say('play-status', `Purchase failed: ${error.message}`, true),
     );
 });
+
+// The SDKs, for trying them from the browser console (and for the browser tests).
+Object.assign(window, { Velvet: { uploadVideo, createVelvetPlayer, callApi, VelvetError, devToken } });

@@ -15,6 +15,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // What this machine needs (no GPU, no sandbox as root, a closed network).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = join(__dirname, '../../test-artifacts');
+const MIB = 1024 * 1024;
 
 describe('the demo page in a real browser', () => {
   let stack: DevStack;
@@ -24,7 +25,9 @@ describe('the demo page in a real browser', () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-'));
     dirs.push(dataDir);
-    stack = await startDevStack({ env: testEnv(), dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
+    // Small parts, so the browser's multipart path runs on a 13 MiB file.
+    const env = testEnv({ UPLOAD_SINGLE_MAX_BYTES: String(4 * MIB), UPLOAD_PART_BYTES: String(5 * MIB) });
+    stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
 
@@ -125,4 +128,89 @@ describe('the demo page in a real browser', () => {
     expect(edge.length).toBeGreaterThan(0);
     for (const r of edge) expect(r.cookie).toContain('CloudFront-Policy=');
   }, 120_000);
+
+  it('uploads a large file in parallel parts, retries a failed part, and resumes after a reload', async () => {
+    const page = await (await freshBrowser()).newPage();
+    const puts: number[] = [];
+    let failOnce = true;
+    await page.route(`${stack.s3Endpoint}/**`, async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PUT') return route.continue();
+      const part = Number(new URL(request.url()).searchParams.get('partNumber'));
+      puts.push(part);
+      if (part === 3 && failOnce) {
+        failOnce = false;
+        return route.fulfill({ status: 500, body: 'injected failure', headers: { 'access-control-allow-origin': '*' } });
+      }
+      return route.continue();
+    });
+    await page.goto(`${stack.apiUrl}/`);
+    // The same 13 MiB file each time (name, size and date identify it for resuming).
+    const upload = (abortAfterBytes: number | null) =>
+      page.evaluate(
+        async ({ abortAfterBytes, MIB }) => {
+          const { uploadVideo, devToken } = (window as any).Velvet;
+          const token = await devToken('alice', ['creator']);
+          const bytes = new Uint8Array(13 * MIB).map((_, i) => i % 251);
+          const file = new File([bytes], 'large.mp4', { type: 'video/mp4', lastModified: 1_700_000_000_000 });
+          const abort = new AbortController();
+          try {
+            const done = await uploadVideo(file, {
+              api: location.origin,
+              getToken: () => token,
+              concurrency: abortAfterBytes === null ? 3 : 1,
+              signal: abort.signal,
+              onProgress: ({ loaded }: { loaded: number }) => {
+                if (abortAfterBytes !== null && loaded > abortAfterBytes) abort.abort();
+              },
+            });
+            return { videoId: done.videoId, status: done.video.status };
+          } catch (error) {
+            return { error: (error as { code?: string }).code };
+          }
+        },
+        { abortAfterBytes, MIB },
+      );
+
+    expect(await upload(5 * MIB)).toEqual({ error: 'aborted' });
+    expect(puts).toEqual([1, 2]);
+    puts.length = 0;
+    await page.reload();
+    const resumed = await upload(null);
+    expect(resumed).toMatchObject({ status: 'queued' });
+    // Part 1 was kept from before the reload; part 2 is sent again only if the abort cut it off
+    // before S3 stored it; part 3 failed once and was retried.
+    expect(puts).not.toContain(1);
+    expect(puts.filter((n) => n === 3)).toHaveLength(2);
+    expect(puts.filter((n) => n === 2).length).toBeLessThanOrEqual(1);
+  }, 120_000);
+
+  it('renews the session once when the CDN answers 403 mid-playback, then plays on', async () => {
+    expect(videoId).not.toBe('');
+    const page = await (await freshBrowser()).newPage();
+    let sessions = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/playback-sessions')) sessions++;
+    });
+    // The first segment is refused as CloudFront refuses an expired cookie (with CORS headers).
+    let refused = false;
+    await page.route(`${stack.edgeUrl}/**/*.m4s`, (route) => {
+      if (refused) return route.continue();
+      refused = true;
+      return route.fulfill({
+        status: 403,
+        contentType: 'text/xml',
+        headers: { 'access-control-allow-origin': stack.apiUrl, 'access-control-allow-credentials': 'true' },
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>',
+      });
+    });
+    await page.goto(`${stack.apiUrl}/`);
+    await signIn(page, 'creator');
+    await page.fill('#video-id', videoId);
+    await page.click('#play');
+    await playsPast(page, 2);
+    expect(refused).toBe(true);
+    expect(sessions).toBe(2);
+    expect(await text(page, '#play-status')).toContain('Playing');
+  }, 60_000);
 });
