@@ -49,6 +49,9 @@ export const envSchema = z
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
     S3_REGION: z.string().trim().min(1).default('us-east-1'),
     S3_ENDPOINT: url(/^https?$/).optional(),
+    // Where browsers reach the same S3-compatible server when the api reaches it by another name
+    // (docker compose: http://minio:9000 inside, http://localhost:9000 for the browser).
+    S3_PUBLIC_ENDPOINT: url(/^https?$/).optional(),
     S3_FORCE_PATH_STYLE: boolean(false),
     JWT_SECRET: optionalText.pipe(
       z

@@ -15,6 +15,8 @@ export interface AppConfig {
     readonly bucket: string;
     readonly region: string;
     readonly endpoint: string | undefined;
+    /** The endpoint in presigned URLs, when browsers reach S3 by another name than the api. */
+    readonly publicEndpoint?: string | undefined;
     readonly forcePathStyle: boolean;
   };
   readonly auth: {
@@ -115,6 +117,7 @@ function group(env: Env, options: LoadOptions): AppConfig {
       bucket: env.S3_BUCKET,
       region: env.S3_REGION,
       endpoint: env.S3_ENDPOINT,
+      publicEndpoint: env.S3_PUBLIC_ENDPOINT,
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
     },
     auth: {

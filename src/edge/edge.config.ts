@@ -5,6 +5,7 @@ import { z } from 'zod';
 /** The edge's own settings; the S3 ones are the api's (S3_BUCKET, S3_REGION, S3_ENDPOINT, …). */
 export interface EdgeConfig {
   readonly port: number;
+  readonly host: string;
   readonly publicUrl: string;
   readonly trustedKeys: ReadonlyMap<string, KeyObject>;
   readonly corsOrigins: readonly string[];
@@ -13,6 +14,8 @@ export interface EdgeConfig {
 
 const schema = z.object({
   EDGE_PORT: z.string().regex(/^\d+$/).transform(Number).default(3001),
+  // Loopback unless told otherwise (a container publishing the port needs 0.0.0.0).
+  EDGE_HOST: z.string().default('127.0.0.1'),
   EDGE_PUBLIC_URL: z.url({ protocol: /^https?$/ }),
   // The key group: `KEYID=/path/to/public.pem`, comma-separated.
   EDGE_TRUSTED_KEYS: z.string().regex(/^[A-Z0-9]+=[^,]+(,[A-Z0-9]+=[^,]+)*$/, 'must be KEYID=/path/to/public.pem[,…]'),
@@ -36,6 +39,7 @@ export function loadEdgeConfig(env: Record<string, string | undefined>): EdgeCon
   }
   return {
     port: e.EDGE_PORT,
+    host: e.EDGE_HOST,
     publicUrl: e.EDGE_PUBLIC_URL,
     trustedKeys,
     corsOrigins: e.EDGE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

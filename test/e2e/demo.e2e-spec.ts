@@ -11,6 +11,11 @@ import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
 import { fixture } from '../support/fixtures';
 import { testEnv } from '../support/harness';
 
+// The browser's globals, for the functions page.evaluate runs there (no DOM lib in this program).
+declare const document: { querySelector(selector: string): { textContent: string | null; currentTime?: number } | null };
+declare const window: Record<string, any>;
+declare const location: { origin: string };
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // What this machine needs (no GPU, no sandbox as root, a closed network).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -66,7 +71,7 @@ describe('the demo page in a real browser', () => {
   }
 
   async function playsPast(page: Page, seconds: number): Promise<void> {
-    await page.waitForFunction((s) => (document.querySelector('video') as HTMLVideoElement).currentTime > s, seconds, { timeout: 60_000, polling: 250 });
+    await page.waitForFunction((s) => (document.querySelector('video')?.currentTime ?? 0) > s, seconds, { timeout: 60_000, polling: 250 });
   }
 
   let videoId = '';
@@ -149,7 +154,7 @@ describe('the demo page in a real browser', () => {
     const upload = (abortAfterBytes: number | null) =>
       page.evaluate(
         async ({ abortAfterBytes, MIB }) => {
-          const { uploadVideo, devToken } = (window as any).Velvet;
+          const { uploadVideo, devToken } = window.Velvet;
           const token = await devToken('alice', ['creator']);
           const bytes = new Uint8Array(13 * MIB).map((_, i) => i % 251);
           const file = new File([bytes], 'large.mp4', { type: 'video/mp4', lastModified: 1_700_000_000_000 });

@@ -22,11 +22,17 @@ export function createS3Clients(config: AppConfig['s3']): S3Clients {
   const clients = {
     data: new S3Client(base),
     // The same for responses: a presigned GET must not ask for x-amz-checksum-mode.
-    presigner: new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    // Presigned URLs are for browsers, which may reach the server by another name.
+    presigner: new S3Client({
+      ...base,
+      endpoint: config.publicEndpoint ?? config.endpoint,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
   };
-  if (config.endpoint && isLoopback(config.endpoint)) {
-    for (const client of Object.values(clients)) stripBucketTrailingSlash(client, config.bucket);
-  }
+  if (config.endpoint && isLoopback(config.endpoint)) stripBucketTrailingSlash(clients.data, config.bucket);
+  const presignEndpoint = config.publicEndpoint ?? config.endpoint;
+  if (presignEndpoint && isLoopback(presignEndpoint)) stripBucketTrailingSlash(clients.presigner, config.bucket);
   return clients;
 }
 

@@ -1,0 +1,57 @@
+/**
+ * There is no Docker engine here: the production-like stack is checked as files. The compose
+ * file parses, wires every Velvet process from the one Dockerfile, and every variable its
+ * services read or interpolate is documented in .env.example.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = join(__dirname, '../..');
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: { context: string; target: string };
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  ports?: string[];
+}
+
+describe('docker-compose.yml and the Dockerfile', () => {
+  const text = read('docker-compose.yml');
+  const compose = parse(text, { merge: true }) as { services: Record<string, Service> };
+  const services = compose.services;
+  const documented = new Set([...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+
+  it('runs postgres, redis, minio with its one-shot setup, and api, worker and edge from the Dockerfile', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'edge', 'keys', 'minio', 'minio-setup', 'postgres', 'redis', 'worker']);
+    const stages = [...read('Dockerfile').matchAll(/^FROM \S+ AS (\S+)/gm)].map((m) => m[1]);
+    for (const name of ['api', 'worker', 'edge']) {
+      expect(services[name]!.build).toEqual({ context: '.', target: name });
+      expect(stages).toContain(name);
+    }
+    expect(read('Dockerfile')).toMatch(/FROM runtime AS worker[\s\S]*apt-get install -y --no-install-recommends ffmpeg/);
+    expect(services['minio-setup']!.image).toBe('minio/mc');
+  });
+
+  it('keeps Redis persistent and never evicting (BullMQ keys)', () => {
+    const command = services.redis!.command as string[];
+    expect(command.join(' ')).toContain('--appendonly yes');
+    expect(command.join(' ')).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('publishes ports on loopback only', () => {
+    for (const service of Object.values(services)) for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it('documents in .env.example every variable the Velvet services use', () => {
+    const velvet = Object.entries(services).filter(([, s]) => s.build);
+    const used = new Set([
+      ...velvet.flatMap(([, s]) => Object.keys(s.environment ?? {})),
+      ...[...text.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!),
+    ]);
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
