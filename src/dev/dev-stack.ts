@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { Logger, type INestApplicationContext, type LoggerService } from '@nestjs/common';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -86,6 +86,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
             createS3Clients({ bucket: env.S3_BUCKET, region: env.S3_REGION ?? 'us-east-1', endpoint: env.S3_ENDPOINT, forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' }),
             env.S3_BUCKET,
           ),
+          warn: (message) => new Logger('Edge').warn(message),
         }),
         options.edgePort,
       );

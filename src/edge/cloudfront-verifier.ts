@@ -1,6 +1,7 @@
 import { createVerify, type KeyObject } from 'node:crypto';
 import { matchesResource } from '../domain/cloudfront-wildcard';
 import { cfb64Decode } from '../domain/cloudfront-encoding';
+import { ExpiringCache } from '../domain/expiring-cache';
 import { unmapIpv4 } from '../domain/ip';
 
 /**
@@ -22,19 +23,23 @@ export interface VerifierConfig {
   readonly warn?: (message: string) => void;
 }
 
-/** A bounded set of verified (key, algorithm, policy, signature) tuples; oldest out first. */
+/**
+ * Verified (key, algorithm, policy, signature) tuples, each kept until its policy's
+ * DateLessThan: past that the policy denies anyway. Bounded, oldest out first.
+ */
 export class SignatureCache {
-  private readonly entries = new Set<string>();
+  private readonly entries: ExpiringCache<string, true>;
 
-  constructor(private readonly limit = 10_000) {}
-
-  has(key: string): boolean {
-    return this.entries.has(key);
+  constructor(limit = 10_000) {
+    this.entries = new ExpiringCache(limit);
   }
 
-  add(key: string): void {
-    if (this.entries.size >= this.limit) this.entries.delete(this.entries.values().next().value!);
-    this.entries.add(key);
+  has(key: string, nowEpoch: number): boolean {
+    return this.entries.get(key, nowEpoch * 1000) === true;
+  }
+
+  add(key: string, untilEpoch: number): void {
+    this.entries.set(key, true, untilEpoch * 1000);
   }
 }
 
@@ -109,9 +114,9 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
   }
 
   const cacheKey = `${creds.keyId}|${algorithm}|${creds.signature}|${signed.toString('base64')}`;
-  if (!config.verifiedSignatures?.has(cacheKey)) {
+  if (!config.verifiedSignatures?.has(cacheKey, request.now)) {
     if (!verifySignature(algorithm, key, signed, signature)) return deny('AccessDenied');
-    config.verifiedSignatures?.add(cacheKey);
+    config.verifiedSignatures?.add(cacheKey, policy.dateLessThan);
   }
   if (!policy.canned && policy.resource === undefined) config.warn?.(`a custom policy without Resource (key ${creds.keyId}) opens every URL`);
   if (!policy.canned && !matchesResource(policy.resource ?? '*', resourceUrl)) return deny('AccessDenied');

@@ -3,6 +3,7 @@ import { isIPv4 } from 'node:net';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError, RateLimitedError } from '../domain/errors';
+import { ExpiringCache } from '../domain/expiring-cache';
 import { unmapIpv4 } from '../domain/ip';
 import { assertVideoId } from '../domain/ids';
 import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
@@ -26,14 +27,14 @@ export interface PlaybackSession {
   readonly cookiePath: string;
 }
 
-// Bounded: one entry per (video, expiry bucket); old buckets are useless and evicted first.
+// Bounded: one entry per (video, expiry bucket), each kept until its policy expires.
 const CACHE_LIMIT = 10_000;
 
 /** The paywall and the signing of playback sessions. */
 @Injectable()
 export class PlaybackService {
   private readonly logger = new Logger(PlaybackService.name);
-  private readonly signatures = new Map<string, SignedPolicy | string>();
+  private readonly signatures = new ExpiringCache<string, SignedPolicy | string>(CACHE_LIMIT);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -73,7 +74,9 @@ export class PlaybackService {
     // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
     const viewerIp = unmapIpv4(clientIp);
     const sourceIp = bindIp && isIPv4(viewerIp) ? viewerIp : undefined;
-    const signed = this.sign(videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp }), !sourceIp);
+    const policy = videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp });
+    // Identical unbound policies are signed once and shared across viewers until they expire.
+    const signed = sourceIp ? this.signer.signPolicy(policy) : this.cached(`policy:${policy}`, expiresAtEpoch, () => this.signer.signPolicy(policy));
     const prefix = videoResourcePrefix(baseUrl, video.id);
     return {
       videoId: video.id,
@@ -98,23 +101,18 @@ export class PlaybackService {
     }
   }
 
-  /** Identical unbound policies are signed once and shared across viewers. */
-  private sign(policy: string, cacheable: boolean): SignedPolicy {
-    return cacheable ? this.cached(`policy:${policy}`, () => this.signer.signPolicy(policy)) : this.signer.signPolicy(policy);
-  }
-
   /** The poster's canned URL depends only on the video and the expiry bucket: shared too. */
   private signedPosterUrl(url: string, expiresAtEpoch: number): string {
-    return this.cached(`poster:${url}:${expiresAtEpoch}`, () => this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)));
+    return this.cached(`poster:${url}:${expiresAtEpoch}`, expiresAtEpoch, () => this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)));
   }
 
-  /** RSA signing costs about a millisecond; a bounded map (oldest out first) spares most of them. */
-  private cached<T extends SignedPolicy | string>(key: string, make: () => T): T {
-    const hit = this.signatures.get(key) as T | undefined;
+  /** RSA signing costs about a millisecond; a bounded map of unexpired signatures spares most. */
+  private cached<T extends SignedPolicy | string>(key: string, expiresAtEpoch: number, make: () => T): T {
+    const now = this.clock.now().getTime();
+    const hit = this.signatures.get(key, now) as T | undefined;
     if (hit !== undefined) return hit;
     const made = make();
-    if (this.signatures.size >= CACHE_LIMIT) this.signatures.delete(this.signatures.keys().next().value!);
-    this.signatures.set(key, made);
+    this.signatures.set(key, made, expiresAtEpoch * 1000);
     return made;
   }
 
