@@ -7,6 +7,8 @@ export interface PlaybackSession {
   readonly manifestUrl: string;
   readonly expiresAt: string;
   readonly refreshAt: string;
+  /** The server's clock at signing (absent from older servers). */
+  readonly issuedAt?: string;
   readonly posterUrl: string | null;
   readonly signedQuery: string;
 }
@@ -58,7 +60,9 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
 
   const schedule = () => {
     clearTimeout(timer);
-    const wait = Math.max(1000, Date.parse(session.refreshAt) - Date.now());
+    // Timed on the server's clock (refreshAt − issuedAt), so a skewed client clock neither
+    // renews in a loop nor lets the cookies lapse.
+    const wait = Math.max(1000, Date.parse(session.refreshAt) - (session.issuedAt ? Date.parse(session.issuedAt) : Date.now()));
     timer = setTimeout(() => {
       refresh().catch((error: unknown) => fail(asVelvetError(error)));
     }, wait);

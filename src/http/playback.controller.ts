@@ -64,6 +64,7 @@ export class PlaybackController {
       manifestUrl: session.manifestUrl,
       expiresAt: session.expiresAt.toISOString(),
       refreshAt: session.refreshAt.toISOString(),
+      issuedAt: session.issuedAt.toISOString(),
       posterUrl: session.posterUrl,
       cookies,
       // The same policy as query parameters, for players that cannot hold cookies (CLOUDFRONT.md §14.7).

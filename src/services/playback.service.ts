@@ -21,6 +21,8 @@ export interface PlaybackSession {
   readonly manifestUrl: string;
   readonly expiresAt: Date;
   readonly refreshAt: Date;
+  /** The server's clock when the session was signed, so clients time the renewal without trusting theirs. */
+  readonly issuedAt: Date;
   readonly posterUrl: string | null;
   readonly signed: SignedPolicy;
   /** Where the cookies apply: `/videos/{id}/`. */
@@ -83,6 +85,7 @@ export class PlaybackService {
       manifestUrl: `${prefix}hls/${video.hlsVersion}/master.m3u8`,
       expiresAt: new Date(expiresAtEpoch * 1000),
       refreshAt: new Date(refreshAt(now, expiresAtEpoch, ttlSeconds) * 1000),
+      issuedAt: now,
       posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
       signed,
       cookiePath: new URL(prefix).pathname,

@@ -218,4 +218,26 @@ describe('the demo page in a real browser', () => {
     expect(sessions).toBe(2);
     expect(await text(page, '#play-status')).toContain('Playing');
   }, 60_000);
+
+  it('renews the session before refreshAt on its own', async () => {
+    expect(videoId).not.toBe('');
+    const page = await (await freshBrowser()).newPage();
+    // The page's clock is fake, so the renewal timer can be run without waiting minutes.
+    await page.clock.install();
+    const sessions: string[] = [];
+    page.on('response', (response) => {
+      if (response.request().method() === 'POST' && response.url().endsWith('/playback-sessions') && response.status() === 201) sessions.push(response.url());
+    });
+    await page.goto(`${stack.apiUrl}/`);
+    await signIn(page, 'creator');
+    await page.fill('#video-id', videoId);
+    await page.click('#play');
+    await page.waitForFunction(() => document.querySelector('#play-status')?.textContent?.startsWith('Playing'));
+    expect(sessions).toHaveLength(1);
+    // PLAYBACK_TTL_SECONDS is 600 here: refreshAt comes within ten minutes, and the renewed
+    // session's own refreshAt is again minutes later (timed on the server's clock).
+    await page.clock.runFor(10 * 60 * 1000);
+    for (let waited = 0; sessions.length < 2 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sessions).toHaveLength(2);
+  }, 60_000);
 });

@@ -97,6 +97,7 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     expect(expires - Date.now()).toBeGreaterThan(590_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(660_000);
     expect(Date.parse(body.refreshAt)).toBeLessThan(expires);
+    expect(Math.abs(Date.parse(body.issuedAt) - Date.now())).toBeLessThan(5000);
     expect(jar[0]!.expires.getTime()).toBe(Math.floor(expires / 1000) * 1000);
     const policy = JSON.parse(Buffer.from(jar.find((c) => c.name === 'CloudFront-Policy')!.value.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64').toString());
     expect(policy).toEqual({ Statement: [{ Resource: `${CDN}/videos/${videos.paid}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires / 1000 } } }] });
