@@ -67,6 +67,8 @@ const MESSAGES: Record<ErrorCode, string> = {
 };
 
 const URL_PARAMS = ['Expires', 'Policy', 'Signature', 'Key-Pair-Id'] as const;
+// Declared choices (§3, §7.3, unverified): Hash-Algorithm is removed before the origin like the
+// others, but a lone Hash-Algorithm does not switch a request to URL mode.
 const CF_PARAMS = new Set<string>([...URL_PARAMS, 'Hash-Algorithm']);
 
 const deny = (code: ErrorCode): Verdict => ({ allow: false, code, message: MESSAGES[code] });
@@ -92,12 +94,14 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
   const key = config.trustedKeys.get(creds.keyId);
   if (!key) return deny('InvalidKey');
   const algorithm = creds.hashAlgorithm ?? 'SHA1';
+  // Declared choice (§16, unverified): any other Hash-Algorithm (MD5…) is AccessDenied.
   if (algorithm !== 'SHA1' && algorithm !== 'SHA256') return deny('AccessDenied');
   const signature = creds.signature ? cfb64Decode(creds.signature) : null;
   if (!signature || signature.length === 0) return deny('MalformedSignature');
 
   let signed: Buffer;
   let policy: ParsedPolicy | null;
+  // Declared choice (§7.4, unverified): with both Policy and Expires, Policy wins (custom).
   if (creds.policy !== undefined) {
     const bytes = cfb64Decode(creds.policy);
     policy = bytes ? parsePolicy(bytes) : null;
@@ -110,6 +114,7 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     signed = Buffer.from(cannedPolicy(resourceUrl, creds.expires));
     policy = { resource: resourceUrl, dateLessThan: expires, dateGreaterThan: undefined, ipAddress: undefined, canned: true };
   } else {
+    // Declared choice (§16, unverified): neither a policy nor a numeric Expires is malformed.
     return deny('MalformedPolicy');
   }
 
@@ -126,7 +131,10 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
   return { allow: true, upstreamQuery: userParams.join('&') };
 }
 
-/** RSASSA-PKCS1-v1_5 or ECDSA (DER), whichever the trusted key is. */
+/**
+ * RSASSA-PKCS1-v1_5 or ECDSA, whichever the trusted key is. ECDSA signatures must be DER:
+ * a raw r‖s signature is refused (§17.12, a declared choice; CloudFront's is unverified).
+ */
 function verifySignature(algorithm: 'SHA1' | 'SHA256', key: string | KeyObject, signed: Buffer, signature: Buffer): boolean {
   try {
     return createVerify(algorithm === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1').update(signed).verify(key, signature);
@@ -157,6 +165,7 @@ function parsePolicy(bytes: Buffer): ParsedPolicy | null {
     return null;
   }
   const statements = (json as { Statement?: unknown } | null)?.Statement;
+  // Declared choice (§5, unverified): Statement as an object instead of an array is malformed.
   if (!Array.isArray(statements) || statements.length !== 1) return null;
   const statement = statements[0] as Record<string, unknown>;
   if (!isObject(statement) || Object.keys(statement).some((k) => k !== 'Resource' && k !== 'Condition')) return null;
