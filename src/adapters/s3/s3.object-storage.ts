@@ -155,25 +155,29 @@ export class S3ObjectStorage extends ObjectStorage {
     sizeBytes: number;
     expiresInSeconds: number;
   }): Promise<PresignedPost> {
-    const { url, fields } = await createPresignedPost(this.clients.presigner, {
-      Bucket: this.bucket,
-      Key: input.key,
-      Fields: { 'Content-Type': input.contentType },
-      Conditions: [['content-length-range', input.sizeBytes, input.sizeBytes]],
-      Expires: input.expiresInSeconds,
-    });
+    const { url, fields } = await presigning(() =>
+      createPresignedPost(this.clients.presigner, {
+        Bucket: this.bucket,
+        Key: input.key,
+        Fields: { 'Content-Type': input.contentType },
+        Conditions: [['content-length-range', input.sizeBytes, input.sizeBytes]],
+        Expires: input.expiresInSeconds,
+      }),
+    );
     return { url, fields };
   }
 
   presignDownload(key: string, downloadName: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(
-      this.clients.presigner,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ResponseContentDisposition: attachmentDisposition(downloadName),
-      }),
-      { expiresIn: expiresInSeconds },
+    return presigning(() =>
+      getSignedUrl(
+        this.clients.presigner,
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ResponseContentDisposition: attachmentDisposition(downloadName),
+        }),
+        { expiresIn: expiresInSeconds },
+      ),
     );
   }
 
@@ -196,17 +200,19 @@ export class S3ObjectStorage extends ObjectStorage {
     contentLength: number;
     expiresInSeconds: number;
   }): Promise<string> {
-    return getSignedUrl(
-      this.clients.presigner,
-      new UploadPartCommand({
-        Bucket: this.bucket,
-        Key: input.key,
-        UploadId: input.uploadId,
-        PartNumber: input.partNumber,
-        // Signed (X-Amz-SignedHeaders=content-length;host): a body of any other length is refused.
-        ContentLength: input.contentLength,
-      }),
-      { expiresIn: input.expiresInSeconds },
+    return presigning(() =>
+      getSignedUrl(
+        this.clients.presigner,
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: input.key,
+          UploadId: input.uploadId,
+          PartNumber: input.partNumber,
+          // Signed (X-Amz-SignedHeaders=content-length;host): a body of any other length is refused.
+          ContentLength: input.contentLength,
+        }),
+        { expiresIn: input.expiresInSeconds },
+      ),
     );
   }
 
@@ -261,6 +267,15 @@ export class S3ObjectStorage extends ObjectStorage {
 }
 
 /** Network failures, throttling and 5xx are transient; the rest is a permanent error as thrown. */
+/** Presigning is local, but needs credentials: without them the storage is unavailable (503). */
+async function presigning<T>(sign: () => Promise<T>): Promise<T> {
+  try {
+    return await sign();
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
 function classify(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
