@@ -51,11 +51,11 @@ describe('the demo page in a real browser', () => {
     return context;
   }
 
-  /** Every request the page makes to the edge, with the Cookie header it carried. */
+  /** Every request to the edge or for HLS media anywhere, with the Cookie header it carried. */
   function recordEdgeRequests(page: Page): Array<{ url: string; cookie: string | undefined; status?: number }> {
     const seen: Array<{ url: string; cookie: string | undefined; status?: number }> = [];
     page.on('requestfinished', (request) => {
-      if (!request.url().startsWith(stack.edgeUrl!)) return;
+      if (!request.url().startsWith(stack.edgeUrl!) && !/\.(m3u8|m4s|mp4)(\?|$)/.test(request.url())) return;
       void Promise.all([request.allHeaders(), request.response()]).then(([headers, response]) =>
         seen.push({ url: request.url(), cookie: headers.cookie, status: response?.status() }),
       );
