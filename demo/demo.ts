@@ -28,7 +28,37 @@ function become(sub: string, newToken: string): void {
   token = newToken;
   userId = sub;
   say('who', `Signed in as ${sub}.`);
+  void listVideos();
 }
+
+/** The signed-in user's own videos, newest first, each with a button that plays it. */
+async function listVideos(): Promise<void> {
+  const list = $('videos');
+  try {
+    const { items } = await callApi<{ items: Array<{ id: string; title: string; status: string; access: string }> }>(options(), 'GET', '/v1/videos?limit=20');
+    list.replaceChildren(
+      ...items.map((video) => {
+        const item = document.createElement('li');
+        const play = document.createElement('button');
+        play.type = 'button';
+        play.textContent = 'Play';
+        play.disabled = video.status !== 'ready';
+        play.setAttribute('aria-label', `Play ${video.title}`);
+        play.addEventListener('click', () => {
+          $<HTMLInputElement>('video-id').value = video.id;
+          void startPlayback(video.id);
+        });
+        item.append(`${video.title} (${video.access}, ${video.status}) `, play);
+        return item;
+      }),
+    );
+    if (items.length === 0) list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'No videos yet.' }));
+  } catch (error) {
+    list.replaceChildren(Object.assign(document.createElement('li'), { textContent: `Cannot list videos: ${(error as Error).message}` }));
+  }
+}
+
+$('refresh-videos').addEventListener('click', () => void listVideos());
 
 for (const button of document.querySelectorAll<HTMLButtonElement>('[data-user]')) {
   button.addEventListener('click', () => {
@@ -77,17 +107,17 @@ async function watchProcessing(videoId: string): Promise<void> {
     const video = await callApi<{ status: string; progress: number | null; error?: { message?: string } | null }>(options(), 'GET', `/v1/videos/${videoId}`);
     bar.value = video.status === 'ready' ? 100 : (video.progress ?? 0);
     say('processing-status', `Status: ${video.status}${video.progress !== null && video.status === 'processing' ? ` (${video.progress} %)` : ''}`, video.status === 'failed');
-    if (video.status === 'ready' || video.status === 'failed') return;
+    if (video.status === 'ready' || video.status === 'failed') return listVideos();
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
 $('play-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  void play($<HTMLInputElement>('video-id').value.trim());
+  void startPlayback($<HTMLInputElement>('video-id').value.trim());
 });
 
-async function play(videoId: string): Promise<void> {
+async function startPlayback(videoId: string): Promise<void> {
   player?.destroy();
   player = null;
   $('buy').hidden = true;
@@ -114,7 +144,7 @@ $('buy').addEventListener('click', () => {
   devToken('paywall', ['admin'])
     .then((paywall) => callApi({ api, getToken: () => paywall }, 'PUT', `/v1/videos/${videoId}/grants/${encodeURIComponent(userId ?? '')}`, {}))
     .then(
-      () => play(videoId),
+      () => startPlayback(videoId),
       (error: Error) => say('play-status', `Purchase failed: ${error.message}`, true),
     );
 });

@@ -90,6 +90,8 @@ describe('the demo page in a real browser', () => {
       polling: 500,
     });
     expect(await text(page, '#processing-status')).toBe('Status: ready');
+    await page.waitForFunction(() => document.querySelector('#videos')?.textContent?.includes('ready'));
+    expect(await text(page, '#videos')).toContain('ten-seconds.mp4 (paid, ready)');
     expect(await page.locator('#upload-progress').getAttribute('value')).toBe('100');
     videoId = await page.inputValue('#video-id');
     expect(videoId).toMatch(/^[0-7][0-9a-hjkmnp-tv-z]{25}$/);
