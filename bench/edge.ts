@@ -20,8 +20,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createS3Clients } from '../src/adapters/s3/s3-clients';
 import { LOCAL_S3_CREDENTIALS } from '../src/dev/local-s3';
+import { cfb64Decode } from '../src/domain/cloudfront-encoding';
 import { videoPolicy } from '../src/domain/playback';
 import { SignatureCache, verifyViewerRequest } from '../src/edge/cloudfront-verifier';
+import { medianBy } from './stats';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -60,11 +62,6 @@ async function load(url: string, headers: Record<string, string> = {}) {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, mbps: result.throughput.average / 1e6, p99: result.latency.p99 };
-}
-
-/** The run with the median request rate. */
-function median<T extends { rps: number }>(runs: T[]): T {
-  return [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)]!;
 }
 
 /** Operations per second of `op`, run for about `ms`. */
@@ -112,12 +109,12 @@ async function main(): Promise<void> {
     s3Runs.push(await load(direct));
     edgeRuns.push(await load(viaEdge, { cookie }));
   }
-  const s3Run = median(s3Runs);
-  const edgeRun = median(edgeRuns);
+  const s3Run = medianBy(s3Runs, (r) => r.rps);
+  const edgeRun = medianBy(edgeRuns, (r) => r.rps);
 
   // The verification alone: one RSA verify, and the edge's whole decision with the cache warm.
   const publicKey = readFileSync(join(KEYS, 'rsa-public.pem'), 'utf8');
-  const signature = Buffer.from(cookies['CloudFront-Signature'].replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
+  const signature = cfb64Decode(cookies['CloudFront-Signature'])!;
   const rsa = rate(() => createVerify('RSA-SHA1').update(policy).verify(publicKey, signature));
   const cache = new SignatureCache();
   const request = { url: `${CDN}/${SEGMENT}`, cookieHeader: cookie, clientIp: '127.0.0.1', now: Math.floor(Date.now() / 1000) };

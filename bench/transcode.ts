@@ -20,6 +20,7 @@ import { chooseLadder } from '../src/domain/ladder';
 import type { MediaInfo } from '../src/domain/media-info';
 import { pinnedDemuxer } from '../src/domain/media-policy';
 import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
+import { medianBy } from './stats';
 
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -129,8 +130,6 @@ async function timePipeline(source: string): Promise<{ seconds: number; workerPe
   }
 }
 
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-
 async function main(): Promise<void> {
   const source = sourceFile();
   const info = probe(source);
@@ -147,8 +146,8 @@ async function main(): Promise<void> {
     workerPeakMb = Math.max(workerPeakMb, pipeline.workerPeakMb);
     console.log(`round ${round}/${ROUNDS}: (a) ${bare.seconds.toFixed(2)} s, (b) ${pipeline.seconds.toFixed(2)} s`);
   }
-  const a = median(bareRuns);
-  const b = median(pipelineRuns);
+  const a = medianBy(bareRuns, (x) => x);
+  const b = medianBy(pipelineRuns, (x) => x);
   const mb = (statSync(source).size / 1024 ** 2).toFixed(1);
   console.log(`\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`);
   console.log(`(a) bare ffmpeg (ladder + poster):   ${a.toFixed(2)} s`);

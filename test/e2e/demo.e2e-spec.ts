@@ -52,7 +52,7 @@ describe('the demo page in a real browser', () => {
   }
 
   /** Every request to the edge or for HLS media anywhere, with the Cookie header it carried. */
-  function recordEdgeRequests(page: Page): Array<{ url: string; cookie: string | undefined; status?: number }> {
+  function recordMediaRequests(page: Page): Array<{ url: string; cookie: string | undefined; status?: number }> {
     const seen: Array<{ url: string; cookie: string | undefined; status?: number }> = [];
     page.on('requestfinished', (request) => {
       if (!request.url().startsWith(stack.edgeUrl!) && !/\.(m3u8|m4s|mp4)(\?|$)/.test(request.url())) return;
@@ -79,7 +79,7 @@ describe('the demo page in a real browser', () => {
 
   it('uploads through the page, waits for ready, and plays through the edge with the cookies', async () => {
     const page = await (await freshBrowser()).newPage();
-    const edge = recordEdgeRequests(page);
+    const edge = recordMediaRequests(page);
     await page.goto(`${stack.apiUrl}/`);
     await signIn(page, 'creator');
     await page.setInputFiles('#file', fixture('tenSeconds'));
@@ -122,7 +122,7 @@ describe('the demo page in a real browser', () => {
   it('meets the paywall as a viewer, buys access, then plays', async () => {
     expect(videoId).not.toBe('');
     const page = await (await freshBrowser()).newPage();
-    const edge = recordEdgeRequests(page);
+    const edge = recordMediaRequests(page);
     await page.goto(`${stack.apiUrl}/`);
     await signIn(page, 'viewer');
     await page.fill('#video-id', videoId);
