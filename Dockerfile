@@ -1,12 +1,14 @@
 # One image per Velvet process, from one build. docker compose builds the targets api, worker, edge.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+# The image's own Node 24 runs Velvet: the pinned Node that `npm ci` adds for machines with an
+# older system node (an optional dependency, so prune keeps it) is dropped from the image.
+RUN npm run build && npm prune --omit=dev && rm -rf node_modules/node-linux-* node_modules/.bin/node
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -15,6 +15,10 @@ const boundaries = [
       layer(['ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'], 'domain/ imports nothing but domain/.'),
     ],
   },
+  {
+    files: ['src/runtime/**/*.ts'],
+    patterns: [{ group: ['@nestjs/*', ...SDKS], message: 'runtime/ runs before any dependency loads.' }, layer(['domain', 'ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'], 'runtime/ imports nothing.')],
+  },
   { files: ['src/ports/**/*.ts'], patterns: [sdkBan, layer(['services', 'adapters', 'http', 'jobs', 'dev', 'worker'], 'ports/ import domain/ only.')] },
   { files: ['src/services/**/*.ts', 'src/jobs/**/*.ts'], patterns: [sdkBan, layer(['adapters', 'http', 'dev', 'worker'], 'services/ depend on domain, ports, jobs and config only.')] },
   { files: ['src/http/**/*.ts'], patterns: [sdkBan, layer(['adapters', 'dev', 'worker'], 'http/ reaches technology through services and ports.')] },

@@ -1,6 +1,6 @@
 /** @type {import('jest').Config} */
 const swc = [
-  '<rootDir>/test/support/esm-transform.js',
+  '@swc/jest',
   {
     jsc: {
       target: 'es2023',
@@ -11,11 +11,12 @@ const swc = [
   },
 ];
 
+// NestJS 12, jose and a few of their dependencies ship ES modules only. Jest's module loader
+// requires them natively on Node 24.9+ when vm modules are enabled (`--experimental-vm-modules`
+// in `npm test`), so node_modules is not transformed.
 module.exports = {
   testEnvironment: 'node',
-  // ES-module-only dependencies are compiled to CommonJS under jest (see the transformer).
-  transform: { '^.+\\.(ts|js|mjs|cjs)$': swc },
-  transformIgnorePatterns: [],
+  transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/{src,worker,test}/**/*.{spec,int-spec,e2e-spec}.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

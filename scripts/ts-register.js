@@ -1,6 +1,7 @@
-// Lets plain `node` run the TypeScript sources (worker/main.ts) in a child process for tests that
-// must SIGKILL a worker. Compiles each .ts file with swc on require, as jest does; ES-module-only
-// dependencies load through Node 20.19+'s own require(esm).
+// Lets plain `node` run the TypeScript sources (worker/main.ts, bench/*.ts) in a child process,
+// for tests that must SIGKILL a worker and for benchmarks. Compiles each .ts file with swc on
+// require, as jest does: Node 24's own type stripping cannot emit the decorator metadata NestJS
+// injects by. ES-module-only dependencies load through Node's own require(esm).
 const { readFileSync } = require('node:fs');
 const { transformSync } = require('@swc/core');
 

@@ -1,3 +1,4 @@
+import './runtime/require-supported-node';
 import 'reflect-metadata';
 import { createApiApp } from './api.app';
 import { ConfigError, loadConfig } from './config/config';

@@ -1,4 +1,6 @@
+import '../src/runtime/require-supported-node';
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../src/config/config';
 import { loadDotEnv } from '../src/config/dotenv';
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
   });
   // SIGTERM/SIGINT: no new jobs, a grace period for the running one, then connections close.
   app.enableShutdownHooks();
+  // The runtime is named at boot, so a process started on the wrong Node is visible in its log.
+  Logger.log(`worker started on Node ${process.version}`, 'Worker');
 }
 
 main().catch((error: unknown) => {

@@ -23,7 +23,8 @@ export interface LocalS3Options {
 
 /**
  * `@20minutes/s3rver` (verifies SigV4) behind the verifying front, for development and tests.
- * ListObjectsV2 pagination needs Node's `--openssl-legacy-provider` (its tokens use DES).
+ * ListObjectsV2 pagination needs Node's `--openssl-legacy-provider`: s3rver's continuation tokens
+ * use single DES, which OpenSSL 3 (Node 24 included) ships only in its legacy provider.
  */
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   mkdirSync(options.directory, { recursive: true });

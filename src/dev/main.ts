@@ -1,3 +1,4 @@
+import '../runtime/require-supported-node';
 import 'reflect-metadata';
 import { ConfigError } from '../config/config';
 import { loadDotEnv } from '../config/dotenv';

@@ -1,3 +1,4 @@
+import '../runtime/require-supported-node';
 import { createS3Clients } from '../adapters/s3/s3-clients';
 import { S3ObjectStorage } from '../adapters/s3/s3.object-storage';
 import { loadDotEnv } from '../config/dotenv';

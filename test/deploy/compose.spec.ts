@@ -35,6 +35,13 @@ describe('docker-compose.yml and the Dockerfile', () => {
     expect(services['minio-setup']!.image).toBe('minio/mc');
   });
 
+  it('builds every image on Node 24 (the line package.json requires), without the npm-installed Node', () => {
+    const bases = [...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!).filter((b) => b.includes(':'));
+    expect(bases).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    expect(JSON.parse(read('package.json')).engines.node).toBe('>=24');
+    expect(read('Dockerfile')).toMatch(/npm prune --omit=dev && rm -rf node_modules\/node-linux-\* node_modules\/\.bin\/node/);
+  });
+
   it('keeps Redis persistent and never evicting (BullMQ keys)', () => {
     const command = services.redis!.command as string[];
     expect(command.join(' ')).toContain('--appendonly yes');

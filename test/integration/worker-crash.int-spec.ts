@@ -94,7 +94,10 @@ describe('a worker killed mid-transcode', () => {
     expect(keys.every((k) => k === `videos/${id}/poster.jpg` || k.startsWith(`videos/${id}/hls/${video.hlsVersion}/`))).toBe(true);
     expect(keys).toContain(`videos/${id}/hls/${video.hlsVersion}/master.m3u8`);
     for (const rung of ['1080p', '720p', '480p', '360p', 'audio']) expect(keys).toContain(`videos/${id}/hls/${video.hlsVersion}/${rung}/index.m3u8`);
-    expect(readdirSync(h.tmp).filter((d) => d.startsWith(`velvet-${id}-`))).toEqual([]);
+    // `ready` is visible before the job's `finally` removes its own folder: wait for that, bounded.
+    const leftovers = () => readdirSync(h.tmp).filter((d) => d.startsWith(`velvet-${id}-`));
+    for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(leftovers()).toEqual([]);
 
     // The same job again: skipped, same version, same objects.
     const jobs = h.second!.get(JobQueue);
