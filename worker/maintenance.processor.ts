@@ -3,7 +3,7 @@ import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
-import { JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE } from '../src/jobs/job-contract';
+import { JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE, parseDeleteVersionsPayload } from '../src/jobs/job-contract';
 import { MaintenanceService } from '../src/services/maintenance.service';
 
 /** Housekeeping on its own queue, so it never waits behind long transcodes. */
@@ -30,6 +30,10 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     let count: number;
     if (job.name === JOB_NAMES.expireAbandonedUploads) count = await this.maintenance.expireAbandonedUploads();
     else if (job.name === JOB_NAMES.reconcileStuckVideos) count = await this.maintenance.reconcileStuckVideos();
+    else if (job.name === JOB_NAMES.deleteHlsVersions) {
+      const { videoId, versions } = parseDeleteVersionsPayload(job.data);
+      count = await this.maintenance.deleteVersions(videoId, versions);
+    }
     else {
       this.logger.warn(`job ${job.id}: unknown maintenance job ${job.name}, ignored`);
       return { count: 0 };

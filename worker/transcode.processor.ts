@@ -73,13 +73,13 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
         throw new DelayedError();
       }
       if (error instanceof MediaError) {
-        await this.store.markFailed(videoId, error.code, error.message);
+        await this.transcoder.fail(videoId, error.code, error.message);
         this.logger.warn(`${tag} failed permanently: ${error.code}: ${error.message}`);
         throw new UnrecoverableError(error.message);
       }
       const message = error instanceof Error ? error.message : String(error);
       if (attempt >= (job.opts.attempts ?? 1)) {
-        await this.store.markFailed(videoId, 'transcode_failed', `Transcoding failed after ${attempt} attempts.`);
+        await this.transcoder.fail(videoId, 'transcode_failed', `Transcoding failed after ${attempt} attempts.`);
         this.logger.error(`${tag} failed for good: ${message}`);
       } else {
         this.logger.warn(`${tag} failed, will retry: ${message}`);

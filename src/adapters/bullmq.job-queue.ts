@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError } from '../domain/errors';
-import { JOB_NAMES, JOB_OPTIONS, TRANSCODE_QUEUE, transcodeJobId } from '../jobs/job-contract';
+import { deleteVersionsJobId, JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE, TRANSCODE_QUEUE, transcodeJobId } from '../jobs/job-contract';
 import { JobQueue, type TranscodeJobState } from '../ports/job-queue';
 
 export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
@@ -12,6 +12,7 @@ export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
 @Injectable()
 export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
   private readonly transcode: Queue;
+  private readonly maintenance: Queue;
 
   constructor(
     @Inject(REDIS_PRODUCER) private readonly connection: Redis,
@@ -19,6 +20,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
   ) {
     super();
     this.transcode = new Queue(TRANSCODE_QUEUE, { connection });
+    this.maintenance = new Queue(MAINTENANCE_QUEUE, { connection });
   }
 
   async enqueueTranscode(videoId: string): Promise<void> {
@@ -58,6 +60,18 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     }
   }
 
+  async scheduleVersionCleanup(videoId: string, keep: string, versions: readonly string[], delayMs: number): Promise<void> {
+    try {
+      await this.maintenance.add(
+        JOB_NAMES.deleteHlsVersions,
+        { videoId, versions },
+        { ...JOB_OPTIONS.deleteVersions, delay: delayMs, jobId: deleteVersionsJobId(videoId, keep) },
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
   async ping(): Promise<void> {
     try {
       await this.connection.ping();
@@ -68,6 +82,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.transcode.close();
+    await this.maintenance.close();
     this.connection.disconnect();
   }
 }

@@ -92,6 +92,11 @@ export const envSchema = z
       .transform((v) => [...new Set(v.split(',').map(Number))].sort((a, b) => b - a))
       .default([1080, 720, 480, 360]),
     HLS_SEGMENT_SECONDS: integer(6, 2, 30),
+    // The preview (published while it is encoded): its rung's short side, 0 to switch it off.
+    PREVIEW_SHORT_SIDE: integer(360, 0, 4320),
+    PREVIEW_PRESET: z
+      .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
+      .default('veryfast'),
     MAX_SOURCE_DURATION_SECONDS: integer(14400, 1),
     // 8K UHD (7680×4320) by default.
     MAX_SOURCE_PIXELS: integer(7680 * 4320, 1),

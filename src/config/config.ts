@@ -45,6 +45,9 @@ export interface AppConfig {
     readonly ffprobePath: string;
     readonly ladder: readonly number[];
     readonly segmentSeconds: number;
+    /** 0: no preview. */
+    readonly previewShortSide: number;
+    readonly previewPreset: Env['PREVIEW_PRESET'];
     readonly maxDurationSeconds: number;
     readonly maxPixels: number;
   };
@@ -157,6 +160,8 @@ function group(env: Env, options: LoadOptions): AppConfig {
       ffprobePath: env.FFPROBE_PATH ?? 'ffprobe',
       ladder: env.LADDER,
       segmentSeconds: env.HLS_SEGMENT_SECONDS,
+      previewShortSide: env.PREVIEW_SHORT_SIDE,
+      previewPreset: env.PREVIEW_PRESET,
       maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,
       maxPixels: env.MAX_SOURCE_PIXELS,
     },

@@ -33,6 +33,11 @@ describe('hlsCommand', () => {
     expect(value('-var_stream_map')).toBe('v:0,agroup:audio,name:720p v:1,agroup:audio,name:360p a:0,agroup:audio,name:audio');
     expect(args.join(' ')).toContain('-c:a aac -profile:a aac_low -b:a 128000 -ar 48000 -ac 2');
   });
+  it('writes EVENT playlists with segments and playlists renamed into place for a preview', () => {
+    const preview = hlsCommand({ sourcePath: '/s', demuxer: 'mov', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6, playlistType: 'event' });
+    expect(preview[preview.indexOf('-hls_playlist_type') + 1]).toBe('event');
+    expect(preview[preview.indexOf('-hls_flags') + 1]).toBe('independent_segments+temp_file');
+  });
   it('maps audio alone for audio-only sources', () => {
     const audioOnly = hlsCommand({ sourcePath: '/s', demuxer: 'mp3', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6 });
     expect(audioOnly).not.toContain('-filter_complex');

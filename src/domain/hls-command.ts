@@ -9,6 +9,12 @@ export interface HlsCommandInput {
   readonly hasAudio: boolean;
   readonly preset: string;
   readonly segmentSeconds: number;
+  /**
+   * `event` for a rendition published while it is encoded: ffmpeg then writes each segment and
+   * playlist to a temporary name and renames it, so a playlist read mid-encode only ever lists
+   * complete segments. Default `vod`.
+   */
+  readonly playlistType?: 'vod' | 'event';
 }
 
 /** Keyframe interval: every rung gets a keyframe at the same instants, so rungs switch cleanly. */
@@ -65,9 +71,9 @@ export function hlsCommand(input: HlsCommandInput): string[] {
   args.push(
     '-f', 'hls',
     '-hls_time', String(input.segmentSeconds),
-    '-hls_playlist_type', 'vod',
+    '-hls_playlist_type', input.playlistType ?? 'vod',
     '-hls_segment_type', 'fmp4',
-    '-hls_flags', 'independent_segments',
+    '-hls_flags', input.playlistType === 'event' ? 'independent_segments+temp_file' : 'independent_segments',
     '-hls_segment_filename', '%v/seg_%05d.m4s',
     '-var_stream_map', streamMap.join(' '),
     '-progress', 'pipe:1',
@@ -88,6 +94,24 @@ export function posterCommand(sourcePath: string, demuxer: string, atSeconds: nu
     '-vf', "scale='min(1280,iw)':-2",
     '-q:v', '3',
     '-f', 'image2', '-update', '1',
+    outputPath,
+  ];
+}
+
+/**
+ * Decodes half a second from one second before the probed end into `outputPath` (raw samples):
+ * a file cut off after its index (a fast-start MP4 whose upload stopped) probes whole but
+ * yields nothing here, so it is refused before any preview is published.
+ */
+export function tailCheckCommand(sourcePath: string, demuxer: string, durationSeconds: number, hasVideo: boolean, outputPath: string): string[] {
+  const at = Math.max(0, durationSeconds - 1);
+  return [
+    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    '-ss', at.toFixed(3),
+    ...safeInputArgs(sourcePath, demuxer),
+    '-t', '0.5',
+    // Video is decoded (and dropped) by mapping it to a tiny raw stream; audio is kept as PCM.
+    ...(hasVideo ? ['-map', '0:v:0', '-vf', 'scale=16:16', '-f', 'rawvideo', '-pix_fmt', 'gray'] : ['-map', '0:a:0', '-f', 's16le', '-ac', '1']),
     outputPath,
   ];
 }

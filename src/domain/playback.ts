@@ -59,3 +59,11 @@ export function refreshAt(now: Date, expiresAtEpoch: number, ttlSeconds: number)
   const lead = Math.max(30, Math.floor(ttlSeconds / 5));
   return Math.max(Math.floor(now.getTime() / 1000), expiresAtEpoch - lead);
 }
+
+/**
+ * The longest a session's cookies can last: the TTL plus the rounding of its expiry up to the
+ * bucket. A published version must outlive every session that was given it.
+ */
+export function longestSessionSeconds(ttlSeconds: number, bucketSeconds: number): number {
+  return ttlSeconds + bucketSeconds;
+}

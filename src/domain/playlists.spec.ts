@@ -6,6 +6,7 @@ describe('playlists', () => {
     expect(parseMediaPlaylist(text)).toEqual({
       initUri: 'init_0.mp4',
       segments: [{ uri: 'seg_00000.m4s', durationSeconds: 6 }, { uri: 'seg_00001.m4s', durationSeconds: 2.5 }],
+      ended: true,
     });
     expect(() => parseMediaPlaylist('not a playlist')).toThrow();
   });

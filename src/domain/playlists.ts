@@ -8,6 +8,8 @@ export interface SegmentStat {
 export interface MediaPlaylist {
   readonly initUri: string | null;
   readonly segments: ReadonlyArray<{ readonly uri: string; readonly durationSeconds: number }>;
+  /** EXT-X-ENDLIST seen: no segment will be added. */
+  readonly ended: boolean;
 }
 
 /** Reads the init segment and the segments (with durations) of an HLS media playlist. */
@@ -16,16 +18,18 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
   if (lines[0] !== '#EXTM3U') throw new Error('not an HLS playlist');
   let initUri: string | null = null;
   let pending: number | null = null;
+  let ended = false;
   const segments: { uri: string; durationSeconds: number }[] = [];
   for (const line of lines) {
-    if (line.startsWith('#EXT-X-MAP:')) initUri = /URI="([^"]+)"/.exec(line)?.[1] ?? null;
+    if (line === '#EXT-X-ENDLIST') ended = true;
+    else if (line.startsWith('#EXT-X-MAP:')) initUri = /URI="([^"]+)"/.exec(line)?.[1] ?? null;
     else if (line.startsWith('#EXTINF:')) pending = Number.parseFloat(line.slice(8));
     else if (line && !line.startsWith('#') && pending !== null) {
       segments.push({ uri: line, durationSeconds: pending });
       pending = null;
     }
   }
-  return { initUri, segments };
+  return { initUri, segments, ended };
 }
 
 export interface BitrateStats {

@@ -32,6 +32,10 @@ export interface Video {
   /** ETag of the source the published version was made from. */
   readonly sourceEtag: string | null;
   readonly readyAt: Date | null;
+  /** The preview version (`videos/{id}/hls/{version}/`) published while the ladder is encoded. */
+  readonly previewVersion: string | null;
+  /** When the preview (or, without one, the ladder) first became fetchable through the CDN. */
+  readonly playableAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -43,6 +47,16 @@ export interface Rendition {
   /** Peak bitrate, bits per second, as in the master playlist's BANDWIDTH. */
   readonly bandwidth: number;
   readonly codecs: string;
+}
+
+/**
+ * Whether a viewer can start playing, and which published version a new session gets: the
+ * ladder once ready, the preview while the ladder is still being encoded.
+ */
+export function playableVersion(video: Pick<Video, 'status' | 'hlsVersion' | 'previewVersion' | 'playableAt'>): string | null {
+  if (video.status === 'ready') return video.hlsVersion;
+  if (video.status === 'processing' && video.playableAt) return video.previewVersion;
+  return null;
 }
 
 /** Statuses past the upload: completing again must be a no-op. */

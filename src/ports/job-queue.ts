@@ -15,5 +15,10 @@ export abstract class JobQueue {
   abstract transcodeJobState(videoId: string): Promise<TranscodeJobState>;
   /** Drops a transcode job that has not started; a running or absent one is left alone. */
   abstract cancelTranscode(videoId: string): Promise<void>;
+  /**
+   * Deletes the listed HLS versions of a video after `delayMs` (never the row's current ones),
+   * by a delayed job on the maintenance queue; `keep` names the version that replaced them.
+   */
+  abstract scheduleVersionCleanup(videoId: string, keep: string, versions: readonly string[], delayMs: number): Promise<void>;
   abstract ping(): Promise<void>;
 }

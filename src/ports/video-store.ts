@@ -51,15 +51,28 @@ export abstract class VideoStore {
   abstract findAwaitingUploadSince(before: Date, limit: number): Promise<Video[]>;
   /** `queued → processing`, or the row as is when already processing (a retried attempt). */
   abstract claimForProcessing(id: string): Promise<Video | null>;
-  /** Records progress (0–100) of a video still processing. */
+  /** Records progress (0–100) of a video still processing; progress never goes back. */
   abstract setProgress(id: string, progress: number): Promise<void>;
+  /** Records the preview version about to be published (kept if one is recorded already); null unless processing. */
+  abstract startPreview(id: string, version: string, probed: ProbedDetails): Promise<Video | null>;
+  /** Playable from now on (the first time only), with its preview; null unless processing. */
+  abstract markPlayable(id: string, previewVersion: string): Promise<Video | null>;
+  /** Forgets an abandoned preview: not playable, no preview version; null unless processing. */
+  abstract dropPreview(id: string, previewVersion: string): Promise<Video | null>;
   /** `processing → ready` with the published rendition; null when the row moved on meanwhile. */
   abstract markReady(id: string, result: ReadyResult): Promise<Video | null>;
-  /** `queued|processing → failed` with a code and a human message. */
+  /** `queued|processing → failed` with a code and a human message; no longer playable. */
   abstract markFailed(id: string, code: string, message: string): Promise<Video | null>;
   /** Videos queued or processing whose row has not changed since `before` (no progress either). */
   abstract findInFlightSince(before: Date, limit: number): Promise<Video[]>;
   abstract ping(): Promise<void>;
+}
+
+/** What the probe tells before anything is encoded (shown, and the poster's gate). */
+export interface ProbedDetails {
+  readonly durationSeconds: number;
+  readonly width: number | null;
+  readonly height: number | null;
 }
 
 export interface ReadyResult {

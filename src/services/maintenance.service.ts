@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../ports/clock';
+import { hlsVersionPrefix } from '../domain/storage-keys';
 import { JobQueue } from '../ports/job-queue';
+import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
 import { UploadsService } from './uploads.service';
 
@@ -19,6 +21,7 @@ export class MaintenanceService {
     private readonly uploads: UploadsService,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly storage: ObjectStorage,
   ) {}
 
   /**
@@ -38,6 +41,20 @@ export class MaintenanceService {
       }
       if (batch.length < BATCH) return expired;
     }
+  }
+
+  /**
+   * Deletes HLS versions that were replaced, once their sessions have expired. The row's current
+   * ladder and preview are never deleted, whatever the job says; a deleted video has nothing left.
+   */
+  async deleteVersions(videoId: string, versions: readonly string[]): Promise<number> {
+    const video = await this.store.findById(videoId);
+    if (!video) return 0;
+    const live = new Set([video.hlsVersion, video.previewVersion]);
+    let deleted = 0;
+    for (const version of versions.filter((v) => !live.has(v))) deleted += await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
+    if (deleted > 0) this.logger.log(`video ${videoId}: ${deleted} objects of replaced versions ${versions.join(', ')} deleted`);
+    return deleted;
   }
 
   /**

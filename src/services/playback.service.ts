@@ -7,7 +7,7 @@ import { ExpiringCache } from '../domain/expiring-cache';
 import { unmapIpv4 } from '../domain/ip';
 import { assertVideoId } from '../domain/ids';
 import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
-import { isAdmin, type Actor, type Video } from '../domain/video';
+import { isAdmin, playableVersion, type Actor, type Video } from '../domain/video';
 import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { GrantStore } from '../ports/grant-store';
@@ -67,7 +67,8 @@ export class PlaybackService {
       if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to watch this video.');
       throw new DomainError('not_entitled', 'You are not entitled to watch this video.');
     }
-    if (video.status !== 'ready' || !video.hlsVersion) {
+    const version = playableVersion(video);
+    if (!version) {
       throw new DomainError('not_ready', `The video is not ready to play (status ${video.status}).`, [{ path: 'status', message: video.status }]);
     }
     const { ttlSeconds, expiryBucketSeconds, bindIp } = this.config.playback;
@@ -82,7 +83,7 @@ export class PlaybackService {
     const prefix = videoResourcePrefix(baseUrl, video.id);
     return {
       videoId: video.id,
-      manifestUrl: `${prefix}hls/${video.hlsVersion}/master.m3u8`,
+      manifestUrl: `${prefix}hls/${version}/master.m3u8`,
       expiresAt: new Date(expiresAtEpoch * 1000),
       refreshAt: new Date(refreshAt(now, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,

@@ -3,13 +3,14 @@ import { HotVideos } from './hot-videos';
 import { HealthService } from './health.service';
 import { MaintenanceService } from './maintenance.service';
 import { PlaybackService } from './playback.service';
+import { PreviewService } from './preview.service';
 import { TranscodeService } from './transcode.service';
 import { UploadsService } from './uploads.service';
 import { VideosService } from './videos.service';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService],
   exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
 })
 export class ServicesModule {}

@@ -1,22 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
-import { AUDIO_RENDITION, hlsCommand, posterCommand } from '../domain/hls-command';
-import { chooseLadder, type Rung } from '../domain/ladder';
+import { AUDIO_RENDITION, hlsCommand, posterCommand, tailCheckCommand } from '../domain/hls-command';
+import type { Rung } from '../domain/ladder';
 import { MediaError, type MediaInfo } from '../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../domain/media-policy';
 import { codecsFromInitSegment } from '../domain/mp4-codecs';
+import { longestSessionSeconds } from '../domain/playback';
 import { bitrateStats, masterPlaylist, parseMediaPlaylist, type AudioEntry, type BitrateStats, type VariantEntry } from '../domain/playlists';
 import { hlsPrefix, hlsVersionPrefix, posterKey, sourceKey } from '../domain/storage-keys';
+import { phaseProgress, planTranscode } from '../domain/transcode-plan';
 import type { Rendition } from '../domain/video';
-import { MediaToolFailure, MediaToolkit } from '../ports/media-toolkit';
+import { JobQueue } from '../ports/job-queue';
+import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
 import { mapWithLimit } from './concurrency';
+import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from './hls-files';
+import { asCorrupt } from './media-failure';
+import { PreviewService } from './preview.service';
 
 export interface TranscodeContext {
   readonly jobId: string;
@@ -28,21 +34,14 @@ export interface TranscodeContext {
 
 export type TranscodeOutcome = 'ready' | 'skipped';
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-// The poster keeps one key across versions, so caches must re-check it.
-const POSTER_CACHE = 'public, max-age=300';
 // Files uploaded at once; each upload is itself bounded by lib-storage's queue.
 const UPLOAD_CONCURRENCY = 4;
-const CONTENT_TYPES: Record<string, string> = {
-  '.m3u8': 'application/vnd.apple.mpegurl',
-  '.mp4': 'video/mp4',
-  '.m4s': 'video/mp4',
-};
 
 /**
- * Source → probe → one ffmpeg ladder → poster → master playlist → upload under a fresh version
- * (master last) → ready → older versions removed. Safe to run twice: a video already ready for
- * this source, deleted, or failed is skipped, and an unpublished version is never pointed at.
+ * Source → probe → poster → preview (published while it is encoded: playable) → the ladder →
+ * master playlist → upload under a fresh version (master last) → ready → older versions removed
+ * once no session can still be playing them. Safe to run twice: a video already ready for this
+ * source, deleted, or failed is skipped, and an unpublished version is never pointed at.
  */
 @Injectable()
 export class TranscodeService {
@@ -53,6 +52,8 @@ export class TranscodeService {
     private readonly store: VideoStore,
     private readonly storage: ObjectStorage,
     private readonly media: MediaToolkit,
+    private readonly previews: PreviewService,
+    private readonly jobs: JobQueue,
   ) {}
 
   async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
@@ -62,7 +63,8 @@ export class TranscodeService {
     const source = await this.storage.head(sourceKey(videoId));
     if (video.status === 'ready' && source && video.sourceEtag === source.etag) return 'skipped';
     if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
-    if (!(await this.store.claimForProcessing(videoId))) return 'skipped';
+    const claimed = await this.store.claimForProcessing(videoId);
+    if (!claimed) return 'skipped';
 
     const root = this.config.transcode.tmpDir ?? tmpdir();
     await this.removeStaleWorkDirs(root, videoId);
@@ -72,16 +74,24 @@ export class TranscodeService {
       await this.storage.download(sourceKey(videoId), sourcePath);
       const info = await this.media.probe(sourcePath);
       checkSource(info, this.config.transcode);
-      const rungs = chooseLadder(info, { shortSides: this.config.transcode.ladder });
-      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}`);
+      const { ladder: ladderSides, previewShortSide } = this.config.transcode;
+      const plan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
+      const rungs = plan.ladder;
+      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
 
+      const scratch = join(dir, 'scratch');
       const out = join(dir, 'out');
+      await mkdir(scratch);
       await mkdir(out);
-      await this.encode(sourcePath, info, rungs, out, ctx);
-      const renditions = await this.writeMaster(out, rungs, info);
-      ctx.onProgress(92);
+      // Before anything is published: a source cut off after its index is refused here.
+      await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
+      await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
 
-      const version = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+      await this.encode(sourcePath, info, rungs, out, ctx, plan.progress.ladder);
+      const renditions = await this.writeMaster(out, rungs, info);
+      ctx.onProgress(plan.progress.publish[0]);
+
+      const version = newVersion(new Date(), randomBytes(3).toString('hex'));
       await this.publish(videoId, version, out);
       const ready = await this.store.markReady(videoId, {
         durationSeconds: info.durationSeconds,
@@ -96,7 +106,7 @@ export class TranscodeService {
         await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
         return 'skipped';
       }
-      await this.removeOtherVersions(videoId, version);
+      await this.retireOtherVersions(videoId, version);
       log(`ready: version ${version}, ${renditions.length} renditions`);
       return 'ready';
     } finally {
@@ -104,12 +114,47 @@ export class TranscodeService {
     }
   }
 
-  private async encode(sourcePath: string, info: MediaInfo, rungs: readonly Rung[], out: string, ctx: TranscodeContext): Promise<void> {
+  /**
+   * The video fails for good: no longer playable, its preview deleted (a failed video never
+   * keeps half a playlist listed). Called for permanent problems and after the last attempt.
+   */
+  async fail(videoId: string, code: string, message: string): Promise<void> {
+    const before = await this.store.findById(videoId);
+    if (!(await this.store.markFailed(videoId, code, message))) return;
+    if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
+  }
+
+  /**
+   * A poster (for video) and a decode of the source's last second. The poster is uploaded now,
+   * so a session on the preview can show it.
+   */
+  private async checkTailAndPoster(videoId: string, sourcePath: string, info: MediaInfo, scratch: string, ctx: TranscodeContext): Promise<void> {
     const demuxer = pinnedDemuxer(info.formatName);
-    const timeoutMs = 60_000 + info.durationSeconds * this.config.transcode.timeoutFactor * 1000;
+    const tail = join(scratch, 'tail.raw');
+    await this.runDecoding(tailCheckCommand(sourcePath, demuxer, info.durationSeconds, Boolean(info.video), tail), scratch, ctx);
+    if (!(await stat(tail).then((s) => s.size > 0, () => false))) {
+      throw new MediaError('corrupt_media', 'The end of the file could not be decoded; it is damaged or truncated.');
+    }
+    if (!info.video) return;
+    const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
+    const poster = join(scratch, 'poster.jpg');
+    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster), scratch, ctx);
+    await this.storage.uploadFile(posterKey(videoId), poster, { contentType: 'image/jpeg', cacheControl: POSTER_CACHE });
+  }
+
+  /** One short ffmpeg run whose failure means the source cannot be decoded. */
+  private async runDecoding(args: string[], cwd: string, ctx: TranscodeContext): Promise<void> {
+    try {
+      await this.media.run(args, { cwd, timeoutMs: 60_000, signal: ctx.signal });
+    } catch (error) {
+      throw asCorrupt(error, this.logger);
+    }
+  }
+
+  private async encode(sourcePath: string, info: MediaInfo, rungs: readonly Rung[], out: string, ctx: TranscodeContext, share: readonly [number, number]): Promise<void> {
     const args = hlsCommand({
       sourcePath,
-      demuxer,
+      demuxer: pinnedDemuxer(info.formatName),
       rungs,
       hasAudio: Boolean(info.audio),
       preset: this.config.transcode.preset,
@@ -118,21 +163,12 @@ export class TranscodeService {
     try {
       await this.media.run(args, {
         cwd: out,
-        timeoutMs,
+        timeoutMs: 60_000 + info.durationSeconds * this.config.transcode.timeoutFactor * 1000,
         signal: ctx.signal,
-        onProgress: (seconds) => ctx.onProgress(Math.min(90, (seconds / info.durationSeconds) * 90)),
+        onProgress: (seconds) => ctx.onProgress(phaseProgress(share, seconds / info.durationSeconds)),
       });
-      if (info.video) {
-        const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
-        await this.media.run(posterCommand(sourcePath, demuxer, at, join(out, 'poster.jpg')), { cwd: out, timeoutMs: 60_000, signal: ctx.signal });
-      }
     } catch (error) {
-      if (error instanceof MediaToolFailure) {
-        // The stderr tail is for operators; the API shows the stable code and a plain message.
-        this.logger.warn(`ffmpeg could not decode the source: ${error.stderrTail.slice(-1500)}`);
-        throw new MediaError('corrupt_media', 'The file could not be decoded; it may be damaged or truncated.');
-      }
-      throw error;
+      throw asCorrupt(error, this.logger);
     }
   }
 
@@ -188,22 +224,25 @@ export class TranscodeService {
 
   /** Every file under the version prefix, the master playlist last: its presence means complete. */
   private async publish(videoId: string, version: string, out: string): Promise<void> {
-    const files = (await listFiles(out)).filter((f) => f !== 'master.m3u8' && f !== 'poster.jpg');
+    const files = (await listFiles(out)).filter((f) => f !== 'master.m3u8');
     const prefix = hlsVersionPrefix(videoId, version);
     await mapWithLimit(files, UPLOAD_CONCURRENCY, (file) =>
       this.storage.uploadFile(`${prefix}${file}`, join(out, file), { contentType: contentTypeOf(file), cacheControl: IMMUTABLE }),
     );
-    if (await exists(join(out, 'poster.jpg'))) {
-      await this.storage.uploadFile(posterKey(videoId), join(out, 'poster.jpg'), { contentType: 'image/jpeg', cacheControl: POSTER_CACHE });
-    }
-    await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), { contentType: CONTENT_TYPES['.m3u8']!, cacheControl: IMMUTABLE });
+    await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
   }
 
-  private async removeOtherVersions(videoId: string, keep: string): Promise<void> {
+  /**
+   * Every other version (the preview, an earlier ladder) is deleted by a delayed job once the
+   * longest session that could have been given it has expired: a player keeps the manifest it
+   * started with, and its renewed cookies cover every version of the video.
+   */
+  private async retireOtherVersions(videoId: string, keep: string): Promise<void> {
     const current = hlsVersionPrefix(videoId, keep);
-    for (const prefix of await this.storage.listChildPrefixes(hlsPrefix(videoId))) {
-      if (prefix !== current) await this.storage.deletePrefix(prefix);
-    }
+    const others = (await this.storage.listChildPrefixes(hlsPrefix(videoId))).filter((p) => p !== current).map((p) => p.split('/').at(-2)!);
+    if (others.length === 0) return;
+    const { ttlSeconds, expiryBucketSeconds } = this.config.playback;
+    await this.jobs.scheduleVersionCleanup(videoId, keep, others, longestSessionSeconds(ttlSeconds, expiryBucketSeconds) * 1000);
   }
 
   /** A killed attempt on this machine leaves its folder behind; the next attempt clears it. */
@@ -217,20 +256,4 @@ function describe(info: MediaInfo): string {
   const v = info.video ? `${info.video.codec} ${info.video.width}x${info.video.height}@${info.video.frameRate.toFixed(2)}` : 'no video';
   const a = info.audio ? `${info.audio.codec} ${info.audio.channels}ch` : 'no audio';
   return `${info.formatName.split(',')[0]} ${info.durationSeconds.toFixed(1)} s, ${v}, ${a}`;
-}
-
-function contentTypeOf(file: string): string {
-  const ext = file.slice(file.lastIndexOf('.'));
-  const type = CONTENT_TYPES[ext];
-  if (!type) throw new Error(`unexpected output file ${file}`);
-  return type;
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
 }

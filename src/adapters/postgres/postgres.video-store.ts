@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
-import { type NewVideo, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
+import { type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
 import type { SqlClient } from './sql-client';
 
 export const SQL_CLIENT = Symbol('SQL_CLIENT');
@@ -28,6 +28,8 @@ interface VideoRow {
   hls_version: string | null;
   source_etag: string | null;
   ready_at: Date | null;
+  preview_version: string | null;
+  playable_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -59,6 +61,8 @@ function toVideo(row: VideoRow): Video {
     hlsVersion: row.hls_version,
     sourceEtag: row.source_etag,
     readyAt: row.ready_at,
+    previewVersion: row.preview_version,
+    playableAt: row.playable_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -160,8 +164,33 @@ export class PostgresVideoStore extends VideoStore {
 
   async setProgress(id: string, progress: number): Promise<void> {
     await this.sql.query(
-      `UPDATE videos SET progress = $2, updated_at = now() WHERE id = $1 AND status = 'processing'`,
+      `UPDATE videos SET progress = GREATEST(COALESCE(progress, 0), $2), updated_at = now() WHERE id = $1 AND status = 'processing'`,
       [id, Math.max(0, Math.min(100, Math.round(progress)))],
+    );
+  }
+
+  startPreview(id: string, version: string, p: ProbedDetails): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET preview_version = COALESCE(preview_version, $2), duration_seconds = $3, width = $4, height = $5,
+         updated_at = now()
+       WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [id, version, p.durationSeconds, p.width, p.height],
+    );
+  }
+
+  markPlayable(id: string, previewVersion: string): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET playable_at = COALESCE(playable_at, now()), updated_at = now()
+       WHERE id = $1 AND status = 'processing' AND preview_version = $2 RETURNING *`,
+      [id, previewVersion],
+    );
+  }
+
+  dropPreview(id: string, previewVersion: string): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET preview_version = NULL, playable_at = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'processing' AND preview_version = $2 RETURNING *`,
+      [id, previewVersion],
     );
   }
 
@@ -169,7 +198,7 @@ export class PostgresVideoStore extends VideoStore {
     return this.one(
       `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
          duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
-         source_etag = $7, ready_at = now(), updated_at = now()
+         source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
       [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag],
     );
@@ -177,7 +206,7 @@ export class PostgresVideoStore extends VideoStore {
 
   markFailed(id: string, code: string, message: string): Promise<Video | null> {
     return this.one(
-      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, preview_version = NULL, playable_at = NULL, updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
       [id, code, message],
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VIDEO_ACCESS, VIDEO_STATUSES, type Video } from '../../domain/video';
+import { playableVersion, VIDEO_ACCESS, VIDEO_STATUSES, type Video } from '../../domain/video';
 
 // Printable text only: control characters in a title or file name end up in players and logs.
 const printable = (max: number) =>
@@ -54,6 +54,9 @@ export interface VideoJson {
   renditions: Video['renditions'];
   hlsVersion: string | null;
   readyAt: string | null;
+  /** A session can be started: the preview while processing, the ladder once ready. */
+  playable: boolean;
+  playableAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -76,6 +79,8 @@ export function presentVideo(video: Video): VideoJson {
     renditions: video.renditions,
     hlsVersion: video.hlsVersion,
     readyAt: video.readyAt?.toISOString() ?? null,
+    playable: playableVersion(video) !== null,
+    playableAt: playableVersion(video) ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
     createdAt: video.createdAt.toISOString(),
     updatedAt: video.updatedAt.toISOString(),
   };
