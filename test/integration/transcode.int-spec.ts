@@ -53,9 +53,22 @@ describe('transcoding: upload → HLS ladder → ready', () => {
     const dir = join(work, video.id);
     const files = await downloadPrefix(stack.s3, bucket, prefix, dir);
     expect(files).toContain('master.m3u8');
-    // Only one version exists.
+    expect(video.playable).toBe(true);
+    expect(Date.parse(video.playableAt)).toBeLessThanOrEqual(Date.parse(video.readyAt));
+    // Besides the ladder, only the finished preview, kept until its sessions have expired.
     const all = await listKeys(stack.s3, bucket, `videos/${video.id}/hls/`);
-    expect(all.every((k) => k.startsWith(prefix))).toBe(true);
+    const others = [...new Set(all.filter((k) => !k.startsWith(prefix)).map((k) => k.split('/').slice(0, 4).join('/')))];
+    expect(others).toHaveLength(1);
+    const previewPlaylists = all.filter((k) => k.startsWith(`${others[0]}/`) && k.endsWith('/index.m3u8'));
+    expect(all).toContain(`${others[0]}/master.m3u8`);
+    expect(previewPlaylists.length).toBeGreaterThan(0);
+    for (const key of previewPlaylists) {
+      const path = join(work, `${video.id}-preview-${key.split('/').at(-2)}.m3u8`);
+      await downloadObject(stack.s3, bucket, key, path);
+      const text = readFileSync(path, 'utf8');
+      expect(text).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+      expect(text.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+    }
 
     const head = async (key: string) => stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     const masterHead = await head(`${prefix}master.m3u8`);
