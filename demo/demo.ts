@@ -35,20 +35,21 @@ function become(sub: string, newToken: string): void {
 async function listVideos(): Promise<void> {
   const list = $('videos');
   try {
-    const { items } = await callApi<{ items: Array<{ id: string; title: string; status: string; access: string }> }>(options(), 'GET', '/v1/videos?limit=20');
+    const { items } = await callApi<{ items: Array<{ id: string; title: string; status: string; access: string; playable: boolean }> }>(options(), 'GET', '/v1/videos?limit=20');
     list.replaceChildren(
       ...items.map((video) => {
         const item = document.createElement('li');
         const play = document.createElement('button');
         play.type = 'button';
         play.textContent = 'Play';
-        play.disabled = video.status !== 'ready';
+        // A preview plays while the rest is still processing.
+        play.disabled = !video.playable;
         play.setAttribute('aria-label', `Play ${video.title}`);
         play.addEventListener('click', () => {
           $<HTMLInputElement>('video-id').value = video.id;
           void startPlayback(video.id);
         });
-        item.append(`${video.title} (${video.access}, ${video.status}) `, play);
+        item.append(`${video.title} (${video.access}, ${video.status}${video.playable && video.status !== 'ready' ? ', playable' : ''}) `, play);
         return item;
       }),
     );
@@ -103,10 +104,19 @@ $('upload-form').addEventListener('submit', (event) => {
 
 async function watchProcessing(videoId: string): Promise<void> {
   const bar = $<HTMLProgressElement>('processing-progress');
+  let wasPlayable = false;
   for (;;) {
-    const video = await callApi<{ status: string; progress: number | null; error?: { message?: string } | null }>(options(), 'GET', `/v1/videos/${videoId}`);
+    const video = await callApi<{ status: string; progress: number | null; playable: boolean; error?: { message?: string } | null }>(
+      options(),
+      'GET',
+      `/v1/videos/${videoId}`,
+    );
     bar.value = video.status === 'ready' ? 100 : (video.progress ?? 0);
-    say('processing-status', `Status: ${video.status}${video.progress !== null && video.status === 'processing' ? ` (${video.progress} %)` : ''}`, video.status === 'failed');
+    const detail = video.status === 'processing' ? `${video.progress !== null ? ` (${video.progress} %)` : ''}${video.playable ? ', playable' : ''}` : '';
+    say('processing-status', `Status: ${video.status}${detail}`, video.status === 'failed');
+    // Listed again when it becomes playable (its Play button turns on) and when it is done.
+    if (video.playable && !wasPlayable) void listVideos();
+    wasPlayable = video.playable;
     if (video.status === 'ready' || video.status === 'failed') return listVideos();
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

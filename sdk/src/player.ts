@@ -73,6 +73,9 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   // credentials: hls.js first, native only where hls.js cannot run (Safari on iOS).
   if (Hls.isSupported()) {
     hls = new Hls({
+      // A video still processing plays its preview, a growing (EVENT) playlist: start it at the
+      // beginning, never at its live edge (the playlists also say so with EXT-X-START).
+      startPosition: 0,
       xhrSetup: (xhr) => {
         xhr.withCredentials = true;
       },
