@@ -59,7 +59,7 @@ export abstract class VideoStore {
   abstract markPlayable(id: string, previewVersion: string): Promise<Video | null>;
   /** Forgets an abandoned preview: not playable, no preview version; null unless processing. */
   abstract dropPreview(id: string, previewVersion: string): Promise<Video | null>;
-  /** `processing → ready` with the published rendition; null when the row moved on meanwhile. */
+  /** `processing → ready` with the published rendition (the preview retired); null when the row moved on meanwhile. */
   abstract markReady(id: string, result: ReadyResult): Promise<Video | null>;
   /** `queued|processing → failed` with a code and a human message; no longer playable. */
   abstract markFailed(id: string, code: string, message: string): Promise<Video | null>;

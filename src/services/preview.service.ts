@@ -24,6 +24,11 @@ import type { TranscodeContext } from './transcode.service';
 
 // How often ffmpeg's output folder is looked at: a 6 s segment at 3x realtime is ready every 2 s.
 const POLL_MS = 400;
+// How often the row is re-read while publishing, to stop soon after a delete or a failure.
+const RECHECK_MS = 2000;
+
+/** The video was deleted, failed or lost its preview meanwhile: the job has nothing left to do. */
+export class VideoMovedOn extends Error {}
 
 export interface PreviewInput {
   readonly video: Video;
@@ -64,7 +69,7 @@ export class PreviewService {
       width: input.info.video?.width ?? null,
       height: input.info.video?.height ?? null,
     });
-    if (!started?.previewVersion) throw new MediaError('not_media', 'The video was deleted or failed while its preview started.');
+    if (!started?.previewVersion) throw new VideoMovedOn(`video ${input.video.id} is no longer processing`);
     const version = started.previewVersion;
     const dir = join(input.workDir, `preview-${version}`);
     await mkdir(join(dir, 'scratch'), { recursive: true });
@@ -83,7 +88,7 @@ export class PreviewService {
         await this.discard(input.video.id, version);
         return this.publish({ ...input, video: { ...started, previewVersion: null } });
       }
-      if (error instanceof MediaError) await this.discard(input.video.id, version);
+      if (error instanceof MediaError || error instanceof VideoMovedOn) await this.discard(input.video.id, version);
       throw error;
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -144,10 +149,15 @@ export class PreviewService {
         },
       })
       .finally(() => (finished = true));
+    let checkedAt = Date.now();
     try {
       while (!finished) {
         await Promise.race([sleep(POLL_MS), encoding.catch(() => undefined)]);
         if (finished) break;
+        if (Date.now() - checkedAt >= RECHECK_MS) {
+          checkedAt = Date.now();
+          await this.assertStillPreviewing(video.id, version);
+        }
         await publisher.step(false);
         const speed = encodedSeconds / Math.max(0.001, (Date.now() - startedAt) / 1000);
         await this.publishMasterWhenWatchable(input, version, publisher, speed);
@@ -164,6 +174,7 @@ export class PreviewService {
     } finally {
       ctx.signal.removeEventListener('abort', onOuterAbort);
     }
+    await this.assertStillPreviewing(video.id, version);
     await publisher.step(true);
     // ffmpeg exits 0 on a truncated file after decoding what it could: short output is damage.
     if (publisher.publishedSeconds < info.durationSeconds * 0.9 - 0.5) {
@@ -184,11 +195,14 @@ export class PreviewService {
     this.log(input, `playable: preview ${version} with ${publisher.publishedSeconds.toFixed(1)} s listed`);
   }
 
+  private async assertStillPreviewing(videoId: string, version: string): Promise<void> {
+    const row = await this.store.findById(videoId);
+    if (row?.status !== 'processing' || row.previewVersion !== version) throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
+  }
+
   /** The one place a video becomes playable (a later webhook for this moment hooks in here). */
   private async becomePlayable(videoId: string, version: string): Promise<void> {
-    if (!(await this.store.markPlayable(videoId, version))) {
-      throw new MediaError('not_media', 'The video was deleted or failed while its preview was published.');
-    }
+    if (!(await this.store.markPlayable(videoId, version))) throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
   }
 
   /**

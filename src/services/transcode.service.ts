@@ -22,7 +22,7 @@ import { VideoStore } from '../ports/video-store';
 import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from './hls-files';
 import { asCorrupt } from './media-failure';
-import { PreviewService } from './preview.service';
+import { PreviewService, VideoMovedOn } from './preview.service';
 
 export interface TranscodeContext {
   readonly jobId: string;
@@ -85,7 +85,14 @@ export class TranscodeService {
       await mkdir(out);
       // Before anything is published: a source cut off after its index is refused here.
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
-      await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
+      try {
+        await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
+      } catch (error) {
+        if (error instanceof VideoMovedOn) return 'skipped';
+        throw error;
+      }
+      // Deleted or failed while the preview was out: the ladder would be thrown away.
+      if ((await this.store.findById(videoId))?.status !== 'processing') return 'skipped';
 
       await this.encode(sourcePath, info, rungs, out, ctx, plan.progress.ladder);
       const renditions = await this.writeMaster(out, rungs, info);
@@ -122,6 +129,8 @@ export class TranscodeService {
     const before = await this.store.findById(videoId);
     if (!(await this.store.markFailed(videoId, code, message))) return;
     if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
+    // Made before the preview; a failed video shows nothing (a retry makes it again).
+    await this.storage.deletePrefix(posterKey(videoId));
   }
 
   /**

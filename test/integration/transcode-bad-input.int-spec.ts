@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../support/fixtures';
 import { client, token } from '../support/harness';
-import { listKeys, startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
+import { listKeys, startStack, uploadFile, waitForFinal, watchUntilFinal, type Stack } from '../support/pipeline';
 
 describe('transcoding refuses what is not media, and never reads anything but the upload', () => {
   let stack: Stack;
@@ -23,8 +23,11 @@ describe('transcoding refuses what is not media, and never reads anything but th
   async function failsWith(bytes: Buffer, contentType: string, code: string): Promise<any> {
     const path = join(work, `input-${randomBytes(4).toString('hex')}`);
     writeFileSync(path, bytes);
-    const video = await waitForFinal(stack.user, await uploadFile(stack.user, path, contentType));
+    const { video, playableSeen } = await watchUntilFinal(stack.user, await uploadFile(stack.user, path, contentType));
     expect(video.status).toBe('failed');
+    // Refused before anything was published: never playable, no preview left behind.
+    expect(playableSeen).toBe(false);
+    expect(video).toMatchObject({ playable: false, playableAt: null });
     expect(video.error.code).toBe(code);
     expect(video.error.message).toEqual(expect.any(String));
     expect(video.error.message).not.toMatch(/ffmpeg|\/tmp\//);

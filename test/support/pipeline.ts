@@ -48,10 +48,17 @@ export async function uploadFile(user: Api, path: string, contentType: string): 
 
 /** Polls the video until it is ready or failed (the worker runs in this process). */
 export async function waitForFinal(user: Api, id: string, seconds = 120): Promise<any> {
+  return (await watchUntilFinal(user, id, seconds)).video;
+}
+
+/** Like waitForFinal, also telling whether the video was ever seen playable before it ended. */
+export async function watchUntilFinal(user: Api, id: string, seconds = 120): Promise<{ video: any; playableSeen: boolean }> {
   const deadline = Date.now() + seconds * 1000;
+  let playableSeen = false;
   for (;;) {
     const { json } = await user('GET', `/v1/videos/${id}`);
-    if (json.status === 'ready' || json.status === 'failed') return json;
+    if (json.status === 'ready' || json.status === 'failed') return { video: json, playableSeen };
+    playableSeen ||= json.playable === true;
     if (Date.now() > deadline) throw new Error(`video ${id} still ${json.status} after ${seconds} s`);
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -198,7 +198,7 @@ export class PostgresVideoStore extends VideoStore {
     return this.one(
       `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
          duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
-         source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), updated_at = now()
+         source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
       [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag],
     );
