@@ -28,6 +28,8 @@ export const FIXTURES = {
   },
   // The browser test's upload: long enough to play past 3 s.
   tenSeconds: { file: 'ten-seconds.mp4', args: [...video('640x360', 30, 10), ...tone(10), ...h264, ...aac, '-shortest'] },
+  // The preview's browser test: 1080p, so the full ladder takes far longer than the preview.
+  preview30: { file: 'preview-30s-1080.mp4', args: [...video('1920x1080', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'] },
   // Long enough that a worker can be killed mid-transcode.
   long1080: { file: 'long-1080.mp4', args: [...video('1920x1080', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
   png: { file: 'image.png', args: ['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1'] },

@@ -1,0 +1,116 @@
+/**
+ * Playable in seconds, in a real browser: the demo page uploads a 30 s 1080p clip, shows it
+ * playable while the ladder is still encoding, and hls.js plays the growing preview from 0 to
+ * its end through the verifying edge; after `ready` a new session gets the ladder while the
+ * preview's URLs still answer on the old cookies.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { parseMediaPlaylist } from '../../src/domain/playlists';
+import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
+import { fixture } from '../support/fixtures';
+import { testEnv } from '../support/harness';
+
+declare const document: { querySelector(selector: string): any };
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
+
+describe('a video playable while it is processing, in a real browser', () => {
+  let stack: DevStack;
+  let context: BrowserContext;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-preview-'));
+    const profile = mkdtempSync(join(tmpdir(), 'velvet-chromium-'));
+    dirs.push(dataDir, profile);
+    // 2 s segments so the preview grows visibly; a slow ladder preset so it is still encoding
+    // while the whole preview is watched.
+    const env = testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '1080,720,480,360' });
+    stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stack?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function api(path: string, bearer: string, method = 'GET'): Promise<{ status: number; json: any; cookies: string }> {
+    const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+    const json = await res.json();
+    const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return { status: res.status, json, cookies };
+  }
+
+  const videoTime = (page: Page) => page.evaluate(() => ({ t: document.querySelector('video')?.currentTime ?? 0, ended: Boolean(document.querySelector('video')?.ended) }));
+
+  it('shows the video playable while processing and plays the growing preview from 0 to its end', async () => {
+    const { token } = await (await fetch(`${stack.apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'alice', roles: ['creator'] }) })).json();
+    const page = await context.newPage();
+    await page.goto(`${stack.apiUrl}/`);
+    await page.click('#as-creator');
+    await page.setInputFiles('#file', fixture('preview30'));
+    await page.click('#upload');
+    await page.waitForFunction(() => /Status: processing.*playable/.test(document.querySelector('#processing-status')?.textContent ?? ''), null, { timeout: 120_000, polling: 250 });
+    const id = await page.inputValue('#video-id');
+    expect((await api(`/v1/videos/${id}`, token)).json).toMatchObject({ status: 'processing', playable: true });
+    // The demo page's list offers Play for it already.
+    await page.waitForFunction(() => /\(paid, processing, playable\)/.test(document.querySelector('#videos')?.textContent ?? ''), null, { timeout: 10_000 });
+
+    // A session of our own, to read the preview through the edge as a second player would.
+    const session = await api(`/v1/videos/${id}/playback-sessions`, token, 'POST');
+    expect(session.status).toBe(201);
+    const previewUrl: string = session.json.manifestUrl;
+    const edgeGet = (url: string) => fetch(url, { headers: { cookie: session.cookies } });
+    const master = await (await edgeGet(previewUrl)).text();
+    const audioUrl = new URL(/URI="([^"]+)"/.exec(master)![1]!, previewUrl).toString();
+    const videoUrl = new URL(master.split('\n').find((l) => l && !l.startsWith('#'))!, previewUrl).toString();
+
+    await page.click('#play');
+    let first: number | undefined;
+    const counts: number[] = [];
+    const fetched = new Set<string>();
+    let end = { t: 0, ended: false };
+    for (const deadline = Date.now() + 150_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      // Every newly listed segment answers through the edge at once; both renditions move together.
+      const lists = await Promise.all([videoUrl, audioUrl].map(async (url) => ({ url, playlist: parseMediaPlaylist(await (await edgeGet(url)).text()) })));
+      for (const { url, playlist } of lists) {
+        for (const segment of playlist.segments) {
+          const segmentUrl = new URL(segment.uri, url).toString();
+          if (fetched.has(segmentUrl)) continue;
+          expect((await edgeGet(segmentUrl)).status).toBe(200);
+          fetched.add(segmentUrl);
+        }
+      }
+      expect(Math.abs(lists[0]!.playlist.segments.length - lists[1]!.playlist.segments.length)).toBeLessThanOrEqual(1);
+      counts.push(lists[0]!.playlist.segments.length);
+      end = await videoTime(page);
+      if (first === undefined && end.t > 0) first = end.t;
+      if (end.ended) break;
+    }
+    // From the beginning, not the live edge; to the end of the 30 s preview.
+    expect(first).toBeDefined();
+    expect(first!).toBeLessThan(3);
+    expect(end.ended).toBe(true);
+    expect(end.t).toBeGreaterThan(29);
+    expect(counts[0]!).toBeLessThan(counts.at(-1)!);
+    // Watched to the end while the ladder was still being encoded.
+    expect((await api(`/v1/videos/${id}`, token)).json.status).toBe('processing');
+
+    let video: any;
+    for (const deadline = Date.now() + 300_000; video?.status !== 'ready' && Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+      video = (await api(`/v1/videos/${id}`, token)).json;
+    }
+    expect(video.status).toBe('ready');
+    const after = await api(`/v1/videos/${id}/playback-sessions`, token, 'POST');
+    expect(after.json.manifestUrl).not.toBe(previewUrl);
+    expect(await (await fetch(after.json.manifestUrl, { headers: { cookie: after.cookies } })).text()).toContain('RESOLUTION=1920x1080');
+    // The preview's session still plays: master, playlists and segments on its own cookies.
+    for (const url of [previewUrl, videoUrl, audioUrl, ...fetched]) expect([url, (await edgeGet(url)).status]).toEqual([url, 200]);
+  }, 420_000);
+});
