@@ -7,41 +7,19 @@
  * medians, b/a, the realtime factor and the worker's peak RSS (ffmpeg is another process).
  * BENCH_SOURCE_SECONDS (default 60) makes the source longer, e.g. to approach a 2 GB source.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
-import { createApiApp } from '../src/api.app';
-import { loadConfig } from '../src/config/config';
-import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../src/dev/local-s3';
+import { join } from 'node:path';
 import { hlsCommand, posterCommand } from '../src/domain/hls-command';
 import { chooseLadder } from '../src/domain/ladder';
 import type { MediaInfo } from '../src/domain/media-info';
 import { pinnedDemuxer } from '../src/domain/media-policy';
-import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
+import { benchSource, runPipeline } from './pipeline-run';
 import { medianBy } from './stats';
 
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const BUCKET = 'velvet-bench';
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-
-function sourceFile(): string {
-  const dir = join(tmpdir(), 'velvet-bench');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `source-1080p30-${SECONDS}s.mp4`);
-  if (!existsSync(path)) {
-    console.log(`generating a ${SECONDS} s 1080p30 source (testsrc2 with noise, a 440 Hz tone)…`);
-    execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS},noise=alls=20:allf=t`,
-      '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
-    ]);
-  }
-  return path;
-}
 
 function probe(path: string): MediaInfo {
   const data = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path], { encoding: 'utf8' }));
@@ -68,70 +46,14 @@ function timeBareFfmpeg(source: string, info: MediaInfo): { seconds: number; run
   return { seconds, rungs: rungs.map((r) => r.name) };
 }
 
-/** (b): upload through the api, then time complete → ready; the worker's peak RSS from /proc. */
+/** (b): the whole pipeline, with the preview off: the same work as (a), plus the plumbing. */
 async function timePipeline(source: string): Promise<{ seconds: number; workerPeakMb: number }> {
-  await freshServices();
-  const s3dir = mkdtempSync(join(tmpdir(), 'velvet-bench-s3-'));
-  const s3 = await startLocalS3({ directory: s3dir, bucket: BUCKET, maxFormBytes: 6 * 1024 ** 3 });
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey });
-  const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: BENCH_DATABASE_URL,
-    REDIS_URL,
-    S3_BUCKET: BUCKET,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    JWT_SECRET: SECRET,
-    UPLOAD_SINGLE_MAX_BYTES: String(5 * 1024 ** 3),
-  };
-  const app = await createApiApp(loadConfig(env));
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const worker = spawn(process.execPath, ['--openssl-legacy-provider', resolve('dist/worker/main.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  try {
-    const jwt = await new SignJWT({ roles: ['creator'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await res.json()) as Record<string, any>;
-    };
-    const size = statSync(source).size;
-    const { video, upload } = await call('POST', '/v1/videos', { title: 'bench', contentType: 'video/mp4', sizeBytes: size });
-    const form = new FormData();
-    for (const [k, v] of Object.entries(upload.fields as Record<string, string>)) form.append(k, v);
-    form.append('file', new Blob([readFileSync(source)], { type: 'video/mp4' }), 'source.mp4');
-    const sent = await fetch(upload.url, { method: 'POST', body: form });
-    if (sent.status !== 204) throw new Error(`upload answered ${sent.status}`);
-
-    const start = performance.now();
-    await call('POST', `/v1/videos/${video.id}/upload/complete`, {});
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      const current = await call('GET', `/v1/videos/${video.id}`);
-      if (current.status === 'ready') break;
-      if (current.status === 'failed') throw new Error(`pipeline failed: ${JSON.stringify(current.error)}`);
-    }
-    const seconds = (performance.now() - start) / 1000;
-    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1]);
-    return { seconds, workerPeakMb: hwm / 1024 };
-  } finally {
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker.once('exit', r));
-    await app.close();
-    await s3.close();
-    rmSync(s3dir, { recursive: true, force: true });
-  }
+  const run = await runPipeline(source, { PREVIEW_SHORT_SIDE: '0' });
+  return { seconds: run.readySeconds!, workerPeakMb: run.workerPeakMb };
 }
 
 async function main(): Promise<void> {
-  const source = sourceFile();
+  const source = benchSource({ seconds: SECONDS, kind: 'camera' });
   const info = probe(source);
   const bareRuns: number[] = [];
   const pipelineRuns: number[] = [];
@@ -149,7 +71,7 @@ async function main(): Promise<void> {
   const a = medianBy(bareRuns, (x) => x);
   const b = medianBy(pipelineRuns, (x) => x);
   const mb = (statSync(source).size / 1024 ** 2).toFixed(1);
-  console.log(`\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`);
+  console.log(`\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30 at 20 Mbit/s, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`);
   console.log(`(a) bare ffmpeg (ladder + poster):   ${a.toFixed(2)} s`);
   console.log(`(b) pipeline, complete → ready:      ${b.toFixed(2)} s`);
   console.log(`ratio b/a:                           ${(b / a).toFixed(3)} (target ≤ 1.15)`);

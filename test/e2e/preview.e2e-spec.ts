@@ -50,7 +50,7 @@ describe('a video playable while it is processing, in a real browser', () => {
   const videoTime = (page: Page) => page.evaluate(() => ({ t: document.querySelector('video')?.currentTime ?? 0, ended: Boolean(document.querySelector('video')?.ended) }));
 
   it('shows the video playable while processing and plays the growing preview from 0 to its end', async () => {
-    const { token } = await (await fetch(`${stack.apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'alice', roles: ['creator'] }) })).json();
+    const { token } = (await (await fetch(`${stack.apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'alice', roles: ['creator'] }) })).json()) as { token: string };
     const page = await context.newPage();
     await page.goto(`${stack.apiUrl}/`);
     await page.click('#as-creator');
