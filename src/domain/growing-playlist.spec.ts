@@ -1,4 +1,4 @@
-import { eventPlaylist, listableCounts, viewerStaysBehind } from './growing-playlist';
+import { endedEventAsVod, eventPlaylist, listableCounts, viewerStaysBehind } from './growing-playlist';
 import { parseMediaPlaylist } from './playlists';
 
 describe('eventPlaylist', () => {
@@ -59,5 +59,20 @@ describe('viewerStaysBehind', () => {
 
   it('never lets a viewer in before anything is published', () => {
     expect(viewerStaysBehind(0, 60, 10)).toBe(false);
+  });
+});
+
+describe('endedEventAsVod', () => {
+  const event = eventPlaylist({ targetDurationSeconds: 6, initUri: 'init_0.mp4', segments: [{ uri: 'seg_00000.m4s', durationSeconds: 4 }], ended: true });
+
+  it('declares an ended EVENT playlist VOD and changes nothing else', () => {
+    const vod = endedEventAsVod(event);
+    expect(vod).toBe(event.replace('#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-PLAYLIST-TYPE:VOD'));
+    expect(parseMediaPlaylist(vod)).toEqual(parseMediaPlaylist(event));
+  });
+
+  it('refuses a playlist that is still growing, or not EVENT', () => {
+    expect(() => endedEventAsVod(event.replace('#EXT-X-ENDLIST\n', ''))).toThrow(/not ended/);
+    expect(() => endedEventAsVod(event.replace('EVENT', 'VOD'))).toThrow(/not an EVENT/);
   });
 });

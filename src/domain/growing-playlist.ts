@@ -68,3 +68,16 @@ export function viewerStaysBehind(publishedSeconds: number, durationSeconds: num
   const effective = Math.max(0, speed) / SPEED_MARGIN;
   return publishedSeconds >= durationSeconds * Math.max(0, 1 - effective);
 }
+
+/**
+ * A finished EVENT playlist (ffmpeg's own, ended) as the VOD playlist of a ladder rendition:
+ * the same segments, declared VOD. Refuses one that has not ended.
+ */
+export function endedEventAsVod(text: string): string {
+  const lines = text.split('\n');
+  if (!lines.some((l) => l.trim() === '#EXT-X-ENDLIST')) throw new Error('the playlist has not ended');
+  const type = lines.findIndex((l) => l.trim() === '#EXT-X-PLAYLIST-TYPE:EVENT');
+  if (type < 0) throw new Error('not an EVENT playlist');
+  lines[type] = '#EXT-X-PLAYLIST-TYPE:VOD';
+  return lines.join('\n');
+}

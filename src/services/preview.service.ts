@@ -40,6 +40,13 @@ export interface PreviewInput {
   readonly ctx: TranscodeContext;
 }
 
+/** A preview this attempt encoded whole: ffmpeg's own output, one folder per rendition. */
+export interface EncodedPreview {
+  readonly outDir: string;
+  readonly renditions: readonly string[];
+  readonly preset: string;
+}
+
 /**
  * The preview: the plan's small rung and the audio, encoded fast and published while ffmpeg
  * runs, as EVENT playlists under their own version. The video becomes playable once the master
@@ -59,10 +66,14 @@ export class PreviewService {
     private readonly clock: Clock,
   ) {}
 
-  /** Publishes the whole preview (or finds it published); the video is playable after it. */
-  async publish(input: PreviewInput): Promise<void> {
+  /**
+   * Publishes the whole preview (or finds it published); the video is playable after it. Returns
+   * ffmpeg's local output when this attempt encoded all of it (the ladder may adopt those
+   * renditions instead of encoding them again), null when there was none or it was resumed.
+   */
+  async publish(input: PreviewInput): Promise<EncodedPreview | null> {
     const preview = input.plan.preview;
-    if (!preview) return;
+    if (!preview) return null;
     const renditions = [...preview.rungs.map((r) => r.name), ...(preview.hasAudio ? [AUDIO_RENDITION] : [])];
     const started = await this.store.startPreview(input.video.id, newVersion(this.clock.now(), randomBytes(3).toString('hex')), {
       durationSeconds: input.info.durationSeconds,
@@ -73,14 +84,19 @@ export class PreviewService {
     const version = started.previewVersion;
     const dir = join(input.workDir, `preview-${version}`);
     await mkdir(join(dir, 'scratch'), { recursive: true });
+    let kept = false;
     try {
       const resume = await readPublishedPreview(this.storage, input.video.id, version, renditions, join(dir, 'scratch'));
       if (resume && Object.values(resume).every((r) => r.ended)) {
         this.log(input, `preview ${version} already published`);
         await this.becomePlayable(input.video.id, version);
-        return;
+        return null;
       }
       await this.encodeAndPublish(input, version, renditions, dir, resume);
+      if (resume) return null;
+      // Left for the ladder; the job's own scratch folder, removed by the job, holds it.
+      kept = true;
+      return { outDir: join(dir, 'out'), renditions, preset: this.config.transcode.previewPreset };
     } catch (error) {
       if (error instanceof PreviewDiverged) {
         // The new encode cannot continue the old playlists: start over under a new version.
@@ -91,7 +107,7 @@ export class PreviewService {
       if (error instanceof MediaError || error instanceof VideoMovedOn) await this.discard(input.video.id, version);
       throw error;
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      if (!kept) await rm(dir, { recursive: true, force: true });
     }
   }
 

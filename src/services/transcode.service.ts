@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -9,6 +9,7 @@ import { AUDIO_RENDITION, hlsCommand, posterCommand, tailCheckCommand } from '..
 import type { Rung } from '../domain/ladder';
 import { MediaError, type MediaInfo } from '../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../domain/media-policy';
+import { endedEventAsVod } from '../domain/growing-playlist';
 import { codecsFromInitSegment } from '../domain/mp4-codecs';
 import { longestSessionSeconds } from '../domain/playback';
 import { bitrateStats, masterPlaylist, parseMediaPlaylist, type AudioEntry, type BitrateStats, type VariantEntry } from '../domain/playlists';
@@ -22,7 +23,7 @@ import { VideoStore } from '../ports/video-store';
 import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from './hls-files';
 import { asCorrupt } from './media-failure';
-import { PreviewService, VideoMovedOn } from './preview.service';
+import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
 
 export interface TranscodeContext {
   readonly jobId: string;
@@ -85,8 +86,9 @@ export class TranscodeService {
       await mkdir(out);
       // Before anything is published: a source cut off after its index is refused here.
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
+      let preview: EncodedPreview | null;
       try {
-        await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
+        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
       } catch (error) {
         if (error instanceof VideoMovedOn) return 'skipped';
         throw error;
@@ -94,7 +96,12 @@ export class TranscodeService {
       // Deleted or failed while the preview was out: the ladder would be thrown away.
       if ((await this.store.findById(videoId))?.status !== 'processing') return 'skipped';
 
-      await this.encode(sourcePath, info, rungs, out, ctx, plan.progress.ladder);
+      // The preview's renditions are the ladder's own when encoded alike: adopted, not redone.
+      const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
+      const toEncode = rungs.filter((r) => !adopted.includes(r.name));
+      const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
+      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
+      if (preview) await this.adopt(preview, adopted, out);
       const renditions = await this.writeMaster(out, rungs, info);
       ctx.onProgress(plan.progress.publish[0]);
 
@@ -160,12 +167,20 @@ export class TranscodeService {
     }
   }
 
-  private async encode(sourcePath: string, info: MediaInfo, rungs: readonly Rung[], out: string, ctx: TranscodeContext, share: readonly [number, number]): Promise<void> {
+  private async encode(
+    sourcePath: string,
+    info: MediaInfo,
+    rungs: readonly Rung[],
+    hasAudio: boolean,
+    out: string,
+    ctx: TranscodeContext,
+    share: readonly [number, number],
+  ): Promise<void> {
     const args = hlsCommand({
       sourcePath,
       demuxer: pinnedDemuxer(info.formatName),
       rungs,
-      hasAudio: Boolean(info.audio),
+      hasAudio,
       preset: this.config.transcode.preset,
       segmentSeconds: this.config.transcode.segmentSeconds,
     });
@@ -178,6 +193,19 @@ export class TranscodeService {
       });
     } catch (error) {
       throw asCorrupt(error, this.logger);
+    }
+  }
+
+  /**
+   * Moves adopted preview renditions into the ladder's output as VOD renditions: the same
+   * segments (same rung, preset, keyframe instants and segment cuts as the ladder's own), their
+   * finished EVENT playlist declared VOD.
+   */
+  private async adopt(preview: EncodedPreview, names: readonly string[], out: string): Promise<void> {
+    for (const name of names) {
+      await rename(join(preview.outDir, name), join(out, name));
+      const playlist = join(out, name, 'index.m3u8');
+      await writeFile(playlist, endedEventAsVod(await readFile(playlist, 'utf8')));
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { canEncode, fixture } from '../support/fixtures';
 import { decodeAll, downloadObject, downloadPrefix, ffprobe, listKeys, startsWithKeyframe, startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
@@ -35,7 +35,8 @@ describe('transcoding: upload → HLS ladder → ready', () => {
   let work: string;
 
   beforeAll(async () => {
-    stack = await startStack({ HLS_SEGMENT_SECONDS: String(SEGMENT), TRANSCODE_PRESET: 'ultrafast' });
+    // The preview encoded like the ladder, so the ladder adopts its renditions (checked below).
+    stack = await startStack({ HLS_SEGMENT_SECONDS: String(SEGMENT), TRANSCODE_PRESET: 'ultrafast', PREVIEW_PRESET: 'ultrafast' });
     work = mkdtempSync(join(tmpdir(), 'velvet-transcode-test-'));
   });
   afterAll(async () => {
@@ -69,6 +70,14 @@ describe('transcoding: upload → HLS ladder → ready', () => {
       expect(text).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
       expect(text.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
     }
+    // The ladder adopted the preview's renditions: the very same segments, not a second encode.
+    const etags = async (p: string) => {
+      const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p }));
+      return new Map((listed.Contents ?? []).filter((o) => o.Key!.endsWith('.m4s')).map((o) => [o.Key!.slice(p.length), o.ETag]));
+    };
+    const [previewSegments, ladderSegments] = await Promise.all([etags(`${others[0]}/`), etags(prefix)]);
+    expect(previewSegments.size).toBeGreaterThan(0);
+    for (const [file, etag] of previewSegments) expect([file, ladderSegments.get(file)]).toEqual([file, etag]);
 
     const head = async (key: string) => stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     const masterHead = await head(`${prefix}master.m3u8`);
@@ -79,6 +88,7 @@ describe('transcoding: upload → HLS ladder → ready', () => {
 
     const master = parseMaster(readFileSync(join(dir, 'master.m3u8'), 'utf8'));
     const counts = new Set<number>();
+    const cuts = new Set<string>();
     const totals: number[] = [];
     const audioUris = master.media.map((m) => /URI="([^"]+)"/.exec(m)![1]!);
     for (const stream of [...master.streams.map((s) => s.uri), ...audioUris]) {
@@ -86,12 +96,18 @@ describe('transcoding: upload → HLS ladder → ready', () => {
       decodeAll(playlistPath);
       const playlist = parseMediaPlaylist(readFileSync(playlistPath, 'utf8'));
       // Video rungs share segment boundaries; AAC frames (1024 samples) make audio's differ slightly.
-      if (!audioUris.includes(stream)) counts.add(playlist.segments.length);
+      expect(readFileSync(playlistPath, 'utf8')).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      if (!audioUris.includes(stream)) {
+        counts.add(playlist.segments.length);
+        cuts.add(playlist.segments.map((s) => s.durationSeconds.toFixed(3)).join(','));
+      }
       totals.push(playlist.segments.reduce((sum, s) => sum + s.durationSeconds, 0));
       playlist.segments.slice(0, -1).forEach((s) => expect(Math.abs(s.durationSeconds - SEGMENT)).toBeLessThan(0.5));
       expect(playlist.segments.at(-1)!.durationSeconds).toBeLessThanOrEqual(SEGMENT + 0.5);
     }
     expect(counts.size).toBeLessThanOrEqual(1);
+    // Every video rung, adopted or encoded by the ladder, cuts its segments at the same instants.
+    expect(cuts.size).toBeLessThanOrEqual(1);
     expect(Math.max(...totals) - Math.min(...totals)).toBeLessThan(0.2);
     return { dir, master };
   }
