@@ -38,6 +38,15 @@ describe('hlsCommand', () => {
     expect(preview[preview.indexOf('-hls_playlist_type') + 1]).toBe('event');
     expect(preview[preview.indexOf('-hls_flags') + 1]).toBe('independent_segments+temp_file');
   });
+  it('encodes one chunk with input seeking, shifted timestamps, frag_discont and the chunk’s first segment number', () => {
+    const chunk = hlsCommand({ sourcePath: '/s', demuxer: 'mov', rungs: [], hasAudio: false, preset: 'veryfast', segmentSeconds: 6, chunk: { startSeconds: 12, durationSeconds: 12, firstSegment: 2 } });
+    const at = (flag: string) => chunk[chunk.indexOf(flag) + 1];
+    expect(chunk.indexOf('-ss')).toBeLessThan(chunk.indexOf('-i'));
+    expect([at('-ss'), at('-t'), at('-output_ts_offset'), at('-start_number')]).toEqual(['12.000', '12.000', '12.000', '2']);
+    expect(at('-avoid_negative_ts')).toBe('disabled');
+    expect(at('-hls_segment_options')).toBe('movflags=+frag_discont');
+    expect(() => hlsCommand({ sourcePath: '/s', demuxer: 'mov', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6, chunk: { startSeconds: 0, durationSeconds: 6, firstSegment: 0 } })).toThrow(/never encoded in chunks/);
+  });
   it('maps audio alone for audio-only sources', () => {
     const audioOnly = hlsCommand({ sourcePath: '/s', demuxer: 'mp3', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6 });
     expect(audioOnly).not.toContain('-filter_complex');

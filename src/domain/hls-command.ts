@@ -15,6 +15,11 @@ export interface HlsCommandInput {
    * complete segments. Default `vod`.
    */
   readonly playlistType?: 'vod' | 'event';
+  /**
+   * Encode only `[startSeconds, startSeconds + durationSeconds)` of the video, as one chunk of a
+   * ladder stitched from independently encoded chunks (never with audio: PIPELINE.md).
+   */
+  readonly chunk?: { readonly startSeconds: number; readonly durationSeconds: number; readonly firstSegment: number };
 }
 
 /** Keyframe interval: every rung gets a keyframe at the same instants, so rungs switch cleanly. */
@@ -36,8 +41,12 @@ export function safeInputArgs(sourcePath: string, demuxer: string): string[] {
  * touching audio. hls.js, Safari and ExoPlayer all play alternate audio groups.
  */
 export function hlsCommand(input: HlsCommandInput): string[] {
-  const { rungs, hasAudio } = input;
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...safeInputArgs(input.sourcePath, input.demuxer)];
+  const { rungs, hasAudio, chunk } = input;
+  if (chunk && hasAudio) throw new Error('audio is never encoded in chunks');
+  // Input seeking: accurate when transcoding, and the run's clock starts at 0 at the chunk's
+  // start, so the forced keyframes below fall on the same instants as in one whole run.
+  const slice = chunk ? ['-ss', chunk.startSeconds.toFixed(3), '-t', chunk.durationSeconds.toFixed(3)] : [];
+  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...slice, ...safeInputArgs(input.sourcePath, input.demuxer)];
   const streamMap: string[] = [];
   const group = hasAudio ? `,agroup:${AUDIO_RENDITION}` : '';
   if (rungs.length > 0) {
@@ -75,6 +84,17 @@ export function hlsCommand(input: HlsCommandInput): string[] {
     '-hls_segment_type', 'fmp4',
     '-hls_flags', input.playlistType === 'event' ? 'independent_segments+temp_file' : 'independent_segments',
     '-hls_segment_filename', '%v/seg_%05d.m4s',
+    ...(chunk
+      ? [
+          // Measured (PIPELINE.md): timestamps shifted to the chunk's place and kept as they are,
+          // and frag_discont so tfdt runs on from the offset with no edit list: every chunk's
+          // init segment is then byte-identical and one EXT-X-MAP serves the stitched playlist.
+          '-output_ts_offset', chunk.startSeconds.toFixed(3),
+          '-avoid_negative_ts', 'disabled',
+          '-hls_segment_options', 'movflags=+frag_discont',
+          '-start_number', String(chunk.firstSegment),
+        ]
+      : []),
     '-var_stream_map', streamMap.join(' '),
     '-progress', 'pipe:1',
     '-nostats',
