@@ -1,6 +1,6 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
 import { JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE, parseDeleteVersionsPayload } from '../src/jobs/job-contract';
@@ -31,14 +31,24 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     if (job.name === JOB_NAMES.expireAbandonedUploads) count = await this.maintenance.expireAbandonedUploads();
     else if (job.name === JOB_NAMES.reconcileStuckVideos) count = await this.maintenance.reconcileStuckVideos();
     else if (job.name === JOB_NAMES.deleteHlsVersions) {
-      const { videoId, versions } = parseDeleteVersionsPayload(job.data);
+      const { videoId, versions } = this.payload(job);
       count = await this.maintenance.deleteVersions(videoId, versions);
-    }
-    else {
+    } else {
       this.logger.warn(`job ${job.id}: unknown maintenance job ${job.name}, ignored`);
       return { count: 0 };
     }
     if (count > 0) this.logger.log(`job ${job.id}: ${job.name} handled ${count} videos`);
     return { count };
+  }
+
+  /** A malformed payload is logged and fails the job for good: retrying cannot mend it. */
+  private payload(job: Job): ReturnType<typeof parseDeleteVersionsPayload> {
+    try {
+      return parseDeleteVersionsPayload(job.data);
+    } catch (error) {
+      const message = `job ${job.id}: ${job.name}: ${error instanceof Error ? error.message : String(error)}`;
+      this.logger.warn(message);
+      throw new UnrecoverableError(message);
+    }
   }
 }

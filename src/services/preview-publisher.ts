@@ -38,7 +38,8 @@ export interface PreviewPublisherOptions {
  */
 export class PreviewPublisher {
   private readonly listed = new Map<string, ListedSegment[]>();
-  private readonly initUploaded = new Set<string>();
+  /** Renditions whose init segment is uploaded, or (resumed) found identical to the published one. */
+  private readonly initDone = new Set<string>();
   private readonly prefix: string;
   private masterUploaded = false;
 
@@ -46,7 +47,6 @@ export class PreviewPublisher {
     this.prefix = hlsVersionPrefix(o.videoId, o.version);
     for (const name of o.renditions) {
       this.listed.set(name, [...(o.resume?.[name]?.segments ?? [])]);
-      if (o.resume?.[name]) this.initUploaded.add(name);
     }
   }
 
@@ -112,8 +112,10 @@ export class PreviewPublisher {
     return local;
   }
 
+  /** Uploads a rendition's init segment once; a resumed one must match what is published. */
   private async uploadInit(name: string, playlist: MediaPlaylist): Promise<void> {
     if (!playlist.initUri) throw new Error(`rendition ${name}: ffmpeg wrote no init segment`);
+    if (this.initDone.has(name)) return;
     const resumed = this.o.resume?.[name];
     if (resumed) {
       // Appending to another encode's segments is only sound if both start from the same init.
@@ -122,11 +124,10 @@ export class PreviewPublisher {
       if (resumed.initUri !== playlist.initUri || !published.equals(mine)) {
         throw new PreviewDiverged(`rendition ${name}: this encode's init segment differs from the published one`);
       }
-      return;
+    } else {
+      await this.upload(`${name}/${playlist.initUri}`, IMMUTABLE);
     }
-    if (this.initUploaded.has(name)) return;
-    await this.upload(`${name}/${playlist.initUri}`, IMMUTABLE);
-    this.initUploaded.add(name);
+    this.initDone.add(name);
   }
 
   private async publishedInit(name: string, uri: string): Promise<Buffer> {
