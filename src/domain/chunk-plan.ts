@@ -11,21 +11,35 @@ export interface Chunk {
   readonly firstSegment: number;
 }
 
-export function planChunks(durationSeconds: number, chunkSeconds: number, segmentSeconds: number): Chunk[] {
+export function planChunks(durationSeconds: number, chunkSeconds: number, segmentSeconds: number, frameRate: number): Chunk[] {
   if (!(chunkSeconds > 0) || chunkSeconds % segmentSeconds !== 0) {
     throw new Error(`chunks of ${chunkSeconds} s are not a multiple of ${segmentSeconds} s segments`);
   }
   // Shorter than two chunks: one piece (chunking it would only add a join).
   if (durationSeconds < 2 * chunkSeconds) return [{ index: 0, startSeconds: 0, durationSeconds, firstSegment: 0 }];
-  const chunks: Chunk[] = [];
-  for (let start = 0, index = 0; start < durationSeconds; start += chunkSeconds, index++) {
-    const rest = durationSeconds - start;
-    // A sliver under one segment joins the chunk before it rather than being encoded alone.
-    const duration = rest < chunkSeconds + segmentSeconds ? rest : chunkSeconds;
-    chunks.push({ index, startSeconds: start, durationSeconds: duration, firstSegment: start / segmentSeconds });
-    if (duration === rest) break;
+  const starts: number[] = [];
+  for (let nominal = 0; ; nominal += chunkSeconds) {
+    starts.push(frameTime(nominal, frameRate));
+    // Less than a chunk and a segment left: this chunk takes the rest, so no sliver is encoded alone.
+    if (durationSeconds - nominal < chunkSeconds + segmentSeconds) break;
   }
-  return chunks;
+  return starts.map((start, index) => ({
+    index,
+    startSeconds: start,
+    durationSeconds: (starts[index + 1] ?? durationSeconds) - start,
+    firstSegment: index * (chunkSeconds / segmentSeconds),
+  }));
+}
+
+/**
+ * The time of the first output frame at or after `seconds`: where the whole run's forced
+ * keyframe falls. At 29.97 fps a chunk cut at 6.000 s instead of 6.006 s repeats a frame and
+ * starts its timestamps 6 ms early (measured: 721 frames for 720, tfdt 71928 after 72000).
+ */
+export function frameTime(seconds: number, frameRate: number): number {
+  const frame = Math.max(0, Math.ceil(seconds * frameRate - 1e-6));
+  // Milliseconds, as ffmpeg is given them; the frame's own time rounds to the same instant.
+  return Math.round((frame / frameRate) * 1000) / 1000;
 }
 
 /**

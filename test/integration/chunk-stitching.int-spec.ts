@@ -14,31 +14,35 @@ import { parseMediaPlaylist } from '../../src/domain/playlists';
  * byte-identical init segments per rung and timestamps that run on across every join, with no
  * frame lost or doubled against one whole run.
  */
-describe('ladder chunks encoded apart stitch into one playlist', () => {
+describe.each([
+  { fps: '30', rate: 30, size: '1280x720', sides: [720, 360] },
+  // NTSC: chunks must start on exact frame times (6.006 s), not on whole seconds.
+  { fps: '30000/1001', rate: 29.97, size: '854x480', sides: [480, 240] },
+])('ladder chunks encoded apart stitch into one playlist ($fps fps)', ({ fps, rate, size, sides }) => {
   const SEGMENT = 2;
   const SECONDS = 24;
+  const [width, height] = size.split('x').map(Number) as [number, number];
   let work: string;
   let source: string;
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'velvet-chunks-'));
     source = join(work, 'source.mp4');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${SECONDS}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', source]);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${SECONDS}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', source]);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   const rungs = chooseLadder(
-    { formatName: 'mov', durationSeconds: SECONDS, video: { codec: 'h264', width: 1280, height: 720, frameRate: 30, pixelFormat: 'yuv420p', profile: 'High' }, audio: null },
-    { shortSides: [720, 360] },
+    { formatName: 'mov', durationSeconds: SECONDS, video: { codec: 'h264', width, height, frameRate: rate, pixelFormat: 'yuv420p', profile: 'High' }, audio: null },
+    { shortSides: sides },
   );
-
   function encode(dir: string, chunk?: { startSeconds: number; durationSeconds: number; firstSegment: number }): void {
     mkdirSync(dir, { recursive: true });
     execFileSync('ffmpeg', hlsCommand({ sourcePath: source, demuxer: 'mov', rungs, hasAudio: false, preset: 'ultrafast', segmentSeconds: SEGMENT, chunk }), { cwd: dir, stdio: 'ignore' });
   }
 
   it('has identical init segments, continuous tfdt at every join and the frames of one whole run', () => {
-    const chunks = planChunks(SECONDS, 6, SEGMENT);
+    const chunks = planChunks(SECONDS, 6, SEGMENT, rate);
     expect(chunks).toHaveLength(4);
     chunks.forEach((c) => encode(join(work, `chunk-${c.index}`), c));
     encode(join(work, 'whole'));
@@ -63,7 +67,7 @@ describe('ladder chunks encoded apart stitch into one playlist', () => {
       const wholeFolder = join(work, 'whole', rung);
       const whole = readdirSync(wholeFolder).filter((f) => f.endsWith('.m4s')).map((f) => segmentTiming(readFileSync(join(wholeFolder, f))));
       expect(stitched.reduce((n, t) => n + t.samples, 0)).toBe(whole.reduce((n, t) => n + t.samples, 0));
-      expect(stitched.reduce((n, t) => n + t.samples, 0)).toBe(SECONDS * 30);
+      expect(stitched.reduce((n, t) => n + t.samples, 0)).toBe(Math.ceil(SECONDS * rate));
       // Segment boundaries on the same instants as one whole run's.
       expect(stitched.map((t) => t.start)).toEqual(whole.map((t) => t.start));
     }
