@@ -15,10 +15,11 @@ import { hlsVersionPrefix } from '../domain/storage-keys';
 import { phaseProgress, type TranscodePlan } from '../domain/transcode-plan';
 import type { Video } from '../domain/video';
 import { Clock } from '../ports/clock';
-import { MediaToolFailure, MediaToolkit } from '../ports/media-toolkit';
+import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
 import { newVersion } from './hls-files';
+import { asCorrupt } from './media-failure';
 import { PreviewDiverged, PreviewPublisher, readPublishedPreview, type PublishedRendition } from './preview-publisher';
 import type { TranscodeContext } from './transcode.service';
 
@@ -182,11 +183,7 @@ export class PreviewService {
     } catch (error) {
       abort.abort(error);
       await encoding.catch(() => undefined);
-      if (error instanceof MediaToolFailure) {
-        this.logger.warn(`ffmpeg could not decode the source for the preview: ${error.stderrTail.slice(-1500)}`);
-        throw new MediaError('corrupt_media', 'The file could not be decoded; it may be damaged or truncated.');
-      }
-      throw error;
+      throw asCorrupt(error, this.logger);
     } finally {
       ctx.signal.removeEventListener('abort', onOuterAbort);
     }
