@@ -12,8 +12,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hlsCommand } from '../src/domain/hls-command';
-import { chooseLadder } from '../src/domain/ladder';
-import { previewRung } from '../src/domain/transcode-plan';
+import { planTranscode } from '../src/domain/transcode-plan';
 import { benchSource, runPipeline } from './pipeline-run';
 import { medianBy } from './stats';
 
@@ -23,11 +22,16 @@ const LONG_SECONDS = Number(process.env.BENCH_LONG_SECONDS ?? 600);
 /** The preview's ffmpeg command alone on the local file, as the worker runs it: its realtime factor. */
 function previewSpeed(source: string, seconds: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'velvet-bench-preview-'));
-  const ladder = chooseLadder(
-    { formatName: 'mov', durationSeconds: seconds, video: { codec: 'h264', width: 1920, height: 1080, frameRate: 30, pixelFormat: 'yuv420p', profile: 'High' }, audio: null },
-    { shortSides: [1080, 720, 480, 360] },
+  const { preview } = planTranscode(
+    {
+      formatName: 'mov',
+      durationSeconds: seconds,
+      video: { codec: 'h264', width: 1920, height: 1080, frameRate: 30, pixelFormat: 'yuv420p', profile: 'High' },
+      audio: { codec: 'aac', channels: 2, sampleRate: 48000 },
+    },
+    { shortSides: [1080, 720, 480, 360], previewShortSide: 360 },
   );
-  const args = hlsCommand({ sourcePath: source, demuxer: 'mov', rungs: [previewRung(ladder, 360)!], hasAudio: true, preset: 'veryfast', segmentSeconds: 6, playlistType: 'event' });
+  const args = hlsCommand({ sourcePath: source, demuxer: 'mov', rungs: preview!.rungs, hasAudio: preview!.hasAudio, preset: 'veryfast', segmentSeconds: 6, playlistType: 'event' });
   const start = performance.now();
   execFileSync('ffmpeg', args, { cwd: dir, stdio: 'ignore' });
   const wall = (performance.now() - start) / 1000;

@@ -38,8 +38,8 @@ export interface PreviewPublisherOptions {
  */
 export class PreviewPublisher {
   private readonly listed = new Map<string, ListedSegment[]>();
-  /** Renditions whose init segment is uploaded, or (resumed) found identical to the published one. */
-  private readonly initDone = new Set<string>();
+  /** Each rendition's init segment name, once uploaded or (resumed) found identical to the published one. */
+  private readonly initUris = new Map<string, string>();
   private readonly prefix: string;
   private masterUploaded = false;
 
@@ -65,7 +65,7 @@ export class PreviewPublisher {
   }
 
   /** Lists what ffmpeg has finished; with `done`, everything, and ends the playlists. */
-  async step(done: boolean): Promise<{ listedNew: boolean }> {
+  async step(done: boolean): Promise<void> {
     const local = await this.readLocal();
     const finished = Object.fromEntries(this.o.renditions.map((n) => [n, local.get(n)?.segments.length ?? 0]));
     const counts = listableCounts(finished, done);
@@ -84,7 +84,6 @@ export class PreviewPublisher {
     if (listedNew || done) {
       for (const name of this.o.renditions) await this.uploadPlaylist(name, done);
     }
-    return { listedNew };
   }
 
   /** Uploads the master, once every rendition has a segment listed. */
@@ -96,10 +95,10 @@ export class PreviewPublisher {
     this.masterUploaded = true;
   }
 
-  /** The local init segment of a rendition, once ffmpeg has written it. */
+  /** The local init segment of a rendition, once it is published. */
   async localInit(name: string): Promise<Buffer | null> {
-    const playlist = (await this.readLocal()).get(name);
-    return playlist?.initUri ? readFile(join(this.o.outDir, name, playlist.initUri)) : null;
+    const uri = this.initUris.get(name);
+    return uri ? readFile(join(this.o.outDir, name, uri)) : null;
   }
 
   private async readLocal(): Promise<Map<string, MediaPlaylist>> {
@@ -115,7 +114,7 @@ export class PreviewPublisher {
   /** Uploads a rendition's init segment once; a resumed one must match what is published. */
   private async uploadInit(name: string, playlist: MediaPlaylist): Promise<void> {
     if (!playlist.initUri) throw new Error(`rendition ${name}: ffmpeg wrote no init segment`);
-    if (this.initDone.has(name)) return;
+    if (this.initUris.has(name)) return;
     const resumed = this.o.resume?.[name];
     if (resumed) {
       // Appending to another encode's segments is only sound if both start from the same init.
@@ -127,7 +126,7 @@ export class PreviewPublisher {
     } else {
       await this.upload(`${name}/${playlist.initUri}`, IMMUTABLE);
     }
-    this.initDone.add(name);
+    this.initUris.set(name, playlist.initUri);
   }
 
   private async publishedInit(name: string, uri: string): Promise<Buffer> {
@@ -137,7 +136,7 @@ export class PreviewPublisher {
   }
 
   private async uploadPlaylist(name: string, ended: boolean): Promise<void> {
-    const initUri = this.o.resume?.[name]?.initUri ?? (await this.readLocal()).get(name)?.initUri;
+    const initUri = this.initUris.get(name) ?? this.o.resume?.[name]?.initUri;
     if (!initUri || this.listed.get(name)!.length === 0) return;
     const text = eventPlaylist({ targetDurationSeconds: this.o.targetDurationSeconds, initUri, segments: this.listed.get(name)!, ended });
     const path = join(this.o.scratchDir, `${name}.m3u8`);

@@ -62,6 +62,7 @@ export interface VideoJson {
 }
 
 export function presentVideo(video: Video): VideoJson {
+  const playable = playableVersion(video) !== null;
   return {
     id: video.id,
     ownerId: video.ownerId,
@@ -79,8 +80,8 @@ export function presentVideo(video: Video): VideoJson {
     renditions: video.renditions,
     hlsVersion: video.hlsVersion,
     readyAt: video.readyAt?.toISOString() ?? null,
-    playable: playableVersion(video) !== null,
-    playableAt: playableVersion(video) ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
+    playable,
+    playableAt: playable ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
     createdAt: video.createdAt.toISOString(),
     updatedAt: video.updatedAt.toISOString(),
   };
