@@ -21,7 +21,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   /** One scheduler per job name: every worker upserts the same one, so it runs once per interval. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const name of [JOB_NAMES.expireAbandonedUploads, JOB_NAMES.reconcileStuckVideos]) {
+    for (const name of [JOB_NAMES.expireAbandonedUploads, JOB_NAMES.reconcileStuckVideos, JOB_NAMES.sweepOrphanedWork]) {
       await this.queue.upsertJobScheduler(name, { every: this.config.maintenance.intervalSeconds * 1000 }, { name, opts: JOB_OPTIONS.maintenance });
     }
   }
@@ -30,6 +30,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     let count: number;
     if (job.name === JOB_NAMES.expireAbandonedUploads) count = await this.maintenance.expireAbandonedUploads();
     else if (job.name === JOB_NAMES.reconcileStuckVideos) count = await this.maintenance.reconcileStuckVideos();
+    else if (job.name === JOB_NAMES.sweepOrphanedWork) count = await this.maintenance.sweepOrphanedWork();
     else if (job.name === JOB_NAMES.deleteHlsVersions) {
       const { videoId, versions } = this.payload(job);
       count = await this.maintenance.deleteVersions(videoId, versions);

@@ -2,9 +2,22 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
+import { StitchError } from '../src/domain/ladder-stitch';
 import { MediaError } from '../src/domain/media-info';
-import { parseTranscodePayload, TRANSCODE_QUEUE } from '../src/jobs/job-contract';
-import { TranscodeService } from '../src/services/transcode.service';
+import { phaseProgress } from '../src/domain/transcode-plan';
+import {
+  JOB_NAMES,
+  parseAudioPayload,
+  parseChunkPayload,
+  parsePublishPayload,
+  parseTranscodePayload,
+  TRANSCODE_QUEUE,
+  type LadderSpec,
+} from '../src/jobs/job-contract';
+import { ChunkEncoderService } from '../src/services/chunk-encoder.service';
+import { LadderPublisherService } from '../src/services/ladder-publisher.service';
+import { TranscodeService, type TranscodeContext } from '../src/services/transcode.service';
+import { JobQueue } from '../src/ports/job-queue';
 import { MediaToolkit } from '../src/ports/media-toolkit';
 import { VideoStore } from '../src/ports/video-store';
 
@@ -12,9 +25,11 @@ import { VideoStore } from '../src/ports/video-store';
 class ShutdownAbort extends Error {}
 
 /**
- * Consumes `transcode`. A plain BullMQ Worker rather than @nestjs/bullmq's @Processor, because
- * its concurrency and lock duration come from configuration and its shutdown needs a grace period
- * followed by killing ffmpeg, neither of which the decorator can express.
+ * Consumes `transcode`: a video's first job (probe, poster, preview, and the whole ladder of a
+ * short video) and the jobs of a chunked ladder's flow (chunks, audio, publish). A plain BullMQ
+ * Worker rather than @nestjs/bullmq's @Processor, because its concurrency and lock duration come
+ * from configuration and its shutdown needs a grace period followed by killing ffmpeg, neither of
+ * which the decorator can express.
  */
 @Injectable()
 export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,7 +40,10 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly transcoder: TranscodeService,
+    private readonly chunks: ChunkEncoderService,
+    private readonly publisher: LadderPublisherService,
     private readonly store: VideoStore,
+    private readonly jobs: JobQueue,
     private readonly media: MediaToolkit,
   ) {}
 
@@ -46,14 +64,43 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
   }
 
   async process(job: Job, token?: string): Promise<string> {
-    const { videoId } = parseTranscodePayload(job.data);
+    switch (job.name) {
+      case JOB_NAMES.encodeChunk: {
+        const { ladder, chunk } = this.payload(job, parseChunkPayload);
+        return this.run(job, token, ladder.videoId, async (ctx) => {
+          const outcome = await this.chunks.encodeChunk(ladder, chunk, ctx);
+          if (outcome !== 'skipped') await this.recordProgress(ladder);
+          return outcome;
+        });
+      }
+      case JOB_NAMES.encodeAudio: {
+        const { ladder } = this.payload(job, parseAudioPayload);
+        return this.run(job, token, ladder.videoId, async (ctx) => {
+          const outcome = await this.chunks.encodeAudio(ladder, ctx);
+          if (outcome !== 'skipped') await this.recordProgress(ladder);
+          return outcome;
+        });
+      }
+      case JOB_NAMES.publishLadder: {
+        const payload = this.payload(job, parsePublishPayload);
+        return this.run(job, token, payload.ladder.videoId, (ctx) => this.publisher.publish(payload, ctx));
+      }
+      default: {
+        const { videoId } = this.payload(job, parseTranscodePayload);
+        return this.run(job, token, videoId, (ctx) => this.transcoder.transcode(videoId, ctx));
+      }
+    }
+  }
+
+  /** One job's attempt, with its failure policy: permanent problems fail the video at once. */
+  private async run(job: Job, token: string | undefined, videoId: string, work: (ctx: TranscodeContext) => Promise<string>): Promise<string> {
     const attempt = job.attemptsMade + 1;
     const tag = `[job ${job.id} video ${videoId} attempt ${attempt}]`;
     const abort = new AbortController();
     this.running.add(abort);
     let lastProgress = -1;
     try {
-      return await this.transcoder.transcode(videoId, {
+      return await work({
         jobId: String(job.id),
         attempt,
         signal: abort.signal,
@@ -77,6 +124,12 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
         this.logger.warn(`${tag} failed permanently: ${error.code}: ${error.message}`);
         throw new UnrecoverableError(error.message);
       }
+      if (error instanceof StitchError) {
+        // Velvet's own fault, not the upload's: the operator needs the detail, the creator a retry.
+        await this.transcoder.fail(videoId, 'transcode_failed', 'The encoded chunks could not be joined; re-queue the video to try again.');
+        this.logger.error(`${tag} chunks do not stitch, nothing published: ${error.message}`);
+        throw new UnrecoverableError(error.message);
+      }
       const message = error instanceof Error ? error.message : String(error);
       if (attempt >= (job.opts.attempts ?? 1)) {
         await this.transcoder.fail(videoId, 'transcode_failed', `Transcoding failed after ${attempt} attempts.`);
@@ -87,6 +140,25 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
       throw error;
     } finally {
       this.running.delete(abort);
+    }
+  }
+
+  /** Progress counts finished parts (this one included: it is not yet marked finished). */
+  private async recordProgress(ladder: LadderSpec): Promise<void> {
+    const counts = await this.jobs.ladderProgress(ladder.videoId, ladder.version).catch(() => null);
+    if (!counts || counts.total === 0) return;
+    const percent = phaseProgress(ladder.progress, Math.min(1, (counts.done + 1) / counts.total));
+    await this.store.setProgress(ladder.videoId, Math.floor(percent)).catch(() => undefined);
+  }
+
+  /** A malformed payload is logged and fails the job for good: retrying cannot mend it. */
+  private payload<T>(job: Job, parse: (data: unknown) => T): T {
+    try {
+      return parse(job.data);
+    } catch (error) {
+      const message = `job ${job.id}: ${job.name}: ${error instanceof Error ? error.message : String(error)}`;
+      this.logger.warn(message);
+      throw new UnrecoverableError(message);
     }
   }
 

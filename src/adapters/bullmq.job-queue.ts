@@ -1,11 +1,24 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue, type FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError } from '../domain/errors';
-import { deleteVersionsJobId, JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE, TRANSCODE_QUEUE, transcodeJobId } from '../jobs/job-contract';
-import { JobQueue, type TranscodeJobState } from '../ports/job-queue';
+import { chunkPriority, type Chunk } from '../domain/chunk-plan';
+import {
+  audioJobId,
+  chunkJobId,
+  deleteVersionsJobId,
+  JOB_NAMES,
+  JOB_OPTIONS,
+  ladderJobId,
+  MAINTENANCE_QUEUE,
+  PRIORITIES,
+  TRANSCODE_QUEUE,
+  transcodeJobId,
+  type PublishPayload,
+} from '../jobs/job-contract';
+import { JobQueue, type LadderJobState, type TranscodeJobState } from '../ports/job-queue';
 
 export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
 
@@ -13,6 +26,7 @@ export const REDIS_PRODUCER = Symbol('REDIS_PRODUCER');
 export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
   private readonly transcode: Queue;
   private readonly maintenance: Queue;
+  private readonly flows: FlowProducer;
 
   constructor(
     @Inject(REDIS_PRODUCER) private readonly connection: Redis,
@@ -21,6 +35,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     super();
     this.transcode = new Queue(TRANSCODE_QUEUE, { connection });
     this.maintenance = new Queue(MAINTENANCE_QUEUE, { connection });
+    this.flows = new FlowProducer({ connection });
   }
 
   async enqueueTranscode(videoId: string): Promise<void> {
@@ -32,7 +47,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
       await this.transcode.add(
         JOB_NAMES.transcode,
         { videoId },
-        { ...JOB_OPTIONS.transcode, attempts: this.config.transcode.attempts, jobId: transcodeJobId(videoId) },
+        { ...this.transcodeOptions(), priority: PRIORITIES.transcode, jobId: transcodeJobId(videoId) },
       );
     } catch (error) {
       throw unavailable(error);
@@ -72,6 +87,88 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     }
   }
 
+  async addLadder(chunks: readonly Chunk[], publish: PublishPayload): Promise<void> {
+    const { ladder } = publish;
+    const { videoId, version } = ladder;
+    // A failed child fails the parent at once (else it would wait forever, bullmq#3362); the
+    // child's own handler has already failed the video and cancelled its siblings.
+    const child = { ...this.transcodeOptions(), failParentOnFailure: true };
+    const children: FlowJob[] = chunks.map((chunk) => ({
+      name: JOB_NAMES.encodeChunk,
+      queueName: TRANSCODE_QUEUE,
+      data: { ladder, chunk },
+      opts: { ...child, priority: chunkPriority(chunk), jobId: chunkJobId(videoId, version, chunk.index) },
+    }));
+    if (ladder.hasAudio) {
+      children.push({
+        name: JOB_NAMES.encodeAudio,
+        queueName: TRANSCODE_QUEUE,
+        data: { ladder },
+        opts: { ...child, priority: PRIORITIES.audio, jobId: audioJobId(videoId, version) },
+      });
+    }
+    try {
+      const state = await this.ladderJobState(videoId, version);
+      if (state === 'pending' || state === 'active') return;
+      // A flow that ended or can no longer end is replaced (its finished chunks' outputs are
+      // still in the work prefix, and their new jobs reuse them).
+      if (state !== 'absent') await (await this.transcode.getJob(ladderJobId(videoId, version)))?.remove();
+      await this.flows.add({
+        name: JOB_NAMES.publishLadder,
+        queueName: TRANSCODE_QUEUE,
+        data: publish,
+        opts: { ...this.transcodeOptions(), priority: PRIORITIES.publish, jobId: ladderJobId(videoId, version) },
+        children,
+      });
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async cancelLadder(videoId: string, version: string): Promise<void> {
+    try {
+      const parent = await this.transcode.getJob(ladderJobId(videoId, version));
+      if (!parent) return;
+      // Whole flow at once when nothing runs; else the jobs not yet started, and the running
+      // ones end themselves (they watch the row), after which the parent runs and cleans up.
+      await parent.remove().catch(() => parent.removeUnprocessedChildren());
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async ladderJobState(videoId: string, version: string): Promise<LadderJobState> {
+    try {
+      const parent = await this.transcode.getJob(ladderJobId(videoId, version));
+      if (!parent) return 'absent';
+      const state = await parent.getState();
+      if (state === 'active') return 'active';
+      if (state === 'completed' || state === 'failed') return 'finished';
+      if (state === 'waiting-children') {
+        const { unprocessed = 0 } = await parent.getDependenciesCount({ unprocessed: true });
+        if (unprocessed === 0) return 'stuck';
+      }
+      return 'pending';
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async ladderProgress(videoId: string, version: string): Promise<{ done: number; total: number } | null> {
+    try {
+      const parent = await this.transcode.getJob(ladderJobId(videoId, version));
+      if (!parent) return null;
+      const { processed = 0, unprocessed = 0, failed = 0, ignored = 0 } = await parent.getDependenciesCount();
+      return { done: processed, total: processed + unprocessed + failed + ignored };
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private transcodeOptions() {
+    return { ...JOB_OPTIONS.transcode, attempts: this.config.transcode.attempts };
+  }
+
   async ping(): Promise<void> {
     try {
       await this.connection.ping();
@@ -83,6 +180,7 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.transcode.close();
     await this.maintenance.close();
+    await this.flows.close();
     this.connection.disconnect();
   }
 }

@@ -92,6 +92,9 @@ export const envSchema = z
       .transform((v) => [...new Set(v.split(',').map(Number))].sort((a, b) => b - a))
       .default([1080, 720, 480, 360]),
     HLS_SEGMENT_SECONDS: integer(6, 2, 30),
+    // The ladder of a longer video is encoded in chunks of this many seconds by any free worker
+    // (a multiple of HLS_SEGMENT_SECONDS); 0 keeps every video one job.
+    TRANSCODE_CHUNK_SECONDS: integer(30, 0, 3600),
     // The preview (published while it is encoded): its rung's short side, 0 to switch it off.
     PREVIEW_SHORT_SIDE: integer(360, 0, 4320),
     PREVIEW_PRESET: z
@@ -119,6 +122,13 @@ export const envSchema = z
   })
   // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {
+    if (env.TRANSCODE_CHUNK_SECONDS % env.HLS_SEGMENT_SECONDS !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRANSCODE_CHUNK_SECONDS'],
+        message: `must be 0 or a multiple of HLS_SEGMENT_SECONDS (${env.HLS_SEGMENT_SECONDS})`,
+      });
+    }
     if (env.UPLOAD_SINGLE_MAX_BYTES > env.UPLOAD_MAX_BYTES) {
       ctx.addIssue({
         code: 'custom',

@@ -45,6 +45,8 @@ export interface AppConfig {
     readonly ffprobePath: string;
     readonly ladder: readonly number[];
     readonly segmentSeconds: number;
+    /** Chunk length of a chunked ladder; 0: every video is one job. */
+    readonly chunkSeconds: number;
     /** 0: no preview. */
     readonly previewShortSide: number;
     readonly previewPreset: Env['PREVIEW_PRESET'];
@@ -160,6 +162,7 @@ function group(env: Env, options: LoadOptions): AppConfig {
       ffprobePath: env.FFPROBE_PATH ?? 'ffprobe',
       ladder: env.LADDER,
       segmentSeconds: env.HLS_SEGMENT_SECONDS,
+      chunkSeconds: env.TRANSCODE_CHUNK_SECONDS,
       previewShortSide: env.PREVIEW_SHORT_SIDE,
       previewPreset: env.PREVIEW_PRESET,
       maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,

@@ -1,7 +1,7 @@
 import type { Rung } from './ladder';
 
 export interface HlsCommandInput {
-  /** Absolute path of the downloaded source. */
+  /** Absolute path of the downloaded source, or the loopback URL serving it (source-server). */
   readonly sourcePath: string;
   /** The demuxer the probe found, pinned so ffmpeg cannot guess another. */
   readonly demuxer: string;
@@ -27,9 +27,17 @@ export const KEYFRAME_SECONDS = 2;
 export const AUDIO_BITRATE = 128_000;
 export const AUDIO_RENDITION = 'audio';
 
-/** ffmpeg's arguments that read only `sourcePath`, over the `file` protocol, with one demuxer. */
-export function safeInputArgs(sourcePath: string, demuxer: string): string[] {
-  return ['-protocol_whitelist', 'file', '-f', demuxer, '-i', `file:${sourcePath}`];
+// The one URL shape a chunk job gives ffmpeg: its own loopback server for the one source.
+const LOOPBACK_SOURCE = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{32}$/;
+
+/**
+ * ffmpeg's arguments that read only the source with one demuxer: a local file over the `file`
+ * protocol, or the loopback source server over `http` (and the `tcp` under it), nothing else.
+ */
+export function safeInputArgs(source: string, demuxer: string): string[] {
+  if (LOOPBACK_SOURCE.test(source)) return ['-protocol_whitelist', 'http,tcp', '-f', demuxer, '-i', source];
+  if (!source.startsWith('/')) throw new Error('the source must be an absolute path or the loopback source URL');
+  return ['-protocol_whitelist', 'file', '-f', demuxer, '-i', `file:${source}`];
 }
 
 /**

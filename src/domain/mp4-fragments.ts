@@ -39,26 +39,66 @@ const child = (buf: Buffer, parent: Box, type: string) => [...boxes(buf, parent.
 /** The first track's timing over every fragment of a segment. */
 export function segmentTiming(segment: Uint8Array): SegmentTiming {
   const buf = Buffer.from(segment.buffer, segment.byteOffset, segment.byteLength);
-  let start: number | undefined;
-  let duration = 0;
-  let samples = 0;
-  for (const moof of boxes(buf, 0, buf.length)) {
-    if (moof.type !== 'moof') continue;
+  const timing = new TimingSum();
+  for (const box of boxes(buf, 0, buf.length)) if (box.type === 'moof') timing.add(buf, box);
+  return timing.result();
+}
+
+// A moof is a few KB (a sample table); the segment's first read takes it and the mdat's header.
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The same timing read from storage by ranges: only the top-level box headers and the `moof`
+ * boxes, never the media data. `read(start, end)` returns bytes [start, end).
+ */
+export async function readSegmentTiming(size: number, read: (start: number, end: number) => Promise<Buffer>): Promise<SegmentTiming> {
+  let window = { from: 0, bytes: await read(0, Math.min(size, HEAD_BYTES)) };
+  const bytesAt = async (from: number, length: number): Promise<Buffer> => {
+    const end = Math.min(size, from + length);
+    if (from < window.from || end > window.from + window.bytes.length) window = { from, bytes: await read(from, end) };
+    return window.bytes.subarray(from - window.from, end - window.from);
+  };
+  const timing = new TimingSum();
+  for (let at = 0; at + 8 <= size; ) {
+    const header = await bytesAt(at, 16);
+    let boxSize = header.readUInt32BE(0);
+    if (boxSize === 1) boxSize = Number(header.readBigUInt64BE(8));
+    else if (boxSize === 0) boxSize = size - at;
+    if (boxSize < 8 || at + boxSize > size) throw new Error(`malformed box at ${at}`);
+    if (header.toString('latin1', 4, 8) === 'moof') {
+      const moof = Buffer.from(await bytesAt(at, boxSize));
+      timing.add(moof, [...boxes(moof, 0, moof.length)][0]!);
+    }
+    at += boxSize;
+  }
+  return timing.result();
+}
+
+/** Sums the fragments' timing in order: the first fragment's tfdt, every sample's duration. */
+class TimingSum {
+  private start: number | undefined;
+  private duration = 0;
+  private samples = 0;
+
+  add(buf: Buffer, moof: Box): void {
     const traf = child(buf, moof, 'traf');
     if (!traf) throw new Error('moof without traf');
     const tfhd = child(buf, traf, 'tfhd');
     const tfdt = child(buf, traf, 'tfdt');
     if (!tfhd || !tfdt) throw new Error('traf without tfhd or tfdt');
-    if (start === undefined) start = buf[tfdt.body] === 1 ? Number(buf.readBigUInt64BE(tfdt.body + 4)) : buf.readUInt32BE(tfdt.body + 4);
+    if (this.start === undefined) this.start = buf[tfdt.body] === 1 ? Number(buf.readBigUInt64BE(tfdt.body + 4)) : buf.readUInt32BE(tfdt.body + 4);
     const defaultDuration = tfhdDefaultDuration(buf, tfhd);
     for (const trun of [...boxes(buf, traf.body, traf.end)].filter((b) => b.type === 'trun')) {
       const run = trunDurations(buf, trun, defaultDuration);
-      duration += run.total;
-      samples += run.count;
+      this.duration += run.total;
+      this.samples += run.count;
     }
   }
-  if (start === undefined) throw new Error('no moof in segment');
-  return { start, end: start + duration, samples };
+
+  result(): SegmentTiming {
+    if (this.start === undefined) throw new Error('no moof in segment');
+    return { start: this.start, end: this.start + this.duration, samples: this.samples };
+  }
 }
 
 /** tfhd: version/flags, track_ID, then optional fields in flag order (0x08 = default duration). */

@@ -14,9 +14,29 @@ export function videoPrefix(videoId: string): string {
   return `videos/${assertVideoId(videoId)}/`;
 }
 
-/** Both prefixes a video owns; deleting a video empties them all. */
+/**
+ * Chunked encodes in progress: never under `videos/`, which the CDN serves, so nothing half-made
+ * is fetchable; the publish copies what it checked from here into a version.
+ */
+export function workPrefix(videoId: string): string {
+  return `work/${assertVideoId(videoId)}/`;
+}
+
+export const WORK_ROOT = 'work/';
+
+export function ladderWorkPrefix(videoId: string, version: string): string {
+  return `${workPrefix(videoId)}${checkVersion(version)}/`;
+}
+
+/** One chunk's output (every rung, `{rung}/…`), or the audio's (`part` = `audio`). */
+export function partWorkPrefix(videoId: string, version: string, part: number | 'audio'): string {
+  const name = part === 'audio' ? 'audio' : `chunk-${String(part).padStart(5, '0')}`;
+  return `${ladderWorkPrefix(videoId, version)}${name}/`;
+}
+
+/** Every prefix a video owns; deleting a video empties them all. */
 export function videoOwnedPrefixes(videoId: string): readonly string[] {
-  return [uploadPrefix(videoId), videoPrefix(videoId)];
+  return [uploadPrefix(videoId), videoPrefix(videoId), workPrefix(videoId)];
 }
 
 export function hlsPrefix(videoId: string): string {
@@ -25,10 +45,14 @@ export function hlsPrefix(videoId: string): string {
 
 /** One immutable published version; its master.m3u8 is written last. */
 export function hlsVersionPrefix(videoId: string, version: string): string {
-  if (!/^[0-9a-z]{1,32}$/.test(version)) throw new Error(`malformed HLS version ${version}`);
-  return `${hlsPrefix(videoId)}${version}/`;
+  return `${hlsPrefix(videoId)}${checkVersion(version)}/`;
 }
 
 export function posterKey(videoId: string): string {
   return `${videoPrefix(videoId)}poster.jpg`;
+}
+
+function checkVersion(version: string): string {
+  if (!/^[0-9a-z]{1,32}$/.test(version)) throw new Error(`malformed HLS version ${version}`);
+  return version;
 }

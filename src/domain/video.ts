@@ -34,6 +34,8 @@ export interface Video {
   readonly readyAt: Date | null;
   /** The preview version (`videos/{id}/hls/{version}/`) published while the ladder is encoded. */
   readonly previewVersion: string | null;
+  /** The version a chunked ladder is being encoded for (`work/{id}/{version}/`); null otherwise. */
+  readonly ladderVersion: string | null;
   /** When the preview (or, without one, the ladder) first became fetchable through the CDN. */
   readonly playableAt: Date | null;
   readonly createdAt: Date;

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import type { ChunkPayload, LadderSpec, PublishPayload } from '../domain/ladder-job';
 import { assertVideoId } from '../domain/ids';
 
 export const TRANSCODE_QUEUE = 'transcode';
@@ -8,6 +10,10 @@ export const JOB_NAMES = {
   expireAbandonedUploads: 'expire-abandoned-uploads',
   reconcileStuckVideos: 'reconcile-stuck-videos',
   deleteHlsVersions: 'delete-hls-versions',
+  sweepOrphanedWork: 'sweep-orphaned-work',
+  encodeChunk: 'encode-chunk',
+  encodeAudio: 'encode-audio',
+  publishLadder: 'publish-ladder',
 } as const;
 
 export interface TranscodePayload {
@@ -68,3 +74,73 @@ export const JOB_OPTIONS = {
     removeOnFail: { count: 100 },
   },
 } as const;
+
+export type { ChunkPayload, LadderSpec, PublishPayload } from '../domain/ladder-job';
+
+const version = z.string().regex(VERSION);
+const count = (max: number) => z.number().int().min(0).max(max);
+const rung = z.object({
+  name: z.string().regex(/^[0-9a-z]{1,16}$/),
+  width: count(8192).min(2),
+  height: count(8192).min(2),
+  frameRate: z.number().positive().max(240),
+  videoBitrate: count(1e9).min(1),
+  maxBitrate: count(1e9).min(1),
+  bufferSize: count(1e9).min(1),
+});
+const ladderSpec = z.object({
+  videoId: z.string().transform((v, ctx) => {
+    try {
+      return assertVideoId(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a video id' });
+      return z.NEVER;
+    }
+  }),
+  version,
+  // ffmpeg's demuxer names: lowercase words and commas, never options or paths.
+  demuxer: z.string().regex(/^[0-9a-z_]+(,[0-9a-z_]+)*$/).max(100),
+  preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']),
+  segmentSeconds: count(30).min(1),
+  durationSeconds: z.number().positive().max(86_400),
+  rungs: z.array(rung).min(1).max(10),
+  hasAudio: z.boolean(),
+  chunkCount: count(100_000).min(1),
+  progress: z.tuple([count(100), count(100)]),
+});
+const chunk = z.object({
+  index: count(100_000),
+  startSeconds: z.number().min(0).max(86_400),
+  durationSeconds: z.number().positive().max(86_400),
+  firstSegment: count(10_000_000),
+});
+const chunkPayload = z.object({ ladder: ladderSpec, chunk }).refine((p) => p.chunk.index < p.ladder.chunkCount, 'chunk index past the chunk count');
+const audioPayload = z.object({ ladder: ladderSpec });
+const publishPayload = z.object({
+  ladder: ladderSpec,
+  sourceEtag: z.string().min(1).max(200),
+  width: count(100_000).nullable(),
+  height: count(100_000).nullable(),
+});
+
+function parsed<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+  const result = schema.safeParse(data);
+  if (!result.success) throw new Error(`malformed ${what} payload: ${z.prettifyError(result.error).replaceAll('\n', '; ')}`);
+  return result.data;
+}
+
+export const parseChunkPayload = (data: unknown): ChunkPayload => parsed(chunkPayload, data, 'encode-chunk');
+export const parseAudioPayload = (data: unknown): { ladder: LadderSpec } => parsed(audioPayload, data, 'encode-audio');
+export const parsePublishPayload = (data: unknown): PublishPayload => parsed(publishPayload, data, 'publish-ladder');
+
+// Ids from the video, the version and the chunk: adding a flow twice adds nothing.
+export const ladderJobId = (videoId: string, v: string): string => `ladder-${assertVideoId(videoId)}-${version.parse(v)}`;
+export const chunkJobId = (videoId: string, v: string, index: number): string => `chunk-${assertVideoId(videoId)}-${version.parse(v)}-${index}`;
+export const audioJobId = (videoId: string, v: string): string => `audio-${assertVideoId(videoId)}-${version.parse(v)}`;
+
+/**
+ * BullMQ priorities (lower runs sooner; unprioritised jobs would run before all of these). A new
+ * upload's probe and preview and a ladder ready to publish go first, the audio with the first
+ * chunks; chunks by their place in their video (chunkPriority).
+ */
+export const PRIORITIES = { transcode: 1, publish: 1, audio: 10 } as const;

@@ -2,7 +2,13 @@
  * The producer side of the job queues. Adding is idempotent: a job id is derived from the video
  * id, so adding twice leaves one job.
  */
+import type { Chunk } from '../domain/chunk-plan';
+import type { PublishPayload } from '../domain/ladder-job';
+
 export type TranscodeJobState = 'pending' | 'active' | 'finished' | 'absent';
+
+/** `stuck`: the publish job waits on children of which none is left to run. */
+export type LadderJobState = TranscodeJobState | 'stuck';
 
 export abstract class JobQueue {
   /**
@@ -20,5 +26,15 @@ export abstract class JobQueue {
    * by a delayed job on the maintenance queue; `keep` names the version that replaced them.
    */
   abstract scheduleVersionCleanup(videoId: string, keep: string, versions: readonly string[], delayMs: number): Promise<void>;
+  /**
+   * Adds a chunked ladder as one flow: the publish job, waiting on one job per chunk and one for
+   * the audio. Ids derive from the video, the version and the chunk: adding it again adds nothing.
+   */
+  abstract addLadder(chunks: readonly Chunk[], publish: PublishPayload): Promise<void>;
+  /** Removes the ladder's jobs that have not started; running ones stop when they see the video gone. */
+  abstract cancelLadder(videoId: string, version: string): Promise<void>;
+  abstract ladderJobState(videoId: string, version: string): Promise<LadderJobState>;
+  /** Finished encode jobs of the ladder (chunks and audio) and how many it has; null without a flow. */
+  abstract ladderProgress(videoId: string, version: string): Promise<{ done: number; total: number } | null>;
   abstract ping(): Promise<void>;
 }

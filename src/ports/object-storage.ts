@@ -31,6 +31,12 @@ export abstract class ObjectStorage {
   abstract download(key: string, path: string): Promise<void>;
   /** Uploads a local file (multipart when large, bounded concurrency). */
   abstract uploadFile(key: string, path: string, headers: { contentType: string; cacheControl: string }): Promise<void>;
+  /** Writes a small object from memory (playlists). */
+  abstract putObject(key: string, body: string | Buffer, headers: { contentType: string; cacheControl: string }): Promise<void>;
+  /** Copies an object inside the bucket, server-side, replacing its Content-Type and Cache-Control. */
+  abstract copyObject(from: string, to: string, headers: { contentType: string; cacheControl: string }): Promise<void>;
+  /** Every object under a prefix (paginated), with its size, in key order. */
+  abstract listObjects(prefix: string): Promise<Array<{ key: string; size: number }>>;
   /** The immediate sub-"folders" of a prefix, e.g. each `videos/{id}/hls/{version}/`. */
   abstract listChildPrefixes(prefix: string): Promise<string[]>;
   /**

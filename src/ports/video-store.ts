@@ -55,6 +55,8 @@ export abstract class VideoStore {
   abstract setProgress(id: string, progress: number): Promise<void>;
   /** Records the preview version about to be published (kept if one is recorded already); null unless processing. */
   abstract startPreview(id: string, version: string, probed: ProbedDetails): Promise<Video | null>;
+  /** Records the version a chunked ladder is encoded for (kept if one is recorded already); null unless processing. */
+  abstract startLadder(id: string, version: string): Promise<Video | null>;
   /** Playable from now on (the first time only), with its preview; null unless processing. */
   abstract markPlayable(id: string, previewVersion: string): Promise<Video | null>;
   /** Forgets an abandoned preview: not playable, no preview version; null unless processing. */

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../ports/clock';
-import { hlsVersionPrefix } from '../domain/storage-keys';
+import { isVideoId } from '../domain/ids';
+import { hlsVersionPrefix, WORK_ROOT } from '../domain/storage-keys';
 import { JobQueue } from '../ports/job-queue';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
@@ -68,10 +69,41 @@ export class MaintenanceService {
     for (const video of await this.store.findInFlightSince(cutoff, BATCH)) {
       const state = await this.jobs.transcodeJobState(video.id);
       if (state === 'pending' || state === 'active') continue;
+      // A chunked ladder lives on in its flow once the first job is done; only a flow that
+      // ended, is gone, or waits on children none of which is left to run is replaced.
+      const ladder = video.ladderVersion ? await this.jobs.ladderJobState(video.id, video.ladderVersion) : null;
+      if (ladder === 'pending' || ladder === 'active') continue;
       await this.jobs.enqueueTranscode(video.id);
       requeued++;
-      this.logger.warn(`video ${video.id}: ${video.status} since ${video.updatedAt.toISOString()} with job ${state}; re-queued`);
+      const flow = ladder ? `, ladder ${video.ladderVersion} ${ladder}` : '';
+      this.logger.warn(`video ${video.id}: ${video.status} since ${video.updatedAt.toISOString()} with job ${state}${flow}; re-queued`);
     }
     return requeued;
+  }
+
+  /**
+   * Removes chunk outputs no ladder will publish: of a deleted or finished video, or of a
+   * version the row no longer encodes. The row's version is recorded before its first chunk job
+   * exists, and is read after the versions are listed, so a ladder being encoded is never
+   * taken for an orphan.
+   */
+  async sweepOrphanedWork(): Promise<number> {
+    let removed = 0;
+    for (const videoPrefix of await this.storage.listChildPrefixes(WORK_ROOT)) {
+      const videoId = videoPrefix.slice(WORK_ROOT.length, -1);
+      if (!isVideoId(videoId)) continue;
+      const versions = await this.storage.listChildPrefixes(videoPrefix);
+      const video = await this.store.findById(videoId);
+      for (const versionPrefix of versions) {
+        const version = versionPrefix.slice(videoPrefix.length, -1);
+        if (video?.status === 'processing' && video.ladderVersion === version) continue;
+        const objects = await this.storage.deletePrefix(versionPrefix);
+        if (objects > 0) {
+          removed++;
+          this.logger.log(`video ${videoId}: ${objects} orphaned chunk outputs of version ${version} removed`);
+        }
+      }
+    }
+    return removed;
   }
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { HotVideos } from './hot-videos';
+import { ChunkEncoderService } from './chunk-encoder.service';
 import { HealthService } from './health.service';
+import { LadderPublisherService } from './ladder-publisher.service';
 import { MaintenanceService } from './maintenance.service';
 import { PlaybackService } from './playback.service';
 import { PreviewService } from './preview.service';
@@ -10,7 +12,7 @@ import { VideosService } from './videos.service';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService],
-  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService],
+  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService],
 })
 export class ServicesModule {}

@@ -10,12 +10,14 @@ import type { Rung } from '../domain/ladder';
 import { MediaError, type MediaInfo } from '../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../domain/media-policy';
 import { endedEventAsVod } from '../domain/growing-playlist';
-import { codecsFromInitSegment } from '../domain/mp4-codecs';
+import { ladderMaster, measureRendition, type MeasuredRendition } from '../domain/ladder-master';
 import { longestSessionSeconds } from '../domain/playback';
-import { bitrateStats, masterPlaylist, parseMediaPlaylist, type AudioEntry, type BitrateStats, type VariantEntry } from '../domain/playlists';
-import { hlsPrefix, hlsVersionPrefix, posterKey, sourceKey } from '../domain/storage-keys';
-import { phaseProgress, planTranscode } from '../domain/transcode-plan';
-import type { Rendition } from '../domain/video';
+import { parseMediaPlaylist } from '../domain/playlists';
+import { hlsPrefix, hlsVersionPrefix, ladderWorkPrefix, posterKey, sourceKey } from '../domain/storage-keys';
+import { phaseProgress, planTranscode, type TranscodePlan } from '../domain/transcode-plan';
+import type { Rendition, Video } from '../domain/video';
+import type { LadderSpec } from '../jobs/job-contract';
+import { planChunks, type Chunk } from '../domain/chunk-plan';
 import { JobQueue } from '../ports/job-queue';
 import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
@@ -33,7 +35,8 @@ export interface TranscodeContext {
   readonly onProgress: (percent: number) => void;
 }
 
-export type TranscodeOutcome = 'ready' | 'skipped';
+/** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
+export type TranscodeOutcome = 'ready' | 'skipped' | 'chunked';
 
 // Files uploaded at once; each upload is itself bounded by lib-storage's queue.
 const UPLOAD_CONCURRENCY = 4;
@@ -86,6 +89,8 @@ export class TranscodeService {
       await mkdir(out);
       // Before anything is published: a source cut off after its index is refused here.
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
+      const chunks = this.chunksOf(info, rungs);
+      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, { sourcePath, workDir: dir, ctx });
       let preview: EncodedPreview | null;
       try {
         preview = await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
@@ -130,14 +135,65 @@ export class TranscodeService {
 
   /**
    * The video fails for good: no longer playable, its preview deleted (a failed video never
-   * keeps half a playlist listed). Called for permanent problems and after the last attempt.
+   * keeps half a playlist listed), a chunked ladder's waiting jobs cancelled and its work
+   * removed. Called for permanent problems and after the last attempt.
    */
   async fail(videoId: string, code: string, message: string): Promise<void> {
     const before = await this.store.findById(videoId);
     if (!(await this.store.markFailed(videoId, code, message))) return;
+    if (before?.ladderVersion) {
+      await this.jobs.cancelLadder(videoId, before.ladderVersion);
+      await this.storage.deletePrefix(ladderWorkPrefix(videoId, before.ladderVersion));
+    }
     if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
     // Made before the preview; a failed video shows nothing (a retry makes it again).
     await this.storage.deletePrefix(posterKey(videoId));
+  }
+
+  /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
+  private chunksOf(info: MediaInfo, rungs: readonly Rung[]): Chunk[] | null {
+    const { chunkSeconds, segmentSeconds } = this.config.transcode;
+    if (chunkSeconds === 0 || !info.video || rungs.length === 0) return null;
+    const chunks = planChunks(info.durationSeconds, chunkSeconds, segmentSeconds, rungs[0]!.frameRate);
+    return chunks.length >= 2 ? chunks : null;
+  }
+
+  /**
+   * Records the ladder's version (a retry finds the one recorded and re-adds the same flow,
+   * which adds nothing), queues the flow for any worker, then runs the preview here meanwhile:
+   * its renditions are not adopted, since the chunks encode every rung in parallel.
+   */
+  private async startChunkedLadder(
+    video: Video,
+    sourceEtag: string,
+    info: MediaInfo,
+    plan: TranscodePlan,
+    chunks: readonly Chunk[],
+    job: { sourcePath: string; workDir: string; ctx: TranscodeContext },
+  ): Promise<TranscodeOutcome> {
+    const started = await this.store.startLadder(video.id, newVersion(new Date(), randomBytes(3).toString('hex')));
+    if (!started?.ladderVersion) return 'skipped';
+    const { preset, segmentSeconds, chunkSeconds } = this.config.transcode;
+    const ladder: LadderSpec = {
+      videoId: video.id,
+      version: started.ladderVersion,
+      demuxer: pinnedDemuxer(info.formatName),
+      preset,
+      segmentSeconds,
+      durationSeconds: info.durationSeconds,
+      rungs: plan.ladder,
+      hasAudio: Boolean(info.audio),
+      chunkCount: chunks.length,
+      progress: plan.progress.ladder,
+    };
+    await this.jobs.addLadder(chunks, { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null });
+    this.logger.log(`[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`);
+    try {
+      await this.previews.publish({ video: started, sourcePath: job.sourcePath, info, plan, workDir: job.workDir, ctx: job.ctx });
+    } catch (error) {
+      if (!(error instanceof VideoMovedOn)) throw error;
+    }
+    return 'chunked';
   }
 
   /**
@@ -209,54 +265,24 @@ export class TranscodeService {
     }
   }
 
-  /**
-   * Measures every rendition and writes master.m3u8; returns the renditions for the row. ffmpeg
-   * exits 0 on a truncated file after decoding what it could, so output much shorter than the
-   * probed duration means the source is damaged.
-   */
+  /** Measures every rendition and writes master.m3u8; returns the renditions for the row. */
   private async writeMaster(out: string, rungs: readonly Rung[], info: MediaInfo): Promise<Rendition[]> {
+    const measured = new Map<string, MeasuredRendition>();
+    for (const rung of rungs) measured.set(rung.name, await this.measure(out, rung.name));
     const audio = info.audio ? await this.measure(out, AUDIO_RENDITION) : null;
-    const decoded = [audio?.durationSeconds ?? Infinity];
-    const audioEntry: AudioEntry | null = audio
-      ? { groupId: AUDIO_RENDITION, name: 'Default', uri: `${AUDIO_RENDITION}/index.m3u8`, bandwidth: audio.bandwidth, codecs: audio.codecs }
-      : null;
-    const variants: VariantEntry[] = [];
-    for (const rung of rungs) {
-      const measured = await this.measure(out, rung.name);
-      decoded.push(measured.durationSeconds);
-      variants.push({ uri: `${rung.name}/index.m3u8`, bandwidth: measured.bandwidth, codecs: measured.codecs, width: rung.width, height: rung.height, frameRate: rung.frameRate });
-    }
-    const shortest = Math.min(...decoded);
-    if (shortest < info.durationSeconds * 0.9 - 0.5) {
-      throw new MediaError(
-        'corrupt_media',
-        `Only ${shortest.toFixed(1)} of ${info.durationSeconds.toFixed(1)} seconds could be decoded; the file is damaged or truncated.`,
-      );
-    }
-    await writeFile(join(out, 'master.m3u8'), masterPlaylist(variants, audioEntry));
-    if (variants.length === 0 && audioEntry) {
-      return [{ name: AUDIO_RENDITION, width: null, height: null, bandwidth: audioEntry.bandwidth.peak, codecs: audioEntry.codecs }];
-    }
-    return variants.map((v, i) => ({
-      name: rungs[i]!.name,
-      width: v.width ?? null,
-      height: v.height ?? null,
-      bandwidth: v.bandwidth.peak + (audioEntry?.bandwidth.peak ?? 0),
-      codecs: [v.codecs, audioEntry?.codecs].filter(Boolean).join(','),
-    }));
+    const { master, renditions } = ladderMaster(rungs, measured, audio, info.durationSeconds);
+    await writeFile(join(out, 'master.m3u8'), master);
+    return renditions;
   }
 
-  private async measure(out: string, name: string): Promise<{ bandwidth: BitrateStats; codecs: string; durationSeconds: number }> {
+  private async measure(out: string, name: string): Promise<MeasuredRendition> {
     const folder = join(out, name);
     const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
     const segments = await Promise.all(
       playlist.segments.map(async (s) => ({ ...s, bytes: (await stat(join(folder, s.uri))).size })),
     );
     const init = playlist.initUri ? await readFile(join(folder, playlist.initUri)) : Buffer.alloc(0);
-    const codecs = codecsFromInitSegment(init);
-    if (codecs.length === 0) throw new Error(`rendition ${name}: no codec found in its init segment`);
-    const durationSeconds = segments.reduce((sum, seg) => sum + seg.durationSeconds, 0);
-    return { bandwidth: bitrateStats(segments), codecs: codecs.join(','), durationSeconds };
+    return measureRendition(name, segments, init);
   }
 
   /** Every file under the version prefix, the master playlist last: its presence means complete. */
@@ -274,7 +300,7 @@ export class TranscodeService {
    * longest session that could have been given it has expired: a player keeps the manifest it
    * started with, and its renewed cookies cover every version of the video.
    */
-  private async retireOtherVersions(videoId: string, keep: string): Promise<void> {
+  async retireOtherVersions(videoId: string, keep: string): Promise<void> {
     const current = hlsVersionPrefix(videoId, keep);
     const others = (await this.storage.listChildPrefixes(hlsPrefix(videoId))).filter((p) => p !== current).map((p) => p.split('/').at(-2)!);
     if (others.length === 0) return;

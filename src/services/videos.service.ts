@@ -88,6 +88,8 @@ export class VideosService {
   async delete(actor: Actor, id: string): Promise<void> {
     const video = await loadOwnedVideo(this.store, actor, id);
     await this.jobs.cancelTranscode(video.id);
+    // Waiting chunks go now; running ones stop on their own once the row is gone.
+    if (video.ladderVersion) await this.jobs.cancelLadder(video.id, video.ladderVersion);
     if (video.multipartUploadId && video.status === 'awaiting_upload') {
       await this.storage.abortMultipartUpload(sourceKey(video.id), video.multipartUploadId);
     }

@@ -29,6 +29,7 @@ interface VideoRow {
   source_etag: string | null;
   ready_at: Date | null;
   preview_version: string | null;
+  ladder_version: string | null;
   playable_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -62,6 +63,7 @@ function toVideo(row: VideoRow): Video {
     sourceEtag: row.source_etag,
     readyAt: row.ready_at,
     previewVersion: row.preview_version,
+    ladderVersion: row.ladder_version,
     playableAt: row.playable_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -178,6 +180,14 @@ export class PostgresVideoStore extends VideoStore {
     );
   }
 
+  startLadder(id: string, version: string): Promise<Video | null> {
+    return this.one(
+      `UPDATE videos SET ladder_version = COALESCE(ladder_version, $2), updated_at = now()
+       WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [id, version],
+    );
+  }
+
   markPlayable(id: string, previewVersion: string): Promise<Video | null> {
     return this.one(
       `UPDATE videos SET playable_at = COALESCE(playable_at, now()), updated_at = now()
@@ -198,7 +208,8 @@ export class PostgresVideoStore extends VideoStore {
     return this.one(
       `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
          duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
-         source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, updated_at = now()
+         source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, ladder_version = NULL,
+         updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
       [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag],
     );
@@ -206,7 +217,8 @@ export class PostgresVideoStore extends VideoStore {
 
   markFailed(id: string, code: string, message: string): Promise<Video | null> {
     return this.one(
-      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, preview_version = NULL, playable_at = NULL, updated_at = now()
+      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, preview_version = NULL, ladder_version = NULL, playable_at = NULL,
+         updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
       [id, code, message],
     );

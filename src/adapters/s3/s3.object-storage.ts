@@ -1,6 +1,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -8,6 +9,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -70,6 +72,49 @@ export class S3ObjectStorage extends ObjectStorage {
     } catch (error) {
       throw classify(error);
     }
+  }
+
+  async putObject(key: string, body: string | Buffer, headers: { contentType: string; cacheControl: string }): Promise<void> {
+    try {
+      await this.clients.data.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: headers.contentType, CacheControl: headers.cacheControl }),
+      );
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async copyObject(from: string, to: string, headers: { contentType: string; cacheControl: string }): Promise<void> {
+    try {
+      await this.clients.data.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: to,
+          // Keys are built by storage-keys from validated ids: nothing in them needs escaping but '/'.
+          CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+          MetadataDirective: 'REPLACE',
+          ContentType: headers.contentType,
+          CacheControl: headers.cacheControl,
+        }),
+      );
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  async listObjects(prefix: string): Promise<Array<{ key: string; size: number }>> {
+    const objects: Array<{ key: string; size: number }> = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.clients.data.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) if (o.Key) objects.push({ key: o.Key, size: o.Size ?? 0 });
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw classify(error);
+    }
+    return objects;
   }
 
   async listChildPrefixes(prefix: string): Promise<string[]> {
