@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
@@ -53,6 +55,8 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
     const { concurrency, lockSeconds } = this.config.transcode;
     this.worker = new Worker(TRANSCODE_QUEUE, (job, token) => this.process(job, token), {
       connection: { url: this.config.redis.url },
+      // Recorded on each job it takes (processedBy): which machine and process encoded a chunk.
+      name: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       concurrency,
       lockDuration: lockSeconds * 1000,
       // Look for jobs whose worker died as often as a lock can expire.

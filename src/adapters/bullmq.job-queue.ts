@@ -69,7 +69,8 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
   async cancelTranscode(videoId: string): Promise<void> {
     try {
       const job = await this.transcode.getJob(transcodeJobId(videoId));
-      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+      // Every job has a priority, so a waiting one is in BullMQ's `prioritized` state.
+      if (job && ['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.remove();
     } catch (error) {
       throw unavailable(error);
     }

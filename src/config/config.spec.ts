@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, UPLOAD_MAX_BYTES: '100', UPLOAD_SINGLE_MAX_BYTES: '200' })).toThrow(/UPLOAD_SINGLE_MAX_BYTES/);
   });
 
+  it('chunks the ladder in 30 s by default, only in multiples of the segment length, 0 for one job', () => {
+    expect(loadConfig(base).transcode.chunkSeconds).toBe(30);
+    expect(loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '0' }).transcode.chunkSeconds).toBe(0);
+    expect(loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '12', HLS_SEGMENT_SECONDS: '4' }).transcode.chunkSeconds).toBe(12);
+    expect(() => loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '10' })).toThrow(/TRANSCODE_CHUNK_SECONDS.*multiple of HLS_SEGMENT_SECONDS \(6\)/s);
+  });
+
   it('accepts a JWKS URL instead of a secret', () => {
     const { JWT_SECRET: _, ...rest } = base;
     expect(loadConfig({ ...rest, JWT_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json' }).auth.jwksUrl).toMatch(/^https:/);

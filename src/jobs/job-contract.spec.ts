@@ -1,4 +1,4 @@
-import { deleteVersionsJobId, parseDeleteVersionsPayload } from './job-contract';
+import { audioJobId, chunkJobId, deleteVersionsJobId, ladderJobId, parseAudioPayload, parseChunkPayload, parseDeleteVersionsPayload, parsePublishPayload } from './job-contract';
 
 const ID = '0aaaaaaaaaaaaaaaaaaaaaaaaa';
 
@@ -13,5 +13,44 @@ describe('the delete-hls-versions payload', () => {
       expect(() => parseDeleteVersionsPayload({ videoId: ID, versions })).toThrow(/versions must be/);
     }
     expect(() => parseDeleteVersionsPayload({ videoId: 'videos/x', versions: ['v1'] })).toThrow();
+  });
+});
+
+describe('the chunked ladder payloads', () => {
+  const ladder = {
+    videoId: ID,
+    version: 'mx59li8i5bbd37',
+    demuxer: 'mov,mp4,m4a,3gp,3g2,mj2',
+    preset: 'veryfast',
+    segmentSeconds: 6,
+    durationSeconds: 61.5,
+    rungs: [{ name: '720p', width: 1280, height: 720, frameRate: 29.97, videoBitrate: 3_000_000, maxBitrate: 3_300_000, bufferSize: 6_000_000 }],
+    hasAudio: true,
+    chunkCount: 2,
+    progress: [15, 90],
+  };
+  const chunk = { index: 1, startSeconds: 30.03, durationSeconds: 31.47, firstSegment: 5 };
+
+  it('round-trips what the first job sends', () => {
+    expect(parseChunkPayload({ ladder, chunk })).toEqual({ ladder, chunk });
+    expect(parseAudioPayload({ ladder })).toEqual({ ladder });
+    expect(parsePublishPayload({ ladder, sourceEtag: '"abc"', width: 1280, height: 720 })).toEqual({ ladder, sourceEtag: '"abc"', width: 1280, height: 720 });
+  });
+
+  it('refuses what could reach ffmpeg as an option, a path or another video', () => {
+    expect(() => parseChunkPayload({ ladder: { ...ladder, demuxer: '-i /etc/passwd' }, chunk })).toThrow(/malformed encode-chunk payload/);
+    expect(() => parseChunkPayload({ ladder: { ...ladder, preset: 'placebo' }, chunk })).toThrow();
+    expect(() => parseChunkPayload({ ladder: { ...ladder, version: '../x' }, chunk })).toThrow();
+    expect(() => parseChunkPayload({ ladder: { ...ladder, videoId: 'videos/x' }, chunk })).toThrow();
+    expect(() => parseChunkPayload({ ladder: { ...ladder, rungs: [{ ...ladder.rungs[0], name: '../720p' }] }, chunk })).toThrow();
+    expect(() => parseChunkPayload({ ladder, chunk: { ...chunk, index: 2 } })).toThrow(/past the chunk count/);
+    expect(() => parsePublishPayload({ ladder })).toThrow(/malformed publish-ladder payload/);
+  });
+
+  it('derives every job id from the video, the version and the chunk', () => {
+    expect(ladderJobId(ID, 'v1')).toBe(`ladder-${ID}-v1`);
+    expect(chunkJobId(ID, 'v1', 3)).toBe(`chunk-${ID}-v1-3`);
+    expect(audioJobId(ID, 'v1')).toBe(`audio-${ID}-v1`);
+    expect(() => chunkJobId(ID, 'v:1', 0)).toThrow();
   });
 });
