@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
+import { ObjectLocks } from './object-locks';
 import { verifyPostPolicy, type PolicyVerdict } from './post-policy';
 import type { S3rverMultipartGaps } from './s3rver-multipart-gaps';
 import { verifySigV4Header } from './sigv4';
@@ -9,7 +10,8 @@ import { verifySigV4Header } from './sigv4';
  * Development/test stand-in for what S3 enforces and the local emulator does not: it refuses
  * every unsigned request (the bucket is private) and evaluates browser form-upload policies
  * (size, type, key, expiry, signature). Signed requests pass through unchanged, Host included,
- * so the emulator still verifies their SigV4 signatures itself.
+ * so the emulator still verifies their SigV4 signatures itself. Reads and overwrites of one object
+ * take turns, so a reader sees an object whole, as on S3 (object-locks).
  */
 export interface VerifyingFrontOptions {
   readonly upstream: URL;
@@ -24,8 +26,9 @@ export interface VerifyingFrontOptions {
 
 export async function startVerifyingFront(options: VerifyingFrontOptions, port = 0): Promise<{ url: string; server: Server }> {
   const locks = new Map<string, Promise<void>>();
+  const objects = new ObjectLocks();
   const server = createServer((req, res) => {
-    handle(req, res, options, locks).catch(() => sendError(res, 500, 'InternalError', 'The verifying front failed.'));
+    handle(req, res, options, locks, objects).catch(() => sendError(res, 500, 'InternalError', 'The verifying front failed.'));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -36,6 +39,7 @@ async function handle(
   res: ServerResponse,
   options: VerifyingFrontOptions,
   locks: Map<string, Promise<void>>,
+  objects: ObjectLocks,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://front');
   const isFormUpload =
@@ -48,10 +52,21 @@ async function handle(
     return sendError(res, 403, 'AccessDenied', 'Anonymous access to this bucket is not allowed.');
   }
   const uploadId = url.searchParams.get('uploadId');
-  if (options.multipart && uploadId !== null && url.pathname.startsWith(`/${options.bucket}/`)) {
-    return handleMultipart(req, res, url, uploadId, options, options.multipart, locks);
-  }
-  await forward(req, res, options.upstream, req);
+  const isObject = url.pathname.startsWith(`/${options.bucket}/`);
+  const pass = () =>
+    options.multipart && uploadId !== null && isObject
+      ? handleMultipart(req, res, url, uploadId, options, options.multipart, locks)
+      : forward(req, res, options.upstream, req);
+  const turn = isObject ? objectTurn(req.method, uploadId !== null) : undefined;
+  return turn ? objects[turn](url.pathname, pass) : pass();
+}
+
+/** Which requests read an object and which replace or remove it (completing an upload writes it). */
+function objectTurn(method: string | undefined, multipart: boolean): 'read' | 'write' | undefined {
+  if (multipart) return method === 'POST' ? 'write' : undefined;
+  if (method === 'GET' || method === 'HEAD') return 'read';
+  if (method === 'PUT' || method === 'DELETE') return 'write';
+  return undefined;
 }
 
 async function handleMultipart(
@@ -86,7 +101,8 @@ async function handleMultipart(
   const previous = locks.get(uploadId) ?? Promise.resolve();
   let release = () => {};
   const turn = new Promise<void>((resolve) => (release = resolve));
-  locks.set(uploadId, previous.then(() => turn));
+  const queued = previous.then(() => turn);
+  locks.set(uploadId, queued);
   await previous;
   try {
     if (!(await gaps.exists(uploadId))) {
@@ -96,7 +112,7 @@ async function handleMultipart(
     await forward(req, res, options.upstream, req);
   } finally {
     release();
-    if (locks.get(uploadId) === turn) locks.delete(uploadId);
+    if (locks.get(uploadId) === queued) locks.delete(uploadId);
   }
 }
 

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../src/dev/local-s3';
+
+const BUCKET = 'velvet-atomic';
+const SIZE = 8 * 1024 * 1024;
+
+/** The local S3 stand-in replaces an object the way S3 does: a reader never sees it half-written. */
+describe('the local S3 server', () => {
+  let dir: string;
+  let s3: LocalS3;
+  let client: S3Client;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'velvet-atomic-'));
+    s3 = await startLocalS3({ directory: dir, bucket: BUCKET, maxFormBytes: 1024 });
+    client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await s3.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const put = (byte: string) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a/playlist.m3u8', Body: Buffer.alloc(SIZE, byte) }));
+  const get = async () => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a/playlist.m3u8' }))).Body!.transformToByteArray());
+
+  it('gives every read racing an overwrite the old object or the new one, whole', async () => {
+    await put('a');
+    const seen = new Set<string>();
+    for (let round = 0; round < 6; round++) {
+      const byte = round % 2 ? 'a' : 'b';
+      const reads = Array.from({ length: 6 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 3));
+        return get();
+      });
+      const [, ...bodies] = await Promise.all([put(byte), ...reads]);
+      for (const body of bodies) {
+        expect(body.length).toBe(SIZE);
+        const first = String.fromCharCode(body[0]!);
+        expect(body.equals(Buffer.alloc(SIZE, first))).toBe(true);
+        seen.add(first);
+      }
+    }
+    // Both versions were read, so reads did overlap the writes.
+    expect([...seen].sort()).toEqual(['a', 'b']);
+  }, 60_000);
+});
