@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
@@ -51,13 +52,32 @@ export interface PipelineTimes {
   /** Upload complete → ready; undefined when the run stopped at playable. */
   readonly readySeconds: number | undefined;
   readonly workerPeakMb: number;
+  /** What the chunk and audio jobs read of the source, as their log lines report it. */
+  readonly partReads: readonly PartRead[];
+}
+
+export interface PartRead {
+  readonly part: string;
+  readonly encodeSeconds: number;
+  readonly readMib: number;
+  readonly sourceMib: number;
+}
+
+// ChunkEncoderService's line for a finished part.
+const PART_LINE = /\] (chunk \d+|audio) encoded in ([\d.]+) s; read ([\d.]+) MiB of the ([\d.]+) MiB source/;
+
+export interface RunOptions {
+  /** Stop the worker as soon as the video is playable. */
+  readonly stopAtPlayable?: boolean;
+  /** The worker processes, each optionally pinned to CPUs (`taskset -c`); default one, unpinned. */
+  readonly workers?: ReadonlyArray<{ readonly cpus?: string }>;
 }
 
 /**
- * Uploads `source` through the api, completes it and polls the video every 100 ms. With
- * `stopAtPlayable` the worker is stopped as soon as the video is playable.
+ * Uploads `source` through the api, completes it and polls the video every 100 ms, with the
+ * built worker in one or more processes of their own.
  */
-export async function runPipeline(source: string, extraEnv: Record<string, string>, options: { stopAtPlayable?: boolean } = {}): Promise<PipelineTimes> {
+export async function runPipeline(source: string, extraEnv: Record<string, string>, options: RunOptions = {}): Promise<PipelineTimes> {
   await freshServices();
   const s3dir = mkdtempSync(join(tmpdir(), 'velvet-bench-s3-'));
   const s3 = await startLocalS3({ directory: s3dir, bucket: BUCKET, maxFormBytes: 6 * 1024 ** 3 });
@@ -77,9 +97,19 @@ export async function runPipeline(source: string, extraEnv: Record<string, strin
   const app = await createApiApp(loadConfig(env));
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const worker = spawn(process.execPath, ['--openssl-legacy-provider', resolve('dist/worker/main.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const partReads: PartRead[] = [];
+  const workers = (options.workers ?? [{}]).map(({ cpus }) => {
+    const node = [process.execPath, '--openssl-legacy-provider', resolve('dist/worker/main.js')];
+    const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
+    // taskset execs node, so the pid (and its /proc status) is the worker's own. Its log lines
+    // are read for the parts' source reads; only warnings and errors are shown.
+    const worker = spawn(command!, args, { env: { ...process.env, ...env, LOG_LEVEL: 'log' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    createInterface({ input: worker.stdout }).on('line', (line) => {
+      const read = PART_LINE.exec(line);
+      if (read) partReads.push({ part: read[1]!, encodeSeconds: Number(read[2]), readMib: Number(read[3]), sourceMib: Number(read[4]) });
+      else if (/"level":"(warn|error|fatal)"|\b(WARN|ERROR)\b/.test(line)) console.error(line);
+    });
+    return worker;
   });
   try {
     const jwt = await new SignJWT({ roles: ['creator'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
@@ -114,11 +144,11 @@ export async function runPipeline(source: string, extraEnv: Record<string, strin
       if (readySeconds !== undefined || (options.stopAtPlayable && playableSeconds !== undefined)) break;
     }
     if (playableSeconds === undefined) throw new Error('the video never became playable within the hour');
-    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1]);
-    return { playableSeconds, readySeconds, workerPeakMb: hwm / 1024 };
+    const hwm = Math.max(...workers.map((w) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1])));
+    return { playableSeconds, readySeconds, workerPeakMb: hwm / 1024, partReads };
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker.once('exit', r));
+    for (const worker of workers) worker.kill('SIGTERM');
+    await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
     await app.close();
     await s3.close();
     rmSync(s3dir, { recursive: true, force: true });

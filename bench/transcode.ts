@@ -1,11 +1,18 @@
 /**
  * npm run bench:transcode: the pipeline's overhead over ffmpeg itself, measured in one run.
  *   (a) the bare ffmpeg commands the pipeline runs (ladder + poster) on a local 1080p30 file;
- *   (b) the whole pipeline, upload complete → ready, with the built worker in its own process.
- * (a) and (b) alternate for BENCH_ROUNDS rounds (default 3) and the medians are compared, so a
- * slow moment of a shared machine does not land on one side only. Prints every round, the
- * medians, b/a, the realtime factor and the worker's peak RSS (ffmpeg is another process).
- * BENCH_SOURCE_SECONDS (default 60) makes the source longer, e.g. to approach a 2 GB source.
+ *   (b) the whole pipeline, upload complete → ready, with the built worker in its own process,
+ *       the ladder as one job (TRANSCODE_CHUNK_SECONDS=0);
+ *   (c) the same with the ladder in chunks (BENCH_CHUNK_SECONDS, default 30), one worker;
+ *   (d) chunked, one worker pinned to one core (taskset -c 0);
+ *   (e) chunked, two workers pinned to one core each (taskset -c 0, taskset -c 1).
+ * (a), (b), (c) alternate for BENCH_ROUNDS rounds (default 3), then (d) and (e) alternate as
+ * many rounds, and the medians are compared, so a slow moment of a shared machine does not land
+ * on one side only. Prints every round, the medians, b/a, c/b, d/e, the realtime factor and the
+ * workers' peak RSS (ffmpeg is another process).
+ * BENCH_SOURCE_SECONDS (default 60) makes the source longer, e.g. to approach a 2 GB source;
+ * BENCH_CHUNK_COMPARE=12 adds (c'), chunks of that length, to the rounds of (c). The source bytes
+ * each part of (c) read are printed from the worker's log.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +22,7 @@ import { hlsCommand, posterCommand } from '../src/domain/hls-command';
 import { chooseLadder } from '../src/domain/ladder';
 import type { MediaInfo } from '../src/domain/media-info';
 import { pinnedDemuxer } from '../src/domain/media-policy';
-import { benchSource, runPipeline } from './pipeline-run';
+import { benchSource, runPipeline, type PartRead } from './pipeline-run';
 import { medianBy } from './stats';
 
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
@@ -46,37 +53,61 @@ function timeBareFfmpeg(source: string, info: MediaInfo): { seconds: number; run
   return { seconds, rungs: rungs.map((r) => r.name) };
 }
 
-/** (b): the whole pipeline, with the preview off: the same work as (a), plus the plumbing. */
-async function timePipeline(source: string): Promise<{ seconds: number; workerPeakMb: number }> {
-  const run = await runPipeline(source, { PREVIEW_SHORT_SIDE: '0' });
-  return { seconds: run.readySeconds!, workerPeakMb: run.workerPeakMb };
-}
+const CHUNK_SECONDS = process.env.BENCH_CHUNK_SECONDS ?? '30';
+// Another chunk length measured in the same rounds as (c), to compare lengths: (c').
+const COMPARE_SECONDS = process.env.BENCH_CHUNK_COMPARE;
+
+type Workers = Array<{ cpus?: string }>;
+type Key = 'a' | 'b' | 'c' | "c'" | 'd' | 'e';
 
 async function main(): Promise<void> {
   const source = benchSource({ seconds: SECONDS, kind: 'camera' });
   const info = probe(source);
-  const bareRuns: number[] = [];
-  const pipelineRuns: number[] = [];
+  const runs: Record<Key, number[]> = { a: [], b: [], c: [], "c'": [], d: [], e: [] };
   let rungs: string[] = [];
   let workerPeakMb = 0;
+  let reads: readonly PartRead[] = [];
+  /** The whole pipeline, with the preview off: the same work as (a), plus the plumbing. */
+  const pipeline = async (key: Exclude<Key, 'a'>, chunkSeconds: string, workers?: Workers) => {
+    const run = await runPipeline(source, { PREVIEW_SHORT_SIDE: '0', TRANSCODE_CHUNK_SECONDS: chunkSeconds }, { workers });
+    runs[key].push(run.readySeconds!);
+    workerPeakMb = Math.max(workerPeakMb, run.workerPeakMb);
+    if (key === 'c') reads = run.partReads;
+    return `(${key}) ${run.readySeconds!.toFixed(2)} s`;
+  };
   for (let round = 1; round <= ROUNDS; round++) {
     const bare = timeBareFfmpeg(source, info);
-    const pipeline = await timePipeline(source);
     rungs = bare.rungs;
-    bareRuns.push(bare.seconds);
-    pipelineRuns.push(pipeline.seconds);
-    workerPeakMb = Math.max(workerPeakMb, pipeline.workerPeakMb);
-    console.log(`round ${round}/${ROUNDS}: (a) ${bare.seconds.toFixed(2)} s, (b) ${pipeline.seconds.toFixed(2)} s`);
+    runs.a.push(bare.seconds);
+    const line = [`(a) ${bare.seconds.toFixed(2)} s`, await pipeline('b', '0'), await pipeline('c', CHUNK_SECONDS)];
+    if (COMPARE_SECONDS) line.push(await pipeline("c'", COMPARE_SECONDS));
+    console.log(`round ${round}/${ROUNDS}: ${line.join(', ')}`);
   }
-  const a = medianBy(bareRuns, (x) => x);
-  const b = medianBy(pipelineRuns, (x) => x);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const line = [await pipeline('d', CHUNK_SECONDS, [{ cpus: '0' }]), await pipeline('e', CHUNK_SECONDS, [{ cpus: '0' }, { cpus: '1' }])];
+    console.log(`scale-out round ${round}/${ROUNDS}: ${line.join(', ')}`);
+  }
+  const m = (key: Key) => medianBy(runs[key], (x) => x);
+  const [a, b, c, d, e] = [m('a'), m('b'), m('c'), m('d'), m('e')];
   const mb = (statSync(source).size / 1024 ** 2).toFixed(1);
+  const row = (label: string, value: string) => console.log(`${label.padEnd(40)}${value}`);
   console.log(`\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30 at 20 Mbit/s, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`);
-  console.log(`(a) bare ffmpeg (ladder + poster):   ${a.toFixed(2)} s`);
-  console.log(`(b) pipeline, complete → ready:      ${b.toFixed(2)} s`);
-  console.log(`ratio b/a:                           ${(b / a).toFixed(3)} (target ≤ 1.15)`);
-  console.log(`realtime factor (source s / wall s): ${(info.durationSeconds / b).toFixed(2)}x`);
-  console.log(`worker peak RSS (ffmpeg excluded):   ${workerPeakMb.toFixed(0)} MB (target ≤ 200 MB with a 2 GB source)`);
+  row('(a) bare ffmpeg (ladder + poster):', `${a.toFixed(2)} s`);
+  row('(b) pipeline, one job, complete → ready:', `${b.toFixed(2)} s`);
+  row(`(c) chunked (${CHUNK_SECONDS} s), one worker:`, `${c.toFixed(2)} s`);
+  if (COMPARE_SECONDS) row(`(c') chunked (${COMPARE_SECONDS} s), one worker:`, `${m("c'").toFixed(2)} s`);
+  row('(d) chunked, one worker on core 0:', `${d.toFixed(2)} s`);
+  row('(e) chunked, two workers, a core each:', `${e.toFixed(2)} s`);
+  row('ratio b/a:', `${(b / a).toFixed(3)} (target ≤ 1.15)`);
+  row('ratio c/b:', `${(c / b).toFixed(3)} (target ≤ 1.10)`);
+  if (COMPARE_SECONDS) row("ratio c'/b:", (m("c'") / b).toFixed(3));
+  row('ratio d/e:', `${(d / e).toFixed(3)} (target ≥ 1.8)`);
+  row('realtime factor (source s / wall s):', `${(info.durationSeconds / b).toFixed(2)}x`);
+  row('worker peak RSS (ffmpeg excluded):', `${workerPeakMb.toFixed(0)} MB (target ≤ 200 MB with a 2 GB source)`);
+  // Each part reads the source's index and its own slice through the loopback range server.
+  for (const r of reads) row(`(c) ${r.part} encoded in ${r.encodeSeconds.toFixed(1)} s, read:`, `${r.readMib.toFixed(1)} of ${r.sourceMib.toFixed(1)} MiB`);
+  const total = reads.reduce((sum, r) => sum + r.readMib, 0);
+  if (reads.length) row('(c) all parts read:', `${total.toFixed(1)} MiB = ${(total / reads[0]!.sourceMib).toFixed(2)} × the source`);
 }
 
 main().then(

@@ -54,6 +54,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     endpoint: front.url,
     async close() {
       await closeServer(front.server);
+      // Nothing the front opened can still need the emulator: its connections go with it.
+      emulator.httpServer?.closeAllConnections();
       await emulator.close();
     },
   };

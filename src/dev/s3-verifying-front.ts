@@ -190,6 +190,12 @@ function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body:
     if (res.headersSent) req.resume();
     else sendError(res, 502, 'BadGateway', 'The storage emulator did not answer.');
   });
+  // A client that goes away mid-answer (ffmpeg seeking in a ranged read) ends the emulator's
+  // answer too; otherwise it stays paused on an open connection, and closing the emulator waits
+  // for it forever.
+  res.on('close', () => {
+    if (!res.writableFinished) proxied.destroy();
+  });
   if (Buffer.isBuffer(body)) proxied.end(body);
   else body.pipe(proxied);
   return done;

@@ -1,13 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../src/dev/local-s3';
+import { startVerifyingFront } from '../../src/dev/s3-verifying-front';
 
 const BUCKET = 'velvet-atomic';
 const SIZE = 8 * 1024 * 1024;
 
-/** The local S3 stand-in replaces an object the way S3 does: a reader never sees it half-written. */
+/** The local S3 stand-in behaves as S3 where Velvet relies on it. */
 describe('the local S3 server', () => {
   let dir: string;
   let s3: LocalS3;
@@ -47,4 +50,34 @@ describe('the local S3 server', () => {
     // Both versions were read, so reads did overlap the writes.
     expect([...seen].sort()).toEqual(['a', 'b']);
   }, 60_000);
+
+  it('ends the emulator\'s answer when a reader leaves halfway, so no connection is left paused', async () => {
+    // An upstream that answers a long body slowly, and says when its answer ended.
+    let ended: () => void = () => {};
+    const answerEnded = new Promise<void>((r) => (ended = r));
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(64 * 1024 * 1024) });
+      const timer = setInterval(() => res.write(Buffer.alloc(64 * 1024)), 5);
+      res.on('close', () => {
+        clearInterval(timer);
+        ended();
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const front = await startVerifyingFront({ upstream: new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`), bucket: BUCKET, maxFormBytes: 1024, secretFor: () => undefined });
+    try {
+      // As the source server does when ffmpeg seeks: read the start, then drop the connection.
+      const aborter = new AbortController();
+      const reply = await fetch(`${front.url}/${BUCKET}/big.mp4`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x' }, signal: aborter.signal });
+      await reply.body!.getReader().read();
+      aborter.abort();
+      const outcome = await Promise.race([answerEnded.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still streaming after 5 s'), 5000))]);
+      expect(outcome).toBe('ended');
+    } finally {
+      front.server.closeAllConnections();
+      upstream.closeAllConnections();
+      await new Promise((r) => front.server.close(r));
+      await new Promise((r) => upstream.close(r));
+    }
+  }, 30_000);
 });

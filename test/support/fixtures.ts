@@ -32,6 +32,8 @@ export const FIXTURES = {
   preview30: { file: 'preview-30s-1080.mp4', args: [...video('1920x1080', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'] },
   // Long enough that a worker can be killed mid-transcode.
   long1080: { file: 'long-1080.mp4', args: [...video('1920x1080', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
+  // Several 6 s chunks (and a short last one) for the chunked ladder in the browser.
+  chunked20: { file: 'chunked-20s.mp4', args: [...video('640x360', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
   png: { file: 'image.png', args: ['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1'] },
 } satisfies Record<string, { file: string; args: Spec }>;
 
