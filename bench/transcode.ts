@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const m = (key: Key) => medianBy(runs[key], (x) => x);
   const [a, b, c, d, e] = [m('a'), m('b'), m('c'), m('d'), m('e')];
   const mb = (statSync(source).size / 1024 ** 2).toFixed(1);
-  const row = (label: string, value: string) => console.log(`${label.padEnd(40)}${value}`);
+  const row = (label: string, value: string) => console.log(`${label.padEnd(42)}${value}`);
   console.log(`\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30 at 20 Mbit/s, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`);
   row('(a) bare ffmpeg (ladder + poster):', `${a.toFixed(2)} s`);
   row('(b) pipeline, one job, complete → ready:', `${b.toFixed(2)} s`);

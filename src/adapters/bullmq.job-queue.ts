@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { FlowProducer, Queue, type FlowJob } from 'bullmq';
+import { FlowProducer, Queue, type FlowJob, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
@@ -145,14 +145,30 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
       const state = await parent.getState();
       if (state === 'active') return 'active';
       if (state === 'completed' || state === 'failed') return 'finished';
-      if (state === 'waiting-children') {
-        const { unprocessed = 0 } = await parent.getDependenciesCount({ unprocessed: true });
-        if (unprocessed === 0) return 'stuck';
-      }
+      if (state === 'waiting-children' && !(await this.childrenCanFinish(parent))) return 'stuck';
       return 'pending';
     } catch (error) {
       throw unavailable(error);
     }
+  }
+
+  /**
+   * The parent can still finish only if it waits on some child and every child it waits on is
+   * still a job: one lost from Redis (flushed, evicted, removed by hand) would never complete.
+   */
+  private async childrenCanFinish(parent: Job): Promise<boolean> {
+    const keys: string[] = [];
+    let cursor = 0;
+    do {
+      const page = await parent.getDependencies({ unprocessed: { cursor, count: 200 } });
+      keys.push(...(page.unprocessed ?? []));
+      cursor = page.nextUnprocessedCursor ?? 0;
+    } while (cursor !== 0);
+    if (keys.length === 0) return false;
+    // Dependencies are full keys (`bull:transcode:<job id>`); every child is in this queue.
+    const prefix = `${this.transcode.qualifiedName}:`;
+    const states = await Promise.all(keys.map((key) => this.transcode.getJobState(key.slice(prefix.length))));
+    return states.every((state) => state !== 'unknown');
   }
 
   async ladderProgress(videoId: string, version: string): Promise<{ done: number; total: number } | null> {

@@ -7,7 +7,7 @@ import type { PublishPayload } from '../domain/ladder-job';
 
 export type TranscodeJobState = 'pending' | 'active' | 'finished' | 'absent';
 
-/** `stuck`: the publish job waits on children of which none is left to run. */
+/** `stuck`: the publish job waits on children none of which is left to run, or one of which was lost. */
 export type LadderJobState = TranscodeJobState | 'stuck';
 
 export abstract class JobQueue {

@@ -70,7 +70,7 @@ export class MaintenanceService {
       const state = await this.jobs.transcodeJobState(video.id);
       if (state === 'pending' || state === 'active') continue;
       // A chunked ladder lives on in its flow once the first job is done; only a flow that
-      // ended, is gone, or waits on children none of which is left to run is replaced.
+      // ended, is gone, or waits on a child lost from Redis or on none at all is replaced.
       const ladder = video.ladderVersion ? await this.jobs.ladderJobState(video.id, video.ladderVersion) : null;
       if (ladder === 'pending' || ladder === 'active') continue;
       await this.jobs.enqueueTranscode(video.id);
@@ -88,20 +88,23 @@ export class MaintenanceService {
    * taken for an orphan.
    */
   async sweepOrphanedWork(): Promise<number> {
+    // From the keys themselves, not delimiter listings: the local S3 emulator finds no common
+    // prefix for keys nested two folders deeper (work/{id}/{version}/chunk-…/…), and work is
+    // small (only ladders in flight).
+    const ladders = new Set<string>();
+    for (const { key } of await this.storage.listObjects(WORK_ROOT)) {
+      const [videoId, version] = key.slice(WORK_ROOT.length).split('/');
+      if (isVideoId(videoId) && version) ladders.add(`${videoId}/${version}`);
+    }
     let removed = 0;
-    for (const videoPrefix of await this.storage.listChildPrefixes(WORK_ROOT)) {
-      const videoId = videoPrefix.slice(WORK_ROOT.length, -1);
-      if (!isVideoId(videoId)) continue;
-      const versions = await this.storage.listChildPrefixes(videoPrefix);
+    for (const ladder of ladders) {
+      const [videoId, version] = ladder.split('/') as [string, string];
       const video = await this.store.findById(videoId);
-      for (const versionPrefix of versions) {
-        const version = versionPrefix.slice(videoPrefix.length, -1);
-        if (video?.status === 'processing' && video.ladderVersion === version) continue;
-        const objects = await this.storage.deletePrefix(versionPrefix);
-        if (objects > 0) {
-          removed++;
-          this.logger.log(`video ${videoId}: ${objects} orphaned chunk outputs of version ${version} removed`);
-        }
+      if (video?.status === 'processing' && video.ladderVersion === version) continue;
+      const objects = await this.storage.deletePrefix(`${WORK_ROOT}${ladder}/`);
+      if (objects > 0) {
+        removed++;
+        this.logger.log(`video ${videoId}: ${objects} orphaned chunk outputs of version ${version} removed`);
       }
     }
     return removed;

@@ -13,13 +13,19 @@ import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { planTranscode } from '../../src/domain/transcode-plan';
 import { audioJobId, chunkJobId, ladderJobId, TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
 import { MediaToolFailure, MediaToolkit } from '../../src/ports/media-toolkit';
+import { JobQueue } from '../../src/ports/job-queue';
 import { VideoStore } from '../../src/ports/video-store';
+import { MaintenanceService } from '../../src/services/maintenance.service';
 import { WorkerModule } from '../../worker/worker.module';
 import { client, startApi, testConfig, testEnv, token, type Api, type RunningApi } from '../support/harness';
 import { downloadPrefix, ffprobe, listKeys, uploadFile, waitForFinal } from '../support/pipeline';
-import { TEST_BUCKET, TEST_REDIS_URL } from '../support/test-env';
+import { TEST_BUCKET, TEST_REDIS_URL, testDatabaseUrl } from '../support/test-env';
+import { Client } from 'pg';
+import { Redis } from 'ioredis';
 import { createS3Clients } from '../../src/adapters/s3/s3-clients';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { newVideoId } from '../../src/domain/ids';
+import { partWorkPrefix } from '../../src/domain/storage-keys';
 
 // 6 s chunks of 2 s segments, so clips of a few seconds make several chunks.
 const CHUNKED = { TRANSCODE_CHUNK_SECONDS: '6', HLS_SEGMENT_SECONDS: '2', LADDER: '360,240', TRANSCODE_PRESET: 'ultrafast', PREVIEW_SHORT_SIDE: '0', TRANSCODE_LOCK_SECONDS: '5' };
@@ -47,6 +53,7 @@ describe('a chunked ladder', () => {
   let s3: S3Client;
   const workers: INestApplicationContext[] = [];
   let child: ChildProcess | undefined;
+  let db: Client;
 
   const startWorker = async (overrides: Record<string, string> = {}) => {
     const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig({ ...CHUNKED, ...overrides })), { logger: ['error'] });
@@ -76,12 +83,15 @@ describe('a chunked ladder', () => {
     user = client(api.url, await token('chunker'));
     queue = new Queue(TRANSCODE_QUEUE, { connection: { url: TEST_REDIS_URL } });
     s3 = createS3Clients(api.config.s3).data;
+    db = new Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
   });
   afterEach(async () => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
     await stopWorkers();
   });
   afterAll(async () => {
+    await db.end();
     s3.destroy();
     await queue.close();
     await api.close();
@@ -241,4 +251,69 @@ describe('a chunked ladder', () => {
     // The short video was published while the long one still had most of its chunks to encode.
     expect(longChunks.filter((j) => j!.processedOn! > shortDone).length).toBeGreaterThanOrEqual(5);
   }, 300_000);
+
+  it('is finished after the reconcile sweep replaces a flow whose parent waits on a child lost from Redis', async () => {
+    // Chunks after the first wait at a gate, so the test removes a chunk job before it can run.
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const encoded: string[] = [];
+    const real = new FluentFfmpegMediaToolkit(testConfig(CHUNKED));
+    const gated: MediaToolkit = Object.assign(Object.create(real), {
+      run: async (args: readonly string[], options: Parameters<MediaToolkit['run']>[1]) => {
+        const offset = args.includes('-output_ts_offset') ? args[args.indexOf('-output_ts_offset') + 1]! : undefined;
+        if (offset) encoded.push(offset);
+        if (offset && offset !== '0.000') await gate;
+        return real.run(args, options);
+      },
+    });
+    const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(testConfig(CHUNKED))] })
+      .overrideProvider(MediaToolkit)
+      .useValue(gated)
+      .compile();
+    workers.push(await module.init());
+    const clip = makeClip(join(work, 'lost.mp4'), { size: '640x360', fps: '30', seconds: 24, audio: false });
+    const id = await uploadFile(user, clip, 'video/mp4');
+    let version = '';
+    await until('the second chunk at the gate', async () => {
+      version = (await api.app.get(VideoStore).findById(id))?.ladderVersion ?? '';
+      return version !== '' && (await queue.getJobState(chunkJobId(id, version, 1))) === 'active';
+    });
+    // Lost as a flush or an eviction loses it: its data and its place in the queue, while the
+    // parent still lists it among the children it waits for.
+    const lost = chunkJobId(id, version, 3);
+    expect(await queue.getJobState(lost)).toBe('prioritized');
+    const redis = new Redis(TEST_REDIS_URL);
+    await redis.multi().del(`bull:${TRANSCODE_QUEUE}:${lost}`).zrem(`bull:${TRANSCODE_QUEUE}:prioritized`, lost).exec();
+    redis.disconnect();
+    open();
+    const jobs = api.app.get(JobQueue);
+    await until('the other chunks done and the parent waiting', async () => (await queue.getJobState(chunkJobId(id, version, 2))) === 'completed' && (await queue.getJobState(ladderJobId(id, version))) === 'waiting-children');
+    expect(await jobs.ladderJobState(id, version)).toBe('stuck');
+
+    await db.query(`UPDATE videos SET updated_at = now() - interval '1 day' WHERE id = $1`, [id]);
+    expect(await api.app.get(MaintenanceService).reconcileStuckVideos()).toBe(1);
+    await expectStitched(id, clip, ['360p', '240p']);
+    // The same version, its chunks done before the loss reused by the new flow: each encoded once.
+    expect((await api.app.get(VideoStore).findById(id))!.hlsVersion).toBe(version);
+    expect(encoded.sort()).toEqual(['0.000', '12.000', '18.000', '6.000']);
+  }, 300_000);
+
+  it('sweeps chunk outputs no ladder will publish and keeps those of a ladder being encoded', async () => {
+    const created = (await user('POST', '/v1/videos', { title: 'sweep', contentType: 'video/mp4', sizeBytes: 10 })).json;
+    const encoding: string = created.video.id;
+    await db.query(`UPDATE videos SET status = 'processing', ladder_version = 'v2' WHERE id = $1`, [encoding]);
+    const gone = newVideoId();
+    const put = (key: string) => s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: '{}' }));
+    await put(`${partWorkPrefix(encoding, 'v2', 0)}done.json`);
+    await put(`${partWorkPrefix(encoding, 'v1', 0)}done.json`);
+    await put(`${partWorkPrefix(gone, 'v1', 'audio')}done.json`);
+
+    expect(await api.app.get(MaintenanceService).sweepOrphanedWork()).toBe(2);
+    expect(await listKeys(s3, TEST_BUCKET, `work/${encoding}/`)).toEqual([`${partWorkPrefix(encoding, 'v2', 0)}done.json`]);
+    expect(await listKeys(s3, TEST_BUCKET, `work/${gone}/`)).toEqual([]);
+    // A row left processing with no job would be re-queued by other suites' reconcile sweeps.
+    await db.query(`DELETE FROM videos WHERE id = $1`, [encoding]);
+    await put(`${partWorkPrefix(encoding, 'v2', 0)}done.json`);
+    expect(await api.app.get(MaintenanceService).sweepOrphanedWork()).toBe(1);
+  });
 });
