@@ -173,9 +173,11 @@ function parseForm(req: IncomingMessage, body: Buffer): Promise<{ fields: [strin
 /** Passes the request through unchanged; resolves once the reply has been sent. */
 function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body: Buffer | IncomingMessage): Promise<void> {
   const done = new Promise<void>((resolve) => res.on('close', resolve));
+  let replied = false;
   const proxied = httpRequest(
     { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
     (reply) => {
+      replied = true;
       // A refusal can come before the client finished sending: drain the rest and close the
       // connection (as S3 does), so the client reads the refusal instead of a reset socket.
       const early = !req.readableEnded;
@@ -192,9 +194,10 @@ function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body:
   });
   // A client that goes away mid-answer (ffmpeg seeking in a ranged read) ends the emulator's
   // answer too; otherwise it stays paused on an open connection, and closing the emulator waits
-  // for it forever.
+  // for it forever. Not before the emulator answered: an upload cut off mid-body would be reset
+  // and the emulator would keep a half-written part (S3 keeps nothing of it).
   res.on('close', () => {
-    if (!res.writableFinished) proxied.destroy();
+    if (replied && !res.writableFinished) proxied.destroy();
   });
   if (Buffer.isBuffer(body)) proxied.end(body);
   else body.pipe(proxied);
