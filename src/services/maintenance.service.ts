@@ -91,17 +91,16 @@ export class MaintenanceService {
     // From the keys themselves, not delimiter listings: the local S3 emulator finds no common
     // prefix for keys nested two folders deeper (work/{id}/{version}/chunk-…/…), and work is
     // small (only ladders in flight).
-    const ladders = new Set<string>();
+    const ladders = new Map<string, { videoId: string; version: string }>();
     for (const { key } of await this.storage.listObjects(WORK_ROOT)) {
       const [videoId, version] = key.slice(WORK_ROOT.length).split('/');
-      if (isVideoId(videoId) && version) ladders.add(`${videoId}/${version}`);
+      if (isVideoId(videoId) && version) ladders.set(`${WORK_ROOT}${videoId}/${version}/`, { videoId, version });
     }
     let removed = 0;
-    for (const ladder of ladders) {
-      const [videoId, version] = ladder.split('/') as [string, string];
+    for (const [prefix, { videoId, version }] of ladders) {
       const video = await this.store.findById(videoId);
       if (video?.status === 'processing' && video.ladderVersion === version) continue;
-      const objects = await this.storage.deletePrefix(`${WORK_ROOT}${ladder}/`);
+      const objects = await this.storage.deletePrefix(prefix);
       if (objects > 0) {
         removed++;
         this.logger.log(`video ${videoId}: ${objects} orphaned chunk outputs of version ${version} removed`);

@@ -12,12 +12,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
 import { TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
 import { fixture } from '../support/fixtures';
+import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
 import { testEnv } from '../support/harness';
 
 declare const document: { querySelector(selector: string): any };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 
 describe('a chunked ladder in a real browser', () => {
   let stack: DevStack;
@@ -32,7 +31,7 @@ describe('a chunked ladder in a real browser', () => {
     // what plays is the stitched ladder.
     const env = testEnv({ TRANSCODE_CHUNK_SECONDS: '6', HLS_SEGMENT_SECONDS: '2', LADDER: '360,240', TRANSCODE_PRESET: 'ultrafast', PREVIEW_SHORT_SIDE: '0' });
     stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: PLAYING_FLAGS });
   }, 60_000);
 
   afterAll(async () => {

@@ -11,12 +11,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
 import { fixture } from '../support/fixtures';
+import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
 import { testEnv } from '../support/harness';
 
 declare const document: { querySelector(selector: string): any };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 
 describe('a video playable while it is processing, in a real browser', () => {
   let stack: DevStack;
@@ -31,7 +30,7 @@ describe('a video playable while it is processing, in a real browser', () => {
     // while the whole preview is watched.
     const env = testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '1080,720,480,360' });
     stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: PLAYING_FLAGS });
   }, 60_000);
 
   afterAll(async () => {
