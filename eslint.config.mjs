@@ -36,7 +36,7 @@ const boundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'infra/cdk.out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

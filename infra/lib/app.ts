@@ -1,0 +1,27 @@
+import { App, LegacyStackSynthesizer } from 'aws-cdk-lib';
+import { readInputs, type ReadInputs } from './inputs.ts';
+import { STACK_NAME } from './outputs.ts';
+import { VelvetMediaStack } from './velvet-media-stack.ts';
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly stack: VelvetMediaStack;
+  readonly warnings: ReadInputs['warnings'];
+}
+
+/**
+ * The CDK app, shared by `cdk` (deploy) and the plain-template synth. The legacy synthesizer
+ * names no bootstrap roles or asset bucket: `cdk deploy` sends the template inline (it is far
+ * under CloudFormation's 51,200 bytes and has no assets) with the caller's own credentials, so
+ * no `cdk bootstrap` is needed.
+ */
+export function buildApp(env: Record<string, string | undefined>, outdir?: string): BuiltApp {
+  const app = new App({
+    outdir,
+    analyticsReporting: false,
+    context: { 'aws:cdk:enable-path-metadata': false, 'aws:cdk:version-reporting': false },
+  });
+  const { inputs, warnings } = readInputs(env, (name) => app.node.tryGetContext(name));
+  const stack = new VelvetMediaStack(app, STACK_NAME, inputs, { synthesizer: new LegacyStackSynthesizer() });
+  return { app, stack, warnings };
+}
