@@ -9,7 +9,7 @@ const DOMAIN = {
 };
 
 type Resource = { Properties: Record<string, any> };
-const only = (resources: Record<string, Resource>): [string, Resource] => {
+const only = (resources: Record<string, any>): [string, Resource] => {
   const entries = Object.entries(resources);
   expect(entries).toHaveLength(1);
   return entries[0]!;

@@ -54,3 +54,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...rest, JWT_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json' }).auth.jwksUrl).toMatch(/^https:/);
   });
 });
+
+describe('loadConfig for the api in production', () => {
+  const production = { ...base, NODE_ENV: 'production', CDN_BASE_URL: 'http://cdn.example.com', COOKIE_DOMAIN: 'app.example.com' };
+
+  it('lists the playback problems with every other one', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...production, PORT: 'eighty' }, { requirePlayback: true });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'CDN_BASE_URL', 'COOKIE_DOMAIN', 'CLOUDFRONT_KEY_PAIR_ID', 'CLOUDFRONT_PRIVATE_KEY']);
+  });
+
+  it('leaves the worker and development alone', () => {
+    expect(() => loadConfig(production)).not.toThrow();
+    expect(() => loadConfig({ ...production, NODE_ENV: 'development' }, { requirePlayback: true })).not.toThrow();
+  });
+});

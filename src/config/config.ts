@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
+import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 
 /** Parsed once at boot, frozen, grouped by concern. */
 export interface AppConfig {
@@ -83,6 +84,8 @@ export interface LoadOptions {
   /** `npm run dev` may run without DATABASE_URL; servers may not. */
   readonly allowEmbeddedDatabase?: boolean;
   readonly embeddedDatabaseDir?: string;
+  /** The api in production: refuse a CDN, cookie domain or key that cannot serve playback. */
+  readonly requirePlayback?: boolean;
 }
 
 /** Checks every variable and reports every problem in one error. */
@@ -101,6 +104,12 @@ export function loadConfig(
     problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
   }
   const privateKey = parsed.success ? readPrivateKey(parsed.data, problems) : undefined;
+  if (options.requirePlayback && raw.NODE_ENV === 'production') {
+    // Raw values, so these are listed even when another variable failed to parse; a variable
+    // already reported (a key id without its key, a malformed URL) is not reported twice.
+    const named = new Set(problems.map((p) => p.split(':')[0]));
+    problems.push(...playbackProblems(playbackSettings(raw, parsed.success ? Boolean(privateKey) : undefined)).filter((p) => !named.has(p.split(':')[0])));
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({ ...group(parsed.data, options), cloudfront: cloudfrontGroup(parsed.data, privateKey) });
 }
@@ -168,6 +177,16 @@ function group(env: Env, options: LoadOptions): AppConfig {
       maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,
       maxPixels: env.MAX_SOURCE_PIXELS,
     },
+  };
+}
+
+function playbackSettings(raw: Record<string, string | undefined>, hasPrivateKey: boolean | undefined): PlaybackSettings {
+  const cdn = raw.CDN_BASE_URL?.trim();
+  return {
+    cdnBaseUrl: cdn && URL.canParse(cdn) ? cdn : undefined,
+    keyPairId: raw.CLOUDFRONT_KEY_PAIR_ID?.trim() || undefined,
+    hasPrivateKey: hasPrivateKey ?? Boolean(raw.CLOUDFRONT_PRIVATE_KEY || raw.CLOUDFRONT_PRIVATE_KEY_FILE),
+    cookieDomain: raw.COOKIE_DOMAIN?.trim() || undefined,
   };
 }
 

@@ -5,7 +5,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
@@ -188,7 +187,9 @@ export class S3ObjectStorage extends ObjectStorage {
 
   async ping(): Promise<void> {
     try {
-      await this.clients.data.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      // A one-key listing of videos/, not HeadBucket: the IAM policies (infra/) grant ListBucket
+      // only on Velvet's prefixes, and HeadBucket, which names no prefix, would be denied.
+      await this.clients.data.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: 'videos/', MaxKeys: 1 }));
     } catch (error) {
       throw classify(error);
     }
