@@ -12,7 +12,7 @@ import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
 export class CloudfrontCdnSigner extends CdnSigner {
   readonly enabled: boolean;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'cloudfront'>) {
     super();
     this.enabled = Boolean(config.cloudfront.keyPairId && config.cloudfront.privateKey);
   }

@@ -195,7 +195,10 @@ function cloudfrontGroup(env: Env, privateKey: string | undefined): AppConfig['c
 }
 
 /** The signing key, from the variable (`\n` escapes allowed) or the file; parsed once, here. */
-function readPrivateKey(env: Env, problems: string[]): string | undefined {
+export function readPrivateKey(
+  env: Pick<Env, 'CLOUDFRONT_PRIVATE_KEY' | 'CLOUDFRONT_PRIVATE_KEY_FILE' | 'CLOUDFRONT_KEY_PAIR_ID'>,
+  problems: string[],
+): string | undefined {
   if (env.CLOUDFRONT_PRIVATE_KEY && env.CLOUDFRONT_PRIVATE_KEY_FILE) {
     problems.push('CLOUDFRONT_PRIVATE_KEY: set it or CLOUDFRONT_PRIVATE_KEY_FILE, not both');
     return undefined;

@@ -55,6 +55,6 @@ function normalize(domain: string): string {
 }
 
 /** Browsers treat http://localhost as a secure context: the local stand-ins run there. */
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

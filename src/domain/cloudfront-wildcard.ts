@@ -60,6 +60,14 @@ function readings(resource: string): Sections[] {
   });
 }
 
+/**
+ * Which cache behavior serves a path: CloudFront's path patterns take the same `*` and `?`,
+ * case-sensitive, with or without the leading `/`.
+ */
+export function matchesPathPattern(pattern: string, path: string): boolean {
+  return glob(pattern.replace(/^\//, ''), path.replace(/^\//, ''));
+}
+
 function glob(pattern: string, text: string): boolean {
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's').test(text);
