@@ -26,3 +26,8 @@ export function assertVideoId(value: unknown): string {
   if (!isVideoId(value)) throw new DomainError('invalid_id', 'The video id is malformed.');
   return value;
 }
+
+/** Ids of other resources: a short prefix naming the kind, then 128 random bits as a video id. */
+export function newPrefixedId(prefix: 'evt' | 'wh' | 'dlv' | 'msg', random: (size: number) => Buffer = randomBytes): string {
+  return `${prefix}_${newVideoId(random)}`;
+}

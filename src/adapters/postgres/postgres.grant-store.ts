@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Grant } from '../../domain/playback';
 import { GrantStore } from '../../ports/grant-store';
 import { SQL_CLIENT } from './postgres.video-store';
-import type { SqlClient } from './sql-client';
+import { writeEvent } from './outbox';
+import type { Queryable, SqlClient } from './sql-client';
+import type { VideoRow } from './video-rows';
 
 interface GrantRow {
   video_id: string;
@@ -19,13 +21,19 @@ export class PostgresGrantStore extends GrantStore {
     super();
   }
 
+  /** The grant and its `grant.created` event, in one transaction. */
   async put(videoId: string, userId: string, expiresAt: Date | null): Promise<Grant> {
-    const { rows } = await this.sql.query<GrantRow>(
-      `INSERT INTO grants (video_id, user_id, expires_at) VALUES ($1, $2, $3)
-       ON CONFLICT (video_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at RETURNING *`,
-      [videoId, userId, expiresAt],
-    );
-    return toGrant(rows[0]!);
+    return this.sql.transaction(async (tx) => {
+      const video = await lockVideo(tx, videoId);
+      const { rows } = await tx.query<GrantRow>(
+        `INSERT INTO grants (video_id, user_id, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (video_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at RETURNING *`,
+        [videoId, userId, expiresAt],
+      );
+      const grant = toGrant(rows[0]!);
+      if (video) await writeEvent(tx, 'grant.created', video, false, grant);
+      return grant;
+    });
   }
 
   async find(videoId: string, userId: string): Promise<Grant | null> {
@@ -38,8 +46,19 @@ export class PostgresGrantStore extends GrantStore {
     return rows.map(toGrant);
   }
 
+  /** Removes the grant and writes its `grant.revoked` event, in one transaction. */
   async remove(videoId: string, userId: string): Promise<boolean> {
-    const { rows } = await this.sql.query('DELETE FROM grants WHERE video_id = $1 AND user_id = $2 RETURNING user_id', [videoId, userId]);
-    return rows.length > 0;
+    return this.sql.transaction(async (tx) => {
+      const video = await lockVideo(tx, videoId);
+      const { rows } = await tx.query<GrantRow>('DELETE FROM grants WHERE video_id = $1 AND user_id = $2 RETURNING *', [videoId, userId]);
+      if (rows[0] && video) await writeEvent(tx, 'grant.revoked', video, false, toGrant(rows[0]));
+      return rows.length > 0;
+    });
   }
+}
+
+/** The video row, locked, so its events keep their sequence order. */
+async function lockVideo(tx: Queryable, videoId: string): Promise<VideoRow | null> {
+  const { rows } = await tx.query<VideoRow>('SELECT * FROM videos WHERE id = $1 FOR UPDATE', [videoId]);
+  return rows[0] ?? null;
 }

@@ -1,74 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
+import type { Video, VideoAccess, VideoStatus } from '../../domain/video';
 import { type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
-import type { SqlClient } from './sql-client';
+import { writeVideoEvents } from './outbox';
+import type { Queryable, SqlClient } from './sql-client';
+import { toVideo, type VideoRow } from './video-rows';
 
 export const SQL_CLIENT = Symbol('SQL_CLIENT');
-
-interface VideoRow {
-  id: string;
-  owner_id: string;
-  title: string;
-  status: VideoStatus;
-  access: VideoAccess;
-  content_type: string;
-  size_bytes: string | number;
-  filename: string | null;
-  upload_strategy: UploadStrategy;
-  multipart_upload_id: string | null;
-  part_size: string | number | null;
-  part_count: number | null;
-  progress: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  duration_seconds: number | null;
-  width: number | null;
-  height: number | null;
-  renditions: Rendition[] | null;
-  hls_version: string | null;
-  source_etag: string | null;
-  ready_at: Date | null;
-  preview_version: string | null;
-  ladder_version: string | null;
-  playable_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-// bigint columns arrive as strings from pg and as numbers from PGlite; sizes stay below 2^53.
-const toNumber = (v: string | number | null): number | null => (v === null ? null : Number(v));
-
-function toVideo(row: VideoRow): Video {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    title: row.title,
-    status: row.status,
-    access: row.access,
-    contentType: row.content_type,
-    sizeBytes: Number(row.size_bytes),
-    filename: row.filename,
-    uploadStrategy: row.upload_strategy,
-    multipartUploadId: row.multipart_upload_id,
-    partSize: toNumber(row.part_size),
-    partCount: row.part_count,
-    progress: row.progress,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    durationSeconds: row.duration_seconds,
-    width: row.width,
-    height: row.height,
-    renditions: row.renditions,
-    hlsVersion: row.hls_version,
-    sourceEtag: row.source_etag,
-    readyAt: row.ready_at,
-    previewVersion: row.preview_version,
-    ladderVersion: row.ladder_version,
-    playableAt: row.playable_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 @Injectable()
 export class PostgresVideoStore extends VideoStore {
@@ -77,19 +14,37 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   private async one(text: string, params: readonly unknown[]): Promise<Video | null> {
-    const { rows } = await this.sql.query<VideoRow>(text, params);
-    return rows[0] ? toVideo(rows[0]) : null;
+    const row = await firstRow(this.sql, text, params);
+    return row ? toVideo(row) : null;
+  }
+
+  /**
+   * One change of a video and the events it emits, in one transaction: the row is locked first,
+   * so `before` is exactly what the change replaced. `text` returns the changed (or deleted) row.
+   */
+  private mutate(id: string, text: string, params: readonly unknown[], deletes = false): Promise<Video | null> {
+    return this.sql.transaction(async (tx) => {
+      const before = await firstRow(tx, 'SELECT * FROM videos WHERE id = $1 FOR UPDATE', [id]);
+      const changed = await firstRow(tx, text, params);
+      if (!changed) return null;
+      await writeVideoEvents(tx, before, deletes ? null : changed);
+      return toVideo(changed);
+    });
   }
 
   async insert(v: NewVideo): Promise<Video> {
-    const video = await this.one(
-      `INSERT INTO videos (id, owner_id, title, status, access, content_type, size_bytes, filename,
+    return this.sql.transaction(async (tx) => {
+      const row = await firstRow(
+        tx,
+        `INSERT INTO videos (id, owner_id, title, status, access, content_type, size_bytes, filename,
                            upload_strategy, multipart_upload_id, part_size, part_count)
        VALUES ($1, $2, $3, 'awaiting_upload', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-      [v.id, v.ownerId, v.title, v.access, v.contentType, v.sizeBytes, v.filename, v.uploadStrategy,
-        v.multipartUploadId, v.partSize, v.partCount],
-    );
-    return video!;
+        [v.id, v.ownerId, v.title, v.access, v.contentType, v.sizeBytes, v.filename, v.uploadStrategy,
+          v.multipartUploadId, v.partSize, v.partCount],
+      );
+      await writeVideoEvents(tx, null, row!);
+      return toVideo(row!);
+    });
   }
 
   findById(id: string): Promise<Video | null> {
@@ -112,7 +67,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   updateDetails(id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET title = COALESCE($2, title), access = COALESCE($3, access), updated_at = now()
        WHERE id = $1 RETURNING *`,
       [id, patch.title ?? null, patch.access ?? null],
@@ -121,7 +77,8 @@ export class PostgresVideoStore extends VideoStore {
 
   transition(id: string, from: VideoStatus, to: VideoStatus, change: StatusChange = {}): Promise<Video | null> {
     // Each optional column is only written when the change names it ($n::boolean flags).
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET status = $3, updated_at = now(),
          multipart_upload_id = CASE WHEN $4::boolean THEN $5 ELSE multipart_upload_id END,
          error_code = CASE WHEN $6::boolean THEN $7 ELSE error_code END,
@@ -133,7 +90,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   replaceMultipartUpload(id: string, uploadId: string): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET multipart_upload_id = $2, updated_at = now()
        WHERE id = $1 AND status = 'awaiting_upload' RETURNING *`,
       [id, uploadId],
@@ -142,8 +100,8 @@ export class PostgresVideoStore extends VideoStore {
 
   delete(id: string, onlyIf?: VideoStatus): Promise<Video | null> {
     return onlyIf
-      ? this.one('DELETE FROM videos WHERE id = $1 AND status = $2 RETURNING *', [id, onlyIf])
-      : this.one('DELETE FROM videos WHERE id = $1 RETURNING *', [id]);
+      ? this.mutate(id, 'DELETE FROM videos WHERE id = $1 AND status = $2 RETURNING *', [id, onlyIf], true)
+      : this.mutate(id, 'DELETE FROM videos WHERE id = $1 RETURNING *', [id], true);
   }
 
   async findAwaitingUploadSince(before: Date, limit: number): Promise<Video[]> {
@@ -156,7 +114,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   async claimForProcessing(id: string): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET status = 'processing', progress = CASE WHEN status = 'queued' THEN 0 ELSE progress END,
          error_code = NULL, error_message = NULL, updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
@@ -172,7 +131,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   startPreview(id: string, version: string, p: ProbedDetails): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET preview_version = COALESCE(preview_version, $2), duration_seconds = $3, width = $4, height = $5,
          updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
@@ -181,7 +141,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   startLadder(id: string, version: string): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET ladder_version = COALESCE(ladder_version, $2), updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
       [id, version],
@@ -189,7 +150,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   markPlayable(id: string, previewVersion: string): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET playable_at = COALESCE(playable_at, now()), updated_at = now()
        WHERE id = $1 AND status = 'processing' AND preview_version = $2 RETURNING *`,
       [id, previewVersion],
@@ -197,7 +159,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   dropPreview(id: string, previewVersion: string): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET preview_version = NULL, playable_at = NULL, updated_at = now()
        WHERE id = $1 AND status = 'processing' AND preview_version = $2 RETURNING *`,
       [id, previewVersion],
@@ -205,7 +168,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   markReady(id: string, r: ReadyResult): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
          duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
          source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, ladder_version = NULL,
@@ -216,7 +180,8 @@ export class PostgresVideoStore extends VideoStore {
   }
 
   markFailed(id: string, code: string, message: string): Promise<Video | null> {
-    return this.one(
+    return this.mutate(
+      id,
       `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, preview_version = NULL, ladder_version = NULL, playable_at = NULL,
          updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
@@ -236,4 +201,9 @@ export class PostgresVideoStore extends VideoStore {
   async ping(): Promise<void> {
     await this.sql.query('SELECT 1');
   }
+}
+
+async function firstRow(q: Queryable, text: string, params: readonly unknown[]): Promise<VideoRow | null> {
+  const { rows } = await q.query<VideoRow>(text, params);
+  return rows[0] ?? null;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { playableVersion, VIDEO_ACCESS, VIDEO_STATUSES, type Video } from '../../domain/video';
+import { VIDEO_ACCESS, VIDEO_STATUSES } from '../../domain/video';
 
 // Printable text only: control characters in a title or file name end up in players and logs.
 const printable = (max: number) =>
@@ -37,52 +37,4 @@ export const listVideosQuery = z.strictObject({
     .optional(),
 });
 
-export interface VideoJson {
-  id: string;
-  ownerId: string;
-  title: string;
-  status: Video['status'];
-  access: Video['access'];
-  sizeBytes: number;
-  contentType: string;
-  filename: string | null;
-  progress: number | null;
-  error: { code: string; message: string } | null;
-  durationSeconds: number | null;
-  width: number | null;
-  height: number | null;
-  renditions: Video['renditions'];
-  hlsVersion: string | null;
-  readyAt: string | null;
-  /** A session can be started: the preview while processing, the ladder once ready. */
-  playable: boolean;
-  playableAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function presentVideo(video: Video): VideoJson {
-  const playable = playableVersion(video) !== null;
-  return {
-    id: video.id,
-    ownerId: video.ownerId,
-    title: video.title,
-    status: video.status,
-    access: video.access,
-    sizeBytes: video.sizeBytes,
-    contentType: video.contentType,
-    filename: video.filename,
-    progress: video.progress,
-    error: video.errorCode ? { code: video.errorCode, message: video.errorMessage ?? '' } : null,
-    durationSeconds: video.durationSeconds,
-    width: video.width,
-    height: video.height,
-    renditions: video.renditions,
-    hlsVersion: video.hlsVersion,
-    readyAt: video.readyAt?.toISOString() ?? null,
-    playable,
-    playableAt: playable ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
-    createdAt: video.createdAt.toISOString(),
-    updatedAt: video.updatedAt.toISOString(),
-  };
-}
+export { presentVideo, type VideoJson } from '../../domain/video-json';
