@@ -119,6 +119,20 @@ export const envSchema = z
     // Playback sessions a minute, per signed-in user and per client IP (0 turns a limit off).
     PLAYBACK_RATE_LIMIT_PER_USER: integer(60, 0),
     PLAYBACK_RATE_LIMIT_PER_IP: integer(300, 0),
+    // A delivery is a success only on a 2xx within this many seconds.
+    WEBHOOK_TIMEOUT_SECONDS: integer(10, 1, 60),
+    // Failed deliveries are retried (10 s, then doubling, capped at 1 h) for this long, then failed.
+    WEBHOOK_RETRY_HOURS: integer(24, 1, 168),
+    // An endpoint without a single success for this long is disabled.
+    WEBHOOK_DISABLE_AFTER_DAYS: integer(5, 1, 90),
+    // Development only: deliveries to loopback and private addresses (refused in production).
+    WEBHOOK_ALLOW_PRIVATE: boolean(false),
+    // 32 bytes, base64: seals the endpoints' signing secrets in the database.
+    WEBHOOK_SECRET_KEY: optionalText,
+    // Deliveries in flight per worker; one slow endpoint holds at most a few of them.
+    WEBHOOK_CONCURRENCY: integer(16, 1, 256),
+    // How often the relay looks for committed events (milliseconds).
+    WEBHOOK_RELAY_INTERVAL_MS: integer(250, 20, 60_000),
   })
   // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {
@@ -128,6 +142,9 @@ export const envSchema = z
         path: ['TRANSCODE_CHUNK_SECONDS'],
         message: `must be 0 or a multiple of HLS_SEGMENT_SECONDS (${env.HLS_SEGMENT_SECONDS})`,
       });
+    }
+    if (env.WEBHOOK_ALLOW_PRIVATE && env.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_PRIVATE'], message: 'is refused in production (webhooks could reach internal addresses)' });
     }
     if (env.UPLOAD_SINGLE_MAX_BYTES > env.UPLOAD_MAX_BYTES) {
       ctx.addIssue({

@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
@@ -61,6 +61,18 @@ export interface AppConfig {
     readonly privateKey: string | undefined;
     readonly hashAlgorithm: 'SHA1' | 'SHA256';
   };
+  readonly webhooks: {
+    readonly timeoutSeconds: number;
+    readonly retryHours: number;
+    readonly disableAfterDays: number;
+    readonly allowPrivate: boolean;
+    /** Production: only https endpoints. */
+    readonly httpsOnly: boolean;
+    /** The AES-256-GCM key sealing endpoint secrets. */
+    readonly secretKey: Buffer;
+    readonly concurrency: number;
+    readonly relayIntervalMs: number;
+  };
   readonly playback: {
     readonly ttlSeconds: number;
     readonly expiryBucketSeconds: number;
@@ -104,6 +116,7 @@ export function loadConfig(
     problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
   }
   const privateKey = parsed.success ? readPrivateKey(parsed.data, problems) : undefined;
+  const webhookKey = parsed.success ? readWebhookKey(parsed.data, problems) : undefined;
   if (options.requirePlayback && raw.NODE_ENV === 'production') {
     // Raw values, so these are listed even when another variable failed to parse; a variable
     // already reported (a key id without its key, a malformed URL) is not reported twice.
@@ -111,7 +124,7 @@ export function loadConfig(
     problems.push(...playbackProblems(playbackSettings(raw, parsed.success ? Boolean(privateKey) : undefined)).filter((p) => !named.has(p.split(':')[0])));
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze({ ...group(parsed.data, options), cloudfront: cloudfrontGroup(parsed.data, privateKey) });
+  return deepFreeze({ ...group(parsed.data, options), cloudfront: cloudfrontGroup(parsed.data, privateKey), webhooks: webhooksGroup(parsed.data, webhookKey!) });
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -120,7 +133,7 @@ function describe(issue: z.core.$ZodIssue): string {
   return `${name}: ${message}`;
 }
 
-function group(env: Env, options: LoadOptions): AppConfig {
+function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -180,6 +193,37 @@ function group(env: Env, options: LoadOptions): AppConfig {
   };
 }
 
+function webhooksGroup(env: Env, secretKey: Buffer): AppConfig['webhooks'] {
+  return {
+    timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
+    retryHours: env.WEBHOOK_RETRY_HOURS,
+    disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
+    allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+    httpsOnly: env.NODE_ENV === 'production',
+    secretKey,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    relayIntervalMs: env.WEBHOOK_RELAY_INTERVAL_MS,
+  };
+}
+
+/**
+ * The key sealing webhook secrets: WEBHOOK_SECRET_KEY, or else one derived from JWT_SECRET (HKDF,
+ * its own label), so a deployment with an HS256 secret needs no new setting.
+ */
+function readWebhookKey(env: Env, problems: string[]): Buffer | undefined {
+  if (env.WEBHOOK_SECRET_KEY) {
+    const key = Buffer.from(env.WEBHOOK_SECRET_KEY, 'base64');
+    if (key.length !== 32) problems.push('WEBHOOK_SECRET_KEY: must be 32 bytes, base64 (openssl rand -base64 32)');
+    return key;
+  }
+  if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
+    problems.push('WEBHOOK_SECRET_KEY: required in production when JWT_SECRET is not set (32 bytes, base64: openssl rand -base64 32)');
+    return undefined;
+  }
+  // Outside production without either, a fixed key: development databases hold no real secrets.
+  return Buffer.from(hkdfSync('sha256', env.JWT_SECRET ?? 'velvet development', 'velvet', 'webhook secret sealing key', 32));
+}
+
 function playbackSettings(raw: Record<string, string | undefined>, hasPrivateKey: boolean | undefined): PlaybackSettings {
   const cdn = raw.CDN_BASE_URL?.trim();
   return {
@@ -231,7 +275,8 @@ export function readPrivateKey(
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
+  // Buffers cannot be frozen (their bytes are not properties); a key is never handed out to write.
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'upload_too_large'
   | 'upload_incomplete'
   | 'upload_size_mismatch'
+  | 'invalid_webhook_url'
+  | 'webhook_url_not_public'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

@@ -17,6 +17,8 @@ const STATUS: Record<ErrorCode, number> = {
   playback_not_configured: 503,
   upload_incomplete: 409,
   upload_size_mismatch: 409,
+  invalid_webhook_url: 422,
+  webhook_url_not_public: 422,
   payload_too_large: 413,
   upload_too_large: 413,
   rate_limited: 429,
