@@ -7,6 +7,7 @@ import { MAINTENANCE_QUEUE } from '../src/jobs/job-contract';
 import { ServicesModule } from '../src/services/services.module';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { TranscodeProcessor } from './transcode.processor';
+import { WebhookProcessor } from './webhook.processor';
 
 /** The only module with processors: importing it is what makes a process consume jobs. */
 @Module({})
@@ -22,7 +23,7 @@ export class WorkerModule {
         BullModule.forRoot({ connection: { url: config.redis.url } }),
         BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
       ],
-      providers: [MaintenanceProcessor, TranscodeProcessor],
+      providers: [MaintenanceProcessor, TranscodeProcessor, WebhookProcessor],
     };
   }
 }

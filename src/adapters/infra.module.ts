@@ -10,6 +10,12 @@ import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
 import { TokenVerifier } from '../ports/token-verifier';
 import { VideoStore } from '../ports/video-store';
+import { WebhookQueue } from '../ports/webhook-queue';
+import { WebhookSender } from '../ports/webhook-sender';
+import { WebhookStore } from '../ports/webhook-store';
+import { BullmqWebhookQueue } from './bullmq.webhook-queue';
+import { HttpWebhookSender } from './http.webhook-sender';
+import { PostgresWebhookStore } from './postgres/postgres.webhook-store';
 import { BullmqJobQueue, REDIS_PRODUCER } from './bullmq.job-queue';
 import { CloudfrontCdnSigner } from './cloudfront.cdn-signer';
 import { FluentFfmpegMediaToolkit } from './fluent-ffmpeg.media-toolkit';
@@ -72,9 +78,12 @@ export class InfraModule {
         { provide: GrantStore, useClass: PostgresGrantStore },
         { provide: CdnSigner, useClass: CloudfrontCdnSigner },
         { provide: RateLimiter, useClass: RedisRateLimiter },
+        { provide: WebhookStore, useClass: PostgresWebhookStore },
+        { provide: WebhookSender, useClass: HttpWebhookSender },
+        { provide: WebhookQueue, useClass: BullmqWebhookQueue },
         InfraShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, SQL_CLIENT],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, WebhookStore, WebhookSender, WebhookQueue, SQL_CLIENT],
     };
   }
 }

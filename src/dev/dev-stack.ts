@@ -56,6 +56,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   try {
     env.S3_BUCKET ??= 'velvet-dev';
     env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+    // Development receivers run on this machine (a local webhook inspector, a test server).
+    env.WEBHOOK_ALLOW_PRIVATE ??= 'true';
     const redis: StartedRedis | null = await ensureRedis(env.REDIS_URL, join(options.dataDir, 'redis'));
     if (redis) closers.push(() => redis.stop());
     const secret = env.JWT_SECRET ?? (env.JWT_JWKS_URL ? undefined : devJwtSecret(devSecretFile(keysDir)));

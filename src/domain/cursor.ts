@@ -11,13 +11,13 @@ export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
-export function decodeCursor(value: string): PageCursor {
+export function decodeCursor(value: string, isId: (id: unknown) => id is string = isVideoId): PageCursor {
   const text = /^[A-Za-z0-9_-]{1,200}$/.test(value)
     ? Buffer.from(value, 'base64url').toString('utf8')
     : '';
   const [iso, id, extra] = text.split('|');
   const createdAt = new Date(iso ?? '');
-  if (extra !== undefined || !isVideoId(id) || Number.isNaN(createdAt.getTime())) {
+  if (extra !== undefined || !isId(id) || Number.isNaN(createdAt.getTime())) {
     throw new DomainError('invalid_cursor', 'The cursor is malformed.');
   }
   return { createdAt, id };

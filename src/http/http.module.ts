@@ -7,10 +7,11 @@ import { PlaybackController } from './playback.controller';
 import { ProblemFilter } from './problem.filter';
 import { UploadsController } from './uploads.controller';
 import { VideosController } from './videos.controller';
+import { WebhooksController } from './webhooks.controller';
 
 @Module({
   imports: [ServicesModule],
-  controllers: [VideosController, UploadsController, PlaybackController, HealthController],
+  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

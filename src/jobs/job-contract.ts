@@ -4,6 +4,8 @@ import { assertVideoId } from '../domain/ids';
 
 export const TRANSCODE_QUEUE = 'transcode';
 export const MAINTENANCE_QUEUE = 'maintenance';
+/** Webhook deliveries: their own queue, so a slow receiver never waits behind transcodes or the reverse. */
+export const WEBHOOK_QUEUE = 'webhooks';
 
 export const JOB_NAMES = {
   transcode: 'transcode',
@@ -14,7 +16,25 @@ export const JOB_NAMES = {
   encodeChunk: 'encode-chunk',
   encodeAudio: 'encode-audio',
   publishLadder: 'publish-ladder',
+  deliverWebhook: 'deliver-webhook',
 } as const;
+
+/** One try of one delivery: the job id names both, so enqueueing a try twice makes one job. */
+export interface WebhookDeliveryPayload {
+  readonly deliveryId: string;
+  readonly attempt: number;
+}
+
+export function webhookJobId(deliveryId: string, attempt: number): string {
+  return `${deliveryId}-${attempt}`;
+}
+
+export function parseWebhookDeliveryPayload(data: unknown): WebhookDeliveryPayload {
+  const { deliveryId, attempt } = (data ?? {}) as { deliveryId?: unknown; attempt?: unknown };
+  if (typeof deliveryId !== 'string' || !/^dlv_[0-7][0-9a-hjkmnp-tv-z]{25}$/.test(deliveryId)) throw new Error('deliveryId must be a delivery id');
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1 || attempt > 10_000) throw new Error('attempt must be a positive whole number');
+  return { deliveryId, attempt };
+}
 
 export interface TranscodePayload {
   readonly videoId: string;
@@ -67,6 +87,13 @@ export const JOB_OPTIONS = {
     backoff: { type: 'exponential', delay: 60_000 },
     removeOnComplete: { count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600 },
+  },
+  webhook: {
+    // Retries are scheduled by the delivery itself (its own window and backoff, recorded on the row).
+    attempts: 1,
+    // The rows hold the history; a finished job must not block the sweep re-adding a lost try.
+    removeOnComplete: true,
+    removeOnFail: true,
   },
   maintenance: {
     attempts: 1,

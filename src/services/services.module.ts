@@ -9,10 +9,13 @@ import { PreviewService } from './preview.service';
 import { TranscodeService } from './transcode.service';
 import { UploadsService } from './uploads.service';
 import { VideosService } from './videos.service';
+import { WebhookDeliveryService } from './webhook-delivery.service';
+import { WebhookRelayService } from './webhook-relay.service';
+import { WebhooksService } from './webhooks.service';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService],
-  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService],
+  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService],
 })
 export class ServicesModule {}

@@ -20,6 +20,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     JWT_SECRET: TEST_JWT_SECRET,
     // Suites written for one job per video keep it; the chunked suites turn chunking on.
     TRANSCODE_CHUNK_SECONDS: '0',
+    // Webhook receivers in tests listen on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ...overrides,
   };
 }

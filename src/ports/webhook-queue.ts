@@ -1,0 +1,5 @@
+/** The BullMQ side of deliveries: one job per try, idempotent by (delivery, try). */
+export abstract class WebhookQueue {
+  /** Enqueues try `attempt` of a delivery after `delayMs`; a second call for the same try is a no-op. */
+  abstract enqueue(deliveryId: string, attempt: number, delayMs: number): Promise<void>;
+}

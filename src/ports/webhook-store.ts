@@ -1,0 +1,84 @@
+import type { EventBody } from '../domain/video-events';
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly url: string;
+  /** null: every event type. */
+  readonly events: readonly string[] | null;
+  readonly description: string | null;
+  readonly scope: 'own' | 'all';
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly disabledAt: Date | null;
+  readonly failingSince: Date | null;
+}
+
+/** Sealed (encrypted) secrets as stored: the store never sees a secret in the clear. */
+export interface SealedSecrets {
+  readonly current: string;
+  readonly previous: string | null;
+  readonly previousUntil: Date | null;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly eventId: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly status: DeliveryStatus;
+  readonly responseStatus: number | null;
+  readonly durationMs: number | null;
+  readonly error: string | null;
+  readonly nextAttemptAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface AttemptResult {
+  readonly attempt: number;
+  readonly status: DeliveryStatus;
+  readonly responseStatus: number | null;
+  readonly durationMs: number;
+  readonly error: string | null;
+  readonly nextAttemptAt: Date | null;
+}
+
+/**
+ * Webhook endpoints, the relay's claim on the outbox, and deliveries. Every method is one
+ * statement or one transaction; the relay's claim skips rows another relay holds.
+ */
+export abstract class WebhookStore {
+  abstract createEndpoint(input: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'disabledAt' | 'failingSince'>, sealedSecret: string): Promise<WebhookEndpoint>;
+  abstract findEndpoint(id: string): Promise<WebhookEndpoint | null>;
+  abstract listEndpoints(ownerId: string): Promise<WebhookEndpoint[]>;
+  abstract updateEndpoint(id: string, patch: { url?: string; events?: readonly string[] | null; description?: string | null; enabled?: boolean }): Promise<WebhookEndpoint | null>;
+  abstract deleteEndpoint(id: string): Promise<boolean>;
+  abstract secrets(id: string): Promise<SealedSecrets | null>;
+  /** The new secret signs from now; the current one keeps signing alongside until `previousUntil`. */
+  abstract rotateSecret(id: string, sealedSecret: string, previousUntil: Date): Promise<boolean>;
+
+  /**
+   * Claims up to `limit` committed, unrelayed events, creates a delivery for each endpoint that
+   * wants one (once per event and endpoint, whatever runs twice), marks them relayed, commits,
+   * and returns the new deliveries' ids.
+   */
+  abstract relayEvents(limit: number, wants: (endpoint: WebhookEndpoint, event: { ownerId: string; type: string }) => boolean): Promise<string[]>;
+  /** A delivery of a one-off event (webhook.test), pending now. */
+  abstract createDelivery(endpointId: string, body: EventBody): Promise<WebhookDelivery>;
+  abstract findDelivery(id: string): Promise<(WebhookDelivery & { readonly body: EventBody }) | null>;
+  /** Newest first; `before` is the cursor (the last delivery of the previous page). */
+  abstract listDeliveries(endpointId: string, query: { status?: DeliveryStatus; before?: { createdAt: Date; id: string }; limit: number }): Promise<WebhookDelivery[]>;
+  /** Records one try, only if the delivery is still pending at `attempt - 1` tries (a duplicate job records nothing). */
+  abstract recordAttempt(id: string, result: AttemptResult): Promise<WebhookDelivery | null>;
+  /** Pending again, due now (redeliver). */
+  abstract resetDelivery(id: string): Promise<WebhookDelivery | null>;
+  /** Pending deliveries due before `before`: the sweep re-enqueues them (a lost enqueue, a crashed worker). */
+  abstract dueDeliveries(before: Date, limit: number): Promise<WebhookDelivery[]>;
+  /** After a success: failing no more. After a failure: failing since now if it was not; returns the endpoint. */
+  abstract markEndpointHealth(id: string, succeeded: boolean): Promise<WebhookEndpoint | null>;
+  abstract disableEndpoint(id: string): Promise<void>;
+}

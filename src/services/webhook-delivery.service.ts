@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+import { isDomainError } from '../domain/errors';
+import { nextAttemptAt, shouldDisable } from '../domain/webhook-schedule';
+import { checkWebhookUrl } from '../domain/webhook-url';
+import { WebhookQueue } from '../ports/webhook-queue';
+import { WebhookSender, type SendResult } from '../ports/webhook-sender';
+import { WebhookStore, type SealedSecrets } from '../ports/webhook-store';
+import { open } from './secret-box';
+
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped';
+
+/** One try of one delivery: sign, POST, record, and schedule the next try or give up. */
+@Injectable()
+export class WebhookDeliveryService {
+  private readonly logger = new Logger(WebhookDeliveryService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: WebhookStore,
+    private readonly sender: WebhookSender,
+    private readonly queue: WebhookQueue,
+  ) {}
+
+  async deliver(deliveryId: string, attempt: number): Promise<DeliveryOutcome> {
+    const delivery = await this.store.findDelivery(deliveryId);
+    // Already tried this far (a duplicate job), or finished: nothing to do, twice is safe.
+    if (!delivery || delivery.status !== 'pending' || delivery.attempt !== attempt - 1) return 'skipped';
+    const endpoint = await this.store.findEndpoint(delivery.endpointId);
+    const secrets = await this.store.secrets(delivery.endpointId);
+    if (!endpoint || !secrets) return 'skipped';
+    const tag = `delivery ${delivery.id} (${delivery.type} to ${endpoint.id}) try ${attempt}`;
+    if (endpoint.disabledAt) {
+      await this.store.recordAttempt(delivery.id, { attempt, status: 'failed', responseStatus: null, durationMs: 0, error: 'endpoint disabled', nextAttemptAt: null });
+      return 'failed';
+    }
+
+    const body = JSON.stringify(delivery.body);
+    const result = await this.post(endpoint.url, delivery.eventId, body, secrets);
+    const now = new Date();
+    if (result.status !== null && result.status >= 200 && result.status < 300) {
+      await this.store.recordAttempt(delivery.id, { attempt, status: 'succeeded', responseStatus: result.status, durationMs: result.durationMs, error: null, nextAttemptAt: null });
+      await this.store.markEndpointHealth(endpoint.id, true);
+      return 'succeeded';
+    }
+    const next = nextAttemptAt({ attempts: attempt, firstAttemptAt: delivery.createdAt, now, retryHours: this.config.webhooks.retryHours });
+    const recorded = await this.store.recordAttempt(delivery.id, { attempt, status: next ? 'pending' : 'failed', responseStatus: result.status, durationMs: result.durationMs, error: result.error, nextAttemptAt: next });
+    const health = await this.store.markEndpointHealth(endpoint.id, false);
+    if (health && !health.disabledAt && shouldDisable(health.failingSince, now, this.config.webhooks.disableAfterDays)) {
+      await this.store.disableEndpoint(endpoint.id);
+      this.logger.warn(`webhook ${endpoint.id} disabled: failing since ${health.failingSince!.toISOString()}`);
+    }
+    if (!recorded) return 'skipped';
+    if (!next) {
+      this.logger.warn(`${tag}: failed for good (${result.error})`);
+      return 'failed';
+    }
+    await this.queue.enqueue(delivery.id, attempt + 1, next.getTime() - now.getTime());
+    this.logger.log(`${tag}: ${result.error}; next try at ${next.toISOString()}`);
+    return 'retrying';
+  }
+
+  private async post(url: string, eventId: string, body: string, sealed: SealedSecrets): Promise<SendResult> {
+    try {
+      // The URL is checked again at each delivery: the rules (https, public) may have tightened.
+      checkWebhookUrl(url, { httpsOnly: this.config.webhooks.httpsOnly, allowPrivate: this.config.webhooks.allowPrivate });
+    } catch (error) {
+      return { status: null, durationMs: 0, error: `refused: ${isDomainError(error) ? error.message : String(error)}` };
+    }
+    const key = this.config.webhooks.secretKey;
+    const secrets = [open(key, sealed.current)];
+    // During a rotation's overlap both secrets sign: the receiver may still hold either.
+    if (sealed.previous && sealed.previousUntil && sealed.previousUntil > new Date()) secrets.push(open(key, sealed.previous));
+    const timestamp = new Date();
+    const signature = secrets.map((secret) => new Webhook(secret).sign(eventId, timestamp, body)).join(' ');
+    return this.sender.post(
+      url,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'Velvet-Webhooks/1',
+        'webhook-id': eventId,
+        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      body,
+      this.config.webhooks.timeoutSeconds * 1000,
+    );
+  }
+}

@@ -1,0 +1,152 @@
+import { Webhook } from 'standardwebhooks';
+import { Client } from 'pg';
+import { fixture } from '../support/fixtures';
+import { client, token, type Api } from '../support/harness';
+import { startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
+import { testDatabaseUrl } from '../support/test-env';
+import { startReceiver, until, type Received, type Receiver } from '../support/webhook-receiver';
+
+/** Real PostgreSQL, Redis, api and worker; receivers on loopback (WEBHOOK_ALLOW_PRIVATE in tests). */
+describe('webhooks', () => {
+  let stack: Stack;
+  let db: Client;
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ WEBHOOK_TIMEOUT_SECONDS: '2', WEBHOOK_RELAY_INTERVAL_MS: '50' }, 'hooked');
+    db = new Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await db.end();
+    await stack.close();
+  });
+
+  async function receiver(answer?: Receiver['answer']): Promise<Receiver> {
+    const r = await startReceiver(answer);
+    receivers.push(r);
+    return r;
+  }
+
+  async function subscribe(user: Api, url: string, extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
+    const created = await user('POST', '/v1/webhooks', { url, ...extra });
+    expect(created.status).toBe(201);
+    return created.json;
+  }
+
+  const verified = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any;
+
+  it('delivers a video\'s whole life, signed, in sequence order, to its owner only', async () => {
+    const mine = await receiver();
+    const disabled = await receiver();
+    const theirs = await receiver();
+    const hook = await subscribe(stack.user, mine.url);
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const off = await subscribe(stack.user, disabled.url);
+    expect((await stack.user('PATCH', `/v1/webhooks/${off.id}`, { enabled: false })).json.disabledAt).not.toBeNull();
+    const other = client(stack.api.url, await token('someone-else'));
+    await subscribe(other, theirs.url);
+
+    const id = await uploadFile(stack.user, fixture('standard'), 'video/mp4');
+    expect((await waitForFinal(stack.user, id)).status).toBe('ready');
+    expect((await stack.user('DELETE', `/v1/videos/${id}`)).status).toBe(204);
+
+    const events = await until('the deleted event', () => {
+      const all = mine.received.map((r) => verified(hook.secret, r)).filter((e) => e.data.video.id === id);
+      return all.some((e) => e.type === 'video.deleted') ? all : undefined;
+    });
+    const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) => a.sequence - b.sequence);
+    expect(unique.map((e) => e.type)).toEqual(['video.created', 'video.upload.completed', 'video.processing', 'video.playable', 'video.ready', 'video.deleted']);
+    expect(unique.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+    const ready = unique.find((e) => e.type === 'video.ready');
+    expect(ready.data.video).toMatchObject({ id, status: 'ready', playable: true });
+    // The webhook-id is the event id, the same on every try of it.
+    expect(mine.received.every((r) => String(r.headers['webhook-id']).startsWith('evt_'))).toBe(true);
+    expect(disabled.received).toEqual([]);
+    expect(theirs.received).toEqual([]);
+
+    const deliveries = await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=succeeded&limit=100`);
+    expect(deliveries.json.items.filter((d: any) => d.type.startsWith('video.')).length).toBeGreaterThanOrEqual(6);
+    expect(deliveries.json.items[0]).toMatchObject({ status: 'succeeded', responseStatus: 200, attempt: 1, nextAttemptAt: null });
+  });
+
+  it('retries after a 500, a timeout and a refused connection, then succeeds', async () => {
+    const flaky = await receiver((_, i) => (i === 0 ? 500 : 200));
+    const slow = await receiver((_, i) => (i === 0 ? 'hang' : 200));
+    const gone = await receiver();
+    const goneUrl = gone.url;
+    await gone.close();
+    const hooks = await Promise.all([flaky.url, slow.url, goneUrl].map((url) => subscribe(stack.user, url)));
+    const tests = await Promise.all(hooks.map((h) => stack.user('POST', `/v1/webhooks/${h.id}/test`)));
+    for (const t of tests) expect(t.status).toBe(202);
+    // The refused one comes back on the same port once its first try failed, before the retry (about 10 s).
+    await until('the refused first try', async () => {
+      const { json } = await stack.user('GET', `/v1/webhooks/${hooks[2]!.id}/deliveries`);
+      return json.items[0]?.attempt === 1 ? json.items[0] : undefined;
+    });
+    const back = await startReceiver(() => 200, Number(new URL(goneUrl).port));
+    receivers.push(back);
+    const final = async (hookId: string, deliveryId: string) =>
+      until(`delivery ${deliveryId}`, async () => {
+        const { json } = await stack.user('GET', `/v1/webhooks/${hookId}/deliveries`);
+        const d = json.items.find((x: any) => x.id === deliveryId);
+        return d?.status === 'succeeded' ? d : undefined;
+      }, 40);
+    const done = await Promise.all(hooks.map((h, i) => final(h.id, tests[i]!.json.id)));
+    expect(done.map((d) => d.attempt)).toEqual([2, 2, 2]);
+    const refused = (await stack.user('GET', `/v1/webhooks/${hooks[2]!.id}/deliveries`)).json.items[0];
+    expect(refused.error).toBeNull();
+    expect(flaky.received).toHaveLength(2);
+    const [first, second] = flaky.received;
+    // The first retry came about 10 s later (±20 % jitter).
+    expect(second!.at - first!.at).toBeGreaterThan(7_000);
+    expect(second!.at - first!.at).toBeLessThan(14_000);
+    expect(verified(hooks[0]!.secret, second!).type).toBe('webhook.test');
+  }, 60_000);
+
+  it('fails a delivery past the retry window, and redelivers it on request', async () => {
+    const down = await receiver(() => 503);
+    const hook = await subscribe(stack.user, down.url);
+    const test = await stack.user('POST', `/v1/webhooks/${hook.id}/test`);
+    // The delivery was created long ago: its window has closed by the first failure.
+    await db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '25 hours' WHERE id = $1`, [test.json.id]);
+    const failed = await until('failed', async () => {
+      const { json } = await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=failed`);
+      return json.items[0];
+    });
+    expect(failed).toMatchObject({ id: test.json.id, status: 'failed', responseStatus: 503, error: 'HTTP 503', nextAttemptAt: null });
+    down.answer = () => 200;
+    const again = await stack.user('POST', `/v1/webhooks/${hook.id}/deliveries/${test.json.id}/redeliver`);
+    expect(again.status).toBe(202);
+    await until('redelivered', async () => (await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=succeeded`)).json.items[0]);
+    // Every failed try reached the receiver, and the redelivery once more.
+    expect(down.received.length).toBe(failed.attempt + 1);
+  });
+
+  it('signs with both secrets during a rotation', async () => {
+    const r = await receiver();
+    const hook = await subscribe(stack.user, r.url);
+    const rotated = await stack.user('POST', `/v1/webhooks/${hook.id}/rotate-secret`);
+    expect(rotated.json.secret).not.toBe(hook.secret);
+    await stack.user('POST', `/v1/webhooks/${hook.id}/test`);
+    const got = await until('the test event', () => r.received[0]);
+    expect(String(got.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verified(hook.secret, got).type).toBe('webhook.test');
+    expect(verified(rotated.json.secret, got).type).toBe('webhook.test');
+  });
+
+  it('keeps endpoints to their owner and checks input', async () => {
+    const r = await receiver();
+    const hook = await subscribe(stack.user, r.url);
+    const other = client(stack.api.url, await token('intruder'));
+    expect((await other('GET', `/v1/webhooks/${hook.id}`)).status).toBe(404);
+    expect((await other('POST', `/v1/webhooks/${hook.id}/test`)).status).toBe(404);
+    expect((await other('GET', '/v1/webhooks')).json.items).toEqual([]);
+    expect((await stack.user('POST', '/v1/webhooks', { url: r.url, scope: 'all' })).json.code).toBe('forbidden');
+    expect((await stack.user('POST', '/v1/webhooks', { url: r.url, events: ['video.nope'] })).status).toBe(400);
+    const listed = await stack.user('GET', '/v1/webhooks');
+    expect(listed.json.items.find((w: any) => w.id === hook.id)).not.toHaveProperty('secret');
+  });
+});
