@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
 import { parseWebhookDeliveryPayload, WEBHOOK_QUEUE } from '../src/jobs/job-contract';
@@ -7,6 +7,7 @@ import { WebhookDeliveryService } from '../src/services/webhook-delivery.service
 import { WebhookRelayService } from '../src/services/webhook-relay.service';
 
 const SWEEP_EVERY_MS = 30_000;
+const DEFER_MS = 250;
 
 /**
  * Webhooks in the worker: the relay (outbox → deliveries) on a short timer, and the deliveries
@@ -20,6 +21,7 @@ export class WebhookProcessor implements OnApplicationBootstrap, BeforeApplicati
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastSweep = 0;
+  private pending: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -28,7 +30,7 @@ export class WebhookProcessor implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker(WEBHOOK_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker(WEBHOOK_QUEUE, (job, token) => this.process(job, token), {
       connection: { url: this.config.redis.url },
       concurrency: this.config.webhooks.concurrency,
     });
@@ -36,21 +38,27 @@ export class WebhookProcessor implements OnApplicationBootstrap, BeforeApplicati
     this.schedule(0);
   }
 
-  async process(job: Job): Promise<string> {
+  async process(job: Job, token?: string): Promise<string> {
     let payload;
     try {
       payload = parseWebhookDeliveryPayload(job.data);
     } catch (error) {
       throw new UnrecoverableError(`job ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return this.deliveries.deliver(payload.deliveryId, payload.attempt);
+    const outcome = await this.deliveries.deliver(payload.deliveryId, payload.attempt);
+    if (outcome === 'deferred' && token) {
+      // Its endpoint is busy with other tries here: this one waits a moment, in the queue, not in a slot.
+      await job.moveToDelayed(Date.now() + DEFER_MS, token);
+      throw new DelayedError();
+    }
+    return outcome;
   }
 
   /** One relay pass, then the next; a pass that found work runs again at once. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      void this.pass().then((busy) => this.schedule(busy ? 0 : this.config.webhooks.relayIntervalMs));
+      this.pending = this.pass().then((busy) => this.schedule(busy ? 0 : this.config.webhooks.relayIntervalMs));
     }, delayMs);
   }
 
@@ -72,6 +80,8 @@ export class WebhookProcessor implements OnApplicationBootstrap, BeforeApplicati
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A pass under way finishes before the database closes under it.
+    await this.pending;
     await this.worker?.close();
   }
 }

@@ -74,3 +74,26 @@ describe('loadConfig for the api in production', () => {
     expect(() => loadConfig({ ...production, NODE_ENV: 'development' }, { requirePlayback: true })).not.toThrow();
   });
 });
+
+describe('loadConfig for webhooks', () => {
+  it('refuses private webhook addresses in production, and a malformed sealing key', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...base, NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET_KEY: 'c2hvcnQ=' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'WEBHOOK_ALLOW_PRIVATE: is refused in production (webhooks could reach internal addresses)',
+    ]);
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/WEBHOOK_SECRET_KEY: must be 32 bytes/);
+  });
+
+  it('derives the sealing key from JWT_SECRET when none is given, and requires one in production with JWKS only', () => {
+    const a = loadConfig(base).webhooks.secretKey;
+    expect(a).toHaveLength(32);
+    expect(loadConfig(base).webhooks.secretKey.equals(a)).toBe(true);
+    const jwks = { S3_BUCKET: 'velvet-media', DATABASE_URL: 'postgres://localhost/velvet', JWT_JWKS_URL: 'https://issuer.example.com/jwks.json', NODE_ENV: 'production' };
+    expect(() => loadConfig(jwks)).toThrow(/WEBHOOK_SECRET_KEY: required in production/);
+  });
+});

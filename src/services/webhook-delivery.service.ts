@@ -10,12 +10,17 @@ import { WebhookSender, type SendResult } from '../ports/webhook-sender';
 import { WebhookStore, type SealedSecrets } from '../ports/webhook-store';
 import { open } from './secret-box';
 
-export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped';
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 'deferred';
+
+// Tries in flight to one endpoint in this process: a slow or dead receiver holds at most this
+// many of the worker's delivery slots, and everyone else's deliveries keep flowing.
+const MAX_IN_FLIGHT_PER_ENDPOINT = 4;
 
 /** One try of one delivery: sign, POST, record, and schedule the next try or give up. */
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,8 +42,17 @@ export class WebhookDeliveryService {
       return 'failed';
     }
 
-    const body = JSON.stringify(delivery.body);
-    const result = await this.post(endpoint.url, delivery.eventId, body, secrets);
+    const busy = this.inFlight.get(endpoint.id) ?? 0;
+    if (busy >= MAX_IN_FLIGHT_PER_ENDPOINT) return 'deferred';
+    this.inFlight.set(endpoint.id, busy + 1);
+    let result: SendResult;
+    try {
+      result = await this.post(endpoint.url, delivery.eventId, JSON.stringify(delivery.body), secrets);
+    } finally {
+      const left = (this.inFlight.get(endpoint.id) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(endpoint.id, left);
+      else this.inFlight.delete(endpoint.id);
+    }
     const now = new Date();
     if (result.status !== null && result.status >= 200 && result.status < 300) {
       await this.store.recordAttempt(delivery.id, { attempt, status: 'succeeded', responseStatus: result.status, durationMs: result.durationMs, error: null, nextAttemptAt: null });

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { Client } from 'pg';
 import { fixture } from '../support/fixtures';
-import { client, token, type Api } from '../support/harness';
+import { client, testEnv, token, type Api } from '../support/harness';
 import { startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
 import { testDatabaseUrl } from '../support/test-env';
 import { startReceiver, until, type Received, type Receiver } from '../support/webhook-receiver';
@@ -137,6 +139,27 @@ describe('webhooks', () => {
     expect(verified(rotated.json.secret, got).type).toBe('webhook.test');
   });
 
+  it('tells of details changed and grants given and taken, and an admin\'s "all" endpoint hears every creator', async () => {
+    const mine = await receiver();
+    const everyone = await receiver();
+    const hook = await subscribe(stack.user, mine.url, { events: ['video.updated', 'grant.created', 'grant.revoked'] });
+    const admin = client(stack.api.url, await token('root', ['admin']));
+    const all = await subscribe(admin, everyone.url, { scope: 'all', events: ['video.created'] });
+    const video = (await stack.user('POST', '/v1/videos', { title: 'before', contentType: 'video/mp4', sizeBytes: 1000, access: 'paid' })).json.video;
+    await stack.user('PATCH', `/v1/videos/${video.id}`, { title: 'after' });
+    expect((await stack.user('PUT', `/v1/videos/${video.id}/grants/viewer-1`, {})).status).toBeLessThan(300);
+    expect((await stack.user('DELETE', `/v1/videos/${video.id}/grants/viewer-1`)).status).toBeLessThan(300);
+    const events = await until('three events', () => (mine.received.length >= 3 ? mine.received.map((r) => verified(hook.secret, r)) : undefined));
+    const ordered = events.filter((e) => e.data.video.id === video.id).sort((a, b) => a.sequence - b.sequence);
+    expect(ordered.map((e) => e.type)).toEqual(['video.updated', 'grant.created', 'grant.revoked']);
+    expect(ordered[0].data.video.title).toBe('after');
+    expect(ordered[1].data.grant).toMatchObject({ videoId: video.id, userId: 'viewer-1' });
+    // Sequences count every event of the video, the ones this endpoint does not take included.
+    expect(ordered.map((e) => e.sequence)).toEqual([2, 3, 4]);
+    const heard = await until('the admin endpoint', () => everyone.received.map((r) => verified(all.secret, r)).find((e) => e.data.video.id === video.id));
+    expect(heard.type).toBe('video.created');
+  });
+
   it('keeps endpoints to their owner and checks input', async () => {
     const r = await receiver();
     const hook = await subscribe(stack.user, r.url);
@@ -148,5 +171,72 @@ describe('webhooks', () => {
     expect((await stack.user('POST', '/v1/webhooks', { url: r.url, events: ['video.nope'] })).status).toBe(400);
     const listed = await stack.user('GET', '/v1/webhooks');
     expect(listed.json.items.find((w: any) => w.id === hook.id)).not.toHaveProperty('secret');
+  });
+});
+
+describe('webhooks, one process at a time', () => {
+  let stack: Stack;
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ WEBHOOK_TIMEOUT_SECONDS: '2', WEBHOOK_RELAY_INTERVAL_MS: '50' }, 'survivor');
+  });
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await stack.close();
+  });
+
+  it('delivers the event of a change whose process was SIGKILLed right after it committed', async () => {
+    const r = await startReceiver();
+    receivers.push(r);
+    const created = await stack.user('POST', '/v1/webhooks', { url: r.url, events: ['video.failed'] });
+    const video = await stack.user('POST', '/v1/videos', { title: 'doomed', contentType: 'video/mp4', sizeBytes: 1000 });
+    const child = spawn('node', ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../support/change-then-die.ts'), video.json.video.id], {
+      env: { PATH: process.env.PATH, ...testEnv() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const signal = await new Promise<string | null>((resolve) => child.once('exit', (_code, s) => resolve(s)));
+    expect(signal).toBe('SIGKILL');
+    expect(out).toBe('changed\n');
+    const got = await until('the failed event', () => r.received[0]);
+    const event = new Webhook(created.json.secret).verify(got.body, got.headers as Record<string, string>) as any;
+    expect(event).toMatchObject({ type: 'video.failed', data: { video: { id: video.json.video.id, status: 'failed' } } });
+  });
+
+  it('never lets one slow endpoint hold back another\'s deliveries', async () => {
+    const slow = await startReceiver(() => 'hang');
+    const fast = await startReceiver();
+    receivers.push(slow, fast);
+    const slowHook = (await stack.user('POST', '/v1/webhooks', { url: slow.url })).json;
+    const fastHook = (await stack.user('POST', '/v1/webhooks', { url: fast.url })).json;
+    // More tries to the slow endpoint than the worker has delivery slots (16).
+    await Promise.all(Array.from({ length: 24 }, () => stack.user('POST', `/v1/webhooks/${slowHook.id}/test`)));
+    await until('the slow endpoint busy', () => slow.received.length >= 4 || undefined);
+    await stack.user('POST', `/v1/webhooks/${fastHook.id}/test`);
+    const got = await until('the fast delivery', () => fast.received[0]);
+    // It arrived while the slow endpoint's first tries were still hanging (they time out after 2 s).
+    expect(got.at).toBeLessThan(slow.received[0]!.at + 2_000);
+    expect(slow.received.length).toBeLessThanOrEqual(4);
+  });
+
+  it('disables an endpoint that failed for WEBHOOK_DISABLE_AFTER_DAYS, and can enable it again', async () => {
+    const r = await startReceiver(() => 500);
+    receivers.push(r);
+    const hook = (await stack.user('POST', '/v1/webhooks', { url: r.url })).json;
+    const db = new Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+    try {
+      await db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '6 days' WHERE id = $1`, [hook.id]);
+    } finally {
+      await db.end();
+    }
+    await stack.user('POST', `/v1/webhooks/${hook.id}/test`);
+    const disabled = await until('disabled', async () => (await stack.user('GET', `/v1/webhooks/${hook.id}`)).json.disabledAt ?? undefined);
+    expect(typeof disabled).toBe('string');
+    const enabled = await stack.user('PATCH', `/v1/webhooks/${hook.id}`, { enabled: true });
+    expect(enabled.json.disabledAt).toBeNull();
   });
 });
