@@ -18,6 +18,13 @@ export class BullmqWebhookQueue extends WebhookQueue implements OnApplicationShu
     await this.queue.add(JOB_NAMES.deliverWebhook, { deliveryId, attempt }, { ...JOB_OPTIONS.webhook, jobId: webhookJobId(deliveryId, attempt), delay: Math.max(0, delayMs) });
   }
 
+  async enqueueFirstTries(deliveryIds: readonly string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.queue.addBulk(
+      deliveryIds.map((deliveryId) => ({ name: JOB_NAMES.deliverWebhook, data: { deliveryId, attempt: 1 }, opts: { ...JOB_OPTIONS.webhook, jobId: webhookJobId(deliveryId, 1) } })),
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
   }

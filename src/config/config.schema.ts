@@ -132,7 +132,7 @@ export const envSchema = z
     // Deliveries in flight per worker; one slow endpoint holds at most a few of them.
     WEBHOOK_CONCURRENCY: integer(16, 1, 256),
     // How often the relay looks for committed events (milliseconds).
-    WEBHOOK_RELAY_INTERVAL_MS: integer(250, 20, 60_000),
+    WEBHOOK_RELAY_INTERVAL_MS: integer(100, 20, 60_000),
   })
   // Runs only when every field parsed; checks that need raw input alone live in loadConfig.
   .superRefine((env, ctx) => {

@@ -57,7 +57,8 @@ export abstract class WebhookStore {
   abstract listEndpoints(ownerId: string): Promise<WebhookEndpoint[]>;
   abstract updateEndpoint(id: string, patch: { url?: string; events?: readonly string[] | null; description?: string | null; enabled?: boolean }): Promise<WebhookEndpoint | null>;
   abstract deleteEndpoint(id: string): Promise<boolean>;
-  abstract secrets(id: string): Promise<SealedSecrets | null>;
+  /** The endpoint with its sealed secrets, for signing a delivery. */
+  abstract endpointWithSecrets(id: string): Promise<{ readonly endpoint: WebhookEndpoint; readonly sealed: SealedSecrets } | null>;
   /** The new secret signs from now; the current one keeps signing alongside until `previousUntil`. */
   abstract rotateSecret(id: string, sealedSecret: string, previousUntil: Date): Promise<boolean>;
 

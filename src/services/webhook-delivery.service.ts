@@ -12,15 +12,18 @@ import { open } from './secret-box';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 'deferred';
 
-// Tries in flight to one endpoint in this process: a slow or dead receiver holds at most this
-// many of the worker's delivery slots, and everyone else's deliveries keep flowing.
-const MAX_IN_FLIGHT_PER_ENDPOINT = 4;
+// Tries in flight to one endpoint in this process while it has not proved fast: a slow or dead
+// receiver holds at most this many of the worker's delivery slots, and everyone else's
+// deliveries keep flowing. An endpoint answering 2xx within FAST_MS may use every slot.
+const MAX_IN_FLIGHT_UNPROVEN = 4;
+const FAST_MS = 1000;
 
 /** One try of one delivery: sign, POST, record, and schedule the next try or give up. */
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly inFlight = new Map<string, number>();
+  private readonly fast = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,9 +36,9 @@ export class WebhookDeliveryService {
     const delivery = await this.store.findDelivery(deliveryId);
     // Already tried this far (a duplicate job), or finished: nothing to do, twice is safe.
     if (!delivery || delivery.status !== 'pending' || delivery.attempt !== attempt - 1) return 'skipped';
-    const endpoint = await this.store.findEndpoint(delivery.endpointId);
-    const secrets = await this.store.secrets(delivery.endpointId);
-    if (!endpoint || !secrets) return 'skipped';
+    const found = await this.store.endpointWithSecrets(delivery.endpointId);
+    if (!found) return 'skipped';
+    const { endpoint, sealed: secrets } = found;
     const tag = `delivery ${delivery.id} (${delivery.type} to ${endpoint.id}) try ${attempt}`;
     if (endpoint.disabledAt) {
       await this.store.recordAttempt(delivery.id, { attempt, status: 'failed', responseStatus: null, durationMs: 0, error: 'endpoint disabled', nextAttemptAt: null });
@@ -43,7 +46,7 @@ export class WebhookDeliveryService {
     }
 
     const busy = this.inFlight.get(endpoint.id) ?? 0;
-    if (busy >= MAX_IN_FLIGHT_PER_ENDPOINT) return 'deferred';
+    if (busy >= (this.fast.has(endpoint.id) ? this.config.webhooks.concurrency : MAX_IN_FLIGHT_UNPROVEN)) return 'deferred';
     this.inFlight.set(endpoint.id, busy + 1);
     let result: SendResult;
     try {
@@ -54,9 +57,12 @@ export class WebhookDeliveryService {
       else this.inFlight.delete(endpoint.id);
     }
     const now = new Date();
-    if (result.status !== null && result.status >= 200 && result.status < 300) {
+    const succeeded = result.status !== null && result.status >= 200 && result.status < 300;
+    if (succeeded && result.durationMs < FAST_MS) this.fast.add(endpoint.id);
+    else this.fast.delete(endpoint.id);
+    if (succeeded) {
       await this.store.recordAttempt(delivery.id, { attempt, status: 'succeeded', responseStatus: result.status, durationMs: result.durationMs, error: null, nextAttemptAt: null });
-      await this.store.markEndpointHealth(endpoint.id, true);
+      if (endpoint.failingSince) await this.store.markEndpointHealth(endpoint.id, true);
       return 'succeeded';
     }
     const next = nextAttemptAt({ attempts: attempt, firstAttemptAt: delivery.createdAt, now, retryHours: this.config.webhooks.retryHours });

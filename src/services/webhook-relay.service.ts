@@ -21,7 +21,7 @@ export class WebhookRelayService {
   async relayOnce(limit = 100): Promise<number> {
     const deliveries = await this.store.relayEvents(limit, endpointWants);
     // After the commit: a crash before these enqueues leaves pending rows the sweep picks up.
-    for (const id of deliveries) await this.queue.enqueue(id, 1, 0);
+    await this.queue.enqueueFirstTries(deliveries);
     return deliveries.length;
   }
 

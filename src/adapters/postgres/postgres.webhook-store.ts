@@ -128,10 +128,10 @@ export class PostgresWebhookStore extends WebhookStore {
     return rows.length > 0;
   }
 
-  async secrets(id: string): Promise<SealedSecrets | null> {
-    const { rows } = await this.sql.query<EndpointRow>('SELECT secret_sealed, previous_sealed, previous_until FROM webhook_endpoints WHERE id = $1', [id]);
+  async endpointWithSecrets(id: string): Promise<{ endpoint: WebhookEndpoint; sealed: SealedSecrets } | null> {
+    const { rows } = await this.sql.query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE id = $1', [id]);
     const r = rows[0];
-    return r ? { current: r.secret_sealed, previous: r.previous_sealed, previousUntil: r.previous_until } : null;
+    return r ? { endpoint: toEndpoint(r), sealed: { current: r.secret_sealed, previous: r.previous_sealed, previousUntil: r.previous_until } } : null;
   }
 
   async rotateSecret(id: string, sealedSecret: string, previousUntil: Date): Promise<boolean> {
