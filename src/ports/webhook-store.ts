@@ -82,4 +82,6 @@ export abstract class WebhookStore {
   /** After a success: failing no more. After a failure: failing since now if it was not; returns the endpoint. */
   abstract markEndpointHealth(id: string, succeeded: boolean): Promise<WebhookEndpoint | null>;
   abstract disableEndpoint(id: string): Promise<void>;
+  /** Drops relayed events and finished deliveries older than these: the history stays bounded. */
+  abstract prune(eventsBefore: Date, deliveriesBefore: Date): Promise<number>;
 }

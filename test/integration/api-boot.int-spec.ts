@@ -8,7 +8,7 @@ const RSA_PRIVATE_KEY = join(__dirname, '../fixtures/cloudfront/rsa-private.pem'
 async function boot(overrides: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn('node', ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../src/main.ts')], {
     // PORT 0 and no listening expected: every case here is refused before the server binds.
-    env: { PATH: process.env.PATH, ...testEnv({ NODE_ENV: 'production', PORT: '0', ...overrides }) },
+    env: { PATH: process.env.PATH, ...testEnv({ NODE_ENV: 'production', PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'false', ...overrides }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

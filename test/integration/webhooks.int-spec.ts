@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { Client } from 'pg';
 import { fixture } from '../support/fixtures';
-import { client, testEnv, token, type Api } from '../support/harness';
+import { client, startApi, testEnv, token, type Api } from '../support/harness';
 import { startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
 import { testDatabaseUrl } from '../support/test-env';
 import { startReceiver, until, type Received, type Receiver } from '../support/webhook-receiver';
@@ -158,6 +158,22 @@ describe('webhooks', () => {
     expect(ordered.map((e) => e.sequence)).toEqual([2, 3, 4]);
     const heard = await until('the admin endpoint', () => everyone.received.map((r) => verified(all.secret, r)).find((e) => e.data.video.id === video.id));
     expect(heard.type).toBe('video.created');
+  });
+
+  it('refuses, at creation, URLs that show a non-public address when private addresses are not allowed', async () => {
+    const strict = await startApi({ WEBHOOK_ALLOW_PRIVATE: 'false' });
+    try {
+      const user = client(strict.url, await token('careful'));
+      for (const url of ['http://127.0.0.1:9/hook', 'http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/latest/', 'http://localhost:8080/']) {
+        const answer = await user('POST', '/v1/webhooks', { url });
+        expect(answer.status).toBe(422);
+        expect(answer.json.code).toBe('webhook_url_not_public');
+      }
+      expect((await user('POST', '/v1/webhooks', { url: 'ftp://hooks.example.com/' })).json.code).toBe('invalid_webhook_url');
+      expect((await user('POST', '/v1/webhooks', { url: 'https://hooks.example.com/velvet' })).status).toBe(201);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('keeps endpoints to their owner and checks input', async () => {

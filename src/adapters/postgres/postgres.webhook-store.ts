@@ -241,4 +241,10 @@ export class PostgresWebhookStore extends WebhookStore {
   async disableEndpoint(id: string): Promise<void> {
     await this.sql.query('UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, now()), updated_at = now() WHERE id = $1', [id]);
   }
+
+  async prune(eventsBefore: Date, deliveriesBefore: Date): Promise<number> {
+    const events = await this.sql.query('DELETE FROM video_events WHERE relayed_at IS NOT NULL AND created_at < $1 RETURNING seq', [eventsBefore]);
+    const deliveries = await this.sql.query(`DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 RETURNING id`, [deliveriesBefore]);
+    return events.rows.length + deliveries.rows.length;
+  }
 }
