@@ -14,6 +14,12 @@ import { WebhookQueue } from '../ports/webhook-queue';
 import { WebhookSender } from '../ports/webhook-sender';
 import { WebhookStore } from '../ports/webhook-store';
 import { BullmqWebhookQueue } from './bullmq.webhook-queue';
+import { CollectionStore } from '../ports/collection-store';
+import { EntitlementBus } from '../ports/entitlement-bus';
+import { StreamLeases } from '../ports/stream-leases';
+import { PostgresCollectionStore } from './postgres/postgres.collection-store';
+import { RedisEntitlementBus } from './redis.entitlement-bus';
+import { RedisStreamLeases } from './redis.stream-leases';
 import { HttpWebhookSender } from './http.webhook-sender';
 import { PostgresWebhookStore } from './postgres/postgres.webhook-store';
 import { BullmqJobQueue, REDIS_PRODUCER } from './bullmq.job-queue';
@@ -81,9 +87,12 @@ export class InfraModule {
         { provide: WebhookStore, useClass: PostgresWebhookStore },
         { provide: WebhookSender, useClass: HttpWebhookSender },
         { provide: WebhookQueue, useClass: BullmqWebhookQueue },
+        { provide: CollectionStore, useClass: PostgresCollectionStore },
+        { provide: EntitlementBus, useClass: RedisEntitlementBus },
+        { provide: StreamLeases, useClass: RedisStreamLeases },
         InfraShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, WebhookStore, WebhookSender, WebhookQueue, SQL_CLIENT],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, WebhookStore, WebhookSender, WebhookQueue, CollectionStore, EntitlementBus, StreamLeases, SQL_CLIENT],
     };
   }
 }

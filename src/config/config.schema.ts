@@ -119,6 +119,12 @@ export const envSchema = z
     // Playback sessions a minute, per signed-in user and per client IP (0 turns a limit off).
     PLAYBACK_RATE_LIMIT_PER_USER: integer(60, 0),
     PLAYBACK_RATE_LIMIT_PER_IP: integer(300, 0),
+    // Players one viewer may stream at once (0: no limit); each session request renews a lease.
+    PLAYBACK_MAX_STREAMS: integer(0, 0, 100),
+    // Beyond the limit: refuse the new player (429 too_many_streams) or evict the oldest lease.
+    PLAYBACK_STREAM_POLICY: z.enum(['refuse', 'evict-oldest']).default('refuse'),
+    // With a limit, cookies last this long (not PLAYBACK_TTL_SECONDS): a refused renewal stops playback soon.
+    PLAYBACK_STREAM_TTL_SECONDS: integer(90, 60, 3600),
     // A delivery is a success only on a 2xx within this many seconds.
     WEBHOOK_TIMEOUT_SECONDS: integer(10, 1, 60),
     // Failed deliveries are retried (10 s, then doubling, capped at 1 h) for this long, then failed.

@@ -82,6 +82,9 @@ export interface AppConfig {
     readonly cookieSameSite: 'Lax' | 'Strict' | 'None';
     readonly rateLimitPerUser: number;
     readonly rateLimitPerIp: number;
+    readonly maxStreams: number;
+    readonly streamPolicy: 'refuse' | 'evict-oldest';
+    readonly streamTtlSeconds: number;
   };
 }
 
@@ -171,6 +174,9 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       cookieSameSite: env.COOKIE_SAMESITE,
       rateLimitPerUser: env.PLAYBACK_RATE_LIMIT_PER_USER,
       rateLimitPerIp: env.PLAYBACK_RATE_LIMIT_PER_IP,
+      maxStreams: env.PLAYBACK_MAX_STREAMS,
+      streamPolicy: env.PLAYBACK_STREAM_POLICY,
+      streamTtlSeconds: env.PLAYBACK_STREAM_TTL_SECONDS,
     },
     transcode: {
       concurrency: env.TRANSCODE_CONCURRENCY,

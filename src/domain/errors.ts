@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'invalid_state'
   | 'not_ready'
   | 'not_entitled'
+  | 'not_available'
+  | 'too_many_streams'
   | 'playback_not_configured'
   | 'unsupported_content_type'
   | 'unsupported_media_type'

@@ -28,6 +28,6 @@ export function assertVideoId(value: unknown): string {
 }
 
 /** Ids of other resources: a short prefix naming the kind, then 128 random bits as a video id. */
-export function newPrefixedId(prefix: 'evt' | 'wh' | 'dlv' | 'msg', random: (size: number) => Buffer = randomBytes): string {
+export function newPrefixedId(prefix: 'evt' | 'wh' | 'dlv' | 'msg' | 'col', random: (size: number) => Buffer = randomBytes): string {
   return `${prefix}_${newVideoId(random)}`;
 }

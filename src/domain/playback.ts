@@ -1,41 +1,12 @@
 import { assertVideoId } from './ids';
-import { canAct, type Actor, type Video } from './video';
 
-/** A grant from the paywall: this user may watch this video, until `expiresAt` if set. */
-export interface Grant {
-  readonly videoId: string;
-  readonly userId: string;
-  readonly expiresAt: Date | null;
-  readonly createdAt: Date;
-}
-
-export type Entitlement =
-  | { readonly allowed: true; /** The grant's expiry, which caps the cookies'. */ readonly until: Date | null }
-  | { readonly allowed: false; readonly reason: 'hidden' | 'unauthenticated' | 'not_entitled' };
-
-/**
- * The paywall. public: anyone, token or not. private: owner and admins; to anyone else the video
- * does not exist. paid: owner, admins, an unexpired grant, or the token's `entitlements` claim
- * holding the video id or "*" (all access).
- */
-export function decideEntitlement(
-  video: Pick<Video, 'id' | 'access' | 'ownerId'>,
-  viewer: (Actor & { readonly entitlements?: readonly string[] }) | null,
-  grant: Grant | null,
-  now: Date,
-): Entitlement {
-  if (video.access === 'public') return { allowed: true, until: null };
-  if (viewer && canAct(viewer, video)) return { allowed: true, until: null };
-  if (video.access === 'private') return { allowed: false, reason: 'hidden' };
-  if (!viewer) return { allowed: false, reason: 'unauthenticated' };
-  if (viewer.entitlements?.some((e) => e === video.id || e === '*')) return { allowed: true, until: null };
-  if (grant && (grant.expiresAt === null || grant.expiresAt > now)) return { allowed: true, until: grant.expiresAt };
-  return { allowed: false, reason: 'not_entitled' };
-}
+export { decideEntitlement, type Entitlement, type Grant } from './entitlement';
 
 /** The one-statement custom policy for a video's whole prefix (CLOUDFRONT.md §5, §8.4). */
-export function videoPolicy(input: { cdnBaseUrl: string; videoId: string; expiresAtEpoch: number; sourceIp?: string }): string {
+export function videoPolicy(input: { cdnBaseUrl: string; videoId: string; expiresAtEpoch: number; sourceIp?: string; notBeforeEpoch?: number }): string {
   const condition: Record<string, unknown> = { DateLessThan: { 'AWS:EpochTime': input.expiresAtEpoch } };
+  // A premiere: CloudFront refuses every file until then, though the cookies are already set.
+  if (input.notBeforeEpoch) condition.DateGreaterThan = { 'AWS:EpochTime': input.notBeforeEpoch };
   if (input.sourceIp) condition.IpAddress = { 'AWS:SourceIp': `${input.sourceIp}/32` };
   return JSON.stringify({ Statement: [{ Resource: `${videoResourcePrefix(input.cdnBaseUrl, input.videoId)}*`, Condition: condition }] });
 }

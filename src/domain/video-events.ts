@@ -1,4 +1,4 @@
-import type { Grant } from './playback';
+import { grantEndsAt, type Grant } from './entitlement';
 import type { Video } from './video';
 import { presentVideo, type VideoJson } from './video-json';
 
@@ -23,6 +23,13 @@ export interface GrantJson {
   readonly userId: string;
   readonly expiresAt: string | null;
   readonly createdAt: string;
+  readonly kind: Grant['kind'];
+  readonly rentalSeconds: number | null;
+  readonly startBy: string | null;
+  /** A rental's first session; null until then (and for purchases). */
+  readonly startedAt: string | null;
+  /** When access ends as things stand: the expiry, or a started rental's end. */
+  readonly endsAt: string | null;
 }
 
 /** The body every receiver gets (Standard Webhooks payload). */
@@ -53,6 +60,8 @@ export function videoEventTypes(before: Video | null, after: Video | null): Vide
   } else if (
     before.title !== after.title ||
     before.access !== after.access ||
+    before.availableFrom?.getTime() !== after.availableFrom?.getTime() ||
+    before.availableUntil?.getTime() !== after.availableUntil?.getTime() ||
     (before.playableAt !== null && after.playableAt === null)
   ) {
     // A dropped preview makes a video unplayable again: a receiver showing "playable" must know.
@@ -87,7 +96,17 @@ export function eventBody(input: { id: string; type: WebhookEventType; createdAt
 }
 
 export function presentGrant(grant: Grant): GrantJson {
-  return { videoId: grant.videoId, userId: grant.userId, expiresAt: grant.expiresAt?.toISOString() ?? null, createdAt: grant.createdAt.toISOString() };
+  return {
+    videoId: grant.videoId,
+    userId: grant.userId,
+    expiresAt: grant.expiresAt?.toISOString() ?? null,
+    createdAt: grant.createdAt.toISOString(),
+    kind: grant.kind,
+    rentalSeconds: grant.rentalSeconds,
+    startBy: grant.startBy?.toISOString() ?? null,
+    startedAt: grant.startedAt?.toISOString() ?? null,
+    endsAt: grantEndsAt(grant)?.toISOString() ?? null,
+  };
 }
 
 /** Whether an endpoint wants this event: its owner's videos (or every video for scope all), its types. */

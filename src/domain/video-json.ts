@@ -21,6 +21,10 @@ export interface VideoJson {
   /** A session can be started: the preview while processing, the ladder once ready. */
   playable: boolean;
   playableAt: string | null;
+  /** A premiere: sessions work from then. */
+  availableFrom: string | null;
+  /** A takedown: no session after. */
+  availableUntil: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -46,6 +50,8 @@ export function presentVideo(video: Video): VideoJson {
     readyAt: video.readyAt?.toISOString() ?? null,
     playable,
     playableAt: playable ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
+    availableFrom: video.availableFrom?.toISOString() ?? null,
+    availableUntil: video.availableUntil?.toISOString() ?? null,
     createdAt: video.createdAt.toISOString(),
     updatedAt: video.updatedAt.toISOString(),
   };

@@ -38,6 +38,10 @@ export interface Video {
   readonly ladderVersion: string | null;
   /** When the preview (or, without one, the ladder) first became fetchable through the CDN. */
   readonly playableAt: Date | null;
+  /** A premiere: viewers' cookies take effect at this moment. */
+  readonly availableFrom: Date | null;
+  /** A takedown: no session after this moment, no cookie outliving it. */
+  readonly availableUntil: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -8,10 +8,12 @@ import { ProblemFilter } from './problem.filter';
 import { UploadsController } from './uploads.controller';
 import { VideosController } from './videos.controller';
 import { WebhooksController } from './webhooks.controller';
+import { CollectionsController } from './collections.controller';
+import { StreamsController } from './streams.controller';
 
 @Module({
   imports: [ServicesModule],
-  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController],
+  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController, CollectionsController, StreamsController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -4,15 +4,27 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
-import type { Grant } from '../domain/playback';
+import { presentGrant as grantJson } from '../domain/video-events';
 import type { Actor } from '../domain/video';
 import { PlaybackService } from '../services/playback.service';
 import { CurrentActor, OptionalAuth, Viewer } from './auth.guard';
+import { playerIdParam } from './dto/playback.dto';
 import { ApiZodBody } from './openapi';
 import { VideoIdPipe } from './video-id.pipe';
 import { ZodPipe } from './zod.pipe';
 
-const grantBody = z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).nullable().optional() }).optional();
+const grantBody = z
+  .strictObject({
+    expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    kind: z.enum(['purchase', 'rental']).optional(),
+    // Up to a year of viewing once started.
+    rentalSeconds: z.int().min(60).max(366 * 86_400).optional(),
+    startBy: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .refine((b) => (b.kind === 'rental') === (b.rentalSeconds !== undefined), { message: 'a rental needs rentalSeconds, and only a rental takes it', path: ['rentalSeconds'] })
+  .refine((b) => b.kind === 'rental' || b.startBy == null, { message: 'only a rental takes startBy', path: ['startBy'] })
+  .optional();
+const sessionBody = z.strictObject({ playerId: playerIdParam.optional() }).nullable().optional();
 const userIdParam = z.string().regex(/^[A-Za-z0-9@._:|+-]{1,255}$/, 'must be a user id (the token subject)');
 
 export interface CookieJson {
@@ -26,7 +38,6 @@ export interface CookieJson {
   sameSite: 'Lax' | 'Strict' | 'None';
 }
 
-const grantJson = (g: Grant) => ({ videoId: g.videoId, userId: g.userId, expiresAt: g.expiresAt?.toISOString() ?? null, createdAt: g.createdAt.toISOString() });
 
 @ApiTags('playback')
 @Controller('v1/videos/:id')
@@ -45,8 +56,9 @@ export class PlaybackController {
     @Param('id', VideoIdPipe) id: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Body(new ZodPipe(sessionBody)) body: z.output<typeof sessionBody>,
   ) {
-    const session = await this.playback.createSession(viewer, id, request.ip);
+    const session = await this.playback.createSession(viewer, id, request.ip, body?.playerId);
     const { cookieDomain, cookieSameSite } = this.config.playback;
     const cookies: CookieJson[] = Object.entries(session.signed).map(([name, value]) => ({
       name,
@@ -66,6 +78,7 @@ export class PlaybackController {
       refreshAt: session.refreshAt.toISOString(),
       issuedAt: session.issuedAt.toISOString(),
       posterUrl: session.posterUrl,
+      availableFrom: session.availableFrom?.toISOString() ?? null,
       cookies,
       // The same policy as query parameters, for players that cannot hold cookies (CLOUDFRONT.md §14.7).
       signedQuery: [
@@ -90,7 +103,8 @@ export class PlaybackController {
     @Body(new ZodPipe(grantBody)) body: z.output<typeof grantBody>,
   ) {
     const expiresAt = body?.expiresAt ? new Date(body.expiresAt) : null;
-    return grantJson(await this.playback.putGrant(actor, id, userId, expiresAt));
+    const rental = body?.kind === 'rental' ? { seconds: body.rentalSeconds!, startBy: body.startBy ? new Date(body.startBy) : null } : null;
+    return grantJson(await this.playback.putGrant(actor, id, userId, { expiresAt, rental }));
   }
 
   @Delete('grants/:userId')

@@ -14,6 +14,8 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_state: 409,
   not_ready: 409,
   not_entitled: 403,
+  not_available: 403,
+  too_many_streams: 429,
   playback_not_configured: 503,
   upload_incomplete: 409,
   upload_size_mismatch: 409,

@@ -17,6 +17,13 @@ export type NewVideo = Pick<
   | 'partCount'
 >;
 
+export interface DetailsPatch {
+  readonly title?: string;
+  readonly access?: VideoAccess;
+  readonly availableFrom?: Date | null;
+  readonly availableUntil?: Date | null;
+}
+
 export interface VideoQuery {
   /** Undefined lists every owner's videos (admins). */
   readonly ownerId: string | undefined;
@@ -40,7 +47,8 @@ export abstract class VideoStore {
   abstract findById(id: string): Promise<Video | null>;
   /** Newest first, keyset-paginated. */
   abstract list(query: VideoQuery): Promise<Video[]>;
-  abstract updateDetails(id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video | null>;
+  /** Title, access and the availability window; a window bound set to null is cleared. */
+  abstract updateDetails(id: string, patch: DetailsPatch): Promise<Video | null>;
   /** Moves `from → to` only if the row is still in `from`; null when it was not. */
   abstract transition(id: string, from: VideoStatus, to: VideoStatus, change?: StatusChange): Promise<Video | null>;
   /** Swaps the multipart upload id of a video still awaiting its upload. */

@@ -6,13 +6,18 @@ import { DomainError, RateLimitedError } from '../domain/errors';
 import { ExpiringCache } from '../domain/expiring-cache';
 import { unmapIpv4 } from '../domain/ip';
 import { assertVideoId } from '../domain/ids';
-import { decideEntitlement, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix, type Grant } from '../domain/playback';
+import { decideEntitlement, NO_FACTS, type Entitlement, type Grant } from '../domain/entitlement';
+import { refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix } from '../domain/playback';
+import type { GrantTerms } from '../ports/grant-store';
 import { isAdmin, playableVersion, type Actor, type Video } from '../domain/video';
 import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { GrantStore } from '../ports/grant-store';
 import { RateLimiter } from '../ports/rate-limiter';
 import { VideoStore } from '../ports/video-store';
+import { StreamLeases } from '../ports/stream-leases';
+import { EntitlementCache } from './entitlement-cache';
+import { EntitlementChanges } from './entitlement-changes';
 import { HotVideos } from './hot-videos';
 import { loadOwnedVideo } from './video-access';
 
@@ -27,10 +32,14 @@ export interface PlaybackSession {
   readonly signed: SignedPolicy;
   /** Where the cookies apply: `/videos/{id}/`. */
   readonly cookiePath: string;
+  /** A premiere not yet started: the cookies work from this moment; players wait for it. */
+  readonly availableFrom: Date | null;
 }
 
 // Bounded: one entry per (video, expiry bucket), each kept until its policy expires.
 const CACHE_LIMIT = 10_000;
+// Expiry rounding with a stream limit: short, so the cookies never last much past a refused renewal.
+const STREAM_BUCKET_SECONDS = 15;
 
 /** The paywall and the signing of playback sessions. */
 @Injectable()
@@ -46,9 +55,12 @@ export class PlaybackService {
     private readonly clock: Clock,
     private readonly rates: RateLimiter,
     private readonly hot: HotVideos,
+    private readonly facts: EntitlementCache,
+    private readonly changes: EntitlementChanges,
+    private readonly leases: StreamLeases,
   ) {}
 
-  async createSession(viewer: Actor | null, id: string, clientIp: string): Promise<PlaybackSession> {
+  async createSession(viewer: Actor | null, id: string, clientIp: string, playerId?: string): Promise<PlaybackSession> {
     const baseUrl = this.config.cloudfront.baseUrl;
     if (!this.signer.enabled || !baseUrl) {
       throw new DomainError('playback_not_configured', 'Playback needs CDN_BASE_URL and a CloudFront signing key.');
@@ -57,27 +69,26 @@ export class PlaybackService {
     const video = await this.hot.find(assertVideoId(id));
     if (!video) throw new DomainError('not_found', 'No such video.');
     const now = this.clock.now();
-    let entitlement = decideEntitlement(video, viewer, null, now);
-    // Only when nothing but a grant could let this viewer in is the grant worth a query.
-    if (viewer && !entitlement.allowed && entitlement.reason === 'not_entitled') {
-      entitlement = decideEntitlement(video, viewer, await this.grants.find(video.id, viewer.userId), now);
-    }
-    if (!entitlement.allowed) {
-      if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
-      if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to watch this video.');
-      throw new DomainError('not_entitled', 'You are not entitled to watch this video.');
-    }
+    const entitlement = await this.entitlement(video, viewer, now);
     const version = playableVersion(video);
     if (!version) {
       throw new DomainError('not_ready', `The video is not ready to play (status ${video.status}).`, [{ path: 'status', message: video.status }]);
     }
-    const { ttlSeconds, expiryBucketSeconds, bindIp } = this.config.playback;
-    const expiresAtEpoch = sessionExpiry(now, ttlSeconds, expiryBucketSeconds, entitlement.until);
-    if (expiresAtEpoch <= Math.floor(now.getTime() / 1000)) throw new DomainError('not_entitled', 'Your access to this video has expired.');
+    const { bindIp, maxStreams } = this.config.playback;
+    // With a stream limit the cookies are short, so a refused renewal stops playback soon after.
+    const limited = Boolean(viewer) && maxStreams > 0;
+    const ttlSeconds = limited ? this.config.playback.streamTtlSeconds : this.config.playback.ttlSeconds;
+    const expiryBucketSeconds = limited ? Math.min(STREAM_BUCKET_SECONDS, this.config.playback.expiryBucketSeconds) : this.config.playback.expiryBucketSeconds;
+    // Before a premiere the session is timed from its start: the cookies are good when it begins.
+    const from = entitlement.notBefore && entitlement.notBefore > now ? entitlement.notBefore : now;
+    const expiresAtEpoch = sessionExpiry(from, ttlSeconds, expiryBucketSeconds, entitlement.until);
+    if (expiresAtEpoch <= Math.floor(from.getTime() / 1000)) throw new DomainError('not_entitled', 'Your access to this video has expired.');
+    const notBeforeEpoch = entitlement.notBefore ? Math.floor(entitlement.notBefore.getTime() / 1000) : undefined;
+    if (limited) await this.leaseStream(viewer!, playerId ?? `ip-${clientIp}`, expiresAtEpoch);
     // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
     const viewerIp = unmapIpv4(clientIp);
     const sourceIp = bindIp && isIPv4(viewerIp) ? viewerIp : undefined;
-    const policy = videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp });
+    const policy = videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp, notBeforeEpoch });
     // Identical unbound policies are signed once and shared across viewers until they expire.
     const signed = sourceIp ? this.signer.signPolicy(policy) : this.cached(`policy:${policy}`, expiresAtEpoch, () => this.signer.signPolicy(policy));
     const prefix = videoResourcePrefix(baseUrl, video.id);
@@ -85,12 +96,49 @@ export class PlaybackService {
       videoId: video.id,
       manifestUrl: `${prefix}hls/${version}/master.m3u8`,
       expiresAt: new Date(expiresAtEpoch * 1000),
-      refreshAt: new Date(refreshAt(now, expiresAtEpoch, ttlSeconds) * 1000),
+      refreshAt: new Date(refreshAt(from, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,
       posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
       signed,
       cookiePath: new URL(prefix).pathname,
+      availableFrom: entitlement.notBefore,
     };
+  }
+
+  /** The session request is the heartbeat: it holds (or renews) this player's slot until the cookies expire. */
+  private async leaseStream(viewer: Actor, playerId: string, expiresAtEpoch: number): Promise<void> {
+    const { maxStreams, streamPolicy } = this.config.playback;
+    const lease = await this.leases.lease(viewer.userId, playerId, expiresAtEpoch * 1000, maxStreams, streamPolicy === 'evict-oldest');
+    if (!lease.granted) {
+      throw new DomainError('too_many_streams', `You are already watching on ${maxStreams} player${maxStreams === 1 ? '' : 's'}, the most allowed at once; stop one to watch here.`, [
+        { path: 'limit', message: String(maxStreams) },
+      ]);
+    }
+    if (lease.evicted) this.logger.log(`stream of ${viewer.userId} on player ${lease.evicted} evicted by ${playerId}`);
+  }
+
+  /** A player closed: its slot is free at once instead of at its cookies' expiry. */
+  async endStream(viewer: Actor, playerId: string): Promise<void> {
+    if (!(await this.leases.release(viewer.userId, playerId))) throw new DomainError('not_found', 'No stream of yours on that player.');
+  }
+
+  /** The paywall's answer; grants are looked up only when nothing else lets the viewer in. */
+  private async entitlement(video: Video, viewer: Actor | null, now: Date): Promise<Extract<Entitlement, { allowed: true }>> {
+    let entitlement = decideEntitlement(video, viewer, NO_FACTS, now);
+    if (viewer && !entitlement.allowed && entitlement.reason === 'not_entitled') {
+      entitlement = decideEntitlement(video, viewer, await this.facts.get(video.id, viewer.userId), now);
+      if (entitlement.allowed && entitlement.startsRental) {
+        // The rental's clock starts with this first session, once, whichever device is first.
+        await this.grants.startRental(video.id, viewer.userId, now);
+        await this.changes.viewerChanged(viewer.userId);
+        entitlement = decideEntitlement(video, viewer, await this.grants.facts(video.id, viewer.userId), now);
+      }
+    }
+    if (entitlement.allowed) return entitlement;
+    if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
+    if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to watch this video.');
+    if (entitlement.reason === 'not_available') throw new DomainError('not_available', 'This video is no longer available.');
+    throw new DomainError('not_entitled', 'You are not entitled to watch this video.');
   }
 
   /** Per user (when signed in) and per client IP, one-minute windows. */
@@ -120,16 +168,18 @@ export class PlaybackService {
     return made;
   }
 
-  async putGrant(actor: Actor, id: string, userId: string, expiresAt: Date | null): Promise<Grant> {
+  async putGrant(actor: Actor, id: string, userId: string, terms: GrantTerms): Promise<Grant> {
     const video = await this.grantable(actor, id);
-    const grant = await this.grants.put(video.id, userId, expiresAt);
-    this.logger.log(`grant on ${video.id} for ${userId} by ${actor.userId}, until ${expiresAt?.toISOString() ?? 'forever'}`);
+    const grant = await this.grants.put(video.id, userId, terms);
+    await this.changes.viewerChanged(userId);
+    this.logger.log(`grant on ${video.id} for ${userId} by ${actor.userId}: ${terms.rental ? `rental of ${terms.rental.seconds} s` : 'purchase'}, until ${terms.expiresAt?.toISOString() ?? 'forever'}`);
     return grant;
   }
 
   async removeGrant(actor: Actor, id: string, userId: string): Promise<void> {
     const video = await this.grantable(actor, id);
     if (!(await this.grants.remove(video.id, userId))) throw new DomainError('not_found', 'No such grant.');
+    await this.changes.viewerChanged(userId);
   }
 
   async listGrants(actor: Actor, id: string): Promise<Grant[]> {

@@ -12,10 +12,13 @@ import { VideosService } from './videos.service';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookRelayService } from './webhook-relay.service';
 import { WebhooksService } from './webhooks.service';
+import { CollectionsService } from './collections.service';
+import { EntitlementCache } from './entitlement-cache';
+import { EntitlementChanges } from './entitlement-changes';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService],
-  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, EntitlementCache, EntitlementChanges],
+  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService],
 })
 export class ServicesModule {}

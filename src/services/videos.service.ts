@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { DomainError } from '../domain/errors';
 import { sourceKey, videoOwnedPrefixes } from '../domain/storage-keys';
-import { isAdmin, type Actor, type Video, type VideoAccess, type VideoStatus } from '../domain/video';
+import { isAdmin, type Actor, type Video, type VideoStatus } from '../domain/video';
 import { Clock } from '../ports/clock';
 import { JobQueue } from '../ports/job-queue';
 import { ObjectStorage } from '../ports/object-storage';
-import { VideoStore } from '../ports/video-store';
-import { HotVideos } from './hot-videos';
+import { VideoStore, type DetailsPatch } from '../ports/video-store';
+import { EntitlementChanges } from './entitlement-changes';
 import { loadOwnedVideo } from './video-access';
 
 // Long enough to start a large download; the download continues past expiry once started.
@@ -27,7 +27,7 @@ export class VideosService {
     private readonly storage: ObjectStorage,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
-    private readonly hot: HotVideos,
+    private readonly changes: EntitlementChanges,
   ) {}
 
   get(actor: Actor, id: string): Promise<Video> {
@@ -51,10 +51,14 @@ export class VideosService {
     return { items: page, nextCursor: items.length > query.limit && last ? encodeCursor(last) : null };
   }
 
-  async update(actor: Actor, id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video> {
+  async update(actor: Actor, id: string, patch: DetailsPatch): Promise<Video> {
     const video = await loadOwnedVideo(this.store, actor, id);
+    const from = patch.availableFrom !== undefined ? patch.availableFrom : video.availableFrom;
+    const until = patch.availableUntil !== undefined ? patch.availableUntil : video.availableUntil;
+    if (from && until && from >= until) throw new DomainError('invalid_request', 'availableFrom must come before availableUntil.', [{ path: 'availableUntil', message: 'must be after availableFrom' }]);
     const updated = await this.store.updateDetails(video.id, patch);
-    this.hot.evict(video.id);
+    // Every api instance forgets the video at once (access, availability, existence).
+    await this.changes.videoChanged(video.id);
     return updated ?? loadOwnedVideo(this.store, actor, id);
   }
 
@@ -96,7 +100,8 @@ export class VideosService {
     let objects = 0;
     for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
     await this.store.delete(video.id);
-    this.hot.evict(video.id);
+    // Every api instance forgets the video at once (access, availability, existence).
+    await this.changes.videoChanged(video.id);
     this.logger.log(`video ${video.id} deleted by ${actor.userId} (${objects} objects)`);
   }
 }

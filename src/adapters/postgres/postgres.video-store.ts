@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Video, VideoAccess, VideoStatus } from '../../domain/video';
-import { type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
+import type { Video, VideoStatus } from '../../domain/video';
+import { type DetailsPatch, type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
 import { writeVideoEvents } from './outbox';
 import type { Queryable, SqlClient } from './sql-client';
 import { toVideo, type VideoRow } from './video-rows';
@@ -66,12 +66,16 @@ export class PostgresVideoStore extends VideoStore {
     return rows.map(toVideo);
   }
 
-  updateDetails(id: string, patch: { title?: string; access?: VideoAccess }): Promise<Video | null> {
+  updateDetails(id: string, patch: DetailsPatch): Promise<Video | null> {
+    // A window bound is written only when the patch names it ($n::boolean flags); null clears it.
     return this.mutate(
       id,
-      `UPDATE videos SET title = COALESCE($2, title), access = COALESCE($3, access), updated_at = now()
+      `UPDATE videos SET title = COALESCE($2, title), access = COALESCE($3, access),
+         available_from = CASE WHEN $4::boolean THEN $5 ELSE available_from END,
+         available_until = CASE WHEN $6::boolean THEN $7 ELSE available_until END,
+         updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [id, patch.title ?? null, patch.access ?? null],
+      [id, patch.title ?? null, patch.access ?? null, 'availableFrom' in patch, patch.availableFrom ?? null, 'availableUntil' in patch, patch.availableUntil ?? null],
     );
   }
 

@@ -30,6 +30,8 @@ export interface VideoRow {
   created_at: Date;
   updated_at: Date;
   event_sequence: string | number;
+  available_from: Date | null;
+  available_until: Date | null;
 }
 
 // bigint columns arrive as strings from pg and as numbers from PGlite; sizes stay below 2^53.
@@ -62,6 +64,8 @@ export function toVideo(row: VideoRow): Video {
     previewVersion: row.preview_version,
     ladderVersion: row.ladder_version,
     playableAt: row.playable_at,
+    availableFrom: row.available_from,
+    availableUntil: row.available_until,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -18,9 +18,11 @@ export const createVideoBody = z.strictObject({
   access: z.enum(VIDEO_ACCESS).optional(),
 });
 
+const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v)).nullable().optional();
+
 export const updateVideoBody = z
-  .strictObject({ title: printable(200).optional(), access: z.enum(VIDEO_ACCESS).optional() })
-  .refine((b) => b.title !== undefined || b.access !== undefined, 'give title or access');
+  .strictObject({ title: printable(200).optional(), access: z.enum(VIDEO_ACCESS).optional(), availableFrom: instant, availableUntil: instant })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give title, access, availableFrom or availableUntil');
 
 export const listVideosQuery = z.strictObject({
   status: z.enum(VIDEO_STATUSES).optional(),

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/** A player's stable id, chosen by the SDK: the unit of a stream slot. */
+export const playerIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -');
