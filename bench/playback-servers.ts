@@ -58,11 +58,15 @@ async function main(): Promise<void> {
   await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', width = 1280, height = 720 WHERE id = $1`, [video.id]);
   await db.end();
   await fetch(`${base}/v1/videos/${video.id}/grants/viewer`, { method: 'PUT', headers, body: '{}' });
+  // A collector: entitled through a grant on a collection holding the video.
+  const collection = (await (await fetch(`${base}/v1/collections`, { method: 'POST', headers, body: JSON.stringify({ title: 'bench set' }) })).json()) as { id: string };
+  await fetch(`${base}/v1/collections/${collection.id}/items/${video.id}`, { method: 'PUT', headers, body: '{}' });
+  await fetch(`${base}/v1/collections/${collection.id}/grants/collector`, { method: 'PUT', headers, body: '{}' });
 
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ping`;
   const subscriberToken = await sign('subscriber', [], { entitlements: [video.id] });
   console.log(
-    JSON.stringify({ bareUrl, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken: await sign('viewer', []), subscriberToken }),
+    JSON.stringify({ bareUrl, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken: await sign('viewer', []), subscriberToken, collectorToken: await sign('collector', []) }),
   );
 }
 

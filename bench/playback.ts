@@ -3,7 +3,8 @@
  * small JSON and (b) POST /v1/videos/{id}/playback-sessions for an entitled viewer of a paid
  * video, each with 1 and 50 connections. (b) comes twice: a viewer entitled by a grant (one
  * PostgreSQL query per session) and a subscriber entitled by a token claim (none while the video
- * is hot). Prints requests per second, p99 latency and b/a. The servers run in a child process
+ * is hot), and a collector entitled by a grant on a collection holding the video; grants come from
+ * the in-process entitlement cache once read. Prints requests per second, p99 latency and b/a. The servers run in a child process
  * (bench/playback-servers.ts), autocannon here.
  */
 import { spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   });
   try {
     const [line] = (await once(createInterface({ input: servers.stdout! }), 'line')) as [string];
-    const { bareUrl, sessionUrl, viewerToken, subscriberToken } = JSON.parse(line) as Record<string, string>;
+    const { bareUrl, sessionUrl, viewerToken, subscriberToken, collectorToken } = JSON.parse(line) as Record<string, string>;
     const session = (token: string) => ({ method: 'POST' as const, headers: { authorization: `Bearer ${token}` } });
     const figure = (label: string, r: { rps: number; p99: number }) =>
       `${label} ${r.rps.toFixed(0).padStart(6)} req/s p99 ${String(r.p99).padStart(3)} ms`;
@@ -34,9 +35,10 @@ async function main(): Promise<void> {
       const a = await run(bareUrl!, connections);
       const granted = await run(sessionUrl!, connections, session(viewerToken!));
       const subscribed = await run(sessionUrl!, connections, session(subscriberToken!));
+      const collected = await run(sessionUrl!, connections, session(collectorToken!));
       rows.push(
         `${String(connections).padStart(3)} conn | ${figure('(a) bare', a)} | ${figure('(b) grant', granted)} b/a ${(granted.rps / a.rps).toFixed(3)} | ` +
-          `${figure('(b) claim', subscribed)} b/a ${(subscribed.rps / a.rps).toFixed(3)}`,
+          `${figure('(b) claim', subscribed)} b/a ${(subscribed.rps / a.rps).toFixed(3)} | ${figure('(b) collection', collected)} b/a ${(collected.rps / a.rps).toFixed(3)}`,
       );
     }
     console.log(`\n${SECONDS} s per measurement (target at 50 connections: b/a ≥ 0.5)`);

@@ -11,11 +11,15 @@ export interface PlaybackSession {
   readonly issuedAt?: string;
   readonly posterUrl: string | null;
   readonly signedQuery: string;
+  /** A premiere not started yet: the CDN serves nothing before this moment (absent from older servers). */
+  readonly availableFrom?: string | null;
 }
 
 export interface PlayerOptions extends ApiOptions {
   readonly videoId: string;
   readonly video: HTMLVideoElement;
+  /** This player's id for the stream limit; one is made up per player when not given. */
+  readonly playerId?: string;
   /** Told about every error that stops playback (after the one refresh-and-retry on a 403). */
   readonly onError?: (error: VelvetError) => void;
   /** Told each time the session (and so the cookies) is renewed. */
@@ -42,7 +46,9 @@ const CDN_FORBIDDEN = 403;
  */
 export async function createVelvetPlayer(options: PlayerOptions): Promise<VelvetPlayer> {
   const { video } = options;
-  let session = await requestSession(options);
+  // Every session request carries it: the request is the heartbeat that holds this player's stream slot.
+  const playerId = options.playerId ?? randomPlayerId();
+  let session = await requestSession(options, playerId);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let destroyed = false;
   let retried = false;
@@ -52,7 +58,7 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   };
 
   const refresh = async (): Promise<PlaybackSession> => {
-    session = await requestSession(options);
+    session = await requestSession(options, playerId);
     options.onSession?.(session);
     schedule();
     return session;
@@ -105,11 +111,16 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
       if (data.type === ErrorTypes.MEDIA_ERROR) return player.recoverMediaError();
       fail(new VelvetError('network', `Playback stopped: ${data.details}.`, status || undefined));
     });
-    player.loadSource(session.manifestUrl);
     player.attachMedia(video);
+    // A premiere: the cookies are already set, but the CDN refuses every file until it starts.
+    startAtPremiere(session, () => {
+      if (!destroyed) player.loadSource(session.manifestUrl);
+    });
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
     video.crossOrigin = 'use-credentials';
-    video.src = session.manifestUrl;
+    startAtPremiere(session, () => {
+      if (!destroyed) video.src = session.manifestUrl;
+    });
   } else {
     throw new VelvetError('network', 'This browser can play HLS neither through hls.js nor natively.');
   }
@@ -125,12 +136,26 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
       destroyed = true;
       clearTimeout(timer);
       hls?.destroy();
+      // Frees the stream slot now rather than when the cookies lapse; nothing to do if it fails.
+      callApi(options, 'DELETE', `/v1/playback-sessions/${encodeURIComponent(playerId)}`).catch(() => undefined);
     },
   };
 }
 
-function requestSession(options: PlayerOptions): Promise<PlaybackSession> {
-  return callApi<PlaybackSession>(options, 'POST', `/v1/videos/${encodeURIComponent(options.videoId)}/playback-sessions`);
+function requestSession(options: PlayerOptions, playerId: string): Promise<PlaybackSession> {
+  return callApi<PlaybackSession>(options, 'POST', `/v1/videos/${encodeURIComponent(options.videoId)}/playback-sessions`, { playerId });
+}
+
+/** Runs `start` now, or at the premiere, timed on the server's clock (availableFrom − issuedAt). */
+function startAtPremiere(session: PlaybackSession, start: () => void): void {
+  const wait = session.availableFrom && session.issuedAt ? Date.parse(session.availableFrom) - Date.parse(session.issuedAt) : 0;
+  if (wait > 0) setTimeout(start, wait);
+  else start();
+}
+
+function randomPlayerId(): string {
+  // randomUUID needs a secure context; a page on plain http still gets an id unique enough.
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 14)}`;
 }
 
 function asVelvetError(error: unknown): VelvetError {
