@@ -12,6 +12,9 @@ export class BullmqWebhookQueue extends WebhookQueue implements OnApplicationShu
   constructor(@Inject(REDIS_PRODUCER) connection: Redis) {
     super();
     this.queue = new Queue(WEBHOOK_QUEUE, { connection });
+    // A lost connection is reported by the add() that fails (and the sweep retries it); the
+    // queue's own 'error' event would otherwise print every reconnect attempt.
+    this.queue.on('error', () => undefined);
   }
 
   async enqueue(deliveryId: string, attempt: number, delayMs: number): Promise<void> {
