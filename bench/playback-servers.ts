@@ -64,9 +64,19 @@ async function main(): Promise<void> {
   await fetch(`${base}/v1/collections/${collection.id}/grants/collector`, { method: 'PUT', headers, body: '{}' });
 
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ping`;
+  // The same bare Fastify, answering a copy of a real session (its three Set-Cookie headers and
+  // its JSON): what the answer's size alone costs the server and the load generator.
+  const viewerToken = await sign('viewer', []);
+  const sample = await fetch(`${base}/v1/videos/${video.id}/playback-sessions`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } });
+  const sampleCookies = sample.headers.getSetCookie();
+  const sampleBody = await sample.text();
+  const copy = Fastify();
+  copy.post('/session-copy', async (_request, reply) => reply.status(201).header('set-cookie', sampleCookies).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(sampleBody));
+  await copy.listen({ port: 0, host: '127.0.0.1' });
+  const copyUrl = `http://127.0.0.1:${(copy.server.address() as { port: number }).port}/session-copy`;
   const subscriberToken = await sign('subscriber', [], { entitlements: [video.id] });
   console.log(
-    JSON.stringify({ bareUrl, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken: await sign('viewer', []), subscriberToken, collectorToken: await sign('collector', []) }),
+    JSON.stringify({ bareUrl, copyUrl, copyBytes: sampleBody.length + sampleCookies.join('').length, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken, subscriberToken, collectorToken: await sign('collector', []) }),
   );
 }
 

@@ -26,22 +26,24 @@ async function main(): Promise<void> {
   });
   try {
     const [line] = (await once(createInterface({ input: servers.stdout! }), 'line')) as [string];
-    const { bareUrl, sessionUrl, viewerToken, subscriberToken, collectorToken } = JSON.parse(line) as Record<string, string>;
+    const { bareUrl, copyUrl, copyBytes, sessionUrl, viewerToken, subscriberToken, collectorToken } = JSON.parse(line) as Record<string, string>;
     const session = (token: string) => ({ method: 'POST' as const, headers: { authorization: `Bearer ${token}` } });
     const figure = (label: string, r: { rps: number; p99: number }) =>
       `${label} ${r.rps.toFixed(0).padStart(6)} req/s p99 ${String(r.p99).padStart(3)} ms`;
     const rows: string[] = [];
     for (const connections of [1, 50]) {
       const a = await run(bareUrl!, connections);
+      const copied = await run(copyUrl!, connections, { method: 'POST' });
       const granted = await run(sessionUrl!, connections, session(viewerToken!));
       const subscribed = await run(sessionUrl!, connections, session(subscriberToken!));
       const collected = await run(sessionUrl!, connections, session(collectorToken!));
       rows.push(
-        `${String(connections).padStart(3)} conn | ${figure('(a) bare', a)} | ${figure('(b) grant', granted)} b/a ${(granted.rps / a.rps).toFixed(3)} | ` +
+        `${String(connections).padStart(3)} conn | ${figure('(a) bare', a)} | ${figure("(a') bare, a session's bytes", copied)} a'/a ${(copied.rps / a.rps).toFixed(3)} | ` +
+          `grant b/a' ${(granted.rps / copied.rps).toFixed(3)} | ${figure('(b) grant', granted)} b/a ${(granted.rps / a.rps).toFixed(3)} | ` +
           `${figure('(b) claim', subscribed)} b/a ${(subscribed.rps / a.rps).toFixed(3)} | ${figure('(b) collection', collected)} b/a ${(collected.rps / a.rps).toFixed(3)}`,
       );
     }
-    console.log(`\n${SECONDS} s per measurement (target at 50 connections: b/a ≥ 0.5)`);
+    console.log(`\n${SECONDS} s per measurement (target at 50 connections: b/a ≥ 0.5); (a') answers a copy of one session, ${copyBytes} bytes of body and cookies`);
     for (const row of rows) console.log(row);
   } finally {
     servers.kill('SIGKILL');

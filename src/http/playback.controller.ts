@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { presentGrant as grantJson } from '../domain/video-events';
 import type { Actor } from '../domain/video';
-import { PlaybackService } from '../services/playback.service';
+import { PlaybackService, type PlaybackSession } from '../services/playback.service';
 import { CurrentActor, OptionalAuth, Viewer } from './auth.guard';
 import { playerIdParam } from './dto/playback.dto';
 import { ApiZodBody } from './openapi';
@@ -39,9 +39,18 @@ export interface CookieJson {
 }
 
 
+interface Rendered {
+  readonly setCookies: string[];
+  /** `"cookies":[…],"signedQuery":"…"}`: the end of the JSON answer. */
+  readonly tail: string;
+}
+
 @ApiTags('playback')
 @Controller('v1/videos/:id')
 export class PlaybackController {
+  // Keyed by the signed policy object itself: it lives as long as the signer's cache keeps it.
+  private readonly renders = new WeakMap<object, Rendered>();
+
   constructor(
     private readonly playback: PlaybackService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,6 +68,29 @@ export class PlaybackController {
     @Body(new ZodPipe(sessionBody)) body: z.output<typeof sessionBody>,
   ) {
     const session = await this.playback.createSession(viewer, id, request.ip, body?.playerId);
+    const { setCookies, tail } = this.rendered(session);
+    void reply.status(201).header('set-cookie', setCookies).header('cache-control', 'no-store').type('application/json; charset=utf-8');
+    const head = JSON.stringify({
+      videoId: session.videoId,
+      manifestUrl: session.manifestUrl,
+      expiresAt: session.expiresAt.toISOString(),
+      refreshAt: session.refreshAt.toISOString(),
+      issuedAt: session.issuedAt.toISOString(),
+      posterUrl: session.posterUrl,
+      availableFrom: session.availableFrom?.toISOString() ?? null,
+    });
+    // `cookies` and `signedQuery` (the same policy as query parameters, for players that cannot
+    // hold cookies, CLOUDFRONT.md §14.7) are most of the answer: serialized once per policy.
+    return `${head.slice(0, -1)},${tail}`;
+  }
+
+  /**
+   * The cookies as JSON, as Set-Cookie headers and as a query: the same for every viewer given
+   * the same signed policy (shared from the signer's cache), so rendered once per policy.
+   */
+  private rendered(session: PlaybackSession): Rendered {
+    const known = this.renders.get(session.signed);
+    if (known) return known;
     const { cookieDomain, cookieSameSite } = this.config.playback;
     const cookies: CookieJson[] = Object.entries(session.signed).map(([name, value]) => ({
       name,
@@ -70,26 +102,21 @@ export class PlaybackController {
       httpOnly: true,
       sameSite: cookieSameSite,
     }));
-    void reply.status(201).header('set-cookie', cookies.map(setCookie)).header('cache-control', 'no-store');
-    return {
-      videoId: session.videoId,
-      manifestUrl: session.manifestUrl,
-      expiresAt: session.expiresAt.toISOString(),
-      refreshAt: session.refreshAt.toISOString(),
-      issuedAt: session.issuedAt.toISOString(),
-      posterUrl: session.posterUrl,
-      availableFrom: session.availableFrom?.toISOString() ?? null,
-      cookies,
-      // The same policy as query parameters, for players that cannot hold cookies (CLOUDFRONT.md §14.7).
-      signedQuery: [
-        ['Policy', session.signed['CloudFront-Policy']],
-        ['Signature', session.signed['CloudFront-Signature']],
-        ['Key-Pair-Id', session.signed['CloudFront-Key-Pair-Id']],
-        ...(session.signed['CloudFront-Hash-Algorithm'] ? [['Hash-Algorithm', session.signed['CloudFront-Hash-Algorithm']]] : []),
-      ]
-        .map(([k, v]) => `${k}=${v}`)
-        .join('&'),
+    const signed = session.signed;
+    const signedQuery = [
+      ['Policy', signed['CloudFront-Policy']],
+      ['Signature', signed['CloudFront-Signature']],
+      ['Key-Pair-Id', signed['CloudFront-Key-Pair-Id']],
+      ...(signed['CloudFront-Hash-Algorithm'] ? [['Hash-Algorithm', signed['CloudFront-Hash-Algorithm']]] : []),
+    ]
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
+    const rendered: Rendered = {
+      setCookies: cookies.map(setCookie),
+      tail: JSON.stringify({ cookies, signedQuery }).slice(1),
     };
+    this.renders.set(session.signed, rendered);
+    return rendered;
   }
 
   @Put('grants/:userId')

@@ -88,9 +88,10 @@ export class PlaybackService {
     // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
     const viewerIp = unmapIpv4(clientIp);
     const sourceIp = bindIp && isIPv4(viewerIp) ? viewerIp : undefined;
-    const policy = videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp, notBeforeEpoch });
-    // Identical unbound policies are signed once and shared across viewers until they expire.
-    const signed = sourceIp ? this.signer.signPolicy(policy) : this.cached(`policy:${policy}`, expiresAtEpoch, () => this.signer.signPolicy(policy));
+    const sign = () => this.signer.signPolicy(videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp, notBeforeEpoch }));
+    // Identical unbound policies (same video, expiry and premiere) are signed once and shared
+    // across viewers until they expire; the key names what the policy is made of.
+    const signed = sourceIp ? sign() : this.cached(`policy:${video.id}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, sign);
     const prefix = videoResourcePrefix(baseUrl, video.id);
     return {
       videoId: video.id,
@@ -100,7 +101,7 @@ export class PlaybackService {
       issuedAt: now,
       posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
       signed,
-      cookiePath: new URL(prefix).pathname,
+      cookiePath: `/videos/${video.id}/`,
       availableFrom: entitlement.notBefore,
     };
   }
