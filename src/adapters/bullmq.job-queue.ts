@@ -38,7 +38,9 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     this.flows = new FlowProducer({ connection });
     // A lost Redis is reported to callers by the call that fails (503 dependency_unavailable);
     // the producers' own 'error' events would otherwise print every reconnect attempt.
-    for (const producer of [this.transcode, this.maintenance, this.flows]) producer.on('error', () => undefined);
+    this.transcode.on('error', () => undefined);
+    this.maintenance.on('error', () => undefined);
+    this.flows.on('error', () => undefined);
   }
 
   async enqueueTranscode(videoId: string): Promise<void> {
