@@ -36,7 +36,11 @@ export class RedisEntitlementBus extends EntitlementBus implements OnApplication
     subscriber.on('close', () => (this.subscribed = false));
     subscriber.on('ready', () => {
       subscriber.subscribe(CHANNEL).then(
-        () => (this.subscribed = true),
+        () => {
+          this.subscribed = true;
+          // Whatever was published while the subscription was down went unheard.
+          for (const handle of this.handlers) handle({ kind: 'everything' });
+        },
         (error: Error) => this.logger.warn(`subscribe: ${error.message}`),
       );
     });

@@ -2,7 +2,9 @@
 export type EntitlementChange =
   | { readonly kind: 'viewer'; readonly userId: string }
   | { readonly kind: 'video'; readonly videoId: string }
-  | { readonly kind: 'collection'; readonly collectionId: string };
+  | { readonly kind: 'collection'; readonly collectionId: string }
+  /** The broadcast was down for a while: changes may have gone unheard, so forget everything. */
+  | { readonly kind: 'everything' };
 
 /**
  * Broadcasts entitlement changes to every api instance (Redis pub/sub). `healthy` is false while

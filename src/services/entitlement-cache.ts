@@ -39,7 +39,7 @@ export class EntitlementCache {
     if (hit && (this.bus.healthy() || now - hit.at < KEEP_BLIND_MS)) return hit.facts;
     const facts = await this.grants.facts(videoId, userId);
     // The indexes outlive lapsed entries; past the bound they start over (entries stay correct).
-    if (this.byViewer.size > LIMIT || this.byVideo.size > LIMIT) this.forget({ kind: 'collection', collectionId: '*' });
+    if (this.byViewer.size > LIMIT || this.byVideo.size > LIMIT) this.forget({ kind: 'everything' });
     this.facts.set(key, { facts, at: now }, now + (this.bus.healthy() ? KEEP_MS : KEEP_BLIND_MS));
     index(this.byViewer, userId, key);
     index(this.byVideo, videoId, key);
@@ -53,7 +53,8 @@ export class EntitlementCache {
       this.drop(this.byVideo, change.videoId);
       this.hot.evict(change.videoId);
     } else {
-      // Which videos a collection held is not kept here: a membership change drops everything.
+      // Which videos a collection held is not kept here: a membership change drops everything,
+      // as does a broadcast coming back after an outage.
       for (const key of [...this.byViewer.values()].flatMap((s) => [...s])) this.facts.delete(key);
       this.byViewer.clear();
       this.byVideo.clear();
