@@ -41,7 +41,9 @@ export class CollectionsService {
 
   async update(actor: Actor, id: string, patch: { title?: string; description?: string | null }): Promise<Collection> {
     await this.managed(actor, id);
-    return (await this.collections.update(id, patch)) ?? Promise.reject(notFound());
+    const updated = await this.collections.update(id, patch);
+    if (!updated) throw notFound();
+    return updated;
   }
 
   async delete(actor: Actor, id: string): Promise<void> {

@@ -67,6 +67,22 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
     expect((await session(buyer, b)).json.code).toBe('not_entitled');
   });
 
+  it('lists, renames and deletes a collection; deleting it takes its grants', async () => {
+    const video = await readyVideo(owner, 'season 1, episode 1');
+    const season = (await owner('POST', '/v1/collections', { title: 'Season 1' })).json;
+    await owner('PUT', `/v1/collections/${season.id}/items/${video}`);
+    await owner('PUT', `/v1/collections/${season.id}/grants/late-buyer`, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    expect((await owner('GET', `/v1/collections/${season.id}/grants`)).json.items).toEqual([expect.objectContaining({ userId: 'late-buyer', expiresAt: expect.any(String) })]);
+    expect((await owner('PATCH', `/v1/collections/${season.id}`, { title: 'Season one', description: null })).json).toMatchObject({ title: 'Season one', description: null });
+    expect((await owner('GET', '/v1/collections')).json.items.map((c: any) => c.id)).toContain(season.id);
+    expect((await other('GET', '/v1/collections')).json.items.map((c: any) => c.id)).not.toContain(season.id);
+    expect((await other('PATCH', `/v1/collections/${season.id}`, { title: 'mine now' })).status).toBe(404);
+    expect((await session(late, video)).status).toBe(201);
+    expect((await owner('DELETE', `/v1/collections/${season.id}`)).status).toBe(204);
+    expect((await session(late, video)).json.code).toBe('not_entitled');
+    expect((await owner('GET', `/v1/collections/${season.id}`)).status).toBe(404);
+  });
+
   it('runs a rental from its first session, caps the cookies at its end, and kills one never started past startBy', async () => {
     const film = await readyVideo(owner, 'film');
     const granted = await owner('PUT', `/v1/videos/${film}/grants/buyer`, { kind: 'rental', rentalSeconds: 3600, startBy: new Date(Date.now() + 86_400_000).toISOString() });
