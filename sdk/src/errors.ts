@@ -1,6 +1,8 @@
 /** What went wrong, as a player or an upload form needs to tell it apart. */
 export type VelvetErrorCode =
   | 'not_entitled'
+  | 'not_available'
+  | 'too_many_streams'
   | 'not_ready'
   | 'not_found'
   | 'unauthorized'
@@ -27,6 +29,8 @@ export class VelvetError extends Error {
 
 const API_CODES: Record<string, VelvetErrorCode> = {
   not_entitled: 'not_entitled',
+  not_available: 'not_available',
+  too_many_streams: 'too_many_streams',
   not_ready: 'not_ready',
   not_found: 'not_found',
   unauthorized: 'unauthorized',
