@@ -11,10 +11,9 @@ import { SignJWT } from 'jose';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../src/dev/local-s3';
-import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
+import { BENCH_DATABASE_URL, BENCH_JWT_SECRET as SECRET, freshServices, REDIS_URL } from './services';
 
 const BUCKET = 'velvet-bench';
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 export interface SourceSpec {
   readonly seconds: number;

@@ -9,9 +9,8 @@ import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
-import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
+import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, benchEnv, freshServices } from './services';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const KEYS = join(__dirname, '../test/fixtures/cloudfront');
 
 async function main(): Promise<void> {
@@ -21,30 +20,21 @@ async function main(): Promise<void> {
   await bare.listen({ port: 0, host: '127.0.0.1' });
 
   // Creating the video presigns an upload (no request is made); any credentials do.
-  process.env.AWS_ACCESS_KEY_ID ??= 'bench';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
   const app = await createApiApp(
-    loadConfig({
+    loadConfig(benchEnv({
       NODE_ENV: 'production',
-      LOG_LEVEL: 'error',
-      DATABASE_URL: BENCH_DATABASE_URL,
-      REDIS_URL,
-      S3_BUCKET: 'velvet-bench',
-      S3_ENDPOINT: 'http://127.0.0.1:9',
-      S3_FORCE_PATH_STYLE: 'true',
-      JWT_SECRET: SECRET,
       CDN_BASE_URL: 'https://cdn.example.test',
       CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
       CLOUDFRONT_PRIVATE_KEY_FILE: join(KEYS, 'rsa-private.pem'),
       // Off for the run: they would cap one viewer at 60 sessions a minute.
       PLAYBACK_RATE_LIMIT_PER_USER: '0',
       PLAYBACK_RATE_LIMIT_PER_IP: '0',
-    }),
+    })),
   );
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const sign = (sub: string, roles: string[], claims: Record<string, unknown> = {}) =>
-    new SignJWT({ roles, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+    new SignJWT({ roles, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(BENCH_JWT_SECRET));
   const creator = await sign('creator', ['creator']);
   const headers = { authorization: `Bearer ${creator}`, 'content-type': 'application/json' };
   const created = await fetch(`${base}/v1/videos`, {

@@ -5,6 +5,27 @@ export const ADMIN_DB = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://post
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 export const BENCH_DATABASE_URL = ADMIN_DB.replace(/\/[^/]*$/, '/velvet_bench');
 
+export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+/**
+ * The settings every benchmarked Velvet process shares: the bench database and Redis db, and an
+ * S3 endpoint nothing listens on (no benchmark here touches storage; presigning needs none).
+ */
+export function benchEnv(overrides: Record<string, string>): Record<string, string> {
+  process.env.AWS_ACCESS_KEY_ID ??= 'bench';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
+  return {
+    LOG_LEVEL: 'error',
+    DATABASE_URL: BENCH_DATABASE_URL,
+    REDIS_URL,
+    S3_BUCKET: 'velvet-bench',
+    S3_ENDPOINT: 'http://127.0.0.1:9',
+    S3_FORCE_PATH_STYLE: 'true',
+    JWT_SECRET: BENCH_JWT_SECRET,
+    ...overrides,
+  };
+}
+
 /** A fresh `velvet_bench` database and an empty Redis db for one benchmark run. */
 export async function freshServices(): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_DB });

@@ -18,7 +18,7 @@ import { PostgresVideoStore } from '../src/adapters/postgres/postgres.video-stor
 import { newVideoId } from '../src/domain/ids';
 import { newWebhookSecret, seal } from '../src/services/secret-box';
 import { WorkerModule } from '../worker/worker.module';
-import { BENCH_DATABASE_URL, freshServices, REDIS_URL } from './services';
+import { BENCH_DATABASE_URL, benchEnv, freshServices } from './services';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -37,21 +37,7 @@ async function main(): Promise<void> {
     arrivals.set(title!, Number(at));
   });
 
-  const env = {
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: BENCH_DATABASE_URL,
-    REDIS_URL,
-    S3_BUCKET: 'velvet-bench',
-    S3_ENDPOINT: 'http://127.0.0.1:9',
-    S3_FORCE_PATH_STYLE: 'true',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOK_CONCURRENCY: String(CONCURRENCY),
-  };
-  process.env.AWS_ACCESS_KEY_ID ??= 'bench';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
-  const config = loadConfig(env);
+  const config = loadConfig(benchEnv({ NODE_ENV: 'development', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_CONCURRENCY: String(CONCURRENCY) }));
   const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['error'] });
   await worker.init();
   const sql = createPgClient(BENCH_DATABASE_URL);

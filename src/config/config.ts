@@ -111,7 +111,7 @@ export function loadConfig(
   // Empty strings mean "unset", as in a .env file with `NAME=`.
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(raw);
-  const problems = parsed.success ? [] : parsed.error.issues.map(describe);
+  const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
   if (!raw.JWT_SECRET && !raw.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL so tokens can be verified');
   }
@@ -130,7 +130,8 @@ export function loadConfig(
   return deepFreeze({ ...group(parsed.data, options), cloudfront: cloudfrontGroup(parsed.data, privateKey), webhooks: webhooksGroup(parsed.data, webhookKey!) });
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+/** One zod issue as a configuration problem: `NAME: what is wrong`. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const name = issue.path.join('.') || 'environment';
   const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
   return `${name}: ${message}`;

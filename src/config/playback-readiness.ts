@@ -1,3 +1,5 @@
+import { isLoopbackHost } from '../domain/ip';
+
 /**
  * Whether playback can work as configured, checked at the api's boot in production: a CDN that
  * browsers will not send the cookies to fails every viewer silently, so the api refuses to start.
@@ -16,7 +18,7 @@ export function playbackProblems(settings: PlaybackSettings): string[] {
   const cdn = settings.cdnBaseUrl ? new URL(settings.cdnBaseUrl) : null;
   if (!cdn) {
     problems.push('CDN_BASE_URL: required in production (players fetch every playlist and segment from the CDN)');
-  } else if (cdn.protocol !== 'https:' && !isLoopback(cdn.hostname)) {
+  } else if (cdn.protocol !== 'https:' && !isLoopbackHost(cdn.hostname)) {
     problems.push(`CDN_BASE_URL: must be https in production (${cdn.origin} given): the signed policy's Resource and the Secure cookies need it`);
   }
   if (cdn && settings.cookieDomain && !cookieReaches(settings.cookieDomain, cdn.hostname)) {
@@ -52,9 +54,4 @@ export function cookieReaches(cookieDomain: string, host: string): boolean {
 
 function normalize(domain: string): string {
   return domain.replace(/^\./, '').toLowerCase();
-}
-
-/** Browsers treat http://localhost as a secure context: the local stand-ins run there. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

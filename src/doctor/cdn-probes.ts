@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { isLoopback } from '../config/playback-readiness';
 import { videoPolicy } from '../domain/playback';
 import { newVideoId } from '../domain/ids';
+import { isLoopbackHost } from '../domain/ip';
 import type { SignedPolicy } from '../ports/cdn-signer';
 import { fail, keyFix, pass, RESTRICT_VIEWER_ACCESS_FIX, warn, type DoctorCheck } from './doctor-check';
 
@@ -76,7 +76,7 @@ export async function probeCdn(target: ProbeTarget, tools: ProbeTools): Promise<
 function cdnScheme(base: string): DoctorCheck {
   const url = new URL(base);
   if (url.protocol === 'https:') return pass('cdn-https', `${url.origin} is https`);
-  if (isLoopback(url.hostname)) return pass('cdn-https', `${url.origin} is a loopback stand-in (browsers treat it as a secure context)`);
+  if (isLoopbackHost(url.hostname)) return pass('cdn-https', `${url.origin} is a loopback stand-in (browsers treat it as a secure context)`);
   return fail('cdn-https', `${url.origin} is not https`, 'set CDN_BASE_URL to the https URL of the distribution: the policy Resource and the Secure cookies need it');
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envSchema } from '../config/config.schema';
-import { ConfigError, readPrivateKey } from '../config/config';
+import { ConfigError, describeIssue, readPrivateKey } from '../config/config';
 
 /** The part of Velvet's configuration the doctor needs: the CDN, the signing key, S3's name. */
 export interface DoctorConfig {
@@ -34,7 +34,7 @@ const schema = z.object({
 export function loadDoctorConfig(source: Record<string, string | undefined>): DoctorConfig {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(raw);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.code === 'invalid_type' && i.input === undefined ? 'required' : i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
   if (!parsed.success) throw new ConfigError(problems);
   const env = parsed.data;
   const privateKey = readPrivateKey(env, problems);

@@ -1,6 +1,7 @@
 import { resolve6 } from 'node:dns/promises';
 import { assertVideoId } from '../domain/ids';
-import { cookieReaches, isLoopback } from '../config/playback-readiness';
+import { cookieReaches } from '../config/playback-readiness';
+import { isLoopbackHost } from '../domain/ip';
 import { CloudfrontCdnSigner } from '../adapters/cloudfront.cdn-signer';
 import type { DeploymentReader } from '../ports/deployment-reader';
 import { checkAws } from './aws-checks';
@@ -96,6 +97,6 @@ function cookieDomainCheck(config: DoctorConfig, cdnHost: string): DoctorCheck {
       ? pass(name, `the cookies for ${config.cookieDomain} reach ${cdnHost}`)
       : fail(name, `${cdnHost} is neither ${config.cookieDomain} nor under it: browsers never send the cookies to the CDN`, 'set COOKIE_DOMAIN to the CDN host or a parent domain of both the api and the CDN');
   }
-  if (isLoopback(cdnHost)) return pass(name, `host-only cookies, and the CDN is on ${cdnHost}, which the api shares`);
+  if (isLoopbackHost(cdnHost)) return pass(name, `host-only cookies, and the CDN is on ${cdnHost}, which the api shares`);
   return warn(name, `COOKIE_DOMAIN is not set: the cookies are host-only, so they reach ${cdnHost} only if the api answers on that host`);
 }

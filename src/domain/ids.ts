@@ -28,6 +28,12 @@ export function assertVideoId(value: unknown): string {
 }
 
 /** Ids of other resources: a short prefix naming the kind, then 128 random bits as a video id. */
-export function newPrefixedId(prefix: 'evt' | 'wh' | 'dlv' | 'msg' | 'col', random: (size: number) => Buffer = randomBytes): string {
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'msg' | 'col';
+
+export function newPrefixedId(prefix: IdPrefix, random: (size: number) => Buffer = randomBytes): string {
   return `${prefix}_${newVideoId(random)}`;
+}
+
+export function isPrefixedId(prefix: IdPrefix, value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(`${prefix}_`) && isVideoId(value.slice(prefix.length + 1));
 }

@@ -5,6 +5,7 @@ import type { Actor } from '../domain/video';
 import type { Collection, CollectionGrant } from '../ports/collection-store';
 import { CollectionsService } from '../services/collections.service';
 import { CurrentActor, RequireRole } from './auth.guard';
+import { userIdParam } from './dto/playback.dto';
 import { presentVideo, type VideoJson } from './dto/video.dto';
 import { ApiZodBody } from './openapi';
 import { VideoIdPipe } from './video-id.pipe';
@@ -17,7 +18,6 @@ const updateBody = z
   .refine((b) => b.title !== undefined || b.description !== undefined, 'give title or description');
 const itemBody = z.strictObject({ position: z.int().min(0).max(1_000_000).optional() }).nullable().optional();
 const grantBody = z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).nullable().optional() }).nullable().optional();
-const userIdParam = z.string().regex(/^[A-Za-z0-9@._:|+-]{1,255}$/, 'must be a user id (the token subject)');
 
 const collectionJson = (c: Collection) => ({
   id: c.id,

@@ -8,7 +8,7 @@ import { presentGrant as grantJson } from '../domain/video-events';
 import type { Actor } from '../domain/video';
 import { PlaybackService, type PlaybackSession } from '../services/playback.service';
 import { CurrentActor, OptionalAuth, Viewer } from './auth.guard';
-import { playerIdParam } from './dto/playback.dto';
+import { playerIdParam, userIdParam } from './dto/playback.dto';
 import { ApiZodBody } from './openapi';
 import { VideoIdPipe } from './video-id.pipe';
 import { ZodPipe } from './zod.pipe';
@@ -25,7 +25,6 @@ const grantBody = z
   .refine((b) => b.kind === 'rental' || b.startBy == null, { message: 'only a rental takes startBy', path: ['startBy'] })
   .optional();
 const sessionBody = z.strictObject({ playerId: playerIdParam.optional() }).nullable().optional();
-const userIdParam = z.string().regex(/^[A-Za-z0-9@._:|+-]{1,255}$/, 'must be a user id (the token subject)');
 
 export interface CookieJson {
   name: string;

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { isPrefixedId } from '../domain/ids';
 import type { Actor } from '../domain/video';
 import { WebhooksService } from '../services/webhooks.service';
 import { CurrentActor, RequireRole } from './auth.guard';
@@ -9,7 +10,7 @@ import { createWebhookBody, listDeliveriesQuery, presentDelivery, presentWebhook
 import { ApiZodBody, ApiZodQuery } from './openapi';
 import { ZodPipe } from './zod.pipe';
 
-const isDeliveryId = (id: unknown): id is string => typeof id === 'string' && /^dlv_[0-7][0-9a-hjkmnp-tv-z]{25}$/.test(id);
+const isDeliveryId = (id: unknown): id is string => isPrefixedId('dlv', id);
 
 @ApiTags('webhooks')
 @ApiBearerAuth()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChunkPayload, LadderSpec, PublishPayload } from '../domain/ladder-job';
-import { assertVideoId } from '../domain/ids';
+import { assertVideoId, isPrefixedId } from '../domain/ids';
 
 export const TRANSCODE_QUEUE = 'transcode';
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -31,7 +31,7 @@ export function webhookJobId(deliveryId: string, attempt: number): string {
 
 export function parseWebhookDeliveryPayload(data: unknown): WebhookDeliveryPayload {
   const { deliveryId, attempt } = (data ?? {}) as { deliveryId?: unknown; attempt?: unknown };
-  if (typeof deliveryId !== 'string' || !/^dlv_[0-7][0-9a-hjkmnp-tv-z]{25}$/.test(deliveryId)) throw new Error('deliveryId must be a delivery id');
+  if (!isPrefixedId('dlv', deliveryId)) throw new Error('deliveryId must be a delivery id');
   if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1 || attempt > 10_000) throw new Error('attempt must be a positive whole number');
   return { deliveryId, attempt };
 }

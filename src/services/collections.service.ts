@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../domain/errors';
-import { assertVideoId, newPrefixedId } from '../domain/ids';
+import { assertVideoId, isPrefixedId, newPrefixedId } from '../domain/ids';
 import { isAdmin, type Actor, type Video } from '../domain/video';
 import { CollectionStore, type Collection, type CollectionGrant } from '../ports/collection-store';
 import { VideoStore } from '../ports/video-store';
 import { EntitlementChanges } from './entitlement-changes';
-
-const COLLECTION_ID = /^col_[0-7][0-9a-hjkmnp-tv-z]{25}$/;
 
 /** Bundles, courses, seasons: one owner's videos in order, sold together by one grant. */
 @Injectable()
@@ -87,7 +85,7 @@ export class CollectionsService {
   }
 
   private async find(id: string): Promise<Collection> {
-    const collection = COLLECTION_ID.test(id) ? await this.collections.find(id) : null;
+    const collection = isPrefixedId('col', id) ? await this.collections.find(id) : null;
     if (!collection) throw notFound();
     return collection;
   }

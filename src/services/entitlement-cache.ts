@@ -22,17 +22,22 @@ export class EntitlementCache {
   private readonly facts = new ExpiringCache<string, { facts: EntitlementFacts; at: number }>(LIMIT);
   private readonly byViewer = new Map<string, Set<string>>();
   private readonly byVideo = new Map<string, Set<string>>();
+  private listening = false;
 
   constructor(
     private readonly grants: GrantStore,
     private readonly bus: EntitlementBus,
     private readonly clock: Clock,
     private readonly hot: HotVideos,
-  ) {
-    bus.subscribe((change) => this.forget(change));
-  }
+  ) {}
 
   async get(videoId: string, userId: string): Promise<EntitlementFacts> {
+    // Subscribed on first use: a process that never serves sessions (the worker) holds no
+    // subscriber connection, and nothing is cached before it listens.
+    if (!this.listening) {
+      this.listening = true;
+      this.bus.subscribe((change) => this.forget(change));
+    }
     const key = `${userId}\u0000${videoId}`;
     const now = this.clock.now().getTime();
     const hit = this.facts.get(key, now);

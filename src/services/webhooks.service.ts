@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError } from '../domain/errors';
-import { newPrefixedId } from '../domain/ids';
-import type { Actor } from '../domain/video';
+import { isPrefixedId, newPrefixedId } from '../domain/ids';
+import { isAdmin, type Actor } from '../domain/video';
 import type { EventBody } from '../domain/video-events';
 import { checkWebhookUrl } from '../domain/webhook-url';
 import { WebhookQueue } from '../ports/webhook-queue';
@@ -33,7 +33,7 @@ export class WebhooksService {
 
   async create(actor: Actor, input: EndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const scope = input.scope ?? 'own';
-    if (scope === 'all' && !actor.roles.includes('admin')) throw new DomainError('forbidden', 'Only an admin may subscribe to every video (scope "all").');
+    if (scope === 'all' && !isAdmin(actor)) throw new DomainError('forbidden', 'Only an admin may subscribe to every video (scope "all").');
     const secret = newWebhookSecret();
     const endpoint = await this.store.createEndpoint(
       { id: newPrefixedId('wh'), ownerId: actor.userId, url: this.checkUrl(input.url), events: input.events ? [...new Set(input.events)] : null, description: input.description ?? null, scope },
@@ -101,8 +101,8 @@ export class WebhooksService {
 
   /** Another creator's endpoint does not exist, as far as this caller can tell. */
   private async owned(actor: Actor, id: string): Promise<WebhookEndpoint> {
-    const endpoint = /^wh_[0-7][0-9a-hjkmnp-tv-z]{25}$/.test(id) ? await this.store.findEndpoint(id) : null;
-    if (!endpoint || (endpoint.ownerId !== actor.userId && !actor.roles.includes('admin'))) throw notFound();
+    const endpoint = isPrefixedId('wh', id) ? await this.store.findEndpoint(id) : null;
+    if (!endpoint || (endpoint.ownerId !== actor.userId && !isAdmin(actor))) throw notFound();
     return endpoint;
   }
 }

@@ -234,8 +234,7 @@ describe('grants at the speed of a cache', () => {
 
   it('with Redis gone, serves sessions from PostgreSQL and never a revoked grant past 5 s, never a 500', async () => {
     const port = await freePort();
-    const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 300));
+    const redis = await startRedis(port);
     const api = await startApi({ ...PLAYBACK_ENV, REDIS_URL: `redis://127.0.0.1:${port}` });
     const db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
@@ -266,14 +265,20 @@ describe('grants at the speed of a cache', () => {
     } finally {
       redis.kill('SIGKILL');
       // Back on the same port, so the api's queues close cleanly instead of reconnecting forever.
-      const again = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, 300));
+      const again = await startRedis(port);
       await db.end();
       await api.close();
       again.kill('SIGKILL');
     }
   });
 });
+
+/** A Redis of the test's own on loopback, to kill and bring back. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  return redis;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

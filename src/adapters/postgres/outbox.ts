@@ -4,6 +4,12 @@ import { eventBody, videoEventTypes, type VideoEventType } from '../../domain/vi
 import type { Queryable } from './sql-client';
 import { toVideo, type VideoRow } from './video-rows';
 
+/** The video row, locked for the caller's transaction, so its events keep their sequence order. */
+export async function lockVideoRow(tx: Queryable, videoId: string): Promise<VideoRow | null> {
+  const { rows } = await tx.query<VideoRow>('SELECT * FROM videos WHERE id = $1 FOR UPDATE', [videoId]);
+  return rows[0] ?? null;
+}
+
 /**
  * Writes the events of one change of a video into the outbox, inside the caller's transaction
  * (the same one as the change), each with the video's next sequence number. `after` null: the

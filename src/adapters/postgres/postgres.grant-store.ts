@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntitlementFacts, Grant } from '../../domain/entitlement';
 import { GrantStore, type GrantTerms } from '../../ports/grant-store';
-import { writeEvent } from './outbox';
+import { lockVideoRow, writeEvent } from './outbox';
 import { SQL_CLIENT } from './postgres.video-store';
-import type { Queryable, SqlClient } from './sql-client';
-import type { VideoRow } from './video-rows';
+import type { SqlClient } from './sql-client';
 
 interface GrantRow {
   video_id: string;
@@ -37,7 +36,7 @@ export class PostgresGrantStore extends GrantStore {
   /** The grant and its `grant.created` event, in one transaction. */
   async put(videoId: string, userId: string, terms: GrantTerms): Promise<Grant> {
     return this.sql.transaction(async (tx) => {
-      const video = await lockVideo(tx, videoId);
+      const video = await lockVideoRow(tx, videoId);
       const { rows } = await tx.query<GrantRow>(
         `INSERT INTO grants (video_id, user_id, expires_at, kind, rental_seconds, start_by) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (video_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at, kind = EXCLUDED.kind,
@@ -66,7 +65,7 @@ export class PostgresGrantStore extends GrantStore {
   /** Removes the grant and writes its `grant.revoked` event, in one transaction. */
   async remove(videoId: string, userId: string): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      const video = await lockVideo(tx, videoId);
+      const video = await lockVideoRow(tx, videoId);
       const { rows } = await tx.query<GrantRow>('DELETE FROM grants WHERE video_id = $1 AND user_id = $2 RETURNING *', [videoId, userId]);
       if (rows[0] && video) await writeEvent(tx, 'grant.revoked', video, false, toGrant(rows[0]));
       return rows.length > 0;
@@ -100,10 +99,4 @@ export class PostgresGrantStore extends GrantStore {
     );
     return rows[0] ? toGrant(rows[0]) : null;
   }
-}
-
-/** The video row, locked, so its events keep their sequence order. */
-async function lockVideo(tx: Queryable, videoId: string): Promise<VideoRow | null> {
-  const { rows } = await tx.query<VideoRow>('SELECT * FROM videos WHERE id = $1 FOR UPDATE', [videoId]);
-  return rows[0] ?? null;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Video, VideoStatus } from '../../domain/video';
 import { type DetailsPatch, type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
-import { writeVideoEvents } from './outbox';
+import { lockVideoRow, writeVideoEvents } from './outbox';
 import type { Queryable, SqlClient } from './sql-client';
 import { toVideo, type VideoRow } from './video-rows';
 
@@ -24,7 +24,7 @@ export class PostgresVideoStore extends VideoStore {
    */
   private mutate(id: string, text: string, params: readonly unknown[], deletes = false): Promise<Video | null> {
     return this.sql.transaction(async (tx) => {
-      const before = await firstRow(tx, 'SELECT * FROM videos WHERE id = $1 FOR UPDATE', [id]);
+      const before = await lockVideoRow(tx, id);
       const changed = await firstRow(tx, text, params);
       if (!changed) return null;
       await writeVideoEvents(tx, before, deletes ? null : changed);

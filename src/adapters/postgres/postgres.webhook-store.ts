@@ -157,20 +157,26 @@ export class PostgresWebhookStore extends WebhookStore {
         `SELECT * FROM webhook_endpoints WHERE disabled_at IS NULL AND (owner_id = ANY($1::text[]) OR scope = 'all')`,
         [owners],
       );
-      const created: string[] = [];
-      for (const event of events) {
-        for (const endpoint of endpoints.map(toEndpoint).filter((e) => wants(e, { ownerId: event.owner_id, type: event.type }))) {
-          const { rows } = await tx.query<{ id: string }>(
+      const subscribed = endpoints.map(toEndpoint);
+      const pairs = events.flatMap((event) => subscribed.filter((e) => wants(e, { ownerId: event.owner_id, type: event.type })).map((endpoint) => ({ event, endpoint })));
+      // One statement for the whole pass, however many endpoints want how many events.
+      const { rows } = pairs.length
+        ? await tx.query<{ id: string }>(
             `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, type, body, status, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5::jsonb, 'pending', now())
+             SELECT d.id, d.endpoint_id, d.event_id, d.type, d.body::jsonb, 'pending', now()
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS d(id, endpoint_id, event_id, type, body)
              ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id`,
-            [newPrefixedId('dlv'), endpoint.id, event.id, event.type, JSON.stringify(event.body)],
-          );
-          if (rows[0]) created.push(rows[0].id);
-        }
-      }
+            [
+              pairs.map(() => newPrefixedId('dlv')),
+              pairs.map((p) => p.endpoint.id),
+              pairs.map((p) => p.event.id),
+              pairs.map((p) => p.event.type),
+              pairs.map((p) => JSON.stringify(p.event.body)),
+            ],
+          )
+        : { rows: [] };
       await tx.query('UPDATE video_events SET relayed_at = now() WHERE seq = ANY($1::bigint[])', [events.map((e) => e.seq)]);
-      return created;
+      return rows.map((r) => r.id);
     });
   }
 

@@ -1,5 +1,6 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AppConfig } from '../../config/config';
+import { isLoopbackHost } from '../../domain/ip';
 
 export interface S3Clients {
   /** Server-side calls (head, list, delete, multipart bookkeeping, uploads). */
@@ -37,8 +38,7 @@ export function createS3Clients(config: AppConfig['s3']): S3Clients {
 }
 
 function isLoopback(endpoint: string): boolean {
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  return isLoopbackHost(new URL(endpoint).hostname);
 }
 
 /**

@@ -24,8 +24,8 @@ export const updateVideoBody = z
   .strictObject({ title: printable(200).optional(), access: z.enum(VIDEO_ACCESS).optional(), availableFrom: instant, availableUntil: instant })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'give title, access, availableFrom or availableUntil');
 
-export const listVideosQuery = z.strictObject({
-  status: z.enum(VIDEO_STATUSES).optional(),
+/** `?cursor=&limit=` of every keyset-paginated list. */
+export const pageQuery = {
   cursor: z.string().max(200).optional(),
   limit: z
     .string()
@@ -33,6 +33,11 @@ export const listVideosQuery = z.strictObject({
     .transform(Number)
     .pipe(z.int().min(1).max(100))
     .default(20),
+};
+
+export const listVideosQuery = z.strictObject({
+  status: z.enum(VIDEO_STATUSES).optional(),
+  ...pageQuery,
   all: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')

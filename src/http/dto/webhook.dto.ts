@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VIDEO_EVENT_TYPES } from '../../domain/video-events';
 import type { WebhookDelivery, WebhookEndpoint } from '../../ports/webhook-store';
+import { pageQuery } from './video.dto';
 
 const events = z.array(z.enum(VIDEO_EVENT_TYPES)).min(1).max(VIDEO_EVENT_TYPES.length);
 const description = z.string().trim().max(500).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
@@ -19,13 +20,7 @@ export const updateWebhookBody = z
 
 export const listDeliveriesQuery = z.strictObject({
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  cursor: z.string().max(200).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.int().min(1).max(100))
-    .default(20),
+  ...pageQuery,
 });
 
 export interface WebhookJson {
