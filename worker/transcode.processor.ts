@@ -11,12 +11,15 @@ import {
   JOB_NAMES,
   parseAudioPayload,
   parseChunkPayload,
+  parseDownloadPayload,
   parsePublishPayload,
+  parseStoryboardPayload,
   parseTranscodePayload,
   TRANSCODE_QUEUE,
   type LadderSpec,
 } from '../src/jobs/job-contract';
 import { ChunkEncoderService } from '../src/services/chunk-encoder.service';
+import { DownloadMakerService } from '../src/services/download-maker.service';
 import { LadderPublisherService } from '../src/services/ladder-publisher.service';
 import { TranscodeService, type TranscodeContext } from '../src/services/transcode.service';
 import { JobQueue } from '../src/ports/job-queue';
@@ -44,6 +47,7 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
     private readonly transcoder: TranscodeService,
     private readonly chunks: ChunkEncoderService,
     private readonly publisher: LadderPublisherService,
+    private readonly downloads: DownloadMakerService,
     private readonly store: VideoStore,
     private readonly jobs: JobQueue,
     private readonly media: MediaToolkit,
@@ -85,6 +89,19 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
           return outcome;
         });
       }
+      case JOB_NAMES.makeStoryboard: {
+        const { ladder } = this.payload(job, parseStoryboardPayload);
+        return this.run(job, token, ladder.videoId, async (ctx) => {
+          const outcome = await this.chunks.makeStoryboard(ladder, ctx);
+          if (outcome !== 'skipped') await this.recordProgress(ladder);
+          return outcome;
+        });
+      }
+      case JOB_NAMES.makeDownload: {
+        const { videoId } = this.payload(job, parseDownloadPayload);
+        // Not through run(): a download that cannot be made leaves the video ready, never failed.
+        return this.withContext(job, token, videoId, (ctx) => this.downloads.make(videoId, ctx));
+      }
       case JOB_NAMES.publishLadder: {
         const payload = this.payload(job, parsePublishPayload);
         return this.run(job, token, payload.ladder.videoId, (ctx) => this.publisher.publish(payload, ctx));
@@ -97,9 +114,23 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** One job's attempt, with its failure policy: permanent problems fail the video at once. */
-  private async run(job: Job, token: string | undefined, videoId: string, work: (ctx: TranscodeContext) => Promise<string>): Promise<string> {
+  private run(job: Job, token: string | undefined, videoId: string, work: (ctx: TranscodeContext) => Promise<string>): Promise<string> {
+    return this.withContext(job, token, videoId, async (ctx) => {
+      try {
+        return await work(ctx);
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        throw await this.failVideo(job, videoId, error);
+      }
+    });
+  }
+
+  /**
+   * Runs a job with its context (abort at shutdown, progress); a job stopped by shutdown goes back
+   * to the queue without spending an attempt.
+   */
+  private async withContext(job: Job, token: string | undefined, videoId: string, work: (ctx: TranscodeContext) => Promise<string>): Promise<string> {
     const attempt = job.attemptsMade + 1;
-    const tag = `[job ${job.id} video ${videoId} attempt ${attempt}]`;
     const abort = new AbortController();
     this.running.add(abort);
     let lastProgress = -1;
@@ -120,31 +151,38 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
       if (abort.signal.aborted && abort.signal.reason instanceof ShutdownAbort && token) {
         // Back to the queue without spending an attempt; another worker picks it up.
         await job.moveToDelayed(Date.now() + 1000, token);
-        this.logger.warn(`${tag} stopped by shutdown; re-queued`);
+        this.logger.warn(`[job ${job.id} video ${videoId} attempt ${attempt}] stopped by shutdown; re-queued`);
         throw new DelayedError();
       }
-      if (error instanceof MediaError) {
-        await this.transcoder.fail(videoId, error.code, error.message);
-        this.logger.warn(`${tag} failed permanently: ${error.code}: ${error.message}`);
-        throw new UnrecoverableError(error.message);
-      }
-      if (error instanceof StitchError) {
-        // Velvet's own fault, not the upload's: the operator needs the detail, the creator a retry.
-        await this.transcoder.fail(videoId, 'transcode_failed', 'The encoded chunks could not be joined; re-queue the video to try again.');
-        this.logger.error(`${tag} chunks do not stitch, nothing published: ${error.message}`);
-        throw new UnrecoverableError(error.message);
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      if (attempt >= (job.opts.attempts ?? 1)) {
-        await this.transcoder.fail(videoId, 'transcode_failed', `Transcoding failed after ${attempt} attempts.`);
-        this.logger.error(`${tag} failed for good: ${message}`);
-      } else {
-        this.logger.warn(`${tag} failed, will retry: ${message}`);
-      }
+      if (job.name === JOB_NAMES.makeDownload) this.logger.warn(`[job ${job.id} video ${videoId} attempt ${attempt}] download not made: ${describeError(error)}`);
       throw error;
     } finally {
       this.running.delete(abort);
     }
+  }
+
+  /** The error a failed attempt ends with; permanent problems, and the last attempt, fail the video. */
+  private async failVideo(job: Job, videoId: string, error: unknown): Promise<unknown> {
+    const attempt = job.attemptsMade + 1;
+    const tag = `[job ${job.id} video ${videoId} attempt ${attempt}]`;
+    if (error instanceof MediaError) {
+      await this.transcoder.fail(videoId, error.code, error.message);
+      this.logger.warn(`${tag} failed permanently: ${error.code}: ${error.message}`);
+      return new UnrecoverableError(error.message);
+    }
+    if (error instanceof StitchError) {
+      // Velvet's own fault, not the upload's: the operator needs the detail, the creator a retry.
+      await this.transcoder.fail(videoId, 'transcode_failed', 'The encoded chunks could not be joined; re-queue the video to try again.');
+      this.logger.error(`${tag} chunks do not stitch, nothing published: ${error.message}`);
+      return new UnrecoverableError(error.message);
+    }
+    if (attempt >= (job.opts.attempts ?? 1)) {
+      await this.transcoder.fail(videoId, 'transcode_failed', `Transcoding failed after ${attempt} attempts.`);
+      this.logger.error(`${tag} failed for good: ${describeError(error)}`);
+    } else {
+      this.logger.warn(`${tag} failed, will retry: ${describeError(error)}`);
+    }
+    return error;
   }
 
   /** Progress counts finished parts (this one included: it is not yet marked finished). */
@@ -182,4 +220,8 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
       clearTimeout(grace);
     }
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -11,9 +11,17 @@ type Prefix = (typeof PREFIXES)[keyof typeof PREFIXES];
  * PutObject; DeleteObjects is DeleteObject per key; ListObjectsV2 is ListBucket.
  */
 export function createAccessPolicies(scope: Construct, bucket: s3.IBucket): { api: iam.ManagedPolicy; worker: iam.ManagedPolicy } {
-  const { uploads, videos, work } = PREFIXES;
+  const { uploads, videos, work, downloads } = PREFIXES;
   const objects = (actions: string[], prefixes: Prefix[], sid: string) =>
     new iam.PolicyStatement({ sid, actions, resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) });
+  // Captions are published by the api as it accepts them: new subtitle files and a new master
+  // beside a version's own (src/domain/caption-files.ts), never a segment or an existing playlist.
+  const captionFiles = new iam.PolicyStatement({
+    sid: 'PublishCaptions',
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects(`${videos}*/hls/*/captions/*`), bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`)],
+  });
+  const versionMasters = new iam.PolicyStatement({ sid: 'ReadMasters', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${videos}*/hls/*/master.m3u8`)] });
   const list = (prefixes: Prefix[]) =>
     new iam.PolicyStatement({
       sid: 'ListOwnPrefixes',
@@ -23,25 +31,27 @@ export function createAccessPolicies(scope: Construct, bucket: s3.IBucket): { ap
     });
 
   const api = new iam.ManagedPolicy(scope, 'ApiPolicy', {
-    description: 'Velvet api: presigns uploads into uploads/, completes or aborts them, deletes a video\'s objects',
+    description: 'Velvet api: presigns uploads into uploads/, completes or aborts them, publishes captions, deletes a video\'s objects',
     statements: [
       // Presigned PUT/POST and multipart uploads of sources; the browser's request carries this grant.
       objects(['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], [uploads], 'UploadSources'),
       // HEAD of a finished upload, and the owner's presigned download of the source.
       objects(['s3:GetObject'], [uploads], 'ReadSources'),
-      objects(['s3:DeleteObject'], [uploads, videos, work], 'DeleteVideos'),
-      list([uploads, videos, work]),
+      captionFiles,
+      versionMasters,
+      objects(['s3:DeleteObject'], [uploads, videos, work, downloads], 'DeleteVideos'),
+      list([uploads, videos, work, downloads]),
     ],
   });
   const worker = new iam.ManagedPolicy(scope, 'WorkerPolicy', {
-    description: 'Velvet worker: reads sources, writes ladders into videos/ (chunks through work/), sweeps what is left',
+    description: 'Velvet worker: reads sources, writes ladders into videos/ (chunks through work/) and MP4s into downloads/, sweeps what is left',
     statements: [
       objects(['s3:GetObject'], [uploads, videos, work], 'ReadMedia'),
       // Multipart writes of large files abort on failure; the abandoned-upload sweep aborts sources.
-      objects(['s3:PutObject', 's3:AbortMultipartUpload'], [videos, work], 'WriteLadders'),
+      objects(['s3:PutObject', 's3:AbortMultipartUpload'], [videos, work, downloads], 'WriteLadders'),
       objects(['s3:AbortMultipartUpload', 's3:DeleteObject'], [uploads], 'ExpireUploads'),
-      objects(['s3:DeleteObject'], [videos, work], 'RetireVersions'),
-      list([uploads, videos, work]),
+      objects(['s3:DeleteObject'], [videos, work, downloads], 'RetireVersions'),
+      list([uploads, videos, work, downloads]),
     ],
   });
   return { api, worker };

@@ -34,7 +34,8 @@ export interface GuardFinding<At> {
 }
 
 const MAX_KEYS = 5;
-const VIDEOS = 'videos/';
+// What the CDN serves (streams and downloads); everything else in the bucket it must never read.
+const SERVED = ['videos/', 'downloads/'];
 const READS = new Set(['*', 's3:*', 's3:get*', 's3:getobject', 's3:getobject*']);
 
 export function findUnsafeMedia<At>(model: GuardModel<At>): GuardFinding<At>[] {
@@ -48,12 +49,12 @@ export function findUnsafeMedia<At>(model: GuardModel<At>): GuardFinding<At>[] {
       if (behavior.viewerProtocolPolicy === undefined || behavior.viewerProtocolPolicy === 'allow-all') {
         findings.push({ at: distribution.at, message: `${name} allows plain http (viewer protocol allow-all): set viewerProtocolPolicy to https-only (or redirect-to-https); signed cookies travel only over https` });
       }
-      if (behavior.pattern !== null && !canMatchVideos(behavior.pattern)) continue;
+      if (behavior.pattern !== null && !SERVED.some((prefix) => canMatchPrefix(behavior.pattern!, prefix))) continue;
       const restricted = behavior.keyGroups.length > 0 && behavior.keyGroups.every((g) => (keyCount.get(g) ?? 1) > 0);
       if (!restricted) {
         findings.push({
           at: distribution.at,
-          message: `${name} can serve videos/* without a non-empty trusted key group, so every signature is ignored and paid videos are public: set trustedKeyGroups to Velvet's key group ("restrict viewer access")`,
+          message: `${name} can serve videos/* or downloads/* without a non-empty trusted key group, so every signature is ignored and paid videos are public: set trustedKeyGroups to Velvet's key group ("restrict viewer access")`,
         });
       }
     }
@@ -86,13 +87,13 @@ export function findUnsafeMedia<At>(model: GuardModel<At>): GuardFinding<At>[] {
   return findings;
 }
 
-/** Whether a CloudFront path pattern (`*`, `?`, optional leading `/`) matches some path under videos/. */
-export function canMatchVideos(pattern: string): boolean {
+/** Whether a CloudFront path pattern (`*`, `?`, optional leading `/`) matches some path under `prefix`. */
+export function canMatchPrefix(pattern: string, prefix: string): boolean {
   const p = pattern.replace(/^\//, '');
-  // The positions in the pattern reachable after reading a prefix of "videos/": a `*` may take
-  // any number of characters, so once one is reached everything after "videos/" can follow.
+  // The positions in the pattern reachable after reading `prefix`: a `*` may take any number of
+  // characters, so once one is reached everything after the prefix can follow.
   let states = closure(new Set([0]), p);
-  for (const ch of VIDEOS) {
+  for (const ch of prefix) {
     const next = new Set<number>();
     for (const i of states) {
       if (p[i] === '*') next.add(i);
@@ -123,9 +124,9 @@ function unsafeRead(statement: PolicyStatementJson, bucket: string, distribution
   if (!byDistribution) {
     return `lets ${render(statement.Principal)} read objects (${objects.join(', ')}): only the distribution may read the bucket, through origin access control with AWS:SourceArn set to it`;
   }
-  const outside = objects.filter((o) => !o.startsWith(VIDEOS));
+  const outside = objects.filter((o) => !SERVED.some((prefix) => o.startsWith(prefix)));
   if (outside.length > 0) {
-    return `lets the distribution read ${outside.join(', ')}, beyond videos/*: uploads/ and work/ must never reach the CDN; grant s3:GetObject on videos/* only`;
+    return `lets the distribution read ${outside.join(', ')}, beyond videos/* and downloads/*: uploads/ and work/ must never reach the CDN; grant s3:GetObject on videos/* and downloads/* only`;
   }
   return null;
 }

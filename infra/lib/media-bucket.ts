@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { InfraInputs } from './inputs.ts';
 
 /** Where Velvet's objects live (keys built by src/domain/storage-keys.ts). */
-export const PREFIXES = { uploads: 'uploads/', videos: 'videos/', work: 'work/' } as const;
+export const PREFIXES = { uploads: 'uploads/', videos: 'videos/', work: 'work/', downloads: 'downloads/' } as const;
 
 /**
  * The one private bucket: no public access of any kind, no ACLs, TLS 1.2+ only, SSE-S3 (OAC

@@ -17,9 +17,18 @@ export interface MediaDistribution {
   readonly cdnBaseUrl: string;
 }
 
-// Every request outside videos/* is answered 404 here, signed or not: the bucket holds uploads
-// and work in progress that the CDN must never serve.
+// Every request outside videos/* and downloads/* is answered 404 here, signed or not: the bucket
+// holds uploads and work in progress that the CDN must never serve.
 const NOT_FOUND = 'function handler(event) { return { statusCode: 404, statusDescription: "Not Found" }; }';
+// downloads/* opens with a signed URL for the one file only: a request without one (a stream's
+// cookies, whose policy could only ever name videos/{id}/*) is refused before any signature check.
+const SIGNED_URL_ONLY = [
+  'function handler(event) {',
+  '  var q = event.request.querystring;',
+  "  if (q['Signature'] && q['Key-Pair-Id']) return event.request;",
+  '  return { statusCode: 403, statusDescription: "Forbidden" };',
+  '}',
+].join('\n');
 
 /**
  * The distribution for private media only: every behavior restricted to Velvet's key group,
@@ -70,11 +79,17 @@ export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, log
   const notFound = new cloudfront.Function(scope, 'NotFound', {
     code: cloudfront.FunctionCode.fromInline(NOT_FOUND),
     runtime: cloudfront.FunctionRuntime.JS_2_0,
-    comment: 'Velvet: nothing outside videos/ is served',
+    comment: 'Velvet: nothing outside videos/ and downloads/ is served',
+  });
+
+  const signedUrlOnly = new cloudfront.Function(scope, 'SignedUrlOnly', {
+    code: cloudfront.FunctionCode.fromInline(SIGNED_URL_ONLY),
+    runtime: cloudfront.FunctionRuntime.JS_2_0,
+    comment: 'Velvet: downloads/ only with a signed URL',
   });
 
   // The origin sees the bucket through a reference, so CDK's own grant (s3:GetObject on the whole
-  // bucket, uploads/ included) cannot be added; the grant below names videos/* only.
+  // bucket, uploads/ included) cannot be added; the grant below names videos/* and downloads/* only.
   const originBucket = s3.Bucket.fromBucketAttributes(scope, 'MediaOrigin', {
     bucketArn: bucket.bucketArn,
     bucketName: bucket.bucketName,
@@ -95,7 +110,11 @@ export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, log
   const distribution = new cloudfront.Distribution(scope, 'Cdn', {
     comment: 'Velvet private media (signed cookies and URLs)',
     defaultBehavior: { ...restricted, functionAssociations: [{ function: notFound, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] },
-    additionalBehaviors: { [`${PREFIXES.videos}*`]: { ...restricted, responseHeadersPolicy: cors } },
+    additionalBehaviors: {
+      [`${PREFIXES.videos}*`]: { ...restricted, responseHeadersPolicy: cors },
+      // Saved by navigation (Content-Disposition: attachment), never fetched by a player: no CORS.
+      [`${PREFIXES.downloads}*`]: { ...restricted, functionAssociations: [{ function: signedUrlOnly, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] },
+    },
     // The *.cloudfront.net certificate's TLS policy is CloudFront's; with our own name it is ours.
     ...(inputs.domain
       ? {
@@ -121,10 +140,10 @@ export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, log
 
   bucket.addToResourcePolicy(
     new iam.PolicyStatement({
-      sid: 'DistributionReadsVideosOnly',
+      sid: 'DistributionReadsServedPrefixesOnly',
       principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
       actions: ['s3:GetObject'],
-      resources: [bucket.arnForObjects(`${PREFIXES.videos}*`)],
+      resources: [bucket.arnForObjects(`${PREFIXES.videos}*`), bucket.arnForObjects(`${PREFIXES.downloads}*`)],
       conditions: { StringEquals: { 'AWS:SourceArn': distribution.distributionArn } },
     }),
   );

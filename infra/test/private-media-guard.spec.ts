@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canMatchVideos } from '../lib/guard-rules.ts';
+import { canMatchPrefix } from '../lib/guard-rules.ts';
 import { guardedStack, keyFile } from './support.ts';
 
 const PEMS = Array.from({ length: 6 }, (_, i) => readFileSync(keyFile(`guard-${i}`), 'utf8'));
@@ -60,7 +60,7 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
     const { stack } = guardedStack();
     const { origin } = mediaOrigin(stack);
     distribution(stack, origin, keyGroup(stack), { videos: { trustedKeyGroups: [] } });
-    expect(errors(stack)).toEqual([expect.stringMatching(/the behavior "videos\/\*" can serve videos\/\* without a non-empty trusted key group.*set trustedKeyGroups to Velvet's key group \("restrict viewer access"\)/)]);
+    expect(errors(stack)).toEqual([expect.stringMatching(/the behavior "videos\/\*" can serve videos\/\* or downloads\/\* without a non-empty trusted key group.*set trustedKeyGroups to Velvet's key group \("restrict viewer access"\)/)]);
   });
 
   it('fails an unrestricted default behavior, and any other pattern that reaches videos/', () => {
@@ -119,7 +119,7 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
     const bucket = new s3.Bucket(stack, 'Media', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
     const origin = origins.S3BucketOrigin.withOriginAccessControl(bucket);
     distribution(stack, origin, keyGroup(stack));
-    expect(errors(stack)).toEqual([expect.stringMatching(/lets the distribution read \*, beyond videos\/\*.*grant s3:GetObject on videos\/\* only/)]);
+    expect(errors(stack)).toEqual([expect.stringMatching(/lets the distribution read \*, beyond videos\/\*.*grant s3:GetObject on videos\/\* and downloads\/\* only/)]);
   });
 
   it('fails a bucket readable by anyone, or not blocking public access', () => {
@@ -149,12 +149,12 @@ describe('cdk synth under the guard', () => {
       { cwd: infra, env: { PATH: process.env.PATH, HOME: process.env.HOME, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_VALIDATION: 'false' }, encoding: 'utf8', timeout: 90_000 },
     );
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/Private media: the default behavior can serve videos\/\* without a non-empty trusted key group/);
+    expect(result.stderr).toMatch(/Private media: the default behavior can serve videos\/\* or downloads\/\* without a non-empty trusted key group/);
     expect(result.stderr).toMatch(/lets the distribution read \*, beyond videos\/\*/);
   });
 });
 
-describe('canMatchVideos', () => {
+describe('canMatchPrefix', () => {
   it.each([
     ['videos/*', true],
     ['/videos/*', true],
@@ -168,7 +168,16 @@ describe('canMatchVideos', () => {
     ['videos', false],
     ['uploads/*', false],
     ['Videos/*', false],
-  ])('%s → %s', (pattern, expected) => {
-    expect(canMatchVideos(pattern)).toBe(expected);
+  ])('videos/: %s → %s', (pattern, expected) => {
+    expect(canMatchPrefix(pattern, 'videos/')).toBe(expected);
+  });
+
+  it.each([
+    ['downloads/*', true],
+    ['d*', true],
+    ['videos/*', false],
+    ['download/*', false],
+  ])('downloads/: %s → %s', (pattern, expected) => {
+    expect(canMatchPrefix(pattern, 'downloads/')).toBe(expected);
   });
 });

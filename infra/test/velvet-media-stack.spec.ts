@@ -72,17 +72,34 @@ describe('the VelvetMedia stack', () => {
     expect(config.CustomErrorResponses).toBeUndefined();
   });
 
+  const functionNamed = (comment: string): [string, Resource] =>
+    only(template.findResources('AWS::CloudFront::Function', { Properties: { FunctionConfig: Match.objectLike({ Comment: comment }) } }));
+  const run = (fn: Resource) => new Function(`${fn.Properties.FunctionCode}; return handler;`)() as (event: unknown) => { statusCode?: number; uri?: string };
+
+  it('serves downloads/* with the key group and a viewer-request function letting only signed URLs through', () => {
+    const downloads = config.CacheBehaviors.find((b: any) => b.PathPattern === 'downloads/*');
+    expect(downloads).toMatchObject({ TrustedKeyGroups: [{ Ref: keyGroupId }], ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'] });
+    expect(downloads.ResponseHeadersPolicyId).toBeUndefined();
+    const [functionId, fn] = functionNamed('Velvet: downloads/ only with a signed URL');
+    expect(downloads.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } }]);
+    // Run as CloudFront runs it: cookies alone are refused, a signed URL's parameters pass on.
+    const handler = run(fn);
+    const request = (querystring: object) => ({ uri: '/downloads/x/v/a.mp4', querystring, cookies: { 'CloudFront-Policy': { value: 'p' } } });
+    expect(handler({ request: request({}) }).statusCode).toBe(403);
+    expect(handler({ request: request({ Signature: { value: 's' } }) }).statusCode).toBe(403);
+    expect(handler({ request: request({ Expires: { value: '1' }, Signature: { value: 's' }, 'Key-Pair-Id': { value: 'K' } }) }).uri).toBe('/downloads/x/v/a.mp4');
+  });
+
   it('restricts the default behavior too and answers 404 there through a CloudFront Function', () => {
     expect(config.DefaultCacheBehavior).toMatchObject({ TrustedKeyGroups: [{ Ref: keyGroupId }], ViewerProtocolPolicy: 'https-only' });
-    const [functionId, fn] = only(template.findResources('AWS::CloudFront::Function'));
+    const [functionId, fn] = functionNamed('Velvet: nothing outside videos/ and downloads/ is served');
     expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } }]);
     // The function's code, run as CloudFront runs it: every request gets 404.
-    const handler = new Function(`${fn.Properties.FunctionCode}; return handler;`)() as (event: unknown) => { statusCode: number };
-    expect(handler({ request: { uri: '/uploads/x/source' } }).statusCode).toBe(404);
+    expect(run(fn)({ request: { uri: '/uploads/x/source' } }).statusCode).toBe(404);
     expect(fn.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
   });
 
-  it('reaches the bucket through origin access control, granted s3:GetObject on videos/* only', () => {
+  it('reaches the bucket through origin access control, granted s3:GetObject on videos/* and downloads/* only', () => {
     const [oacId] = only(template.findResources('AWS::CloudFront::OriginAccessControl'));
     expect(config.Origins).toEqual([
       expect.objectContaining({ DomainName: { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }, OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] } }),
@@ -93,7 +110,7 @@ describe('the VelvetMedia stack', () => {
       expect.objectContaining({
         Principal: { Service: 'cloudfront.amazonaws.com' },
         Action: 's3:GetObject',
-        Resource: bucketArnFor('/videos/*'),
+        Resource: [bucketArnFor('/videos/*'), bucketArnFor('/downloads/*')],
         Condition: { StringEquals: { 'AWS:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]] } } },
       }),
     ]);
@@ -126,12 +143,19 @@ describe('the VelvetMedia stack', () => {
     const on = (path: string) => JSON.stringify(bucketArnFor(path));
     expect(api).toContain(`s3:PutObject ${on('/uploads/*')}`);
     expect(api).not.toContain(`s3:PutObject ${on('/videos/*')}`);
-    expect(api.filter((g) => g.startsWith('s3:GetObject '))).toEqual([`s3:GetObject ${on('/uploads/*')}`]);
+    // Captions only: subtitle files and new masters beside a version's own, never a segment.
+    expect(api.filter((g) => g.startsWith('s3:PutObject ') && g.includes('/videos/'))).toEqual([
+      `s3:PutObject ${on('/videos/*/hls/*/captions/*')}`,
+      `s3:PutObject ${on('/videos/*/hls/*/master-*.m3u8')}`,
+    ]);
+    expect(api.filter((g) => g.startsWith('s3:GetObject '))).toEqual([`s3:GetObject ${on('/uploads/*')}`, `s3:GetObject ${on('/videos/*/hls/*/master.m3u8')}`]);
+    expect(worker).toContain(`s3:PutObject ${on('/downloads/*')}`);
+    expect(worker).not.toContain(`s3:GetObject ${on('/downloads/*')}`);
     expect(worker).toContain(`s3:GetObject ${on('/uploads/*')}`);
     expect(worker).toContain(`s3:PutObject ${on('/videos/*')}`);
     expect(worker).not.toContain(`s3:PutObject ${on('/uploads/*')}`);
     const list = (policies[apiId!]!.Properties.PolicyDocument.Statement as any[]).find((s) => s.Action === 's3:ListBucket');
-    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['uploads/*', 'videos/*', 'work/*'] } });
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['uploads/*', 'videos/*', 'work/*', 'downloads/*'] } });
   });
 
   it('outputs what Velvet\'s .env takes: bucket, region, CDN URL, key ids, policy ARNs', () => {

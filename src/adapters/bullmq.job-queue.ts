@@ -8,6 +8,8 @@ import { chunkPriority, type Chunk } from '../domain/chunk-plan';
 import {
   audioJobId,
   chunkJobId,
+  downloadJobId,
+  storyboardJobId,
   deleteVersionsJobId,
   JOB_NAMES,
   JOB_OPTIONS,
@@ -105,6 +107,14 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
       data: { ladder, chunk },
       opts: { ...child, priority: chunkPriority(chunk), jobId: chunkJobId(videoId, version, chunk.index) },
     }));
+    if (ladder.storyboard) {
+      children.push({
+        name: JOB_NAMES.makeStoryboard,
+        queueName: TRANSCODE_QUEUE,
+        data: { ladder },
+        opts: { ...child, priority: PRIORITIES.storyboard, jobId: storyboardJobId(videoId, version) },
+      });
+    }
     if (ladder.hasAudio) {
       children.push({
         name: JOB_NAMES.encodeAudio,
@@ -126,6 +136,21 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
         opts: { ...this.transcodeOptions(), priority: PRIORITIES.publish, jobId: ladderJobId(videoId, version) },
         children,
       });
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async enqueueDownload(videoId: string, version: string): Promise<void> {
+    try {
+      const existing = await this.transcode.getJob(downloadJobId(videoId));
+      // A finished job would swallow the add (same id); a waiting one will read the row when it runs.
+      if (existing && ['completed', 'failed'].includes(await existing.getState())) await existing.remove();
+      await this.transcode.add(
+        JOB_NAMES.makeDownload,
+        { videoId, version },
+        { ...JOB_OPTIONS.download, priority: PRIORITIES.download, jobId: downloadJobId(videoId) },
+      );
     } catch (error) {
       throw unavailable(error);
     }

@@ -100,6 +100,14 @@ export const envSchema = z
     PREVIEW_PRESET: z
       .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
       .default('veryfast'),
+    // The MP4 download is the highest encoded rung at or below this short side (stream copy, no encode).
+    DOWNLOAD_MAX_SHORT_SIDE: integer(1080, 144, 4320),
+    // How long a download's signed URL works (a download started before then finishes).
+    DOWNLOAD_URL_TTL_SECONDS: integer(3600, 60, 7 * 86400),
+    // Seek-bar previews: a tile every this many seconds, the interval growing so a video has at
+    // most STORYBOARD_MAX_TILES tiles; 0 seconds switches storyboards off.
+    STORYBOARD_INTERVAL_SECONDS: integer(2, 0, 600),
+    STORYBOARD_MAX_TILES: integer(400, 10, 10_000),
     MAX_SOURCE_DURATION_SECONDS: integer(14400, 1),
     // 8K UHD (7680×4320) by default.
     MAX_SOURCE_PIXELS: integer(7680 * 4320, 1),

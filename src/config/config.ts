@@ -53,7 +53,11 @@ export interface AppConfig {
     readonly previewPreset: Env['PREVIEW_PRESET'];
     readonly maxDurationSeconds: number;
     readonly maxPixels: number;
+    /** 0: no storyboards. */
+    readonly storyboardIntervalSeconds: number;
+    readonly storyboardMaxTiles: number;
   };
+  readonly downloads: { readonly maxShortSide: number; readonly urlTtlSeconds: number };
   readonly cloudfront: {
     readonly baseUrl: string | undefined;
     readonly keyPairId: string | undefined;
@@ -196,7 +200,10 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       previewPreset: env.PREVIEW_PRESET,
       maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,
       maxPixels: env.MAX_SOURCE_PIXELS,
+      storyboardIntervalSeconds: env.STORYBOARD_INTERVAL_SECONDS,
+      storyboardMaxTiles: env.STORYBOARD_MAX_TILES,
     },
+    downloads: { maxShortSide: env.DOWNLOAD_MAX_SHORT_SIDE, urlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS },
   };
 }
 

@@ -11,13 +11,15 @@ export interface Grant {
   readonly rentalSeconds: number | null;
   readonly startBy: Date | null;
   readonly startedAt: Date | null;
+  /** The grant includes saving the MP4 (never a rental's). */
+  readonly download: boolean;
 }
 
 /** What can let a viewer in besides the token: their grant on the video, their collection grants covering it. */
 export interface EntitlementFacts {
   readonly videoGrant: Grant | null;
   /** Expiries of the viewer's collection grants that cover this video (null: forever). */
-  readonly collectionGrants: ReadonlyArray<{ readonly collectionId: string; readonly expiresAt: Date | null }>;
+  readonly collectionGrants: ReadonlyArray<{ readonly collectionId: string; readonly expiresAt: Date | null; readonly download: boolean }>;
 }
 
 export const NO_FACTS: EntitlementFacts = { videoGrant: null, collectionGrants: [] };
@@ -53,6 +55,20 @@ export function decideEntitlement(video: Pick<Video, 'id' | 'access' | 'ownerId'
   const until = earliest(access.until, video.availableUntil);
   const notBefore = video.availableFrom && now < video.availableFrom ? video.availableFrom : null;
   return { allowed: true, until, notBefore, startsRental: access.startsRental };
+}
+
+/**
+ * Whether a viewer the paywall lets in may also save the MP4: owners, admins, a public video,
+ * the token's `entitlements` claim, or a live purchase or collection grant made with `download`.
+ * A rental never includes it.
+ */
+export function mayDownload(video: Pick<Video, 'id' | 'access' | 'ownerId'>, viewer: Viewer, facts: EntitlementFacts, now: Date): boolean {
+  if (viewer && canAct(viewer, video)) return true;
+  if (video.access === 'public' || viewer?.entitlements?.some((e) => e === video.id || e === '*')) return true;
+  const live = (expiresAt: Date | null) => expiresAt === null || expiresAt > now;
+  const grant = facts.videoGrant;
+  if (grant?.kind === 'purchase' && grant.download && live(grant.expiresAt)) return true;
+  return facts.collectionGrants.some((c) => c.download && live(c.expiresAt));
 }
 
 /** The longest-lasting live access among the viewer's grants. */

@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'invalid_parts'
   | 'invalid_state'
   | 'not_ready'
+  | 'not_downloadable'
+  | 'invalid_captions'
   | 'not_entitled'
   | 'not_available'
   | 'too_many_streams'

@@ -28,15 +28,29 @@ export function ladderWorkPrefix(videoId: string, version: string): string {
   return `${workPrefix(videoId)}${checkVersion(version)}/`;
 }
 
-/** One chunk's output (every rung, `{rung}/…`), or the audio's (`part` = `audio`). */
-export function partWorkPrefix(videoId: string, version: string, part: number | 'audio'): string {
-  const name = part === 'audio' ? 'audio' : `chunk-${String(part).padStart(5, '0')}`;
+/** One chunk's output (every rung, `{rung}/…`), the audio's or the storyboard's. */
+export function partWorkPrefix(videoId: string, version: string, part: number | 'audio' | 'storyboard'): string {
+  const name = typeof part === 'number' ? `chunk-${String(part).padStart(5, '0')}` : part;
   return `${ladderWorkPrefix(videoId, version)}${name}/`;
+}
+
+/**
+ * MP4 downloads: outside `videos/`, which a playback cookie opens, so only a signed URL for the
+ * one file reaches them.
+ */
+export function downloadPrefix(videoId: string): string {
+  return `downloads/${assertVideoId(videoId)}/`;
+}
+
+/** A version's MP4; `name` (a hash of its Content-Disposition) changes when the title does. */
+export function downloadKey(videoId: string, version: string, name: string): string {
+  if (!/^[0-9a-f]{8,64}$/.test(name)) throw new Error(`malformed download name ${name}`);
+  return `${downloadPrefix(videoId)}${checkVersion(version)}/${name}.mp4`;
 }
 
 /** Every prefix a video owns; deleting a video empties them all. */
 export function videoOwnedPrefixes(videoId: string): readonly string[] {
-  return [uploadPrefix(videoId), videoPrefix(videoId), workPrefix(videoId)];
+  return [uploadPrefix(videoId), videoPrefix(videoId), workPrefix(videoId), downloadPrefix(videoId)];
 }
 
 export function hlsPrefix(videoId: string): string {

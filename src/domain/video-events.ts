@@ -1,5 +1,5 @@
 import { grantEndsAt, type Grant } from './entitlement';
-import type { Video } from './video';
+import { currentDownload, type Video } from './video';
 import { presentVideo, type VideoJson } from './video-json';
 
 /** What creators' backends can subscribe to; `webhook.test` is sent on request only. */
@@ -30,6 +30,8 @@ export interface GrantJson {
   readonly startedAt: string | null;
   /** When access ends as things stand: the expiry, or a started rental's end. */
   readonly endsAt: string | null;
+  /** Includes saving the MP4. */
+  readonly download: boolean;
 }
 
 /** The body every receiver gets (Standard Webhooks payload). */
@@ -60,6 +62,8 @@ export function videoEventTypes(before: Video | null, after: Video | null): Vide
   } else if (
     before.title !== after.title ||
     before.access !== after.access ||
+    before.downloadable !== after.downloadable ||
+    (currentDownload(before) === null) !== (currentDownload(after) === null) ||
     before.availableFrom?.getTime() !== after.availableFrom?.getTime() ||
     before.availableUntil?.getTime() !== after.availableUntil?.getTime() ||
     (before.playableAt !== null && after.playableAt === null)
@@ -106,6 +110,7 @@ export function presentGrant(grant: Grant): GrantJson {
     startBy: grant.startBy?.toISOString() ?? null,
     startedAt: grant.startedAt?.toISOString() ?? null,
     endsAt: grantEndsAt(grant)?.toISOString() ?? null,
+    download: grant.download,
   };
 }
 

@@ -1,4 +1,4 @@
-import { playableVersion, type Video } from './video';
+import { currentDownload, playableVersion, type Video } from './video';
 
 /** A video as the api shows it, and as webhook events carry it. */
 export interface VideoJson {
@@ -25,6 +25,10 @@ export interface VideoJson {
   availableFrom: string | null;
   /** A takedown: no session after. */
   availableUntil: string | null;
+  /** Entitled viewers with the right may save an MP4 (`POST /v1/videos/{id}/downloads`). */
+  downloadable: boolean;
+  /** The MP4 exists for the current version. */
+  downloadReady: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -52,6 +56,8 @@ export function presentVideo(video: Video): VideoJson {
     playableAt: playable ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
     availableFrom: video.availableFrom?.toISOString() ?? null,
     availableUntil: video.availableUntil?.toISOString() ?? null,
+    downloadable: video.downloadable,
+    downloadReady: currentDownload(video) !== null,
     createdAt: video.createdAt.toISOString(),
     updatedAt: video.updatedAt.toISOString(),
   };

@@ -42,8 +42,31 @@ export interface Video {
   readonly availableFrom: Date | null;
   /** A takedown: no session after this moment, no cookie outliving it. */
   readonly availableUntil: Date | null;
+  /** Entitled viewers whose right includes it may save an MP4. */
+  readonly downloadable: boolean;
+  /** The MP4 made from a published version; current only while `version` is `hlsVersion`. */
+  readonly download: DownloadFile | null;
+  /** The published version holds a storyboard (`storyboard/storyboard.vtt`). */
+  readonly storyboard: boolean;
+  /** Bumped by every caption change. */
+  readonly captionsRevision: number;
+  /** The master playlist naming the captions in `hlsVersion` (`master-{hash}.m3u8`); null: `master.m3u8`. */
+  readonly captionsMaster: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+export interface DownloadFile {
+  readonly version: string;
+  readonly key: string;
+  readonly sizeBytes: number;
+  readonly filename: string;
+}
+
+/** The MP4 viewers may save now: made from the current version of a downloadable video. */
+export function currentDownload(video: Pick<Video, 'status' | 'downloadable' | 'download' | 'hlsVersion'>): DownloadFile | null {
+  const file = video.download;
+  return video.status === 'ready' && video.downloadable && file && file.version === video.hlsVersion ? file : null;
 }
 
 export interface Rendition {

@@ -23,12 +23,18 @@ const SEGMENT = /^(?:[A-Za-z0-9_~!$&'()*+,;=:@.-]|%[0-9A-Fa-f]{2})+$/;
 // Encoded dots, slashes, backslashes and NUL could turn into path syntax further along.
 const UNSAFE_ESCAPES = /%(?:2[eEfF]|5[cC]|00)/;
 
+// The behaviors the CDN has: streams (cookies or signed URLs) and downloads (signed URLs only).
+const SERVED_PREFIXES = ['/videos/', '/downloads/'];
+const DOWNLOADS = '/downloads/';
+// CloudFront reads a request as a signed URL when its query has these (CLOUDFRONT.md §7).
+const SIGNED_URL_PARAMS = /(?:^|&)(?:Signature|Key-Pair-Id)=/;
+
 /**
- * A video path as it may reach the S3 origin: no dot segments, no empty segments (`//`), no
+ * A served path as it may reach the S3 origin: no dot segments, no empty segments (`//`), no
  * backslashes and none of them encoded, so one video's path never reaches another's objects.
  */
 export function isSafeVideoPath(path: string): boolean {
-  if (!path.startsWith('/videos/') || UNSAFE_ESCAPES.test(path)) return false;
+  if (!SERVED_PREFIXES.some((p) => path.startsWith(p)) || UNSAFE_ESCAPES.test(path)) return false;
   return path
     .slice(1)
     .split('/')
@@ -37,8 +43,8 @@ export function isSafeVideoPath(path: string): boolean {
 
 /**
  * The development/test stand-in for CloudFront in front of the S3 origin: serves only
- * `/videos/*`, only to requests CloudFront would let through (CLOUDFRONT.md §16), streaming
- * objects with Range, ETag and If-None-Match.
+ * `/videos/*` and `/downloads/*` (signed URLs only), only to requests CloudFront would let
+ * through (CLOUDFRONT.md §16), streaming objects with Range, ETag and If-None-Match.
  */
 export function createEdgeServer(options: EdgeOptions): Server {
   const verifiedSignatures = new SignatureCache();
@@ -67,6 +73,11 @@ export function createEdgeServer(options: EdgeOptions): Server {
     const path = queryAt < 0 ? raw : raw.slice(0, queryAt);
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !isSafeVideoPath(path)) {
       return notFound(res);
+    }
+    // Downloads open with a signed URL for the one file, never with a stream's cookies (the
+    // stack's viewer-request function on that behavior does the same at CloudFront).
+    if (path.startsWith(DOWNLOADS) && !SIGNED_URL_PARAMS.test(queryAt < 0 ? '' : raw.slice(queryAt + 1))) {
+      return forbidden(res, 'MissingKey', 'Missing Key-Pair-Id query parameter or cookie value');
     }
     const verdict = verifyViewerRequest(
       {

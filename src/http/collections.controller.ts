@@ -17,7 +17,7 @@ const updateBody = z
   .strictObject({ title: text(200).optional(), description: text(2000).nullable().optional() })
   .refine((b) => b.title !== undefined || b.description !== undefined, 'give title or description');
 const itemBody = z.strictObject({ position: z.int().min(0).max(1_000_000).optional() }).nullable().optional();
-const grantBody = z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).nullable().optional() }).nullable().optional();
+const grantBody = z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).nullable().optional(), download: z.boolean().optional() }).nullable().optional();
 
 const collectionJson = (c: Collection) => ({
   id: c.id,
@@ -27,7 +27,7 @@ const collectionJson = (c: Collection) => ({
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 });
-const grantJson = (g: CollectionGrant) => ({ collectionId: g.collectionId, userId: g.userId, expiresAt: g.expiresAt?.toISOString() ?? null, createdAt: g.createdAt.toISOString() });
+const grantJson = (g: CollectionGrant) => ({ collectionId: g.collectionId, userId: g.userId, expiresAt: g.expiresAt?.toISOString() ?? null, createdAt: g.createdAt.toISOString(), download: g.download });
 
 @ApiTags('collections')
 @ApiBearerAuth()
@@ -83,7 +83,7 @@ export class CollectionsController {
   @Put(':id/grants/:userId')
   @ApiOperation({ summary: 'Let a viewer watch every video of the collection, including ones added later (admin or owner)' })
   async putGrant(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('userId', new ZodPipe(userIdParam, 'user id')) userId: string, @Body(new ZodPipe(grantBody)) body: z.output<typeof grantBody>) {
-    return grantJson(await this.collections.putGrant(actor, id, userId, body?.expiresAt ? new Date(body.expiresAt) : null));
+    return grantJson(await this.collections.putGrant(actor, id, userId, { expiresAt: body?.expiresAt ? new Date(body.expiresAt) : null, download: body?.download ?? false }));
   }
 
   @Delete(':id/grants/:userId')

@@ -10,10 +10,11 @@ import { VideosController } from './videos.controller';
 import { WebhooksController } from './webhooks.controller';
 import { CollectionsController } from './collections.controller';
 import { StreamsController } from './streams.controller';
+import { DownloadsController } from './downloads.controller';
 
 @Module({
   imports: [ServicesModule],
-  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController, CollectionsController, StreamsController],
+  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController, CollectionsController, StreamsController, DownloadsController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -20,9 +20,12 @@ const grantBody = z
     // Up to a year of viewing once started.
     rentalSeconds: z.int().min(60).max(366 * 86_400).optional(),
     startBy: z.iso.datetime({ offset: true }).nullable().optional(),
+    // Includes saving the MP4 of a downloadable video.
+    download: z.boolean().optional(),
   })
   .refine((b) => (b.kind === 'rental') === (b.rentalSeconds !== undefined), { message: 'a rental needs rentalSeconds, and only a rental takes it', path: ['rentalSeconds'] })
   .refine((b) => b.kind === 'rental' || b.startBy == null, { message: 'only a rental takes startBy', path: ['startBy'] })
+  .refine((b) => b.kind !== 'rental' || !b.download, { message: 'a rental never includes downloading', path: ['download'] })
   .optional();
 const sessionBody = z.strictObject({ playerId: playerIdParam.optional() }).nullable().optional();
 
@@ -130,7 +133,7 @@ export class PlaybackController {
   ) {
     const expiresAt = body?.expiresAt ? new Date(body.expiresAt) : null;
     const rental = body?.kind === 'rental' ? { seconds: body.rentalSeconds!, startBy: body.startBy ? new Date(body.startBy) : null } : null;
-    return grantJson(await this.playback.putGrant(actor, id, userId, { expiresAt, rental }));
+    return grantJson(await this.playback.putGrant(actor, id, userId, { expiresAt, rental, download: body?.download ?? false }));
   }
 
   @Delete('grants/:userId')

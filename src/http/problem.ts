@@ -13,6 +13,8 @@ const STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   invalid_state: 409,
   not_ready: 409,
+  not_downloadable: 409,
+  invalid_captions: 400,
   not_entitled: 403,
   not_available: 403,
   too_many_streams: 429,

@@ -16,6 +16,8 @@ export const JOB_NAMES = {
   encodeChunk: 'encode-chunk',
   encodeAudio: 'encode-audio',
   publishLadder: 'publish-ladder',
+  makeStoryboard: 'make-storyboard',
+  makeDownload: 'make-download',
   deliverWebhook: 'deliver-webhook',
 } as const;
 
@@ -95,6 +97,13 @@ export const JOB_OPTIONS = {
     removeOnComplete: true,
     removeOnFail: true,
   },
+  download: {
+    // Storage or Redis briefly down: a few tries; the video stays ready either way.
+    attempts: 4,
+    backoff: { type: 'exponential', delay: 10_000 },
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
   maintenance: {
     attempts: 1,
     removeOnComplete: { count: 100 },
@@ -134,6 +143,16 @@ const ladderSpec = z.object({
   hasAudio: z.boolean(),
   chunkCount: count(100_000).min(1),
   progress: z.tuple([count(100), count(100)]),
+  storyboard: z
+    .object({
+      intervalSeconds: count(86_400).min(1),
+      tileWidth: count(1000).min(2),
+      tileHeight: count(1000).min(2),
+      columns: count(100).min(1),
+      rows: count(100).min(1),
+    })
+    .nullable()
+    .default(null),
 });
 const chunk = z.object({
   index: count(100_000),
@@ -159,15 +178,30 @@ function parsed<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
 export const parseChunkPayload = (data: unknown): ChunkPayload => parsed(chunkPayload, data, 'encode-chunk');
 export const parseAudioPayload = (data: unknown): { ladder: LadderSpec } => parsed(audioPayload, data, 'encode-audio');
 export const parsePublishPayload = (data: unknown): PublishPayload => parsed(publishPayload, data, 'publish-ladder');
+export const parseStoryboardPayload = (data: unknown): { ladder: LadderSpec } => parsed(audioPayload, data, 'make-storyboard');
 
 // Ids from the video, the version and the chunk: adding a flow twice adds nothing.
 export const ladderJobId = (videoId: string, v: string): string => `ladder-${assertVideoId(videoId)}-${version.parse(v)}`;
 export const chunkJobId = (videoId: string, v: string, index: number): string => `chunk-${assertVideoId(videoId)}-${version.parse(v)}-${index}`;
 export const audioJobId = (videoId: string, v: string): string => `audio-${assertVideoId(videoId)}-${version.parse(v)}`;
+export const storyboardJobId = (videoId: string, v: string): string => `storyboard-${assertVideoId(videoId)}-${version.parse(v)}`;
+
+/** The MP4 of one published version of a video. */
+export interface DownloadPayload {
+  readonly videoId: string;
+  readonly version: string;
+}
+
+export const parseDownloadPayload = (data: unknown): DownloadPayload =>
+  parsed(z.object({ videoId: ladderSpec.shape.videoId, version }), data, 'make-download');
+// One per video: the handler makes what the row asks for when it runs (version, title), so a
+// second request while one waits is the same job.
+export const downloadJobId = (videoId: string): string => `download-${assertVideoId(videoId)}`;
 
 /**
  * BullMQ priorities (lower runs sooner; unprioritised jobs would run before all of these). A new
- * upload's probe and preview and a ladder ready to publish go first, the audio with the first
- * chunks; chunks by their place in their video (chunkPriority).
+ * upload's probe and preview and a ladder ready to publish go first, the audio and the storyboard
+ * with the first chunks; chunks by their place in their video (chunkPriority); an MP4 download
+ * (a stream copy, seconds) after the first chunks of any other video.
  */
-export const PRIORITIES = { transcode: 1, publish: 1, audio: 10 } as const;
+export const PRIORITIES = { transcode: 1, publish: 1, audio: 10, storyboard: 10, download: 20 } as const;

@@ -12,6 +12,8 @@ export interface CollectionGrant {
   readonly userId: string;
   readonly expiresAt: Date | null;
   readonly createdAt: Date;
+  /** The grant includes saving each video's MP4. */
+  readonly download: boolean;
 }
 
 /** Collections of one owner's videos, in order, and the grants that open all of them. */
@@ -27,7 +29,7 @@ export abstract class CollectionStore {
   abstract putItem(id: string, videoId: string, position: number | undefined): Promise<{ videoId: string; position: number }>;
   /** Removes an item, keeping when it was removed (grants live then keep the video); false if not in it. */
   abstract removeItem(id: string, videoId: string): Promise<boolean>;
-  abstract putGrant(id: string, userId: string, expiresAt: Date | null): Promise<CollectionGrant>;
+  abstract putGrant(id: string, userId: string, terms: { expiresAt: Date | null; download: boolean }): Promise<CollectionGrant>;
   abstract removeGrant(id: string, userId: string): Promise<boolean>;
   abstract listGrants(id: string): Promise<CollectionGrant[]>;
 }

@@ -4,6 +4,8 @@ export interface GrantTerms {
   readonly expiresAt: Date | null;
   /** A rental: this many seconds from the first session, which must start by `startBy`. */
   readonly rental: { readonly seconds: number; readonly startBy: Date | null } | null;
+  /** Includes saving the MP4 (refused for a rental). */
+  readonly download: boolean;
 }
 
 /** The paywall's grants. `put` is an upsert: granting again replaces the terms (and restarts nothing). */

@@ -31,6 +31,11 @@ export abstract class JobQueue {
    * the audio. Ids derive from the video, the version and the chunk: adding it again adds nothing.
    */
   abstract addLadder(chunks: readonly Chunk[], publish: PublishPayload): Promise<void>;
+  /**
+   * Adds the job making a downloadable video's MP4 from its published `version` (one per video:
+   * a finished one is replaced, a waiting one kept, since it reads the row when it runs).
+   */
+  abstract enqueueDownload(videoId: string, version: string): Promise<void>;
   /** Removes the ladder's jobs that have not started; running ones stop when they see the video gone. */
   abstract cancelLadder(videoId: string, version: string): Promise<void>;
   abstract ladderJobState(videoId: string, version: string): Promise<LadderJobState>;

@@ -15,6 +15,14 @@ export interface ObjectStream {
   readonly body: Readable | null;
 }
 
+/** What is stored with an object and sent back with it. */
+export interface ObjectHeaders {
+  readonly contentType: string;
+  readonly cacheControl: string;
+  /** `attachment; filename=…` for a file meant to be saved (a download). */
+  readonly contentDisposition?: string;
+}
+
 export interface PresignedPost {
   readonly url: string;
   readonly fields: Readonly<Record<string, string>>;
@@ -30,9 +38,9 @@ export abstract class ObjectStorage {
   /** Streams an object into a local file (never whole in memory). */
   abstract download(key: string, path: string): Promise<void>;
   /** Uploads a local file (multipart when large, bounded concurrency). */
-  abstract uploadFile(key: string, path: string, headers: { contentType: string; cacheControl: string }): Promise<void>;
+  abstract uploadFile(key: string, path: string, headers: ObjectHeaders): Promise<void>;
   /** Writes a small object from memory (playlists). */
-  abstract putObject(key: string, body: string | Buffer, headers: { contentType: string; cacheControl: string }): Promise<void>;
+  abstract putObject(key: string, body: string | Buffer, headers: ObjectHeaders): Promise<void>;
   /** Copies an object inside the bucket, server-side, replacing its Content-Type and Cache-Control. */
   abstract copyObject(from: string, to: string, headers: { contentType: string; cacheControl: string }): Promise<void>;
   /** Every object under a prefix (paginated), with its size, in key order. */

@@ -1,5 +1,5 @@
 import type { PageCursor } from '../domain/cursor';
-import type { Rendition, Video, VideoAccess, VideoStatus } from '../domain/video';
+import type { DownloadFile, Rendition, Video, VideoAccess, VideoStatus } from '../domain/video';
 
 /** What a new row holds; the rest (status, timestamps, results) the store fills in. */
 export type NewVideo = Pick<
@@ -22,6 +22,8 @@ export interface DetailsPatch {
   readonly access?: VideoAccess;
   readonly availableFrom?: Date | null;
   readonly availableUntil?: Date | null;
+  /** Turning it off forgets the MP4 (its objects are removed by the caller). */
+  readonly downloadable?: boolean;
 }
 
 export interface VideoQuery {
@@ -71,6 +73,13 @@ export abstract class VideoStore {
   abstract dropPreview(id: string, previewVersion: string): Promise<Video | null>;
   /** `processing → ready` with the published rendition (the preview retired); null when the row moved on meanwhile. */
   abstract markReady(id: string, result: ReadyResult): Promise<Video | null>;
+  /** The MP4 made from `file.version`; null unless the video is ready on that version and still downloadable. */
+  abstract recordDownload(id: string, file: DownloadFile): Promise<Video | null>;
+  /**
+   * Points the ready video at the master playlist naming its captions, only if it is still on
+   * `version` and no caption changed since `revision` was read (a later publish wins); false otherwise.
+   */
+  abstract setCaptionsMaster(id: string, version: string, revision: number, master: string | null): Promise<boolean>;
   /** `queued|processing → failed` with a code and a human message; no longer playable. */
   abstract markFailed(id: string, code: string, message: string): Promise<Video | null>;
   /** Videos queued or processing whose row has not changed since `before` (no progress either). */
@@ -92,4 +101,6 @@ export interface ReadyResult {
   readonly renditions: readonly Rendition[];
   readonly hlsVersion: string;
   readonly sourceEtag: string;
+  /** The version holds a storyboard. */
+  readonly storyboard: boolean;
 }

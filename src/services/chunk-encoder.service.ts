@@ -9,6 +9,7 @@ import { AUDIO_RENDITION, hlsCommand } from '../domain/hls-command';
 import { MediaError } from '../domain/media-info';
 import { parseMediaPlaylist } from '../domain/playlists';
 import { partWorkPrefix, sourceKey } from '../domain/storage-keys';
+import { STORYBOARD_DIR } from '../domain/storyboard';
 import type { LadderSpec } from '../jobs/job-contract';
 import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
@@ -17,6 +18,7 @@ import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles } from './hls-files';
 import { asCorrupt } from './media-failure';
 import { serveSource } from './source-server';
+import { makeStoryboard } from './storyboard-maker';
 import type { TranscodeContext } from './transcode.service';
 
 // Written last into a part's work prefix: its presence means every other file of the part is there.
@@ -36,6 +38,9 @@ export interface PartReport {
 }
 
 class PartAbandoned extends Error {}
+
+/** Makes a part's files in `out` from the source (a loopback URL). */
+type Produce = (source: string, out: string, run: { timeoutMs: number; signal: AbortSignal }) => Promise<void>;
 
 /**
  * One child of a chunked ladder: every rung of one chunk in one ffmpeg process (decode once), or
@@ -58,7 +63,7 @@ export class ChunkEncoderService {
     const args = (source: string) =>
       hlsCommand({ sourcePath: source, demuxer: ladder.demuxer, rungs: ladder.rungs, hasAudio: false, preset: ladder.preset, segmentSeconds: ladder.segmentSeconds, chunk });
     const isLast = chunk.index === ladder.chunkCount - 1;
-    return this.encodePart(ladder, chunk.index, chunk.durationSeconds, args, ctx, async (out) => {
+    return this.encodePart(ladder, chunk.index, chunk.durationSeconds, this.ffmpeg(args), ctx, async (out) => {
       // ffmpeg exits 0 on a source cut short; a chunk that came out short means the middle of the
       // file is damaged (the last chunk is covered by the publish job's check of the whole).
       if (isLast) return;
@@ -74,22 +79,46 @@ export class ChunkEncoderService {
   encodeAudio(ladder: LadderSpec, ctx: TranscodeContext): Promise<PartOutcome> {
     const args = (source: string) =>
       hlsCommand({ sourcePath: source, demuxer: ladder.demuxer, rungs: [], hasAudio: true, preset: ladder.preset, segmentSeconds: ladder.segmentSeconds });
-    return this.encodePart(ladder, AUDIO_RENDITION, ladder.durationSeconds, args, ctx, async (out) => {
+    return this.encodePart(ladder, AUDIO_RENDITION, ladder.durationSeconds, this.ffmpeg(args), ctx, async (out) => {
       await stat(join(out, AUDIO_RENDITION, 'index.m3u8'));
     });
   }
 
+  /** The storyboard's sprites and WebVTT into the part's `storyboard/` (nothing for a video too short for a tile). */
+  makeStoryboard(ladder: LadderSpec, ctx: TranscodeContext): Promise<PartOutcome> {
+    const plan = ladder.storyboard;
+    if (!plan) return Promise.resolve('skipped');
+    const produce: Produce = async (source, out, run) => {
+      await makeStoryboard(this.media, {
+        source,
+        demuxer: ladder.demuxer,
+        plan,
+        durationSeconds: ladder.durationSeconds,
+        outDir: join(out, STORYBOARD_DIR),
+        scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
+        signal: run.signal,
+        timeoutMs: run.timeoutMs,
+      });
+    };
+    return this.encodePart(ladder, 'storyboard', ladder.durationSeconds / 10, produce, ctx, () => Promise.resolve());
+  }
+
+  /** One ffmpeg run writing into the part's folder. */
+  private ffmpeg(args: (source: string) => string[]): Produce {
+    return (source, out, run) => this.media.run(args(source), { cwd: out, ...run });
+  }
+
   private async encodePart(
     ladder: LadderSpec,
-    part: number | 'audio',
+    part: number | 'audio' | 'storyboard',
     seconds: number,
-    command: (source: string) => string[],
+    produce: Produce,
     ctx: TranscodeContext,
     check: (out: string) => Promise<void>,
   ): Promise<PartOutcome> {
     const { videoId, version } = ladder;
     const prefix = partWorkPrefix(videoId, version, part);
-    const name = part === 'audio' ? 'audio' : `chunk ${part}`;
+    const name = typeof part === 'number' ? `chunk ${part}` : part;
     if (!(await this.wanted(videoId, version))) return 'skipped';
     if (await this.storage.head(`${prefix}${PART_DONE}`)) return 'reused';
 
@@ -109,11 +138,7 @@ export class ChunkEncoderService {
     const started = Date.now();
     try {
       try {
-        await this.media.run(command(served.url), {
-          cwd: out,
-          timeoutMs: 60_000 + seconds * this.config.transcode.timeoutFactor * 1000,
-          signal: stop.signal,
-        });
+        await produce(served.url, out, { timeoutMs: 60_000 + seconds * this.config.transcode.timeoutFactor * 1000, signal: stop.signal });
       } catch (error) {
         if (stop.signal.reason instanceof PartAbandoned) return 'skipped';
         throw asCorrupt(error, this.logger);

@@ -66,11 +66,11 @@ export class CollectionsService {
     await this.changes.collectionChanged(collection.id);
   }
 
-  async putGrant(actor: Actor, id: string, userId: string, expiresAt: Date | null): Promise<CollectionGrant> {
+  async putGrant(actor: Actor, id: string, userId: string, terms: { expiresAt: Date | null; download: boolean }): Promise<CollectionGrant> {
     const collection = await this.managed(actor, id);
-    const grant = await this.collections.putGrant(collection.id, userId, expiresAt);
+    const grant = await this.collections.putGrant(collection.id, userId, terms);
     await this.changes.viewerChanged(userId);
-    this.logger.log(`collection grant on ${collection.id} for ${userId} by ${actor.userId}, until ${expiresAt?.toISOString() ?? 'forever'}`);
+    this.logger.log(`collection grant on ${collection.id} for ${userId} by ${actor.userId}, until ${terms.expiresAt?.toISOString() ?? 'forever'}${terms.download ? ', with downloads' : ''}`);
     return grant;
   }
 

@@ -13,6 +13,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': PLAYLIST_TYPE,
   '.mp4': 'video/mp4',
   '.m4s': 'video/mp4',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt; charset=utf-8',
 };
 
 export function contentTypeOf(file: string): string {

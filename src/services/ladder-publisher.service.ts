@@ -5,6 +5,7 @@ import { checkJoins, stitchedPlaylist, type ChunkRendition } from '../domain/lad
 import { readSegmentTiming } from '../domain/mp4-fragments';
 import { parseMediaPlaylist, type SegmentStat } from '../domain/playlists';
 import { hlsVersionPrefix, ladderWorkPrefix, partWorkPrefix } from '../domain/storage-keys';
+import { STORYBOARD_DIR, STORYBOARD_VTT } from '../domain/storyboard';
 import type { PublishPayload } from '../jobs/job-contract';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
@@ -51,6 +52,7 @@ export class LadderPublisherService {
     const sizes = new Map((await this.storage.listObjects(ladderWorkPrefix(videoId, version))).map((o) => [o.key, o.size]));
     const parts = [...Array.from({ length: ladder.chunkCount }, (_, i) => partWorkPrefix(videoId, version, i))];
     if (ladder.hasAudio) parts.push(partWorkPrefix(videoId, version, 'audio'));
+    if (ladder.storyboard) parts.push(partWorkPrefix(videoId, version, 'storyboard'));
     const missing = parts.filter((p) => !sizes.has(`${p}${PART_DONE}`));
     if (missing.length > 0) throw new Error(`ladder ${version}: ${missing.length} parts are not in storage (first ${missing[0]})`);
 
@@ -79,6 +81,8 @@ export class LadderPublisherService {
       for (const uri of [playlist.initUri, ...playlist.segments.map((s) => s.uri)]) copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
     }
     const { master, renditions } = ladderMaster(ladder.rungs, measured, audio, ladder.durationSeconds);
+    const storyboard = this.storyboardCopies(videoId, version, sizes, target);
+    copies.push(...storyboard);
 
     await mapWithLimit(copies, COPY_CONCURRENCY, (c) => this.storage.copyObject(c.from, c.to, { contentType: contentTypeOf(c.to), cacheControl: IMMUTABLE }));
     for (const [file, text] of playlists) await this.storage.putObject(`${target}${file}`, text, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
@@ -92,18 +96,26 @@ export class LadderPublisherService {
       renditions,
       hlsVersion: version,
       sourceEtag: payload.sourceEtag,
+      storyboard: storyboard.length > 0,
     });
     if (!ready) {
       await this.storage.deletePrefix(target);
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';
     }
-    await this.transcoder.retireOtherVersions(videoId, version);
+    await this.transcoder.afterReady(ready);
     await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
     this.logger.log(
       `[job ${ctx.jobId} video ${videoId}] ready: version ${version} stitched from ${ladder.chunkCount} chunks, ${renditions.length} renditions, ${copies.length} files`,
     );
     return 'ready';
+  }
+
+  /** The storyboard part's sprites and WebVTT, if it made any (a video too short for a tile has none). */
+  private storyboardCopies(videoId: string, version: string, sizes: ReadonlyMap<string, number>, target: string): Copy[] {
+    const from = `${partWorkPrefix(videoId, version, 'storyboard')}${STORYBOARD_DIR}/`;
+    if (!sizes.has(`${from}${STORYBOARD_VTT}`)) return [];
+    return [...sizes.keys()].filter((k) => k.startsWith(from)).map((k) => ({ from: k, to: `${target}${STORYBOARD_DIR}/${k.slice(from.length)}` }));
   }
 
   /** One chunk of one rung: its playlist, init segment, segment sizes and the timing at both ends. */

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { HotVideos } from './hot-videos';
 import { ChunkEncoderService } from './chunk-encoder.service';
+import { DownloadMakerService } from './download-maker.service';
+import { DownloadsService } from './downloads.service';
 import { HealthService } from './health.service';
 import { LadderPublisherService } from './ladder-publisher.service';
 import { MaintenanceService } from './maintenance.service';
@@ -18,7 +20,7 @@ import { EntitlementChanges } from './entitlement-changes';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, EntitlementCache, EntitlementChanges],
-  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, EntitlementCache, EntitlementChanges, DownloadMakerService, DownloadsService],
+  exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, DownloadMakerService, DownloadsService],
 })
 export class ServicesModule {}

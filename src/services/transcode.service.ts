@@ -18,6 +18,7 @@ import { phaseProgress, planTranscode, type TranscodePlan } from '../domain/tran
 import type { Rendition, Video } from '../domain/video';
 import type { LadderSpec } from '../jobs/job-contract';
 import { planChunks, type Chunk } from '../domain/chunk-plan';
+import { planStoryboard, STORYBOARD_DIR, type StoryboardPlan } from '../domain/storyboard';
 import { JobQueue } from '../ports/job-queue';
 import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
@@ -26,6 +27,7 @@ import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from './hls-files';
 import { asCorrupt } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
+import { makeStoryboard } from './storyboard-maker';
 
 export interface TranscodeContext {
   readonly jobId: string;
@@ -79,9 +81,9 @@ export class TranscodeService {
       const info = await this.media.probe(sourcePath);
       checkSource(info, this.config.transcode);
       const { ladder: ladderSides, previewShortSide } = this.config.transcode;
-      const plan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
-      const rungs = plan.ladder;
-      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
+      const transcodePlan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
+      const rungs = transcodePlan.ladder;
+      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${transcodePlan.preview ? transcodePlan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
 
       const scratch = join(dir, 'scratch');
       const out = join(dir, 'out');
@@ -90,10 +92,10 @@ export class TranscodeService {
       // Before anything is published: a source cut off after its index is refused here.
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
       const chunks = this.chunksOf(info, rungs);
-      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, { sourcePath, workDir: dir, ctx });
+      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, transcodePlan, chunks, { sourcePath, workDir: dir, ctx });
       let preview: EncodedPreview | null;
       try {
-        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan, workDir: dir, ctx });
+        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan: transcodePlan, workDir: dir, ctx });
       } catch (error) {
         if (error instanceof VideoMovedOn) return 'skipped';
         throw error;
@@ -105,10 +107,12 @@ export class TranscodeService {
       const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
       const toEncode = rungs.filter((r) => !adopted.includes(r.name));
       const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
-      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
+      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, transcodePlan.progress.ladder);
       if (preview) await this.adopt(preview, adopted, out);
+      const plan = this.storyboardPlan(info, rungs);
+      const storyboard = plan ? await this.makeStoryboard(videoId, sourcePath, info, plan, out, scratch, ctx) : false;
       const renditions = await this.writeMaster(out, rungs, info);
-      ctx.onProgress(plan.progress.publish[0]);
+      ctx.onProgress(transcodePlan.progress.publish[0]);
 
       const version = newVersion(new Date(), randomBytes(3).toString('hex'));
       await this.publish(videoId, version, out);
@@ -119,13 +123,14 @@ export class TranscodeService {
         renditions,
         hlsVersion: version,
         sourceEtag: source.etag,
+        storyboard,
       });
       if (!ready) {
         // Deleted or failed meanwhile: nothing may point at this version, so it goes.
         await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
         return 'skipped';
       }
-      await this.retireOtherVersions(videoId, version);
+      await this.afterReady(ready);
       log(`ready: version ${version}, ${renditions.length} renditions`);
       return 'ready';
     } finally {
@@ -148,6 +153,39 @@ export class TranscodeService {
     if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
     // Made before the preview; a failed video shows nothing (a retry makes it again).
     await this.storage.deletePrefix(posterKey(videoId));
+  }
+
+  /** The storyboard to make for a video, or null (audio only, or storyboards off). */
+  private storyboardPlan(info: MediaInfo, rungs: readonly Rung[]): StoryboardPlan | null {
+    const { storyboardIntervalSeconds, storyboardMaxTiles } = this.config.transcode;
+    const top = rungs[0];
+    if (storyboardIntervalSeconds === 0 || !top) return null;
+    return planStoryboard(info.durationSeconds, top.width, top.height, { intervalSeconds: storyboardIntervalSeconds, maxTiles: storyboardMaxTiles });
+  }
+
+  /**
+   * The storyboard into `out/storyboard/`, published with the ladder. A video whose ladder encoded
+   * is not failed for its storyboard: without one the seek bar just shows no previews.
+   */
+  private async makeStoryboard(videoId: string, sourcePath: string, info: MediaInfo, plan: StoryboardPlan, out: string, scratch: string, ctx: TranscodeContext): Promise<boolean> {
+    try {
+      const tiles = await makeStoryboard(this.media, {
+        source: sourcePath,
+        demuxer: pinnedDemuxer(info.formatName),
+        plan,
+        durationSeconds: info.durationSeconds,
+        outDir: join(out, STORYBOARD_DIR),
+        scratchDir: scratch,
+        signal: ctx.signal,
+        timeoutMs: 60_000 + info.durationSeconds * this.config.transcode.timeoutFactor * 100,
+      });
+      return tiles > 0;
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      this.logger.warn(`[job ${ctx.jobId} video ${videoId}] no storyboard: ${error instanceof Error ? error.message : String(error)}`);
+      await rm(join(out, STORYBOARD_DIR), { recursive: true, force: true });
+      return false;
+    }
   }
 
   /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
@@ -185,6 +223,7 @@ export class TranscodeService {
       hasAudio: Boolean(info.audio),
       chunkCount: chunks.length,
       progress: plan.progress.ladder,
+      storyboard: this.storyboardPlan(info, plan.ladder),
     };
     await this.jobs.addLadder(chunks, { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null });
     this.logger.log(`[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`);
@@ -296,11 +335,20 @@ export class TranscodeService {
   }
 
   /**
+   * What follows a version's publication: older versions retired, and the MP4 of a downloadable
+   * video queued (made from the published files, so any worker can make it).
+   */
+  async afterReady(ready: Video): Promise<void> {
+    await this.retireOtherVersions(ready.id, ready.hlsVersion!);
+    if (ready.downloadable) await this.jobs.enqueueDownload(ready.id, ready.hlsVersion!);
+  }
+
+  /**
    * Every other version (the preview, an earlier ladder) is deleted by a delayed job once the
    * longest session that could have been given it has expired: a player keeps the manifest it
    * started with, and its renewed cookies cover every version of the video.
    */
-  async retireOtherVersions(videoId: string, keep: string): Promise<void> {
+  private async retireOtherVersions(videoId: string, keep: string): Promise<void> {
     const current = hlsVersionPrefix(videoId, keep);
     const others = (await this.storage.listChildPrefixes(hlsPrefix(videoId))).filter((p) => p !== current).map((p) => p.split('/').at(-2)!);
     if (others.length === 0) return;

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { DomainError } from '../domain/errors';
-import { sourceKey, videoOwnedPrefixes } from '../domain/storage-keys';
-import { isAdmin, type Actor, type Video, type VideoStatus } from '../domain/video';
+import { downloadFilename } from '../domain/download';
+import { downloadPrefix, sourceKey, videoOwnedPrefixes } from '../domain/storage-keys';
+import { currentDownload, isAdmin, type Actor, type Video, type VideoStatus } from '../domain/video';
 import { Clock } from '../ports/clock';
 import { JobQueue } from '../ports/job-queue';
 import { ObjectStorage } from '../ports/object-storage';
@@ -59,7 +60,22 @@ export class VideosService {
     const updated = await this.store.updateDetails(video.id, patch);
     // Every api instance forgets the video at once (access, availability, existence).
     await this.changes.videoChanged(video.id);
+    if (updated) await this.followDownload(updated);
     return updated ?? loadOwnedVideo(this.store, actor, id);
+  }
+
+  /**
+   * The MP4 follows the row: made when a ready video becomes downloadable or is renamed (the
+   * file name is the title), removed when it stops being downloadable.
+   */
+  private async followDownload(video: Video): Promise<void> {
+    if (!video.downloadable) {
+      if ((await this.storage.deletePrefix(downloadPrefix(video.id))) > 0) this.logger.log(`video ${video.id}: download removed`);
+      return;
+    }
+    if (video.status !== 'ready' || !video.hlsVersion) return;
+    const made = currentDownload(video);
+    if (!made || made.filename !== downloadFilename(video.title)) await this.jobs.enqueueDownload(video.id, video.hlsVersion);
   }
 
   /** An S3 presigned GET for the creator's original, downloaded under its original name. */

@@ -17,10 +17,11 @@ interface GrantRow {
   user_id: string;
   expires_at: Date | null;
   created_at: Date;
+  download: boolean;
 }
 
 const toCollection = (r: CollectionRow): Collection => ({ id: r.id, ownerId: r.owner_id, title: r.title, description: r.description, createdAt: r.created_at, updatedAt: r.updated_at });
-const toGrant = (r: GrantRow): CollectionGrant => ({ collectionId: r.collection_id, userId: r.user_id, expiresAt: r.expires_at, createdAt: r.created_at });
+const toGrant = (r: GrantRow): CollectionGrant => ({ collectionId: r.collection_id, userId: r.user_id, expiresAt: r.expires_at, createdAt: r.created_at, download: r.download });
 
 @Injectable()
 export class PostgresCollectionStore extends CollectionStore {
@@ -85,11 +86,11 @@ export class PostgresCollectionStore extends CollectionStore {
     return rows.length > 0;
   }
 
-  async putGrant(id: string, userId: string, expiresAt: Date | null): Promise<CollectionGrant> {
+  async putGrant(id: string, userId: string, terms: { expiresAt: Date | null; download: boolean }): Promise<CollectionGrant> {
     const { rows } = await this.sql.query<GrantRow>(
-      `INSERT INTO collection_grants (collection_id, user_id, expires_at) VALUES ($1, $2, $3)
-       ON CONFLICT (collection_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at RETURNING *`,
-      [id, userId, expiresAt],
+      `INSERT INTO collection_grants (collection_id, user_id, expires_at, download) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (collection_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at, download = EXCLUDED.download RETURNING *`,
+      [id, userId, terms.expiresAt, terms.download],
     );
     return toGrant(rows[0]!);
   }

@@ -14,6 +14,7 @@ interface GrantRow {
   rental_seconds: number | null;
   start_by: Date | null;
   started_at: Date | null;
+  download: boolean;
 }
 
 const toGrant = (r: GrantRow): Grant => ({
@@ -25,6 +26,7 @@ const toGrant = (r: GrantRow): Grant => ({
   rentalSeconds: r.rental_seconds,
   startBy: r.start_by,
   startedAt: r.started_at,
+  download: r.download,
 });
 
 @Injectable()
@@ -38,13 +40,13 @@ export class PostgresGrantStore extends GrantStore {
     return this.sql.transaction(async (tx) => {
       const video = await lockVideoRow(tx, videoId);
       const { rows } = await tx.query<GrantRow>(
-        `INSERT INTO grants (video_id, user_id, expires_at, kind, rental_seconds, start_by) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO grants (video_id, user_id, expires_at, kind, rental_seconds, start_by, download) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (video_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at, kind = EXCLUDED.kind,
-           rental_seconds = EXCLUDED.rental_seconds, start_by = EXCLUDED.start_by,
+           rental_seconds = EXCLUDED.rental_seconds, start_by = EXCLUDED.start_by, download = EXCLUDED.download,
            -- A rental's clock, once started, is never restarted by granting again.
            started_at = CASE WHEN EXCLUDED.kind = 'rental' THEN grants.started_at ELSE NULL END
          RETURNING *`,
-        [videoId, userId, terms.expiresAt, terms.rental ? 'rental' : 'purchase', terms.rental?.seconds ?? null, terms.rental?.startBy ?? null],
+        [videoId, userId, terms.expiresAt, terms.rental ? 'rental' : 'purchase', terms.rental?.seconds ?? null, terms.rental?.startBy ?? null, terms.download],
       );
       const grant = toGrant(rows[0]!);
       if (video) await writeEvent(tx, 'grant.created', video, false, grant);
@@ -78,7 +80,7 @@ export class PostgresGrantStore extends GrantStore {
     const { rows } = await this.sql.query<GrantRow & { collection_id: string | null }>(
       `SELECT g.*, NULL::text AS collection_id FROM grants g WHERE g.video_id = $1 AND g.user_id = $2
        UNION ALL
-       SELECT $1 AS video_id, cg.user_id, cg.expires_at, cg.created_at, 'purchase' AS kind, NULL::integer, NULL::timestamptz, NULL::timestamptz, cg.collection_id
+       SELECT $1 AS video_id, cg.user_id, cg.expires_at, cg.created_at, 'purchase' AS kind, NULL::integer, NULL::timestamptz, NULL::timestamptz, cg.download, cg.collection_id
        FROM collection_grants cg JOIN collection_items ci ON ci.collection_id = cg.collection_id
        WHERE ci.video_id = $1 AND cg.user_id = $2
          AND (ci.removed_at IS NULL OR (cg.created_at <= ci.removed_at AND (cg.expires_at IS NULL OR cg.expires_at > ci.removed_at)))`,
@@ -87,7 +89,7 @@ export class PostgresGrantStore extends GrantStore {
     const video = rows.find((r) => r.collection_id === null);
     return {
       videoGrant: video ? toGrant(video) : null,
-      collectionGrants: rows.filter((r) => r.collection_id !== null).map((r) => ({ collectionId: r.collection_id!, expiresAt: r.expires_at })),
+      collectionGrants: rows.filter((r) => r.collection_id !== null).map((r) => ({ collectionId: r.collection_id!, expiresAt: r.expires_at, download: r.download })),
     };
   }
 

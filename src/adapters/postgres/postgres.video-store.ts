@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Video, VideoStatus } from '../../domain/video';
+import type { DownloadFile, Video, VideoStatus } from '../../domain/video';
 import { type DetailsPatch, type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
 import { lockVideoRow, writeVideoEvents } from './outbox';
 import type { Queryable, SqlClient } from './sql-client';
@@ -73,9 +73,12 @@ export class PostgresVideoStore extends VideoStore {
       `UPDATE videos SET title = COALESCE($2, title), access = COALESCE($3, access),
          available_from = CASE WHEN $4::boolean THEN $5 ELSE available_from END,
          available_until = CASE WHEN $6::boolean THEN $7 ELSE available_until END,
+         downloadable = COALESCE($8, downloadable),
+         download = CASE WHEN $8 = false THEN NULL ELSE download END,
          updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [id, patch.title ?? null, patch.access ?? null, 'availableFrom' in patch, patch.availableFrom ?? null, 'availableUntil' in patch, patch.availableUntil ?? null],
+      [id, patch.title ?? null, patch.access ?? null, 'availableFrom' in patch, patch.availableFrom ?? null, 'availableUntil' in patch, patch.availableUntil ?? null,
+        patch.downloadable ?? null],
     );
   }
 
@@ -177,10 +180,27 @@ export class PostgresVideoStore extends VideoStore {
       `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
          duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
          source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, ladder_version = NULL,
-         updated_at = now()
+         storyboard = $8, captions_master = NULL, updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
-      [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag],
+      [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag, r.storyboard],
     );
+  }
+
+  recordDownload(id: string, file: DownloadFile): Promise<Video | null> {
+    return this.mutate(
+      id,
+      `UPDATE videos SET download = $3::jsonb, updated_at = now()
+       WHERE id = $1 AND status = 'ready' AND hls_version = $2 AND downloadable RETURNING *`,
+      [id, file.version, JSON.stringify(file)],
+    );
+  }
+
+  async setCaptionsMaster(id: string, version: string, revision: number, master: string | null): Promise<boolean> {
+    const { rows } = await this.sql.query(
+      `UPDATE videos SET captions_master = $4 WHERE id = $1 AND status = 'ready' AND hls_version = $2 AND captions_revision = $3 RETURNING id`,
+      [id, version, revision, master],
+    );
+    return rows.length > 0;
   }
 
   markFailed(id: string, code: string, message: string): Promise<Video | null> {

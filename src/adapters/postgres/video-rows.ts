@@ -1,4 +1,4 @@
-import type { Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
+import type { DownloadFile, Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
 
 /** A `videos` row as PostgreSQL returns it. */
 export interface VideoRow {
@@ -32,6 +32,11 @@ export interface VideoRow {
   event_sequence: string | number;
   available_from: Date | null;
   available_until: Date | null;
+  downloadable: boolean;
+  download: DownloadFile | null;
+  storyboard: boolean;
+  captions_revision: number;
+  captions_master: string | null;
 }
 
 // bigint columns arrive as strings from pg and as numbers from PGlite; sizes stay below 2^53.
@@ -66,6 +71,11 @@ export function toVideo(row: VideoRow): Video {
     playableAt: row.playable_at,
     availableFrom: row.available_from,
     availableUntil: row.available_until,
+    downloadable: row.downloadable,
+    download: row.download,
+    storyboard: row.storyboard,
+    captionsRevision: row.captions_revision,
+    captionsMaster: row.captions_master,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

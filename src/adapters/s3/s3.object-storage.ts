@@ -22,7 +22,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { attachmentDisposition } from '../../domain/content-disposition';
 import { DomainError } from '../../domain/errors';
 import type { PartRef, StoredPart } from '../../domain/upload-plan';
-import { ObjectStorage, type ObjectStream, type PresignedPost, type StoredObject } from '../../ports/object-storage';
+import { ObjectStorage, type ObjectHeaders, type ObjectStream, type PresignedPost, type StoredObject } from '../../ports/object-storage';
 import type { S3Clients } from './s3-clients';
 
 export const S3_CLIENTS = Symbol('S3_CLIENTS');
@@ -59,11 +59,11 @@ export class S3ObjectStorage extends ObjectStorage {
     }
   }
 
-  async uploadFile(key: string, path: string, headers: { contentType: string; cacheControl: string }): Promise<void> {
+  async uploadFile(key: string, path: string, headers: ObjectHeaders): Promise<void> {
     try {
       await new Upload({
         client: this.clients.data,
-        params: { Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentType: headers.contentType, CacheControl: headers.cacheControl },
+        params: { Bucket: this.bucket, Key: key, Body: createReadStream(path), ...objectHeaders(headers) },
         // 8 MiB parts, 4 at a time: at most 32 MiB of one file in memory, whatever its size.
         partSize: 8 * 1024 * 1024,
         queueSize: 4,
@@ -73,10 +73,10 @@ export class S3ObjectStorage extends ObjectStorage {
     }
   }
 
-  async putObject(key: string, body: string | Buffer, headers: { contentType: string; cacheControl: string }): Promise<void> {
+  async putObject(key: string, body: string | Buffer, headers: ObjectHeaders): Promise<void> {
     try {
       await this.clients.data.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: headers.contentType, CacheControl: headers.cacheControl }),
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ...objectHeaders(headers) }),
       );
     } catch (error) {
       throw classify(error);
@@ -147,6 +147,7 @@ export class S3ObjectStorage extends ObjectStorage {
       set('content-range', out.ContentRange);
       set('etag', out.ETag);
       set('cache-control', out.CacheControl);
+      set('content-disposition', out.ContentDisposition);
       set('last-modified', out.LastModified);
       set('accept-ranges', out.AcceptRanges ?? 'bytes');
       return { status: out.ContentRange ? 206 : 200, headers, body: out.Body as Readable };
@@ -320,6 +321,10 @@ async function presigning<T>(sign: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw classify(error);
   }
+}
+
+function objectHeaders(h: ObjectHeaders): { ContentType: string; CacheControl: string; ContentDisposition?: string } {
+  return { ContentType: h.contentType, CacheControl: h.cacheControl, ...(h.contentDisposition ? { ContentDisposition: h.contentDisposition } : {}) };
 }
 
 function classify(error: unknown): unknown {

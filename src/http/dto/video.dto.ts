@@ -21,8 +21,14 @@ export const createVideoBody = z.strictObject({
 const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v)).nullable().optional();
 
 export const updateVideoBody = z
-  .strictObject({ title: printable(200).optional(), access: z.enum(VIDEO_ACCESS).optional(), availableFrom: instant, availableUntil: instant })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give title, access, availableFrom or availableUntil');
+  .strictObject({
+    title: printable(200).optional(),
+    access: z.enum(VIDEO_ACCESS).optional(),
+    availableFrom: instant,
+    availableUntil: instant,
+    downloadable: z.boolean().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give title, access, availableFrom, availableUntil or downloadable');
 
 /** `?cursor=&limit=` of every keyset-paginated list. */
 export const pageQuery = {
