@@ -9,6 +9,8 @@ import { registerDemoPage } from './http/demo-page';
 import { createLogger } from './logging';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const CAPTION_TYPES = ['text/vtt', 'application/x-subrip', 'text/srt', 'application/x-srt', 'text/plain'];
+const CAPTIONS_ROUTE = /^\/v1\/videos\/[^/]+\/captions\/[^/]+$/;
 
 /** Builds the api application (not yet listening): used by main, `npm run dev` and tests. */
 export async function createApiApp(config: AppConfig, options: { shutdownHooks?: boolean } = {}): Promise<NestFastifyApplication> {
@@ -42,6 +44,14 @@ export async function createApiApp(config: AppConfig, options: { shutdownHooks?:
     } catch {
       done(Object.assign(new Error('The body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     }
+  });
+  // Captions are uploaded as they are (WebVTT, SRT), on their route only; up to 8 MB read, so a
+  // file over the 1 MB limit is told so (invalid_captions) rather than cut off.
+  fastify.addContentTypeParser(CAPTION_TYPES, { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (request, body, done) => {
+    if (!CAPTIONS_ROUTE.test(request.url.split('?')[0]!)) {
+      return done(Object.assign(new Error('Send the body as application/json.'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+    }
+    done(null, String(body));
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -29,6 +29,8 @@ import { JoseTokenVerifier } from './jose.token-verifier';
 import { migrate } from './postgres/migrator';
 import { PostgresGrantStore } from './postgres/postgres.grant-store';
 import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
+import { PostgresCaptionStore } from './postgres/postgres.caption-store';
+import { CaptionStore } from '../ports/caption-store';
 import { RedisRateLimiter } from './redis.rate-limiter';
 import { createPgClient, createPgliteClient, type SqlClient } from './postgres/sql-client';
 import { createS3Clients, type S3Clients } from './s3/s3-clients';
@@ -90,9 +92,10 @@ export class InfraModule {
         { provide: CollectionStore, useClass: PostgresCollectionStore },
         { provide: EntitlementBus, useClass: RedisEntitlementBus },
         { provide: StreamLeases, useClass: RedisStreamLeases },
+        { provide: CaptionStore, useClass: PostgresCaptionStore },
         InfraShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, WebhookStore, WebhookSender, WebhookQueue, CollectionStore, EntitlementBus, StreamLeases, SQL_CLIENT],
+      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, WebhookStore, WebhookSender, WebhookQueue, CollectionStore, EntitlementBus, StreamLeases, CaptionStore, SQL_CLIENT],
     };
   }
 }

@@ -39,6 +39,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: readonly ErrorDetail[],
+    /** Extra members of the problem document (RFC 9457 §3.2), e.g. the `line` of a bad file. */
+    readonly extensions?: Readonly<Record<string, string | number>>,
   ) {
     super(message);
     this.name = 'DomainError';

@@ -1,4 +1,5 @@
 import { safeInputArgs } from './hls-command';
+import { vttTime } from './webvtt-time';
 
 /**
  * Seek-bar previews: a thumbnail ("tile") every `intervalSeconds`, laid out in sprite sheets of
@@ -89,11 +90,4 @@ export function storyboardVtt(plan: StoryboardPlan, tiles: number, durationSecon
     lines.push(`${vttTime(start)} --> ${vttTime(end)}`, `${spriteName(Math.floor(i / perSheet))}#xywh=${x},${y},${plan.tileWidth},${plan.tileHeight}`, '');
   }
   return lines.join('\n');
-}
-
-/** `hh:mm:ss.mmm`, as WebVTT writes a timestamp. */
-export function vttTime(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
 }

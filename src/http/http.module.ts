@@ -11,10 +11,11 @@ import { WebhooksController } from './webhooks.controller';
 import { CollectionsController } from './collections.controller';
 import { StreamsController } from './streams.controller';
 import { DownloadsController } from './downloads.controller';
+import { CaptionsController } from './captions.controller';
 
 @Module({
   imports: [ServicesModule],
-  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController, CollectionsController, StreamsController, DownloadsController],
+  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController, CollectionsController, StreamsController, DownloadsController, CaptionsController],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

@@ -79,6 +79,7 @@ export class PlaybackController {
       refreshAt: session.refreshAt.toISOString(),
       issuedAt: session.issuedAt.toISOString(),
       posterUrl: session.posterUrl,
+      storyboardUrl: session.storyboardUrl,
       availableFrom: session.availableFrom?.toISOString() ?? null,
     });
     // `cookies` and `signedQuery` (the same policy as query parameters, for players that cannot

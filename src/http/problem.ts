@@ -52,6 +52,7 @@ export interface Problem {
   readonly correlationId: string;
   readonly instance?: string;
   readonly errors?: readonly ErrorDetail[];
+  readonly [extension: string]: unknown;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -69,6 +70,7 @@ export function toProblem(error: unknown, correlationId: string, instance?: stri
   const [code, detail, errors] = describe(error);
   const status = STATUS[code];
   return {
+    ...(error instanceof DomainError ? error.extensions : undefined),
     type: `urn:velvet:problem:${code}`,
     title: code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
     status,

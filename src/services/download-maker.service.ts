@@ -15,6 +15,7 @@ import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
 import { VideoStore } from '../ports/video-store';
 import { IMMUTABLE } from './hls-files';
+import { readObjectText } from './object-text';
 import type { TranscodeContext } from './transcode.service';
 
 export type DownloadOutcome = 'made' | 'skipped';
@@ -89,7 +90,7 @@ export class DownloadMakerService {
 
   /** A rendition's init segment and every media segment, in playlist order, as one fragmented MP4 file. */
   private async joinRendition(prefix: string, path: string): Promise<string> {
-    const playlist = parseMediaPlaylist(await this.readText(`${prefix}index.m3u8`));
+    const playlist = parseMediaPlaylist(await readObjectText(this.storage, `${prefix}index.m3u8`));
     if (!playlist.initUri || !playlist.ended) throw new Error(`${prefix}index.m3u8 is not a finished fMP4 playlist`);
     const file = createWriteStream(path);
     try {
@@ -102,13 +103,5 @@ export class DownloadMakerService {
       await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
     }
     return path;
-  }
-
-  private async readText(key: string): Promise<string> {
-    const object = await this.storage.openObject(key, {});
-    if (!object?.body) throw new Error(`${key} is not in storage`);
-    const parts: Buffer[] = [];
-    for await (const part of object.body) parts.push(part as Buffer);
-    return Buffer.concat(parts).toString('utf8');
   }
 }

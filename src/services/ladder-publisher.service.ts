@@ -12,6 +12,7 @@ import { VideoStore } from '../ports/video-store';
 import { PART_DONE } from './chunk-encoder.service';
 import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, PLAYLIST_TYPE } from './hls-files';
+import { readObject, readObjectText } from './object-text';
 import { TranscodeService, type TranscodeContext, type TranscodeOutcome } from './transcode.service';
 
 // Server-side copies at once: each is one small request, the bytes never leave storage.
@@ -72,10 +73,10 @@ export class LadderPublisherService {
     let audio: MeasuredRendition | null = null;
     if (ladder.hasAudio) {
       const from = `${partWorkPrefix(videoId, version, 'audio')}${AUDIO_RENDITION}/`;
-      const text = await this.readText(`${from}index.m3u8`);
+      const text = await readObjectText(this.storage, `${from}index.m3u8`);
       const playlist = parseMediaPlaylist(text);
       if (!playlist.initUri || !playlist.ended) throw new Error(`ladder ${version}: the audio playlist is incomplete`);
-      const init = await this.readBytes(`${from}${playlist.initUri}`);
+      const init = await readObject(this.storage, `${from}${playlist.initUri}`);
       audio = measureRendition(AUDIO_RENDITION, playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${from}${s.uri}`) })), init);
       playlists.set(`${AUDIO_RENDITION}/index.m3u8`, text);
       for (const uri of [playlist.initUri, ...playlist.segments.map((s) => s.uri)]) copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
@@ -120,24 +121,12 @@ export class LadderPublisherService {
 
   /** One chunk of one rung: its playlist, init segment, segment sizes and the timing at both ends. */
   private async readChunk(prefix: string, sizes: ReadonlyMap<string, number>): Promise<Omit<ChunkRendition, 'index'>> {
-    const playlist = parseMediaPlaylist(await this.readText(`${prefix}index.m3u8`));
+    const playlist = parseMediaPlaylist(await readObjectText(this.storage, `${prefix}index.m3u8`));
     if (!playlist.initUri || !playlist.ended || playlist.segments.length === 0) throw new Error(`${prefix}index.m3u8 is incomplete`);
     const segments: SegmentStat[] = playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${prefix}${s.uri}`) }));
-    const timing = (s: SegmentStat) => readSegmentTiming(s.bytes, (start, end) => this.readBytes(`${prefix}${s.uri}`, `bytes=${start}-${end - 1}`));
-    const [init, first, last] = await Promise.all([this.readBytes(`${prefix}${playlist.initUri}`), timing(segments[0]!), timing(segments.at(-1)!)]);
+    const timing = (s: SegmentStat) => readSegmentTiming(s.bytes, (start, end) => readObject(this.storage, `${prefix}${s.uri}`, `bytes=${start}-${end - 1}`));
+    const [init, first, last] = await Promise.all([readObject(this.storage, `${prefix}${playlist.initUri}`), timing(segments[0]!), timing(segments.at(-1)!)]);
     return { initUri: playlist.initUri, init, segments, first, last };
-  }
-
-  private async readText(key: string): Promise<string> {
-    return (await this.readBytes(key)).toString('utf8');
-  }
-
-  private async readBytes(key: string, range?: string): Promise<Buffer> {
-    const object = await this.storage.openObject(key, { range });
-    if (!object?.body) throw new Error(`${key} is not in storage`);
-    const parts: Buffer[] = [];
-    for await (const part of object.body) parts.push(part as Buffer);
-    return Buffer.concat(parts);
   }
 }
 

@@ -8,6 +8,7 @@ import { unmapIpv4 } from '../domain/ip';
 import { assertVideoId } from '../domain/ids';
 import { decideEntitlement, NO_FACTS, type Entitlement, type Grant } from '../domain/entitlement';
 import { refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix } from '../domain/playback';
+import { STORYBOARD_DIR, STORYBOARD_VTT } from '../domain/storyboard';
 import type { GrantTerms } from '../ports/grant-store';
 import { isAdmin, playableVersion, type Actor, type Video } from '../domain/video';
 import { CdnSigner, type SignedPolicy } from '../ports/cdn-signer';
@@ -29,6 +30,8 @@ export interface PlaybackSession {
   /** The server's clock when the session was signed, so clients time the renewal without trusting theirs. */
   readonly issuedAt: Date;
   readonly posterUrl: string | null;
+  /** Seek-bar previews (WebVTT pointing into sprite sheets), under the same cookies; null without. */
+  readonly storyboardUrl: string | null;
   readonly signed: SignedPolicy;
   /** Where the cookies apply: `/videos/{id}/`. */
   readonly cookiePath: string;
@@ -93,13 +96,16 @@ export class PlaybackService {
     // across viewers until they expire; the key names what the policy is made of.
     const signed = sourceIp ? sign() : this.cached(`policy:${video.id}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, sign);
     const prefix = videoResourcePrefix(baseUrl, video.id);
+    const published = version === video.hlsVersion;
     return {
       videoId: video.id,
-      manifestUrl: `${prefix}hls/${version}/master.m3u8`,
+      // The ladder's master with its captions, once published; the plain one otherwise.
+      manifestUrl: `${prefix}hls/${version}/${(published && video.captionsMaster) || 'master.m3u8'}`,
       expiresAt: new Date(expiresAtEpoch * 1000),
       refreshAt: new Date(refreshAt(from, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,
       posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
+      storyboardUrl: published && video.storyboard ? `${prefix}hls/${version}/${STORYBOARD_DIR}/${STORYBOARD_VTT}` : null,
       signed,
       cookiePath: `/videos/${video.id}/`,
       availableFrom: entitlement.notBefore,

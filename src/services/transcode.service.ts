@@ -28,6 +28,7 @@ import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_
 import { asCorrupt } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
 import { makeStoryboard } from './storyboard-maker';
+import { CaptionPublisher } from './caption-publisher';
 
 export interface TranscodeContext {
   readonly jobId: string;
@@ -60,6 +61,7 @@ export class TranscodeService {
     private readonly media: MediaToolkit,
     private readonly previews: PreviewService,
     private readonly jobs: JobQueue,
+    private readonly captions: CaptionPublisher,
   ) {}
 
   async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
@@ -340,7 +342,10 @@ export class TranscodeService {
    */
   async afterReady(ready: Video): Promise<void> {
     await this.retireOtherVersions(ready.id, ready.hlsVersion!);
-    if (ready.downloadable) await this.jobs.enqueueDownload(ready.id, ready.hlsVersion!);
+    // The video is ready whatever happens below: a retry of this job would skip it, so these are
+    // logged, and the next caption change or PATCH makes them again.
+    if (ready.downloadable) await this.jobs.enqueueDownload(ready.id, ready.hlsVersion!).catch((error: Error) => this.logger.warn(`video ${ready.id}: download not queued: ${error.message}`));
+    if (ready.captionsRevision > 0) await this.captions.publish(ready.id).catch((error: Error) => this.logger.warn(`video ${ready.id}: captions not published: ${error.message}`));
   }
 
   /**
