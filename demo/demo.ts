@@ -3,7 +3,8 @@
  * and playback through the edge with signed cookies, including the paywall and a stand-in
  * "buy" (the grants api, called as the paywall). Uses the SDKs exactly as an app would.
  */
-import { createVelvetPlayer, uploadVideo, VelvetError, callApi, type VelvetPlayer } from '../sdk/src/index';
+import Hls from 'hls.js';
+import { createVelvetPlayer, uploadVideo, VelvetError, callApi, loadStoryboard, tileAt, requestDownload, type StoryboardTile, type VelvetPlayer } from '../sdk/src/index';
 
 const api = location.origin;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -140,6 +141,10 @@ async function startPlayback(videoId: string): Promise<void> {
       onError: (error) => say('play-status', `Playback stopped (${error.code}): ${error.message}`, true),
     });
     say('play-status', `Playing; cookies renew at ${new Date(player.session.refreshAt).toLocaleTimeString()}.`);
+    showCaptions(player.hls);
+    void showStoryboard(player.session.storyboardUrl ?? null);
+    $('download').hidden = false;
+    say('download-status', '');
     await $<HTMLVideoElement>('video').play().catch(() => undefined);
   } catch (error) {
     const code = error instanceof VelvetError ? error.code : 'network';
@@ -159,5 +164,73 @@ $('buy').addEventListener('click', () => {
     );
 });
 
+/** The subtitle languages hls.js found in the master, as a menu; choosing one shows it. */
+function showCaptions(hls: Hls | null): void {
+  const menu = $<HTMLSelectElement>('captions');
+  const fill = () => {
+    const off = Object.assign(document.createElement('option'), { value: '-1', textContent: 'Off' });
+    const tracks = (hls?.subtitleTracks ?? []).map((t, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `${t.name} (${t.lang ?? '?'})` }));
+    menu.replaceChildren(off, ...tracks);
+    menu.value = String(hls && hls.subtitleDisplay ? hls.subtitleTrack : -1);
+  };
+  fill();
+  hls?.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, fill);
+  hls?.on(Hls.Events.SUBTITLE_TRACK_SWITCH, () => (menu.value = String(hls.subtitleDisplay ? hls.subtitleTrack : -1)));
+  menu.onchange = () => {
+    if (!hls) return;
+    const chosen = Number(menu.value);
+    hls.subtitleDisplay = chosen >= 0;
+    hls.subtitleTrack = chosen;
+  };
+}
+
+let tiles: StoryboardTile[] = [];
+
+/** Seek-bar previews: the tile under the pointer, cut from its sprite sheet. */
+async function showStoryboard(url: string | null): Promise<void> {
+  tiles = [];
+  $('seek-preview').hidden = true;
+  if (!url) return;
+  try {
+    tiles = await loadStoryboard(url);
+  } catch {
+    tiles = [];
+  }
+}
+
+const video = $<HTMLVideoElement>('video');
+const seek = $<HTMLInputElement>('seek');
+video.addEventListener('durationchange', () => (seek.max = String(Number.isFinite(video.duration) ? video.duration : 0)));
+video.addEventListener('timeupdate', () => (seek.value = String(video.currentTime)));
+seek.addEventListener('input', () => (video.currentTime = Number(seek.value)));
+seek.addEventListener('mousemove', (event) => {
+  const box = seek.getBoundingClientRect();
+  const fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+  const tile = tileAt(tiles, fraction * Number(seek.max));
+  const preview = $('seek-preview');
+  if (!tile) return void (preview.hidden = true);
+  Object.assign(preview.style, {
+    width: `${tile.width}px`,
+    height: `${tile.height}px`,
+    left: `${Math.min(box.width - tile.width, Math.max(0, event.clientX - box.left - tile.width / 2))}px`,
+    backgroundImage: `url("${tile.url}")`,
+    backgroundPosition: `-${tile.x}px -${tile.y}px`,
+  });
+  preview.hidden = false;
+});
+seek.addEventListener('mouseleave', () => ($('seek-preview').hidden = true));
+
+$('download').addEventListener('click', () => {
+  const videoId = $<HTMLInputElement>('video-id').value.trim();
+  say('download-status', 'Asking for a download link…');
+  requestDownload(options(), videoId).then(
+    (link) => {
+      say('download-status', `Downloading ${link.filename} (${(link.sizeBytes / 1024 / 1024).toFixed(1)} MB); the link works until ${new Date(link.expiresAt).toLocaleTimeString()}.`);
+      location.href = link.url;
+    },
+    (error: Error) => say('download-status', `No download (${error instanceof VelvetError ? error.code : 'network'}): ${error.message}`, true),
+  );
+});
+
 // The SDKs, for trying them from the browser console (and for the browser tests).
-Object.assign(window, { Velvet: { uploadVideo, createVelvetPlayer, callApi, VelvetError, devToken } });
+Object.assign(window, { Velvet: { uploadVideo, createVelvetPlayer, callApi, VelvetError, devToken, loadStoryboard, requestDownload, player: () => player } });

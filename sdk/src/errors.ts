@@ -4,6 +4,7 @@ export type VelvetErrorCode =
   | 'not_available'
   | 'too_many_streams'
   | 'not_ready'
+  | 'not_downloadable'
   | 'not_found'
   | 'unauthorized'
   | 'expired'
@@ -32,6 +33,7 @@ const API_CODES: Record<string, VelvetErrorCode> = {
   not_available: 'not_available',
   too_many_streams: 'too_many_streams',
   not_ready: 'not_ready',
+  not_downloadable: 'not_downloadable',
   not_found: 'not_found',
   unauthorized: 'unauthorized',
   rate_limited: 'rate_limited',

@@ -2,3 +2,4 @@ export { createVelvetPlayer, type PlayerOptions, type PlaybackSession, type Velv
 export { uploadVideo, resumeKey, type UploadOptions, type UploadedVideo } from './upload';
 export { VelvetError, type VelvetErrorCode } from './errors';
 export { callApi, type ApiOptions } from './api';
+export { loadStoryboard, tileAt, requestDownload, type StoryboardTile, type DownloadLink } from './extras';

@@ -10,6 +10,8 @@ export interface PlaybackSession {
   /** The server's clock at signing (absent from older servers). */
   readonly issuedAt?: string;
   readonly posterUrl: string | null;
+  /** Seek-bar previews as WebVTT over sprite sheets (loadStoryboard); null without. */
+  readonly storyboardUrl?: string | null;
   readonly signedQuery: string;
   /** A premiere not started yet: the CDN serves nothing before this moment (absent from older servers). */
   readonly availableFrom?: string | null;
