@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -11,7 +11,7 @@ import { hlsCommand } from '../../src/domain/hls-command';
 import { segmentTiming } from '../../src/domain/mp4-fragments';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { planTranscode } from '../../src/domain/transcode-plan';
-import { audioJobId, chunkJobId, ladderJobId, TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
+import { audioJobId, storyboardJobId, chunkJobId, ladderJobId, TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
 import { MediaToolFailure, MediaToolkit } from '../../src/ports/media-toolkit';
 import { JobQueue } from '../../src/ports/job-queue';
 import { VideoStore } from '../../src/ports/video-store';
@@ -130,6 +130,12 @@ describe('a chunked ladder', () => {
       expect(countFrames(join(dir, rung), join(work, 'joined.mp4'))).toBe(countFrames(join(whole, rung), join(work, 'whole.mp4')));
     }
     expect(new Set(cuts).size).toBe(1);
+    // The storyboard, made by its own child job from the source, was published with the ladder.
+    expect(rows.storyboard).toBe(true);
+    const storyboard = readFileSync(join(dir, 'storyboard', 'storyboard.vtt'), 'utf8');
+    const ends = [...storyboard.matchAll(/--> (\d\d):(\d\d):(\d\d\.\d{3})/g)].map((m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]));
+    expect(ends.at(-1)).toBeCloseTo(rows.durationSeconds!, 2);
+    expect(existsSync(join(dir, 'storyboard', 'sprite-0.jpg'))).toBe(true);
   }
 
   // 20 s in 6 s chunks: four chunk jobs (the last 2 s) and the audio, on two workers.
@@ -140,7 +146,7 @@ describe('a chunked ladder', () => {
     const id = await uploadFile(user, clip, 'video/mp4');
     await expectStitched(id, clip, ['360p', '240p']);
     const version = await versionOf(id);
-    const jobs = [...(await chunkJobs(id, version, 4)), await queue.getJob(audioJobId(id, version))];
+    const jobs = [...(await chunkJobs(id, version, 4)), await queue.getJob(audioJobId(id, version)), await queue.getJob(storyboardJobId(id, version))];
     for (const job of jobs) expect(await job!.getState()).toBe('completed');
     expect(new Set(jobs.map((j) => j!.processedBy)).size).toBe(2);
     expect(await queue.getJob(chunkJobId(id, version, 4))).toBeUndefined();
