@@ -66,6 +66,7 @@ export async function probeCdn(target: ProbeTarget, tools: ProbeTools): Promise<
   checks.push(expectRefusal('expired-refused', 'an expired signature', await get(objectUrl, { cookie: expired }), 'AccessDenied'));
 
   checks.push(await uploadsNotServed(base, target.videoId, tools, expires, get));
+  checks.push(...(await downloadsSignedUrlOnly(base, target.videoId, tools, expires, get)));
   checks.push(bucketPrivate(await get(target.s3ObjectUrl), target.s3ObjectUrl));
   checks.push(corsOnPlayback(signed, unsigned, target.appOrigin));
   checks.push(await plainHttpRefused(objectUrl, get));
@@ -118,6 +119,37 @@ async function uploadsNotServed(base: string, videoId: string, tools: ProbeTools
     return fail(name, `uploads/${videoId}/source through the CDN → ${describe(answer)}`, 'the CDN must serve videos/* only: answer 404 elsewhere (a viewer-request function on the default behavior) and grant the distribution s3:GetObject on videos/* only');
   }
   return pass(name, `uploads/ through the CDN, signed → ${describe(answer)}`);
+}
+
+/**
+ * downloads/* answers only a signed URL for one file: cookies (even ones whose policy names the
+ * prefix, which Velvet never issues) are refused by the CDN itself, and a signed URL gets through
+ * to the origin (which then answers for the probe's file, absent on purpose: nothing is fetched).
+ */
+async function downloadsSignedUrlOnly(base: string, videoId: string, tools: ProbeTools, expires: number, get: (url: string, h?: Record<string, string>) => Promise<Answer | Error>): Promise<DoctorCheck[]> {
+  const url = `${base}/downloads/${videoId}/doctor-probe.mp4`;
+  const prefixPolicy = JSON.stringify({ Statement: [{ Resource: `${base}/downloads/${videoId}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] });
+  const withCookies = await get(url, { cookie: cookieHeader(tools.sign(prefixPolicy)) });
+  const fileSigned = tools.sign(JSON.stringify({ Statement: [{ Resource: url, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] }));
+  const query = `Policy=${fileSigned['CloudFront-Policy']}&Signature=${fileSigned['CloudFront-Signature']}&Key-Pair-Id=${fileSigned['CloudFront-Key-Pair-Id']}`;
+  const withUrl = await get(`${url}?${query}`);
+  const unreachable = (name: string, answer: Error) => fail(name, `no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
+  const fix = 'give downloads/* its own behavior restricted to the key group, with a viewer-request function refusing requests without Signature and Key-Pair-Id (the infra/ stack does), and grant the distribution s3:GetObject on downloads/*';
+  const cookies: DoctorCheck =
+    withCookies instanceof Error
+      ? unreachable('downloads-cookies-refused', withCookies)
+      : withCookies.status === 403 && !withCookies.fromS3
+        ? pass('downloads-cookies-refused', `downloads/ with signed cookies → ${describe(withCookies)}`)
+        : fail('downloads-cookies-refused', `downloads/ with signed cookies → ${describe(withCookies)}, not refused by the CDN`, fix);
+  // Past the CDN, the origin answers for the (absent) file: S3's own error, or the stand-in's NoSuchKey.
+  const reachedOrigin = (a: Answer) => a.fromS3 || a.code === 'NoSuchKey' || a.status === 200;
+  const signedUrl: DoctorCheck =
+    withUrl instanceof Error
+      ? unreachable('downloads-signed-url-served', withUrl)
+      : reachedOrigin(withUrl)
+        ? pass('downloads-signed-url-served', `downloads/ with a signed URL → ${describe(withUrl)} from the origin`)
+        : fail('downloads-signed-url-served', `downloads/ with a signed URL → ${describe(withUrl)}, refused before the origin`, fix);
+  return [cookies, signedUrl];
 }
 
 function bucketPrivate(answer: Answer | Error, url: string): DoctorCheck {

@@ -66,6 +66,8 @@ describe('npm run doctor against a live stack', () => {
       'other-video-refused',
       'expired-refused',
       'uploads-not-served',
+      'downloads-cookies-refused',
+      'downloads-signed-url-served',
       'bucket-private',
       'cors',
       'http-refused',
@@ -74,6 +76,8 @@ describe('npm run doctor against a live stack', () => {
     expect(byName(report)['unsigned-refused']!.detail).toMatch(/403 MissingKey/);
     expect(byName(report)['unknown-key-refused']!.detail).toMatch(/403 InvalidKey/);
     expect(byName(report)['expired-refused']!.detail).toMatch(/403 AccessDenied/);
+    expect(byName(report)['downloads-cookies-refused']!.detail).toMatch(/403 MissingKey/);
+    expect(byName(report)['downloads-signed-url-served']!.detail).toMatch(/404 NoSuchKey from the origin/);
     expect(report.skipped).toEqual(['AWS API checks: local stack']);
   });
 
@@ -92,7 +96,7 @@ describe('npm run doctor against a live stack', () => {
     const report = await doctor(open);
     expect(report.ok).toBe(false);
     const checks = byName(report);
-    for (const name of ['unsigned-refused', 'unknown-key-refused', 'expired-refused', 'uploads-not-served']) expect(checks[name]!.status).toBe('fail');
+    for (const name of ['unsigned-refused', 'unknown-key-refused', 'expired-refused', 'uploads-not-served', 'downloads-cookies-refused']) expect(checks[name]!.status).toBe('fail');
     expect(checks['unsigned-refused']!.fix).toMatch(/^restrict viewer access: the behavior serving videos\/\* must trust Velvet's key group/);
     expect(checks['signed-served']!.status).toBe('pass');
   });
