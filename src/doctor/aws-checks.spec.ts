@@ -40,7 +40,13 @@ function distribution(change: (d: any) => void = () => undefined): GetDistributi
       CallerReference: 'velvet',
       Aliases: { Quantity: 1, Items: ['cdn.example.com'] },
       DefaultCacheBehavior: { TargetOriginId: 'media', TrustedKeyGroups: keyGroups, ViewerProtocolPolicy: 'https-only' },
-      CacheBehaviors: { Quantity: 1, Items: [{ PathPattern: 'videos/*', TargetOriginId: 'media', TrustedKeyGroups: keyGroups, ViewerProtocolPolicy: 'https-only' }] },
+      CacheBehaviors: {
+        Quantity: 2,
+        Items: [
+          { PathPattern: 'videos/*', TargetOriginId: 'media', TrustedKeyGroups: keyGroups, ViewerProtocolPolicy: 'https-only' },
+          { PathPattern: 'downloads/*', TargetOriginId: 'media', TrustedKeyGroups: keyGroups, ViewerProtocolPolicy: 'https-only' },
+        ],
+      },
       Comment: 'Velvet private media',
       Enabled: true,
       IsIPV6Enabled: false,
@@ -64,7 +70,7 @@ const videosGrant = {
   Effect: 'Allow',
   Principal: { Service: 'cloudfront.amazonaws.com' },
   Action: 's3:GetObject',
-  Resource: `arn:aws:s3:::${BUCKET}/videos/*`,
+  Resource: [`arn:aws:s3:::${BUCKET}/videos/*`, `arn:aws:s3:::${BUCKET}/downloads/*`],
   Condition: { StringEquals: { 'AWS:SourceArn': `arn:aws:cloudfront::123456789012:distribution/${DISTRIBUTION_ID}` } },
 };
 
@@ -102,6 +108,7 @@ describe('the doctor\'s AWS API checks (read-only, on responses shaped like AWS\
     expect(statuses(checks)).toEqual({
       'aws-distribution': 'pass',
       'aws-restricted': 'pass',
+      'aws-downloads': 'pass',
       'aws-https-only': 'pass',
       'aws-trusted-key': 'pass',
       'aws-ipv6': 'pass',
@@ -119,6 +126,13 @@ describe('the doctor\'s AWS API checks (read-only, on responses shaped like AWS\
   it('fails an unrestricted videos/* behavior with the restrict-viewer-access fix', async () => {
     cloudfront.on(GetDistributionCommand).resolves(distribution((d) => (d.DistributionConfig.CacheBehaviors.Items[0].TrustedKeyGroups = { Enabled: false, Quantity: 0 })));
     expect(await failed()).toEqual([expect.objectContaining({ name: 'aws-restricted', status: 'fail', fix: expect.stringMatching(/^restrict viewer access/) })]);
+  });
+
+  it('fails an unrestricted downloads/* behavior, and warns when there is none', async () => {
+    cloudfront.on(GetDistributionCommand).resolves(distribution((d) => (d.DistributionConfig.CacheBehaviors.Items[1].TrustedKeyGroups = { Enabled: false, Quantity: 0 })));
+    expect(await failed()).toEqual([expect.objectContaining({ name: 'aws-downloads', status: 'fail', fix: expect.stringMatching(/^restrict viewer access/) })]);
+    cloudfront.on(GetDistributionCommand).resolves(distribution((d) => (d.DistributionConfig.CacheBehaviors = { Quantity: 1, Items: [d.DistributionConfig.CacheBehaviors.Items[0]] })));
+    expect(await failed()).toEqual([expect.objectContaining({ name: 'aws-downloads', status: 'warn' })]);
   });
 
   it('fails a key id that is not among the active trusted keys', async () => {
@@ -153,7 +167,7 @@ describe('the doctor\'s AWS API checks (read-only, on responses shaped like AWS\
 
   it('fails a grant to the distribution on the whole bucket (CDK\'s default OAC grant)', async () => {
     s3.on(GetBucketPolicyCommand).resolves({ Policy: bucketPolicy({ ...videosGrant, Resource: `arn:aws:s3:::${BUCKET}/*` }) });
-    expect(await failed()).toEqual([expect.objectContaining({ name: 'aws-bucket-policy', status: 'fail', fix: expect.stringMatching(/on videos\/\* only/) })]);
+    expect(await failed()).toEqual([expect.objectContaining({ name: 'aws-bucket-policy', status: 'fail', fix: expect.stringMatching(/on videos\/\* and downloads\/\* only/) })]);
   });
 
   it('fails when no distribution serves the CDN host', async () => {

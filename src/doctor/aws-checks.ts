@@ -42,6 +42,16 @@ function distributionChecks(d: DistributionView, target: AwsTarget): DoctorCheck
       ? pass('aws-restricted', `${label} serves ${target.videoPath} and trusts ${serving.trustedKeyGroups} key group(s)`)
       : fail('aws-restricted', `${label} serves ${target.videoPath} without a trusted key group`, RESTRICT_VIEWER_ACCESS_FIX),
   );
+  // Downloads: a behavior of their own (the default one answers 404), restricted like videos/*.
+  const downloadPath = target.videoPath.replace(/^(\/?)videos\//, '$1downloads/');
+  const downloads = d.behaviors.find((b) => b.pathPattern !== null && matchesPathPattern(b.pathPattern, downloadPath));
+  checks.push(
+    !downloads
+      ? warn('aws-downloads', 'no behavior serves downloads/*: download links will answer 404', 'deploy the infra/ stack of this version (a downloads/* behavior restricted to the key group, signed URLs only)')
+      : downloads.trustedKeyGroups > 0
+        ? pass('aws-downloads', `the behavior ${downloads.pathPattern} serves downloads/ and trusts ${downloads.trustedKeyGroups} key group(s)`)
+        : fail('aws-downloads', `the behavior ${downloads.pathPattern} serves downloads/ without a trusted key group`, RESTRICT_VIEWER_ACCESS_FIX),
+  );
   const openDefault = d.behaviors.find((b) => b.pathPattern === null && b.trustedKeyGroups === 0);
   if (openDefault && serving.pathPattern !== null) {
     checks.push(warn('aws-default-restricted', 'the default behavior trusts no key group', 'restrict it too and answer 404 there (the infra/ stack does): only videos/* should be served'));
@@ -115,11 +125,11 @@ function bucketChecks(bucket: BucketView, target: AwsTarget): DoctorCheck[] {
       ? pass('aws-lifecycle', 'incomplete multipart uploads are aborted')
       : warn('aws-lifecycle', 'no lifecycle rule aborts incomplete multipart uploads', 'add one (the infra/ stack aborts them after 2 days): abandoned parts are billed forever'),
   );
-  const open = (bucket.policyStatements ?? []).filter((s) => s.Effect === 'Allow' && readsObjects(s) && (isAnyone(s.Principal) || (isCloudFront(s.Principal) && !onlyVideos(s.Resource))));
+  const open = (bucket.policyStatements ?? []).filter((s) => s.Effect === 'Allow' && readsObjects(s) && (isAnyone(s.Principal) || (isCloudFront(s.Principal) && !onlyServed(s.Resource))));
   checks.push(
     open.length === 0
-      ? pass('aws-bucket-policy', 'only the distribution reads, and only videos/*')
-      : fail('aws-bucket-policy', `the bucket policy lets ${open.map((s) => JSON.stringify(s.Principal)).join(', ')} read ${open.map((s) => JSON.stringify(s.Resource)).join(', ')}`, 'grant s3:GetObject to cloudfront.amazonaws.com on videos/* only, with AWS:SourceArn set to the distribution'),
+      ? pass('aws-bucket-policy', 'only the distribution reads, and only videos/* and downloads/*')
+      : fail('aws-bucket-policy', `the bucket policy lets ${open.map((s) => JSON.stringify(s.Principal)).join(', ')} read ${open.map((s) => JSON.stringify(s.Resource)).join(', ')}`, 'grant s3:GetObject to cloudfront.amazonaws.com on videos/* and downloads/* only, with AWS:SourceArn set to the distribution'),
   );
   return checks;
 }
@@ -140,6 +150,6 @@ function isCloudFront(principal: unknown): boolean {
   return typeof principal === 'object' && principal !== null && list((principal as { Service?: unknown }).Service).includes('cloudfront.amazonaws.com');
 }
 
-function onlyVideos(resource: unknown): boolean {
-  return list(resource).every((r) => /:::[^/]+\/videos\/./.test(r));
+function onlyServed(resource: unknown): boolean {
+  return list(resource).every((r) => /:::[^/]+\/(?:videos|downloads)\/./.test(r));
 }
