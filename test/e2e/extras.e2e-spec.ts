@@ -278,4 +278,36 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect((await fetch(json.manifestUrl, { headers: { cookie: next.cookie } })).status).toBe(200);
     expect((await alice('GET', `/v1/videos/${id}`)).json.hlsVersion).toBe(before.hlsVersion);
   }, 120_000);
+
+  it('follows the row: a new title makes a new file, turning downloads off or deleting the video removes it', async () => {
+    const bob = client(stack.apiUrl, await dev('bob'));
+    const old = (await bob('POST', `/v1/videos/${id}/downloads`, {})).json;
+    expect((await alice('PATCH', `/v1/videos/${id}`, { title: 'Renamed' })).status).toBe(200);
+    let renamed: any;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      renamed = (await bob('POST', `/v1/videos/${id}/downloads`, {})).json;
+      if (renamed.filename === 'Renamed.mp4') break;
+    }
+    expect(renamed.filename).toBe('Renamed.mp4');
+    const res = await fetch(renamed.url);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="Renamed.mp4"');
+    await res.arrayBuffer();
+    // The file under the old name is gone (one MP4 per video is kept).
+    expect((await fetch(old.url)).status).toBe(404);
+
+    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: false })).json).toMatchObject({ downloadable: false, downloadReady: false });
+    expect((await bob('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({ status: 409, code: 'not_downloadable' });
+    expect((await fetch(renamed.url)).status).toBe(404);
+
+    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: true })).json).toMatchObject({ downloadable: true, downloadReady: false });
+    let again: any;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      again = await bob('POST', `/v1/videos/${id}/downloads`, {});
+      if (again.status === 201) break;
+      expect(again.json.code).toBe('not_ready');
+    }
+    expect(again.status).toBe(201);
+    expect((await alice('DELETE', `/v1/videos/${id}`)).status).toBe(204);
+    expect((await fetch(again.json.url)).status).toBe(404);
+  }, 120_000);
 });
