@@ -119,7 +119,8 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
       try {
         return await work(ctx);
       } catch (error) {
-        if (ctx.signal.aborted) throw error;
+        // Stopped by shutdown: back to the queue (withContext), the video untouched.
+        if (ctx.signal.aborted && ctx.signal.reason instanceof ShutdownAbort && token) throw error;
         throw await this.failVideo(job, videoId, error);
       }
     });

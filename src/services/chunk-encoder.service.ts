@@ -89,16 +89,23 @@ export class ChunkEncoderService {
     const plan = ladder.storyboard;
     if (!plan) return Promise.resolve('skipped');
     const produce: Produce = async (source, out, run) => {
-      await makeStoryboard(this.media, {
-        source,
-        demuxer: ladder.demuxer,
-        plan,
-        durationSeconds: ladder.durationSeconds,
-        outDir: join(out, STORYBOARD_DIR),
-        scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
-        signal: run.signal,
-        timeoutMs: run.timeoutMs,
-      });
+      try {
+        await makeStoryboard(this.media, {
+          source,
+          demuxer: ladder.demuxer,
+          plan,
+          durationSeconds: ladder.durationSeconds,
+          outDir: join(out, STORYBOARD_DIR),
+          scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
+          signal: run.signal,
+          timeoutMs: run.timeoutMs,
+        });
+      } catch (error) {
+        // As in a one-job transcode: no previews on the seek bar, never a failed video.
+        if (run.signal.aborted) throw error;
+        this.logger.warn(`[job ${ctx.jobId} video ${ladder.videoId}] no storyboard: ${error instanceof Error ? error.message : String(error)}`);
+        await rm(join(out, STORYBOARD_DIR), { recursive: true, force: true });
+      }
     };
     return this.encodePart(ladder, 'storyboard', ladder.durationSeconds / 10, produce, ctx, () => Promise.resolve());
   }

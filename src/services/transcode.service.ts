@@ -83,9 +83,9 @@ export class TranscodeService {
       const info = await this.media.probe(sourcePath);
       checkSource(info, this.config.transcode);
       const { ladder: ladderSides, previewShortSide } = this.config.transcode;
-      const transcodePlan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
-      const rungs = transcodePlan.ladder;
-      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${transcodePlan.preview ? transcodePlan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
+      const plan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
+      const rungs = plan.ladder;
+      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
 
       const scratch = join(dir, 'scratch');
       const out = join(dir, 'out');
@@ -94,10 +94,10 @@ export class TranscodeService {
       // Before anything is published: a source cut off after its index is refused here.
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
       const chunks = this.chunksOf(info, rungs);
-      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, transcodePlan, chunks, { sourcePath, workDir: dir, ctx });
+      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, { sourcePath, workDir: dir, ctx });
       let preview: EncodedPreview | null;
       try {
-        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan: transcodePlan, workDir: dir, ctx });
+        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan: plan, workDir: dir, ctx });
       } catch (error) {
         if (error instanceof VideoMovedOn) return 'skipped';
         throw error;
@@ -109,12 +109,12 @@ export class TranscodeService {
       const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
       const toEncode = rungs.filter((r) => !adopted.includes(r.name));
       const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
-      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, transcodePlan.progress.ladder);
+      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
       if (preview) await this.adopt(preview, adopted, out);
-      const plan = this.storyboardPlan(info, rungs);
-      const storyboard = plan ? await this.makeStoryboard(videoId, sourcePath, info, plan, out, scratch, ctx) : false;
+      const board = this.storyboardPlan(info, rungs);
+      const storyboard = board ? await this.makeStoryboard(videoId, sourcePath, info, board, out, scratch, ctx) : false;
       const renditions = await this.writeMaster(out, rungs, info);
-      ctx.onProgress(transcodePlan.progress.publish[0]);
+      ctx.onProgress(plan.progress.publish[0]);
 
       const version = newVersion(new Date(), randomBytes(3).toString('hex'));
       await this.publish(videoId, version, out);

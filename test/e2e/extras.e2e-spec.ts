@@ -19,7 +19,6 @@ import { client, postForm, testEnv, type Api } from '../support/harness';
 import { ffprobe } from '../support/pipeline';
 
 declare const document: { querySelector(selector: string): any; createElement(tag: string): any; body: any };
-declare const window: any;
 
 const TITLE = 'Café trip: "day 1"';
 const SRT = '1\n00:00:00,500 --> 00:00:04,000\nHello from the <i>English</i> track\n\n2\n00:00:04,500 --> 00:00:09,000\nSecond line & more\n';
