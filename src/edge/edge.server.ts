@@ -33,7 +33,7 @@ const SIGNED_URL_PARAMS = /(?:^|&)(?:Signature|Key-Pair-Id)=/;
  * A served path as it may reach the S3 origin: no dot segments, no empty segments (`//`), no
  * backslashes and none of them encoded, so one video's path never reaches another's objects.
  */
-export function isSafeVideoPath(path: string): boolean {
+export function isSafeServedPath(path: string): boolean {
   if (!SERVED_PREFIXES.some((p) => path.startsWith(p)) || UNSAFE_ESCAPES.test(path)) return false;
   return path
     .slice(1)
@@ -71,7 +71,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
     const raw = req.url ?? '/';
     const queryAt = raw.indexOf('?');
     const path = queryAt < 0 ? raw : raw.slice(0, queryAt);
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !isSafeVideoPath(path)) {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !isSafeServedPath(path)) {
       return notFound(res);
     }
     // Downloads open with a signed URL for the one file, never with a stream's cookies (the

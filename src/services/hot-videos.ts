@@ -10,8 +10,9 @@ const HOT_FOR_MS = 1000;
 
 /**
  * Ready videos as the playback path last read them: a premiere's thousands of session requests
- * for one video cost one query a second instead of one each. Only `ready` rows are kept (no
- * other process changes them); edits and deletions made through this process evict at once.
+ * for one video cost one query a second instead of one each. Only `ready` rows are kept (the
+ * worker changes them only to record a download or publish captions, which may show a second
+ * late); edits and deletions made through this process evict at once.
  */
 @Injectable()
 export class HotVideos {
