@@ -1,4 +1,16 @@
-import { audioJobId, chunkJobId, deleteVersionsJobId, ladderJobId, parseAudioPayload, parseChunkPayload, parseDeleteVersionsPayload, parsePublishPayload } from './job-contract';
+import {
+  audioJobId,
+  chunkJobId,
+  deleteVersionsJobId,
+  downloadJobId,
+  ladderJobId,
+  parseAudioPayload,
+  parseChunkPayload,
+  parseDeleteVersionsPayload,
+  parseDownloadPayload,
+  parsePublishPayload,
+  parseStoryboardPayload,
+} from './job-contract';
 
 const ID = '0aaaaaaaaaaaaaaaaaaaaaaaaa';
 
@@ -28,8 +40,23 @@ describe('the chunked ladder payloads', () => {
     hasAudio: true,
     chunkCount: 2,
     progress: [15, 90],
+    storyboard: { intervalSeconds: 2, tileWidth: 160, tileHeight: 90, columns: 10, rows: 10 },
   };
   const chunk = { index: 1, startSeconds: 30.03, durationSeconds: 31.47, firstSegment: 5 };
+
+  it('reads a flow queued before storyboards as one without a storyboard', () => {
+    const { storyboard: _, ...older } = ladder;
+    expect(parseStoryboardPayload({ ladder: older }).ladder.storyboard).toBeNull();
+    expect(parseStoryboardPayload({ ladder })).toEqual({ ladder });
+    expect(() => parseStoryboardPayload({ ladder: { ...ladder, storyboard: { ...ladder.storyboard, tileWidth: 0 } } })).toThrow(/malformed make-storyboard payload/);
+  });
+
+  it('reads a download job and refuses one naming another prefix', () => {
+    expect(parseDownloadPayload({ videoId: ID, version: 'mx59li8i5bbd37' })).toEqual({ videoId: ID, version: 'mx59li8i5bbd37' });
+    expect(downloadJobId(ID)).toBe(`download-${ID}`);
+    expect(() => parseDownloadPayload({ videoId: ID, version: '../x' })).toThrow();
+    expect(() => parseDownloadPayload({ videoId: 'videos/x', version: 'v1' })).toThrow();
+  });
 
   it('round-trips what the first job sends', () => {
     expect(parseChunkPayload({ ladder, chunk })).toEqual({ ladder, chunk });
