@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
 import type { AppConfig } from './config/config';
+import { DomainError } from './domain/errors';
 import { registerDemoPage } from './http/demo-page';
+import { sendProblem } from './http/problem.filter';
 import { createLogger } from './logging';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function routerError(error: { code?: string }): DomainError {
+  return error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new DomainError('invalid_id', 'An id in the path is malformed (too long).')
+    : new DomainError('invalid_request', 'The request path is malformed.');
+}
 const CAPTION_TYPES = ['text/vtt', 'application/x-subrip', 'text/srt', 'application/x-srt', 'text/plain'];
 const CAPTIONS_ROUTE = /^\/v1\/videos\/[^/]+\/captions\/[^/]+$/;
 
@@ -24,6 +33,10 @@ export async function createApiApp(config: AppConfig, options: { shutdownHooks?:
     },
     // request.ip comes from X-Forwarded-For only across the configured proxy hops.
     trustProxy: (_address: string, hop: number) => hop < config.playback.trustProxy,
+    // Errors the router meets before any route runs answer problem+json too: a path parameter
+    // past 100 characters is no valid id (400 invalid_id, not Fastify's bare 414), a path that
+    // does not decode is a bad request.
+    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => sendProblem(routerError(error), request, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: createLogger(config),

@@ -1,7 +1,8 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 
-const STATUS: Record<ErrorCode, number> = {
+/** The HTTP status of every stable code (exported for the fuzzed-input tests). */
+export const STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_request: 400,
   invalid_json: 400,
   invalid_id: 400,

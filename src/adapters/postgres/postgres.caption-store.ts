@@ -55,8 +55,9 @@ export class PostgresCaptionStore extends CaptionStore {
 
   remove(videoId: string, lang: string): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      await tx.query('UPDATE videos SET captions_revision = captions_revision + 1 WHERE id = $1', [videoId]);
       const { rows } = await tx.query('DELETE FROM captions WHERE video_id = $1 AND lang = $2 RETURNING lang', [videoId, lang]);
+      // Only a removal is a change: asking to remove what is not there leaves the revision alone.
+      if (rows.length > 0) await tx.query('UPDATE videos SET captions_revision = captions_revision + 1 WHERE id = $1', [videoId]);
       return rows.length > 0;
     });
   }
