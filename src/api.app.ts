@@ -13,6 +13,19 @@ import { createLogger } from './logging';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * REQUEST_TIMEOUT_SECONDS: a request still unanswered then (a dependency stalling: storage, a
+ * lock) is answered 503 with Retry-After; whatever the handler sends later is dropped.
+ */
+function answerBy(request: FastifyRequest, reply: FastifyReply, seconds: number): void {
+  const timer = setTimeout(() => {
+    if (reply.sent || reply.raw.headersSent) return;
+    sendProblem(new DomainError('dependency_unavailable', `The request was not answered within REQUEST_TIMEOUT_SECONDS (${seconds} s); try again.`), request, reply);
+  }, seconds * 1000);
+  timer.unref();
+  reply.raw.once('close', () => clearTimeout(timer));
+}
+
 function routerError(error: { code?: string }): DomainError {
   return error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? new DomainError('invalid_id', 'An id in the path is malformed (too long).')
@@ -68,6 +81,7 @@ export async function createApiApp(config: AppConfig, options: { shutdownHooks?:
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    answerBy(request, reply, config.http.requestTimeoutSeconds);
   });
   registerDemoPage(fastify);
   if (config.http.corsOrigins.length > 0) {

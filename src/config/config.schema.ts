@@ -36,6 +36,9 @@ export const envSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: integer(3000, 0, 65535),
     LOG_LEVEL: z.enum(['debug', 'log', 'warn', 'error']).default('log'),
+    // A request not answered within this many seconds gets 503 dependency_unavailable (with
+    // Retry-After) instead of hanging while a dependency stalls.
+    REQUEST_TIMEOUT_SECONDS: integer(30, 1, 600),
     CORS_ORIGINS: z
       .string()
       .default('')

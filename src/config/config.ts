@@ -8,7 +8,7 @@ import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
-  readonly http: { readonly port: number; readonly corsOrigins: readonly string[] };
+  readonly http: { readonly port: number; readonly corsOrigins: readonly string[]; readonly requestTimeoutSeconds: number };
   /** Absent only under `npm run dev`, which then embeds PGlite. */
   readonly database: { readonly url: string | undefined; readonly embeddedDir?: string };
   readonly redis: { readonly url: string };
@@ -145,7 +145,7 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { port: env.PORT, corsOrigins: env.CORS_ORIGINS },
+    http: { port: env.PORT, corsOrigins: env.CORS_ORIGINS, requestTimeoutSeconds: env.REQUEST_TIMEOUT_SECONDS },
     database: { url: env.DATABASE_URL, embeddedDir: options.embeddedDatabaseDir },
     redis: { url: env.REDIS_URL },
     s3: {

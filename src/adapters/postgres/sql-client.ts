@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { DomainError } from '../../domain/errors';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
@@ -21,10 +22,10 @@ export function createPgClient(url: string): SqlClient {
   pool.on('error', () => undefined);
   return {
     query: async <R>(text: string, params?: readonly unknown[]) =>
-      (await pool.query(text, params as unknown[])) as unknown as { rows: R[] },
-    exec: async (script) => void (await pool.query(script)),
+      (await pool.query(text, params as unknown[]).catch(unavailable)) as unknown as { rows: R[] },
+    exec: async (script) => void (await pool.query(script).catch(unavailable)),
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(unavailable);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -36,13 +37,31 @@ export function createPgClient(url: string): SqlClient {
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        return unavailable(error);
       } finally {
         client.release();
       }
     },
     close: () => pool.end(),
   };
+}
+
+// SQLSTATE classes meaning the server is gone or going (08: connection exception, 57P: operator
+// intervention such as a shutdown) rather than a problem with the statement.
+const UNAVAILABLE_STATE = /^(08|57P)/;
+const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/**
+ * A lost database answers 503 `dependency_unavailable` (retried by jobs, Retry-After for clients),
+ * never a 500; any other error is passed on as it is.
+ */
+function unavailable(error: unknown): never {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if ((typeof code === 'string' && UNAVAILABLE_STATE.test(code)) || UNAVAILABLE_MESSAGE.test(message)) {
+    throw new DomainError('dependency_unavailable', `The database is unavailable (${typeof code === 'string' ? code : message.slice(0, 80)}).`);
+  }
+  throw error;
 }
 
 // PGlite is single-process: `npm run dev` runs the api and the worker in one process, and both
