@@ -45,6 +45,12 @@ export class LadderPublisherService {
     const { ladder } = payload;
     const { videoId, version } = ladder;
     const video = await this.store.findById(videoId);
+    if (video?.status === 'ready' && video.hlsVersion === version) {
+      // Published by an earlier attempt that failed after it: finish what follows the publication.
+      await this.transcoder.afterReady(video);
+      await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
+      return 'skipped';
+    }
     if (video?.status !== 'processing' || video.ladderVersion !== version) {
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';

@@ -69,7 +69,12 @@ export class TranscodeService {
     const video = await this.store.findById(videoId);
     if (!video) return 'skipped';
     const source = await this.storage.head(sourceKey(videoId));
-    if (video.status === 'ready' && source && video.sourceEtag === source.etag) return 'skipped';
+    if (video.status === 'ready' && source && video.sourceEtag === source.etag) {
+      // A retry after the publication: what follows it may not have happened (the queue was down
+      // when the old versions' retirement was scheduled), and it is safe to do again.
+      await this.afterReady(video);
+      return 'skipped';
+    }
     if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
     const claimed = await this.store.claimForProcessing(videoId);
     if (!claimed) return 'skipped';
