@@ -37,7 +37,8 @@ export interface LoadContext {
   readonly state: LoadState;
   readonly tokens: { creator: string; admin: string; viewer: string };
   readonly clips: readonly Clip[];
-  readonly until: number;
+  /** When the loops stop: moved up once the last fault is over. */
+  until: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
