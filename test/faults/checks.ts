@@ -35,7 +35,14 @@ export async function finalStates(db: Pool, state: LoadState): Promise<Check & {
     else if (row.status === 'failed' && row.error_code) failed++;
     else stuck.push(`${id} ${row.status}${row.status === 'failed' ? ' without a code' : ''}`);
   }
-  return { name: 'uploads end ready or failed', ok: stuck.length === 0, detail: `${ready} ready, ${failed} failed with a code, ${state.deleted.size} deleted, ${stuck.length} stuck`, stuck, failed, ready };
+  return {
+    name: 'uploads end ready or failed',
+    ok: stuck.length === 0,
+    detail: `${ready} ready, ${failed} failed with a code, ${state.deleted.size} deleted, ${stuck.length} stuck${stuck.length ? ` (${stuck.slice(0, 5).join('; ')})` : ''}`,
+    stuck,
+    failed,
+    ready,
+  };
 }
 
 /** Every ready video plays whole: each playlist and segment through the edge, twice, byte-identical. */

@@ -26,7 +26,7 @@ import { inject, type FaultKind } from './faults';
 import { report } from './report';
 
 const GAP_SECONDS = Number(process.env.FAULTS_GAP_SECONDS ?? 15);
-const DRAIN_SECONDS = 240;
+const DRAIN_SECONDS = 300;
 const REQUEST_TIMEOUT_SECONDS = 10;
 const SECRET = 'fault-run-secret-fault-run-secret-0123456789';
 const BUCKET = 'velvet-faults';
@@ -159,8 +159,9 @@ async function main(): Promise<void> {
       await sleep(2000);
       events = await eventsDelivered(db, receiver, registeredAt);
     }
-    // The last version retirement runs one session lifetime (31 s) after the last ready, plus a sweep.
-    await sleep(Math.max(0, 45_000 - (Date.now() - Math.max(...state.accepted.values(), drainStart))));
+    // An old version is retired one session lifetime (31 s) after its video became ready.
+    const lastReady = (await db.query<{ at: Date | null }>("SELECT max(ready_at) AS at FROM videos WHERE status = 'ready'")).rows[0]!.at?.getTime() ?? 0;
+    await sleep(Math.max(0, 45_000 - (Date.now() - lastReady)));
     process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
     const storage = new S3ObjectStorage(createS3Clients({ bucket: BUCKET, region: 'us-east-1', endpoint: s3Endpoint, forcePathStyle: true }), BUCKET);
