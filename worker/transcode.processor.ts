@@ -5,6 +5,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
 import { StitchError } from '../src/domain/ladder-stitch';
+import { DomainError } from '../src/domain/errors';
 import { MediaError } from '../src/domain/media-info';
 import { phaseProgress } from '../src/domain/transcode-plan';
 import {
@@ -25,6 +26,10 @@ import { TranscodeService, type TranscodeContext } from '../src/services/transco
 import { JobQueue } from '../src/ports/job-queue';
 import { MediaToolkit } from '../src/ports/media-toolkit';
 import { VideoStore } from '../src/ports/video-store';
+
+// An outage is waited out in steps of this long, for at most MAX_OUTAGE_WAITS steps (10 minutes).
+const OUTAGE_DELAY_MS = 5000;
+const MAX_OUTAGE_WAITS = 120;
 
 /** Thrown into a running transcode when the worker stops: the job goes back, not to failed. */
 class ShutdownAbort extends Error {}
@@ -121,6 +126,7 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
       } catch (error) {
         // Stopped by shutdown: back to the queue (withContext), the video untouched.
         if (ctx.signal.aborted && ctx.signal.reason instanceof ShutdownAbort && token) throw error;
+        if (token && (await this.waitOutOutage(job, token, videoId, error))) throw new DelayedError();
         throw await this.failVideo(job, videoId, error);
       }
     });
@@ -160,6 +166,27 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
     } finally {
       this.running.delete(abort);
     }
+  }
+
+  /**
+   * A dependency down (the database restarting, storage answering 503) is no fault of the upload:
+   * the job waits OUTAGE_DELAY_MS and tries again without spending an attempt, up to
+   * MAX_OUTAGE_WAITS times (then attempts are spent as for any other error). Without this, a
+   * few seconds of outage burn every queued job's attempts within the outage.
+   */
+  private async waitOutOutage(job: Job, token: string, videoId: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof DomainError) || error.code !== 'dependency_unavailable') return false;
+    const waits = Number((job.data as { outageWaits?: unknown }).outageWaits ?? 0);
+    if (!Number.isInteger(waits) || waits >= MAX_OUTAGE_WAITS) return false;
+    try {
+      await job.updateData({ ...(job.data as object), outageWaits: waits + 1 });
+      await job.moveToDelayed(Date.now() + OUTAGE_DELAY_MS, token);
+    } catch {
+      // The queue itself is down: the attempt is spent the usual way, with its backoff.
+      return false;
+    }
+    this.logger.warn(`[job ${job.id} video ${videoId}] waiting out an outage (${error.message}); again in ${OUTAGE_DELAY_MS / 1000} s, no attempt spent`);
+    return true;
   }
 
   /** The error a failed attempt ends with; permanent problems, and the last attempt, fail the video. */
