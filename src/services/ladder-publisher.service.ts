@@ -13,7 +13,8 @@ import { PART_DONE } from './chunk-encoder.service';
 import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, PLAYLIST_TYPE } from './hls-files';
 import { readObject, readObjectText } from './object-text';
-import { TranscodeService, type TranscodeContext, type TranscodeOutcome } from './transcode.service';
+import { AfterPublication } from './after-publication.service';
+import type { TranscodeContext, TranscodeOutcome } from './transcode.service';
 
 // Server-side copies at once: each is one small request, the bytes never leave storage.
 const COPY_CONCURRENCY = 16;
@@ -38,7 +39,7 @@ export class LadderPublisherService {
   constructor(
     private readonly store: VideoStore,
     private readonly storage: ObjectStorage,
-    private readonly transcoder: TranscodeService,
+    private readonly afterPublication: AfterPublication,
   ) {}
 
   async publish(payload: PublishPayload, ctx: TranscodeContext): Promise<TranscodeOutcome> {
@@ -47,7 +48,7 @@ export class LadderPublisherService {
     const video = await this.store.findById(videoId);
     if (video?.status === 'ready' && video.hlsVersion === version) {
       // Published by an earlier attempt that failed after it: finish what follows the publication.
-      await this.transcoder.afterReady(video);
+      await this.afterPublication.run(video);
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';
     }
@@ -110,7 +111,7 @@ export class LadderPublisherService {
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';
     }
-    await this.transcoder.afterReady(ready);
+    await this.afterPublication.run(ready);
     await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
     this.logger.log(
       `[job ${ctx.jobId} video ${videoId}] ready: version ${version} stitched from ${ladder.chunkCount} chunks, ${renditions.length} renditions, ${copies.length} files`,

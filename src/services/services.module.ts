@@ -4,6 +4,7 @@ import { ChunkEncoderService } from './chunk-encoder.service';
 import { DownloadMakerService } from './download-maker.service';
 import { DownloadsService } from './downloads.service';
 import { CaptionPublisher } from './caption-publisher';
+import { AfterPublication } from './after-publication.service';
 import { CaptionsService } from './captions.service';
 import { HealthService } from './health.service';
 import { LadderPublisherService } from './ladder-publisher.service';
@@ -22,7 +23,7 @@ import { EntitlementChanges } from './entitlement-changes';
 
 /** Use cases; their ports come from the global InfraModule. */
 @Module({
-  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, EntitlementCache, EntitlementChanges, DownloadMakerService, DownloadsService, CaptionPublisher, CaptionsService],
+  providers: [HotVideos, UploadsService, VideosService, MaintenanceService, HealthService, PreviewService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, EntitlementCache, EntitlementChanges, DownloadMakerService, DownloadsService, CaptionPublisher, CaptionsService, AfterPublication],
   exports: [UploadsService, VideosService, MaintenanceService, HealthService, TranscodeService, PlaybackService, ChunkEncoderService, LadderPublisherService, WebhooksService, WebhookDeliveryService, WebhookRelayService, CollectionsService, DownloadMakerService, DownloadsService, CaptionsService],
 })
 export class ServicesModule {}

@@ -1,7 +1,13 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SPRITE_PATTERN, storyboardSpritesCommand, storyboardTilesCommand, storyboardVtt, STORYBOARD_VTT, type StoryboardPlan } from '../domain/storyboard';
+import type { LoggerService } from '@nestjs/common';
+import type { AppConfig } from '../config/config';
+import type { Rung } from '../domain/ladder';
+import type { MediaInfo } from '../domain/media-info';
+import { pinnedDemuxer } from '../domain/media-policy';
+import { planStoryboard, SPRITE_PATTERN, STORYBOARD_DIR, storyboardSpritesCommand, storyboardTilesCommand, storyboardVtt, STORYBOARD_VTT, type StoryboardPlan } from '../domain/storyboard';
 import type { MediaToolkit } from '../ports/media-toolkit';
+import type { TranscodeContext } from './transcode.service';
 
 export interface StoryboardInput {
   /** The source: a local path or the loopback source URL. */
@@ -35,5 +41,42 @@ export async function makeStoryboard(media: MediaToolkit, input: StoryboardInput
     return tiles;
   } finally {
     await rm(tilesDir, { recursive: true, force: true });
+  }
+}
+
+/** The storyboard to make for a video, or null (audio only, or storyboards off). */
+export function storyboardPlanFor(config: AppConfig['transcode'], info: MediaInfo, rungs: readonly Rung[]): StoryboardPlan | null {
+  const top = rungs[0];
+  if (config.storyboardIntervalSeconds === 0 || !top) return null;
+  return planStoryboard(info.durationSeconds, top.width, top.height, { intervalSeconds: config.storyboardIntervalSeconds, maxTiles: config.storyboardMaxTiles });
+}
+
+/**
+ * A one-job transcode's storyboard into `out/storyboard/`, published with the ladder. A video
+ * whose ladder encoded is not failed for its storyboard: the seek bar just shows no previews.
+ */
+export async function storyboardBeside(
+  media: MediaToolkit,
+  logger: LoggerService,
+  job: { videoId: string; sourcePath: string; info: MediaInfo; plan: StoryboardPlan; out: string; scratch: string; ctx: TranscodeContext },
+): Promise<boolean> {
+  try {
+    const tiles = await makeStoryboard(media, {
+      source: job.sourcePath,
+      demuxer: pinnedDemuxer(job.info.formatName),
+      plan: job.plan,
+      durationSeconds: job.info.durationSeconds,
+      outDir: join(job.out, STORYBOARD_DIR),
+      scratchDir: job.scratch,
+      signal: job.ctx.signal,
+      // A decode at a few frames a second and a few tiles: two seconds per second of video is ample.
+      timeoutMs: 60_000 + job.info.durationSeconds * 2000,
+    });
+    return tiles > 0;
+  } catch (error) {
+    if (job.ctx.signal.aborted) throw error;
+    logger.warn(`[job ${job.ctx.jobId} video ${job.videoId}] no storyboard: ${error instanceof Error ? error.message : String(error)}`);
+    await rm(join(job.out, STORYBOARD_DIR), { recursive: true, force: true });
+    return false;
   }
 }

@@ -11,14 +11,12 @@ import { MediaError, type MediaInfo } from '../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../domain/media-policy';
 import { endedEventAsVod } from '../domain/growing-playlist';
 import { ladderMaster, measureRendition, type MeasuredRendition } from '../domain/ladder-master';
-import { longestSessionSeconds } from '../domain/playback';
 import { parseMediaPlaylist } from '../domain/playlists';
-import { hlsPrefix, hlsVersionPrefix, ladderWorkPrefix, posterKey, sourceKey } from '../domain/storage-keys';
+import { hlsVersionPrefix, ladderWorkPrefix, posterKey, sourceKey } from '../domain/storage-keys';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../domain/transcode-plan';
 import type { Rendition, Video } from '../domain/video';
 import type { LadderSpec } from '../jobs/job-contract';
 import { planChunks, type Chunk } from '../domain/chunk-plan';
-import { planStoryboard, STORYBOARD_DIR, type StoryboardPlan } from '../domain/storyboard';
 import { JobQueue } from '../ports/job-queue';
 import { MediaToolkit } from '../ports/media-toolkit';
 import { ObjectStorage } from '../ports/object-storage';
@@ -27,8 +25,8 @@ import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from './hls-files';
 import { asCorrupt } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
-import { makeStoryboard } from './storyboard-maker';
-import { CaptionPublisher } from './caption-publisher';
+import { storyboardBeside, storyboardPlanFor } from './storyboard-maker';
+import { AfterPublication } from './after-publication.service';
 
 export interface TranscodeContext {
   readonly jobId: string;
@@ -61,7 +59,7 @@ export class TranscodeService {
     private readonly media: MediaToolkit,
     private readonly previews: PreviewService,
     private readonly jobs: JobQueue,
-    private readonly captions: CaptionPublisher,
+    private readonly afterPublication: AfterPublication,
   ) {}
 
   async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
@@ -72,7 +70,7 @@ export class TranscodeService {
     if (video.status === 'ready' && source && video.sourceEtag === source.etag) {
       // A retry after the publication: what follows it may not have happened (the queue was down
       // when the old versions' retirement was scheduled), and it is safe to do again.
-      await this.afterReady(video);
+      await this.afterPublication.run(video);
       return 'skipped';
     }
     if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
@@ -116,8 +114,8 @@ export class TranscodeService {
       const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
       if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
       if (preview) await this.adopt(preview, adopted, out);
-      const board = this.storyboardPlan(info, rungs);
-      const storyboard = board ? await this.makeStoryboard(videoId, sourcePath, info, board, out, scratch, ctx) : false;
+      const board = storyboardPlanFor(this.config.transcode, info, rungs);
+      const storyboard = board ? await storyboardBeside(this.media, this.logger, { videoId, sourcePath, info, plan: board, out, scratch, ctx }) : false;
       const renditions = await this.writeMaster(out, rungs, info);
       ctx.onProgress(plan.progress.publish[0]);
 
@@ -137,7 +135,7 @@ export class TranscodeService {
         await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
         return 'skipped';
       }
-      await this.afterReady(ready);
+      await this.afterPublication.run(ready);
       log(`ready: version ${version}, ${renditions.length} renditions`);
       return 'ready';
     } finally {
@@ -160,39 +158,6 @@ export class TranscodeService {
     if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
     // Made before the preview; a failed video shows nothing (a retry makes it again).
     await this.storage.deletePrefix(posterKey(videoId));
-  }
-
-  /** The storyboard to make for a video, or null (audio only, or storyboards off). */
-  private storyboardPlan(info: MediaInfo, rungs: readonly Rung[]): StoryboardPlan | null {
-    const { storyboardIntervalSeconds, storyboardMaxTiles } = this.config.transcode;
-    const top = rungs[0];
-    if (storyboardIntervalSeconds === 0 || !top) return null;
-    return planStoryboard(info.durationSeconds, top.width, top.height, { intervalSeconds: storyboardIntervalSeconds, maxTiles: storyboardMaxTiles });
-  }
-
-  /**
-   * The storyboard into `out/storyboard/`, published with the ladder. A video whose ladder encoded
-   * is not failed for its storyboard: without one the seek bar just shows no previews.
-   */
-  private async makeStoryboard(videoId: string, sourcePath: string, info: MediaInfo, plan: StoryboardPlan, out: string, scratch: string, ctx: TranscodeContext): Promise<boolean> {
-    try {
-      const tiles = await makeStoryboard(this.media, {
-        source: sourcePath,
-        demuxer: pinnedDemuxer(info.formatName),
-        plan,
-        durationSeconds: info.durationSeconds,
-        outDir: join(out, STORYBOARD_DIR),
-        scratchDir: scratch,
-        signal: ctx.signal,
-        timeoutMs: 60_000 + info.durationSeconds * this.config.transcode.timeoutFactor * 100,
-      });
-      return tiles > 0;
-    } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      this.logger.warn(`[job ${ctx.jobId} video ${videoId}] no storyboard: ${error instanceof Error ? error.message : String(error)}`);
-      await rm(join(out, STORYBOARD_DIR), { recursive: true, force: true });
-      return false;
-    }
   }
 
   /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
@@ -230,7 +195,7 @@ export class TranscodeService {
       hasAudio: Boolean(info.audio),
       chunkCount: chunks.length,
       progress: plan.progress.ladder,
-      storyboard: this.storyboardPlan(info, plan.ladder),
+      storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
     };
     await this.jobs.addLadder(chunks, { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null });
     this.logger.log(`[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`);
@@ -339,31 +304,6 @@ export class TranscodeService {
       this.storage.uploadFile(`${prefix}${file}`, join(out, file), { contentType: contentTypeOf(file), cacheControl: IMMUTABLE }),
     );
     await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
-  }
-
-  /**
-   * What follows a version's publication: older versions retired, and the MP4 of a downloadable
-   * video queued (made from the published files, so any worker can make it).
-   */
-  async afterReady(ready: Video): Promise<void> {
-    await this.retireOtherVersions(ready.id, ready.hlsVersion!);
-    // The video is ready whatever happens below: a retry of this job would skip it, so these are
-    // logged, and the next caption change or PATCH makes them again.
-    if (ready.downloadable) await this.jobs.enqueueDownload(ready.id, ready.hlsVersion!).catch((error: Error) => this.logger.warn(`video ${ready.id}: download not queued: ${error.message}`));
-    if (ready.captionsRevision > 0) await this.captions.publish(ready.id).catch((error: Error) => this.logger.warn(`video ${ready.id}: captions not published: ${error.message}`));
-  }
-
-  /**
-   * Every other version (the preview, an earlier ladder) is deleted by a delayed job once the
-   * longest session that could have been given it has expired: a player keeps the manifest it
-   * started with, and its renewed cookies cover every version of the video.
-   */
-  private async retireOtherVersions(videoId: string, keep: string): Promise<void> {
-    const current = hlsVersionPrefix(videoId, keep);
-    const others = (await this.storage.listChildPrefixes(hlsPrefix(videoId))).filter((p) => p !== current).map((p) => p.split('/').at(-2)!);
-    if (others.length === 0) return;
-    const { ttlSeconds, expiryBucketSeconds } = this.config.playback;
-    await this.jobs.scheduleVersionCleanup(videoId, keep, others, longestSessionSeconds(ttlSeconds, expiryBucketSeconds) * 1000);
   }
 
   /** A killed attempt on this machine leaves its folder behind; the next attempt clears it. */
