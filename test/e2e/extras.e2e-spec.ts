@@ -263,6 +263,16 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect(cue.lang).toBe('fr');
     expect(cue.start).toBeCloseTo(0.5, 0);
     expect(cue.end).toBeCloseTo(9, 0);
+    // The demo's seek bar shows the storyboard tile under the pointer.
+    await page.waitForFunction(() => Number(document.querySelector('#seek').max) > 0, null, { timeout: 10_000 });
+    const bar = (await page.locator('#seek').boundingBox())!;
+    await page.locator('#seek').hover({ position: { x: bar.width * 0.75, y: bar.height / 2 } });
+    const preview = await page.evaluate(() => {
+      const el = document.querySelector('#seek-preview');
+      return { hidden: el.hidden, image: el.style.backgroundImage, position: el.style.backgroundPosition, width: el.style.width };
+    });
+    expect(preview).toMatchObject({ hidden: false, image: expect.stringMatching(/storyboard\/sprite-0\.jpg/), width: '160px' });
+    expect(preview.position).not.toBe('-0px -0px');
     await page.close();
 
     expect((await alice('DELETE', `/v1/videos/${id}/captions/fr`)).status).toBe(204);
