@@ -116,6 +116,11 @@ export class VideosService {
     let objects = 0;
     for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
     await this.store.delete(video.id);
+    // A worker publishing meanwhile may have written files after the pass above and marked the
+    // video ready before the row went (found by the fault run, with storage slowed down). Once the
+    // row is gone no worker writes for it again (each checks the row before and after it writes),
+    // so a second pass leaves nothing behind.
+    for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
     // Every api instance forgets the video at once (access, availability, existence).
     await this.changes.videoChanged(video.id);
     this.logger.log(`video ${video.id} deleted by ${actor.userId} (${objects} objects)`);

@@ -3,6 +3,7 @@
  * measured (the first successful request after the fault ends).
  */
 import type { Pool } from 'pg';
+import type { Queue } from 'bullmq';
 import { NO_FAULTS, type FaultProxy } from './fault-proxy';
 import type { Receiver } from './load';
 import { sleep, until, type Proc } from './processes';
@@ -10,6 +11,8 @@ import { sleep, until, type Proc } from './processes';
 export type FaultKind = 'worker SIGKILL' | 'api SIGKILL' | 'Redis restart' | 'PostgreSQL restart' | 'S3 errors and stalls' | 'webhook receiver down';
 
 export interface Stack {
+  /** The transcode queue, to see which worker runs what. */
+  readonly queue: Queue;
   readonly round: number;
   readonly workers: readonly Proc[];
   readonly api: readonly Proc[];
@@ -28,16 +31,18 @@ const DOWN_MS = 3000;
 export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryMs: number; note: string }> {
   switch (kind) {
     case 'worker SIGKILL': {
-      // Mid-transcode: wait (a little) for a video being encoded, then kill a worker outright.
-      const busy = await until('a video processing', async () => (await stack.db.query("SELECT 1 FROM videos WHERE status = 'processing' LIMIT 1")).rows.length > 0, 20).then(() => true, () => false);
-      const worker = stack.workers[stack.round % stack.workers.length]!;
+      // Mid-chunk: the worker running an encode-chunk job (BullMQ records the taker's pid in
+      // processedBy), else one running any transcode job, else the next in turn.
+      const target = await busyWorker(stack, 'encode-chunk', 20) ?? (await busyWorker(stack, null, 10));
+      const worker = target?.worker ?? stack.workers[stack.round % stack.workers.length]!;
+      const busy = target?.job ?? null;
       await worker.stop('SIGKILL');
       await sleep(1000);
       const restarted = Date.now();
       worker.start();
       // Taking jobs again once it has checked ffmpeg (its boot line).
       const back = await worker.waitFor(/ffmpeg ready/, 60).then(() => Date.now() - restarted, () => -1);
-      return { recoveryMs: back, note: `${worker.name}${busy ? ' while a video was processing' : ''}` };
+      return { recoveryMs: back, note: `${worker.name}${busy ? ` running ${busy}` : ''}` };
     }
     case 'api SIGKILL': {
       const index = stack.round % stack.api.length;
@@ -77,4 +82,23 @@ export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryM
       return { recoveryMs: Date.now() - back, note: 'connection refused for 20 s' };
     }
   }
+}
+
+/** The worker running a job of that name (any transcode job for null), found within `seconds`. */
+async function busyWorker(stack: Stack, name: string | null, seconds: number): Promise<{ worker: Proc; job: string } | null> {
+  let found: { worker: Proc; job: string } | null = null;
+  await until(
+    `a worker running ${name ?? 'a job'}`,
+    async () => {
+      for (const job of await stack.queue.getJobs(['active'])) {
+        if (name && job.name !== name) continue;
+        const pid = Number(job.processedBy?.split(':')[1]);
+        const worker = stack.workers.find((w) => w.pid === pid && w.running);
+        if (worker) found = { worker, job: job.name };
+      }
+      return found !== null;
+    },
+    seconds,
+  ).catch(() => undefined);
+  return found;
 }

@@ -45,6 +45,10 @@ export class Proc {
     private readonly options: { env?: Record<string, string>; logDir: string; uid?: number; gid?: number },
   ) {}
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }

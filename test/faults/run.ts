@@ -11,7 +11,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { SignJWT } from 'jose';
+import { TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
 import { Client, Pool } from 'pg';
 import { createS3Clients } from '../../src/adapters/s3/s3-clients';
 import { S3ObjectStorage } from '../../src/adapters/s3/s3.object-storage';
@@ -124,6 +126,8 @@ async function main(): Promise<void> {
     if (endpoint?.status !== 201) throw new Error(`webhook endpoint not created: ${endpoint?.status}`);
     const registeredAt = new Date(endpoint.json.createdAt);
 
+    const queue = new Queue(TRANSCODE_QUEUE, { connection: { host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: null } });
+    queue.on('error', () => undefined);
     const state = newLoadState();
     const finals = new Map<string, { status: string; errorCode: string | null }>();
     const ctx: LoadContext = { api: client, tally, state, tokens, clips: clips(join(work, 'clips')), until: Number.POSITIVE_INFINITY };
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
       for (const kind of SCHEDULE) {
         await sleep(GAP_SECONDS * 1000);
         const at = Math.round((Date.now() - started) / 1000);
-        const fault = await inject(kind, { round, workers, api, apiPorts, redis, postgres, proxy, receiver, db, apisReady });
+        const fault = await inject(kind, { round, workers, api, apiPorts, redis, postgres, proxy, receiver, db, apisReady, queue });
         injected.push({ kind, at, ...fault });
         console.log(`${at} s: ${kind} (${fault.note}); recovered in ${(fault.recoveryMs / 1000).toFixed(1)} s`);
       }
@@ -171,6 +175,7 @@ async function main(): Promise<void> {
 
     report({ loadSeconds, state, injected, tally, checks, stuck: check.stuck.length, proxyInjected: proxy.injected });
     await db.end();
+    await queue.close();
     await proxy.close();
     await receiver.down();
     process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
