@@ -118,8 +118,8 @@ export class VideosService {
     await this.store.delete(video.id);
     // A worker publishing meanwhile may have written files after the pass above and marked the
     // video ready before the row went (found by the fault run, with storage slowed down). Once the
-    // row is gone no worker writes for it again (each checks the row before and after it writes),
-    // so a second pass leaves nothing behind.
+    // row is gone, every worker step that writes finds it gone when it next reads the row and
+    // removes its own files, so this second pass leaves nothing behind.
     for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
     // Every api instance forgets the video at once (access, availability, existence).
     await this.changes.videoChanged(video.id);
