@@ -19,7 +19,7 @@ import {
   TRANSCODE_QUEUE,
   type LadderSpec,
 } from '../src/jobs/job-contract';
-import { ChunkEncoderService } from '../src/services/chunk-encoder.service';
+import { ChunkEncoderService, type PartOutcome } from '../src/services/chunk-encoder.service';
 import { DownloadMakerService } from '../src/services/download-maker.service';
 import { LadderPublisherService } from '../src/services/ladder-publisher.service';
 import { TranscodeService, type TranscodeContext } from '../src/services/transcode.service';
@@ -80,32 +80,25 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
     switch (job.name) {
       case JOB_NAMES.encodeChunk: {
         const { ladder, chunk } = this.payload(job, parseChunkPayload);
-        return this.run(job, token, ladder.videoId, async (ctx) => {
-          const outcome = await this.chunks.encodeChunk(ladder, chunk, ctx);
-          if (outcome !== 'skipped') await this.recordProgress(ladder);
-          return outcome;
-        });
+        return this.runPart(job, token, ladder, (ctx) => this.chunks.encodeChunk(ladder, chunk, ctx));
       }
       case JOB_NAMES.encodeAudio: {
         const { ladder } = this.payload(job, parseAudioPayload);
-        return this.run(job, token, ladder.videoId, async (ctx) => {
-          const outcome = await this.chunks.encodeAudio(ladder, ctx);
-          if (outcome !== 'skipped') await this.recordProgress(ladder);
-          return outcome;
-        });
+        return this.runPart(job, token, ladder, (ctx) => this.chunks.encodeAudio(ladder, ctx));
       }
       case JOB_NAMES.makeStoryboard: {
         const { ladder } = this.payload(job, parseStoryboardPayload);
-        return this.run(job, token, ladder.videoId, async (ctx) => {
-          const outcome = await this.chunks.makeStoryboard(ladder, ctx);
-          if (outcome !== 'skipped') await this.recordProgress(ladder);
-          return outcome;
-        });
+        return this.runPart(job, token, ladder, (ctx) => this.chunks.makeStoryboard(ladder, ctx));
       }
       case JOB_NAMES.makeDownload: {
         const { videoId } = this.payload(job, parseDownloadPayload);
         // Not through run(): a download that cannot be made leaves the video ready, never failed.
-        return this.withContext(job, token, videoId, (ctx) => this.downloads.make(videoId, ctx));
+        return this.withContext(job, token, videoId, (ctx) =>
+          this.downloads.make(videoId, ctx).catch((error: unknown) => {
+            if (!ctx.signal.aborted) this.logger.warn(`[job ${job.id} video ${videoId} attempt ${ctx.attempt}] download not made: ${describeError(error)}`);
+            throw error;
+          }),
+        );
       }
       case JOB_NAMES.publishLadder: {
         const payload = this.payload(job, parsePublishPayload);
@@ -116,6 +109,15 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
         return this.run(job, token, videoId, (ctx) => this.transcoder.transcode(videoId, ctx));
       }
     }
+  }
+
+  /** A child of a chunked ladder: run like any transcode job, then the video's progress counts it. */
+  private runPart(job: Job, token: string | undefined, ladder: LadderSpec, work: (ctx: TranscodeContext) => Promise<PartOutcome>): Promise<string> {
+    return this.run(job, token, ladder.videoId, async (ctx) => {
+      const outcome = await work(ctx);
+      if (outcome !== 'skipped') await this.recordProgress(ladder);
+      return outcome;
+    });
   }
 
   /** One job's attempt, with its failure policy: permanent problems fail the video at once. */
@@ -161,7 +163,6 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
         this.logger.warn(`[job ${job.id} video ${videoId} attempt ${attempt}] stopped by shutdown; re-queued`);
         throw new DelayedError();
       }
-      if (job.name === JOB_NAMES.makeDownload) this.logger.warn(`[job ${job.id} video ${videoId} attempt ${attempt}] download not made: ${describeError(error)}`);
       throw error;
     } finally {
       this.running.delete(abort);

@@ -64,14 +64,7 @@ function readVtt(lines: readonly string[]): Cue[] {
     if (lines[i]!.includes('-->')) throw new CaptionsError(i + 1, 'a cue must follow a blank line after the WEBVTT header');
     i++;
   }
-  while (i < lines.length) {
-    if (lines[i]!.trim() === '') {
-      i++;
-      continue;
-    }
-    const start = i;
-    const block: string[] = [];
-    while (i < lines.length && lines[i]!.trim() !== '') block.push(lines[i++]!);
+  for (const { start, block } of blocks(lines, i)) {
     const first = block[0]!;
     if (/^NOTE(?:[ \t]|$)/.test(first)) continue;
     if (/^(?:STYLE|REGION)[ \t]*$/.test(first)) {
@@ -96,15 +89,7 @@ function readVtt(lines: readonly string[]): Cue[] {
 
 function readSrt(lines: readonly string[]): Cue[] {
   const cues: Cue[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    if (lines[i]!.trim() === '') {
-      i++;
-      continue;
-    }
-    const start = i;
-    const block: string[] = [];
-    while (i < lines.length && lines[i]!.trim() !== '') block.push(lines[i++]!);
+  for (const { start, block } of blocks(lines, 0)) {
     if (!/^\d+$/.test(block[0]!.trim())) throw new CaptionsError(start + 1, 'expected a cue number (SRT) or a WEBVTT first line');
     if (block.length < 2) throw new CaptionsError(start + 2, 'expected a cue timing line ("00:00:01,000 --> 00:00:02,000")');
     const { startSeconds, endSeconds, settings } = readTiming(block[1]!, start + 2, SRT_TIME);
@@ -117,6 +102,21 @@ function readSrt(lines: readonly string[]): Cue[] {
     cues.push({ id: null, start: startSeconds, end: endSeconds, settings: '', text });
   }
   return cues;
+}
+
+/** The blocks of lines between blank lines, from `from` on, each with the index of its first line. */
+function* blocks(lines: readonly string[], from: number): Generator<{ start: number; block: string[] }> {
+  let i = from;
+  while (i < lines.length) {
+    if (lines[i]!.trim() === '') {
+      i++;
+      continue;
+    }
+    const start = i;
+    const block: string[] = [];
+    while (i < lines.length && lines[i]!.trim() !== '') block.push(lines[i++]!);
+    yield { start, block };
+  }
 }
 
 function readTiming(line: string, lineNumber: number, time: RegExp): { startSeconds: number; endSeconds: number; settings: string } {

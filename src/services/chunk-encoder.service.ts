@@ -18,7 +18,7 @@ import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles } from './hls-files';
 import { asCorrupt } from './media-failure';
 import { serveSource } from './source-server';
-import { makeStoryboard } from './storyboard-maker';
+import { storyboardOrNone } from './storyboard-maker';
 import type { TranscodeContext } from './transcode.service';
 
 // Written last into a part's work prefix: its presence means every other file of the part is there.
@@ -89,23 +89,16 @@ export class ChunkEncoderService {
     const plan = ladder.storyboard;
     if (!plan) return Promise.resolve('skipped');
     const produce: Produce = async (source, out, run) => {
-      try {
-        await makeStoryboard(this.media, {
-          source,
-          demuxer: ladder.demuxer,
-          plan,
-          durationSeconds: ladder.durationSeconds,
-          outDir: join(out, STORYBOARD_DIR),
-          scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
-          signal: run.signal,
-          timeoutMs: run.timeoutMs,
-        });
-      } catch (error) {
-        // As in a one-job transcode: no previews on the seek bar, never a failed video.
-        if (run.signal.aborted) throw error;
-        this.logger.warn(`[job ${ctx.jobId} video ${ladder.videoId}] no storyboard: ${error instanceof Error ? error.message : String(error)}`);
-        await rm(join(out, STORYBOARD_DIR), { recursive: true, force: true });
-      }
+      await storyboardOrNone(this.media, this.logger, `[job ${ctx.jobId} video ${ladder.videoId}]`, {
+        source,
+        demuxer: ladder.demuxer,
+        plan,
+        durationSeconds: ladder.durationSeconds,
+        outDir: join(out, STORYBOARD_DIR),
+        scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
+        signal: run.signal,
+        timeoutMs: run.timeoutMs,
+      });
     };
     return this.encodePart(ladder, 'storyboard', ladder.durationSeconds / 10, produce, ctx, () => Promise.resolve());
   }

@@ -9,6 +9,7 @@ import { CdnSigner } from '../ports/cdn-signer';
 import { Clock } from '../ports/clock';
 import { EntitlementCache } from './entitlement-cache';
 import { HotVideos } from './hot-videos';
+import { refusal } from './video-access';
 
 export interface DownloadLink {
   /** A CloudFront signed URL (canned policy) for the one MP4. */
@@ -46,12 +47,7 @@ export class DownloadsService {
       facts = await this.facts.get(video.id, viewer.userId);
       entitlement = decideEntitlement(video, viewer, facts, now);
     }
-    if (!entitlement.allowed) {
-      if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
-      if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to download this video.');
-      if (entitlement.reason === 'not_available') throw new DomainError('not_available', 'This video is no longer available.');
-      throw new DomainError('not_entitled', 'You are not entitled to this video.');
-    }
+    if (!entitlement.allowed) throw refusal(entitlement.reason, 'download');
     // A rental starts its clock only by playing: asking for a download never does.
     if (entitlement.startsRental && !mayDownload(video, viewer, facts, now)) throw notDownloadable('A rental does not include downloading.');
     if (entitlement.notBefore) throw new DomainError('not_available', 'This video premieres later; it can be downloaded from then.', [{ path: 'availableFrom', message: entitlement.notBefore.toISOString() }]);

@@ -20,7 +20,7 @@ import { StreamLeases } from '../ports/stream-leases';
 import { EntitlementCache } from './entitlement-cache';
 import { EntitlementChanges } from './entitlement-changes';
 import { HotVideos } from './hot-videos';
-import { loadOwnedVideo } from './video-access';
+import { loadOwnedVideo, refusal } from './video-access';
 
 export interface PlaybackSession {
   readonly videoId: string;
@@ -142,10 +142,7 @@ export class PlaybackService {
       }
     }
     if (entitlement.allowed) return entitlement;
-    if (entitlement.reason === 'hidden') throw new DomainError('not_found', 'No such video.');
-    if (entitlement.reason === 'unauthenticated') throw new DomainError('unauthorized', 'A bearer token is required to watch this video.');
-    if (entitlement.reason === 'not_available') throw new DomainError('not_available', 'This video is no longer available.');
-    throw new DomainError('not_entitled', 'You are not entitled to watch this video.');
+    throw refusal(entitlement.reason, 'watch');
   }
 
   /** Per user (when signed in) and per client IP, one-minute windows. */

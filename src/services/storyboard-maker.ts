@@ -7,7 +7,6 @@ import type { MediaInfo } from '../domain/media-info';
 import { pinnedDemuxer } from '../domain/media-policy';
 import { planStoryboard, SPRITE_PATTERN, STORYBOARD_DIR, storyboardSpritesCommand, storyboardTilesCommand, storyboardVtt, STORYBOARD_VTT, type StoryboardPlan } from '../domain/storyboard';
 import type { MediaToolkit } from '../ports/media-toolkit';
-import type { TranscodeContext } from './transcode.service';
 
 export interface StoryboardInput {
   /** The source: a local path or the loopback source URL. */
@@ -52,31 +51,32 @@ export function storyboardPlanFor(config: AppConfig['transcode'], info: MediaInf
 }
 
 /**
- * A one-job transcode's storyboard into `out/storyboard/`, published with the ladder. A video
- * whose ladder encoded is not failed for its storyboard: the seek bar just shows no previews.
+ * makeStoryboard for a transcode, one job or a flow's child: a video whose ladder encodes is never
+ * failed for its storyboard (the seek bar just shows no previews), so any error but an abort is
+ * logged and whatever was written is removed. True when a storyboard was made.
  */
-export async function storyboardBeside(
-  media: MediaToolkit,
-  logger: LoggerService,
-  job: { videoId: string; sourcePath: string; info: MediaInfo; plan: StoryboardPlan; out: string; scratch: string; ctx: TranscodeContext },
-): Promise<boolean> {
+export async function storyboardOrNone(media: MediaToolkit, logger: LoggerService, tag: string, input: StoryboardInput): Promise<boolean> {
   try {
-    const tiles = await makeStoryboard(media, {
-      source: job.sourcePath,
-      demuxer: pinnedDemuxer(job.info.formatName),
-      plan: job.plan,
-      durationSeconds: job.info.durationSeconds,
-      outDir: join(job.out, STORYBOARD_DIR),
-      scratchDir: job.scratch,
-      signal: job.ctx.signal,
-      // A decode at a few frames a second and a few tiles: two seconds per second of video is ample.
-      timeoutMs: 60_000 + job.info.durationSeconds * 2000,
-    });
-    return tiles > 0;
+    return (await makeStoryboard(media, input)) > 0;
   } catch (error) {
-    if (job.ctx.signal.aborted) throw error;
-    logger.warn(`[job ${job.ctx.jobId} video ${job.videoId}] no storyboard: ${error instanceof Error ? error.message : String(error)}`);
-    await rm(join(job.out, STORYBOARD_DIR), { recursive: true, force: true });
+    if (input.signal.aborted) throw error;
+    logger.warn(`${tag} no storyboard: ${error instanceof Error ? error.message : String(error)}`);
+    await rm(input.outDir, { recursive: true, force: true });
     return false;
   }
+}
+
+/** The one-job transcode's storyboard input: into `out/storyboard/`, published with the ladder. */
+export function storyboardInput(job: { sourcePath: string; info: MediaInfo; plan: StoryboardPlan; out: string; scratch: string; signal: AbortSignal }): StoryboardInput {
+  return {
+    source: job.sourcePath,
+    demuxer: pinnedDemuxer(job.info.formatName),
+    plan: job.plan,
+    durationSeconds: job.info.durationSeconds,
+    outDir: join(job.out, STORYBOARD_DIR),
+    scratchDir: job.scratch,
+    signal: job.signal,
+    // A decode at a few frames a second and a few tiles: two seconds per second of video is ample.
+    timeoutMs: 60_000 + job.info.durationSeconds * 2000,
+  };
 }

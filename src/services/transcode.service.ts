@@ -25,7 +25,7 @@ import { mapWithLimit } from './concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from './hls-files';
 import { asCorrupt } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
-import { storyboardBeside, storyboardPlanFor } from './storyboard-maker';
+import { storyboardInput, storyboardOrNone, storyboardPlanFor } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
 
 export interface TranscodeContext {
@@ -115,7 +115,9 @@ export class TranscodeService {
       if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
       if (preview) await this.adopt(preview, adopted, out);
       const board = storyboardPlanFor(this.config.transcode, info, rungs);
-      const storyboard = board ? await storyboardBeside(this.media, this.logger, { videoId, sourcePath, info, plan: board, out, scratch, ctx }) : false;
+      const storyboard = board
+        ? await storyboardOrNone(this.media, this.logger, `[job ${ctx.jobId} video ${videoId}]`, storyboardInput({ sourcePath, info, plan: board, out, scratch, signal: ctx.signal }))
+        : false;
       const renditions = await this.writeMaster(out, rungs, info);
       ctx.onProgress(plan.progress.publish[0]);
 

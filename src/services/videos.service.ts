@@ -60,7 +60,7 @@ export class VideosService {
     const updated = await this.store.updateDetails(video.id, patch);
     // Every api instance forgets the video at once (access, availability, existence).
     await this.changes.videoChanged(video.id);
-    if (updated) await this.followDownload(updated);
+    if (updated) await this.followDownload(updated, patch.downloadable === false);
     return updated ?? loadOwnedVideo(this.store, actor, id);
   }
 
@@ -68,9 +68,10 @@ export class VideosService {
    * The MP4 follows the row: made when a ready video becomes downloadable or is renamed (the
    * file name is the title), removed when it stops being downloadable.
    */
-  private async followDownload(video: Video): Promise<void> {
+  private async followDownload(video: Video, turnedOff: boolean): Promise<void> {
     if (!video.downloadable) {
-      if ((await this.storage.deletePrefix(downloadPrefix(video.id))) > 0) this.logger.log(`video ${video.id}: download removed`);
+      // Only a PATCH turning downloads off lists storage; a rename of a video without one does not.
+      if (turnedOff && (await this.storage.deletePrefix(downloadPrefix(video.id))) > 0) this.logger.log(`video ${video.id}: download removed`);
       return;
     }
     if (video.status !== 'ready' || !video.hlsVersion) return;
