@@ -29,8 +29,8 @@ const boundaries = [
     patterns: [
       // Processors translate BullMQ jobs, so worker/ alone may use bullmq besides the adapters.
       { group: SDKS.filter((s) => s !== 'bullmq'), message: sdkBan.message },
-      { group: ['**/src/http/**', '**/src/dev/**'], message: 'worker/ uses services, jobs, config and the infra module.' },
-      { group: ['**/src/adapters/*', '!**/src/adapters/infra.module'], message: 'worker/ binds adapters through src/adapters/infra.module only.' },
+      { group: ['**/src/http/**', '**/dev/**'], message: 'worker/ uses services, jobs, config and the infra module.' },
+      { group: ['**/src/adapters/*', '!**/src/adapters/adapters.module'], message: 'worker/ binds adapters through src/adapters/adapters.module only.' },
     ],
   },
 ];

@@ -18,7 +18,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/{src,worker,test}/**/*.{spec,int-spec,e2e-spec}.ts', '<rootDir>/infra/test/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{src,worker,dev,test}/**/*.{spec,int-spec,e2e-spec}.ts', '<rootDir>/infra/test/**/*.spec.ts'],
   // infra/ is its own package with its own node_modules (aws-cdk-lib); its tests run here too.
   modulePathIgnorePatterns: ['<rootDir>/infra/cdk.out'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

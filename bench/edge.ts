@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createS3Clients } from '../src/adapters/s3/s3-clients';
-import { LOCAL_S3_CREDENTIALS } from '../src/dev/local-s3';
+import { LOCAL_S3_CREDENTIALS } from '../dev/local-s3';
 import { cfb64Decode } from '../src/domain/cloudfront-encoding';
 import { videoPolicy } from '../src/domain/playback';
 import { SignatureCache, verifyViewerRequest } from '../src/edge/cloudfront-verifier';

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
-import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../src/dev/local-s3';
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../dev/local-s3';
 import { BENCH_DATABASE_URL, BENCH_JWT_SECRET as SECRET, freshServices, REDIS_URL } from './services';
 
 const BUCKET = 'velvet-bench';

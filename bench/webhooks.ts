@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/config';
 import { createPgClient } from '../src/adapters/postgres/sql-client';
 import { PostgresVideoStore } from '../src/adapters/postgres/postgres.video-store';
 import { newVideoId } from '../src/domain/ids';
-import { newWebhookSecret, seal } from '../src/services/secret-box';
+import { newWebhookSecret, seal } from '../src/services/webhooks/secret-box';
 import { WorkerModule } from '../worker/worker.module';
 import { BENCH_DATABASE_URL, benchEnv, freshServices } from './services';
 

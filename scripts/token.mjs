@@ -28,7 +28,7 @@ if (process.env.JWT_ISSUER) jwt = jwt.setIssuer(process.env.JWT_ISSUER);
 if (process.env.JWT_AUDIENCE) jwt = jwt.setAudience(process.env.JWT_AUDIENCE);
 console.log(await jwt.sign(new TextEncoder().encode(secret)));
 
-// Same file and format as src/dev/dev-secret.ts, so tokens match the running dev server.
+// Same file and format as dev/dev-secret.ts, so tokens match the running dev server.
 function devSecret(file) {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const made = randomBytes(32).toString('base64url');

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { InfraModule } from './adapters/infra.module';
+import { AdaptersModule } from './adapters/adapters.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { HttpModule } from './http/http.module';
@@ -10,7 +10,7 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), InfraModule.forRoot(config), HttpModule],
+      imports: [ConfigModule.forRoot(config), AdaptersModule.forRoot(config), HttpModule],
     };
   }
 }

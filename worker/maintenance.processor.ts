@@ -4,7 +4,7 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
 import { JOB_NAMES, JOB_OPTIONS, MAINTENANCE_QUEUE, parseDeleteVersionsPayload } from '../src/jobs/job-contract';
-import { MaintenanceService } from '../src/services/maintenance.service';
+import { MaintenanceService } from '../src/services/operations/maintenance.service';
 
 /** Housekeeping on its own queue, so it never waits behind long transcodes. */
 @Processor(MAINTENANCE_QUEUE)

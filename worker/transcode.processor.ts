@@ -19,10 +19,10 @@ import {
   TRANSCODE_QUEUE,
   type LadderSpec,
 } from '../src/jobs/job-contract';
-import { ChunkEncoderService, type PartOutcome } from '../src/services/chunk-encoder.service';
-import { DownloadMakerService } from '../src/services/download-maker.service';
-import { LadderPublisherService } from '../src/services/ladder-publisher.service';
-import { TranscodeService, type TranscodeContext } from '../src/services/transcode.service';
+import { ChunkEncoderService, type PartOutcome } from '../src/services/transcoding/chunk-encoder.service';
+import { DownloadMakerService } from '../src/services/transcoding/download-maker.service';
+import { LadderPublisherService } from '../src/services/transcoding/ladder-publisher.service';
+import { TranscodeService, type TranscodeContext } from '../src/services/transcoding/transcode.service';
 import { JobQueue } from '../src/ports/job-queue';
 import { MediaToolkit } from '../src/ports/media-toolkit';
 import { VideoStore } from '../src/ports/video-store';

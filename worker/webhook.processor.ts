@@ -3,8 +3,8 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
 import { parseWebhookDeliveryPayload, WEBHOOK_QUEUE } from '../src/jobs/job-contract';
-import { WebhookDeliveryService } from '../src/services/webhook-delivery.service';
-import { WebhookRelayService } from '../src/services/webhook-relay.service';
+import { WebhookDeliveryService } from '../src/services/webhooks/webhook-delivery.service';
+import { WebhookRelayService } from '../src/services/webhooks/webhook-relay.service';
 
 const SWEEP_EVERY_MS = 30_000;
 const DEFER_MS = 250;

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { InfraModule } from '../src/adapters/infra.module';
+import { AdaptersModule } from '../src/adapters/adapters.module';
 import type { AppConfig } from '../src/config/config';
 import { ConfigModule } from '../src/config/config.module';
 import { MAINTENANCE_QUEUE } from '../src/jobs/job-contract';
@@ -17,7 +17,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        InfraModule.forRoot(config),
+        AdaptersModule.forRoot(config),
         ServicesModule,
         // BullMQ owns (and closes) these connections; its workers set maxRetriesPerRequest: null.
         BullModule.forRoot({ connection: { url: config.redis.url } }),

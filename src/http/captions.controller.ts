@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DomainError } from '../domain/errors';
 import type { Actor } from '../domain/video';
 import type { CaptionInfo } from '../ports/caption-store';
-import { CaptionsService } from '../services/captions.service';
+import { CaptionsService } from '../services/catalog/captions.service';
 import { CurrentActor } from './auth.guard';
 import { captionJson, captionQuery } from './dto/caption.dto';
 import { ApiZodQuery } from './openapi';

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Actor } from '../domain/video';
 import type { Collection, CollectionGrant } from '../ports/collection-store';
-import { CollectionsService } from '../services/collections.service';
+import { CollectionsService } from '../services/paywall/collections.service';
 import { CurrentActor, RequireRole } from './auth.guard';
 import { userIdParam } from './dto/playback.dto';
 import { presentVideo, type VideoJson } from './dto/video.dto';

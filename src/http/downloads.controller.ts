@@ -2,7 +2,7 @@ import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../domain/video';
-import { DownloadsService } from '../services/downloads.service';
+import { DownloadsService } from '../services/paywall/downloads.service';
 import { OptionalAuth, Viewer } from './auth.guard';
 import { VideoIdPipe } from './video-id.pipe';
 

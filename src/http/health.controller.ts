@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { HealthService, type Readiness } from '../services/health.service';
+import { HealthService, type Readiness } from '../services/operations/health.service';
 import { Public } from './auth.guard';
 
 @ApiTags('health')

@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { presentGrant as grantJson } from '../domain/video-events';
 import type { Actor } from '../domain/video';
-import { PlaybackService, type PlaybackSession } from '../services/playback.service';
+import { PlaybackService, type PlaybackSession } from '../services/paywall/playback.service';
 import { CurrentActor, OptionalAuth, Viewer } from './auth.guard';
 import { playerIdParam, userIdParam } from './dto/playback.dto';
 import { ApiZodBody } from './openapi';

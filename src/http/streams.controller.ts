@@ -1,7 +1,7 @@
 import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../domain/video';
-import { PlaybackService } from '../services/playback.service';
+import { PlaybackService } from '../services/paywall/playback.service';
 import { CurrentActor } from './auth.guard';
 import { playerIdParam } from './dto/playback.dto';
 import { ZodPipe } from './zod.pipe';

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { Actor } from '../domain/video';
-import { UploadsService, type PartUrl, type UploadProgress } from '../services/uploads.service';
+import { UploadsService, type PartUrl, type UploadProgress } from '../services/uploads/uploads.service';
 import { CurrentActor } from './auth.guard';
 import { completeUploadBody, presignPartsBody } from './dto/upload.dto';
 import { presentVideo, type VideoJson } from './dto/video.dto';

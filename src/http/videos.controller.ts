@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { Actor } from '../domain/video';
-import { UploadsService, type UploadInstructions } from '../services/uploads.service';
-import { VideosService } from '../services/videos.service';
+import { UploadsService, type UploadInstructions } from '../services/uploads/uploads.service';
+import { VideosService } from '../services/catalog/videos.service';
 import { CurrentActor, RequireRole } from './auth.guard';
 import { createVideoBody, listVideosQuery, presentVideo, updateVideoBody, type VideoJson } from './dto/video.dto';
 import { ApiZodBody, ApiZodQuery } from './openapi';

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { isPrefixedId } from '../domain/ids';
 import type { Actor } from '../domain/video';
-import { WebhooksService } from '../services/webhooks.service';
+import { WebhooksService } from '../services/webhooks/webhooks.service';
 import { CurrentActor, RequireRole } from './auth.guard';
 import { createWebhookBody, listDeliveriesQuery, presentDelivery, presentWebhook, updateWebhookBody, type DeliveryJson, type WebhookJson } from './dto/webhook.dto';
 import { ApiZodBody, ApiZodQuery } from './openapi';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
+import { startDevStack, type DevStack } from '../../dev/dev-stack';
 import { TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
 import { fixture } from '../support/fixtures';
 import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
+import { startDevStack, type DevStack } from '../../dev/dev-stack';
 import { fixture } from '../support/fixtures';
 import { testEnv } from '../support/harness';
 

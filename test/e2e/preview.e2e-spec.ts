@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
-import { startDevStack, type DevStack } from '../../src/dev/dev-stack';
+import { startDevStack, type DevStack } from '../../dev/dev-stack';
 import { fixture } from '../support/fixtures';
 import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
 import { testEnv } from '../support/harness';

@@ -17,7 +17,7 @@ import { TRANSCODE_QUEUE } from '../../src/jobs/job-contract';
 import { Client, Pool } from 'pg';
 import { createS3Clients } from '../../src/adapters/s3/s3-clients';
 import { S3ObjectStorage } from '../../src/adapters/s3/s3.object-storage';
-import { LOCAL_S3_CREDENTIALS } from '../../src/dev/local-s3';
+import { LOCAL_S3_CREDENTIALS } from '../../dev/local-s3';
 import { eventsDelivered, finalStates, noOrphans, oneVersion, segmentsWhole, type Check } from './checks';
 import { ApiClient, Tally } from './client';
 import { startFaultProxy } from './fault-proxy';

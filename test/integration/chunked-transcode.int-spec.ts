@@ -15,7 +15,7 @@ import { audioJobId, storyboardJobId, chunkJobId, ladderJobId, TRANSCODE_QUEUE }
 import { MediaToolFailure, MediaToolkit } from '../../src/ports/media-toolkit';
 import { JobQueue } from '../../src/ports/job-queue';
 import { VideoStore } from '../../src/ports/video-store';
-import { MaintenanceService } from '../../src/services/maintenance.service';
+import { MaintenanceService } from '../../src/services/operations/maintenance.service';
 import { WorkerModule } from '../../worker/worker.module';
 import { client, startApi, testConfig, testEnv, token, type Api, type RunningApi } from '../support/harness';
 import { downloadPrefix, ffprobe, listKeys, uploadFile, waitForFinal } from '../support/pipeline';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../src/dev/local-s3';
-import { startVerifyingFront } from '../../src/dev/s3-verifying-front';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../dev/local-s3';
+import { startVerifyingFront } from '../../dev/s3-verifying-front';
 
 const BUCKET = 'velvet-atomic';
 const SIZE = 8 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createS3Clients } from '../../src/adapters/s3/s3-clients';
-import { verifyPostPolicy } from '../../src/dev/post-policy';
+import { verifyPostPolicy } from '../../dev/post-policy';
 import { client, postForm, startApi, token, type Api, type RunningApi } from '../support/harness';
 
 /** What storage itself refuses, through the verifying front, with artifacts the api presigned. */

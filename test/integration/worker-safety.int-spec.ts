@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { FluentFfmpegMediaToolkit } from '../../src/adapters/fluent-ffmpeg.media-toolkit';
 import { ApiModule } from '../../src/api.module';
 import { JobQueue } from '../../src/ports/job-queue';
-import { MaintenanceService } from '../../src/services/maintenance.service';
+import { MaintenanceService } from '../../src/services/operations/maintenance.service';
 import { client, postForm, startApi, testConfig, token, type RunningApi } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
 

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../src/dev/local-s3';
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../dev/local-s3';
 import { unsupportedNodeReason } from '../../src/runtime/node-version';
 import { TEST_ADMIN_DATABASE_URL, TEST_BUCKET, TEST_DATABASE_NAME, TEST_REDIS_URL, TEST_S3_DIR } from './test-env';
 

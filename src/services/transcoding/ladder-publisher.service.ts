@@ -1,0 +1,144 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AUDIO_RENDITION } from '../../domain/hls-command';
+import { ladderMaster, measureRendition, type MeasuredRendition } from '../../domain/ladder-master';
+import { checkJoins, stitchedPlaylist, type ChunkRendition } from '../../domain/ladder-stitch';
+import { readSegmentTiming } from '../../domain/mp4-fragments';
+import { parseMediaPlaylist, type SegmentStat } from '../../domain/playlists';
+import { hlsVersionPrefix, ladderWorkPrefix, partWorkPrefix } from '../../domain/storage-keys';
+import { STORYBOARD_DIR, STORYBOARD_VTT } from '../../domain/storyboard';
+import type { PublishPayload } from '../../jobs/job-contract';
+import { ObjectStorage } from '../../ports/object-storage';
+import { VideoStore } from '../../ports/video-store';
+import { PART_DONE } from './chunk-encoder.service';
+import { mapWithLimit } from '../shared/concurrency';
+import { contentTypeOf, IMMUTABLE, PLAYLIST_TYPE } from '../shared/hls-files';
+import { readObject, readObjectText } from '../shared/object-text';
+import { AfterPublication } from './after-publication.service';
+import type { TranscodeContext, TranscodeOutcome } from './transcode.service';
+
+// Server-side copies at once: each is one small request, the bytes never leave storage.
+const COPY_CONCURRENCY = 16;
+const READ_CONCURRENCY = 8;
+
+interface Copy {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * The parent of a chunked ladder, once every chunk and the audio are done: reads each chunk's
+ * playlists, init segments and the timing at every join from the work prefix, refuses to publish
+ * unless they stitch (StitchError), measures each rendition over the stitched whole, copies the
+ * files server-side into a fresh version (master last), marks the video ready and removes the
+ * work prefix.
+ */
+@Injectable()
+export class LadderPublisherService {
+  private readonly logger = new Logger(LadderPublisherService.name);
+
+  constructor(
+    private readonly store: VideoStore,
+    private readonly storage: ObjectStorage,
+    private readonly afterPublication: AfterPublication,
+  ) {}
+
+  async publish(payload: PublishPayload, ctx: TranscodeContext): Promise<TranscodeOutcome> {
+    const { ladder } = payload;
+    const { videoId, version } = ladder;
+    const video = await this.store.findById(videoId);
+    if (video?.status === 'ready' && video.hlsVersion === version) {
+      // Published by an earlier attempt that failed after it: finish what follows the publication.
+      await this.afterPublication.run(video);
+      await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
+      return 'skipped';
+    }
+    if (video?.status !== 'processing' || video.ladderVersion !== version) {
+      await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
+      return 'skipped';
+    }
+    ctx.onProgress(ladder.progress[1]);
+    const sizes = new Map((await this.storage.listObjects(ladderWorkPrefix(videoId, version))).map((o) => [o.key, o.size]));
+    const parts = [...Array.from({ length: ladder.chunkCount }, (_, i) => partWorkPrefix(videoId, version, i))];
+    if (ladder.hasAudio) parts.push(partWorkPrefix(videoId, version, 'audio'));
+    if (ladder.storyboard) parts.push(partWorkPrefix(videoId, version, 'storyboard'));
+    const missing = parts.filter((p) => !sizes.has(`${p}${PART_DONE}`));
+    if (missing.length > 0) throw new Error(`ladder ${version}: ${missing.length} parts are not in storage (first ${missing[0]})`);
+
+    const target = hlsVersionPrefix(videoId, version);
+    const copies: Copy[] = [];
+    const playlists = new Map<string, string>();
+    const measured = new Map<string, MeasuredRendition>();
+    for (const rung of ladder.rungs) {
+      const chunks = await mapWithLimit(parts.slice(0, ladder.chunkCount), READ_CONCURRENCY, (prefix) => this.readChunk(`${prefix}${rung.name}/`, sizes));
+      checkJoins(rung.name, chunks.map((c, index) => ({ ...c, index })));
+      const segments = chunks.flatMap((c) => c.segments);
+      measured.set(rung.name, measureRendition(rung.name, segments, chunks[0]!.init));
+      playlists.set(`${rung.name}/index.m3u8`, stitchedPlaylist(chunks[0]!.initUri, segments));
+      copies.push({ from: `${parts[0]}${rung.name}/${chunks[0]!.initUri}`, to: `${target}${rung.name}/${chunks[0]!.initUri}` });
+      chunks.forEach((c, i) => c.segments.forEach((s) => copies.push({ from: `${parts[i]}${rung.name}/${s.uri}`, to: `${target}${rung.name}/${s.uri}` })));
+    }
+    let audio: MeasuredRendition | null = null;
+    if (ladder.hasAudio) {
+      const from = `${partWorkPrefix(videoId, version, 'audio')}${AUDIO_RENDITION}/`;
+      const text = await readObjectText(this.storage, `${from}index.m3u8`);
+      const playlist = parseMediaPlaylist(text);
+      if (!playlist.initUri || !playlist.ended) throw new Error(`ladder ${version}: the audio playlist is incomplete`);
+      const init = await readObject(this.storage, `${from}${playlist.initUri}`);
+      audio = measureRendition(AUDIO_RENDITION, playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${from}${s.uri}`) })), init);
+      playlists.set(`${AUDIO_RENDITION}/index.m3u8`, text);
+      for (const uri of [playlist.initUri, ...playlist.segments.map((s) => s.uri)]) copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
+    }
+    const { master, renditions } = ladderMaster(ladder.rungs, measured, audio, ladder.durationSeconds);
+    const storyboard = this.storyboardCopies(videoId, version, sizes, target);
+    copies.push(...storyboard);
+
+    await mapWithLimit(copies, COPY_CONCURRENCY, (c) => this.storage.copyObject(c.from, c.to, { contentType: contentTypeOf(c.to), cacheControl: IMMUTABLE }));
+    for (const [file, text] of playlists) await this.storage.putObject(`${target}${file}`, text, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+    // Last: its presence means the version is complete.
+    await this.storage.putObject(`${target}master.m3u8`, master, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+
+    const ready = await this.store.markReady(videoId, {
+      durationSeconds: ladder.durationSeconds,
+      width: payload.width,
+      height: payload.height,
+      renditions,
+      hlsVersion: version,
+      sourceEtag: payload.sourceEtag,
+      storyboard: storyboard.length > 0,
+    });
+    if (!ready) {
+      await this.storage.deletePrefix(target);
+      await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
+      return 'skipped';
+    }
+    await this.afterPublication.run(ready);
+    await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
+    this.logger.log(
+      `[job ${ctx.jobId} video ${videoId}] ready: version ${version} stitched from ${ladder.chunkCount} chunks, ${renditions.length} renditions, ${copies.length} files`,
+    );
+    return 'ready';
+  }
+
+  /** The storyboard part's sprites and WebVTT, if it made any (a video too short for a tile has none). */
+  private storyboardCopies(videoId: string, version: string, sizes: ReadonlyMap<string, number>, target: string): Copy[] {
+    const from = `${partWorkPrefix(videoId, version, 'storyboard')}${STORYBOARD_DIR}/`;
+    if (!sizes.has(`${from}${STORYBOARD_VTT}`)) return [];
+    return [...sizes.keys()].filter((k) => k.startsWith(from)).map((k) => ({ from: k, to: `${target}${STORYBOARD_DIR}/${k.slice(from.length)}` }));
+  }
+
+  /** One chunk of one rung: its playlist, init segment, segment sizes and the timing at both ends. */
+  private async readChunk(prefix: string, sizes: ReadonlyMap<string, number>): Promise<Omit<ChunkRendition, 'index'>> {
+    const playlist = parseMediaPlaylist(await readObjectText(this.storage, `${prefix}index.m3u8`));
+    if (!playlist.initUri || !playlist.ended || playlist.segments.length === 0) throw new Error(`${prefix}index.m3u8 is incomplete`);
+    const segments: SegmentStat[] = playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${prefix}${s.uri}`) }));
+    const timing = (s: SegmentStat) => readSegmentTiming(s.bytes, (start, end) => readObject(this.storage, `${prefix}${s.uri}`, `bytes=${start}-${end - 1}`));
+    const [init, first, last] = await Promise.all([readObject(this.storage, `${prefix}${playlist.initUri}`), timing(segments[0]!), timing(segments.at(-1)!)]);
+    return { initUri: playlist.initUri, init, segments, first, last };
+  }
+}
+
+function sizeOf(sizes: ReadonlyMap<string, number>, key: string): number {
+  const size = sizes.get(key);
+  if (size === undefined) throw new Error(`${key} is listed in its playlist but not in storage`);
+  return size;
+}

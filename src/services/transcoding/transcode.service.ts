@@ -1,0 +1,322 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AppConfig } from '../../config/config';
+import { AUDIO_RENDITION, hlsCommand, posterCommand, tailCheckCommand } from '../../domain/hls-command';
+import type { Rung } from '../../domain/ladder';
+import { MediaError, type MediaInfo } from '../../domain/media-info';
+import { checkSource, pinnedDemuxer } from '../../domain/media-policy';
+import { endedEventAsVod } from '../../domain/growing-playlist';
+import { ladderMaster, measureRendition, type MeasuredRendition } from '../../domain/ladder-master';
+import { parseMediaPlaylist } from '../../domain/playlists';
+import { hlsVersionPrefix, ladderWorkPrefix, posterKey, sourceKey } from '../../domain/storage-keys';
+import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
+import type { Rendition, Video } from '../../domain/video';
+import type { LadderSpec } from '../../jobs/job-contract';
+import { planChunks, type Chunk } from '../../domain/chunk-plan';
+import { JobQueue } from '../../ports/job-queue';
+import { MediaToolkit } from '../../ports/media-toolkit';
+import { ObjectStorage } from '../../ports/object-storage';
+import { VideoStore } from '../../ports/video-store';
+import { mapWithLimit } from '../shared/concurrency';
+import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from '../shared/hls-files';
+import { asCorrupt } from './media-failure';
+import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
+import { storyboardInput, storyboardOrNone, storyboardPlanFor } from './storyboard-maker';
+import { AfterPublication } from './after-publication.service';
+
+export interface TranscodeContext {
+  readonly jobId: string;
+  readonly attempt: number;
+  /** Aborted at shutdown (after the grace period): ffmpeg is killed and nothing is published. */
+  readonly signal: AbortSignal;
+  readonly onProgress: (percent: number) => void;
+}
+
+/** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
+export type TranscodeOutcome = 'ready' | 'skipped' | 'chunked';
+
+// Files uploaded at once; each upload is itself bounded by lib-storage's queue.
+const UPLOAD_CONCURRENCY = 4;
+
+/**
+ * Source → probe → poster → preview (published while it is encoded: playable) → the ladder →
+ * master playlist → upload under a fresh version (master last) → ready → older versions removed
+ * once no session can still be playing them. Safe to run twice: a video already ready for this
+ * source, deleted, or failed is skipped, and an unpublished version is never pointed at.
+ */
+@Injectable()
+export class TranscodeService {
+  private readonly logger = new Logger(TranscodeService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: VideoStore,
+    private readonly storage: ObjectStorage,
+    private readonly media: MediaToolkit,
+    private readonly previews: PreviewService,
+    private readonly jobs: JobQueue,
+    private readonly afterPublication: AfterPublication,
+  ) {}
+
+  async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
+    const log = (message: string) => this.logger.log(`[job ${ctx.jobId} video ${videoId} attempt ${ctx.attempt}] ${message}`);
+    const video = await this.store.findById(videoId);
+    if (!video) return 'skipped';
+    const source = await this.storage.head(sourceKey(videoId));
+    if (video.status === 'ready' && source && video.sourceEtag === source.etag) {
+      // A retry after the publication: what follows it may not have happened (the queue was down
+      // when the old versions' retirement was scheduled), and it is safe to do again.
+      await this.afterPublication.run(video);
+      return 'skipped';
+    }
+    if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
+    const claimed = await this.store.claimForProcessing(videoId);
+    if (!claimed) return 'skipped';
+
+    const root = this.config.transcode.tmpDir ?? tmpdir();
+    await this.removeStaleWorkDirs(root, videoId);
+    const dir = await mkdtemp(join(root, `velvet-${videoId}-`));
+    try {
+      const sourcePath = join(dir, 'source');
+      await this.storage.download(sourceKey(videoId), sourcePath);
+      const info = await this.media.probe(sourcePath);
+      checkSource(info, this.config.transcode);
+      const { ladder: ladderSides, previewShortSide } = this.config.transcode;
+      const plan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
+      const rungs = plan.ladder;
+      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
+
+      const scratch = join(dir, 'scratch');
+      const out = join(dir, 'out');
+      await mkdir(scratch);
+      await mkdir(out);
+      // Before anything is published: a source cut off after its index is refused here.
+      await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
+      const chunks = this.chunksOf(info, rungs);
+      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, { sourcePath, workDir: dir, ctx });
+      let preview: EncodedPreview | null;
+      try {
+        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan: plan, workDir: dir, ctx });
+      } catch (error) {
+        if (error instanceof VideoMovedOn) return 'skipped';
+        throw error;
+      }
+      // Deleted or failed while the preview was out: the ladder would be thrown away.
+      if ((await this.store.findById(videoId))?.status !== 'processing') return 'skipped';
+
+      // The preview's renditions are the ladder's own when encoded alike: adopted, not redone.
+      const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
+      const toEncode = rungs.filter((r) => !adopted.includes(r.name));
+      const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
+      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
+      if (preview) await this.adopt(preview, adopted, out);
+      const board = storyboardPlanFor(this.config.transcode, info, rungs);
+      const storyboard = board
+        ? await storyboardOrNone(this.media, this.logger, `[job ${ctx.jobId} video ${videoId}]`, storyboardInput({ sourcePath, info, plan: board, out, scratch, signal: ctx.signal }))
+        : false;
+      const renditions = await this.writeMaster(out, rungs, info);
+      ctx.onProgress(plan.progress.publish[0]);
+
+      const version = newVersion(new Date(), randomBytes(3).toString('hex'));
+      await this.publish(videoId, version, out);
+      const ready = await this.store.markReady(videoId, {
+        durationSeconds: info.durationSeconds,
+        width: info.video?.width ?? null,
+        height: info.video?.height ?? null,
+        renditions,
+        hlsVersion: version,
+        sourceEtag: source.etag,
+        storyboard,
+      });
+      if (!ready) {
+        // Deleted or failed meanwhile: nothing may point at this version, so it goes.
+        await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
+        return 'skipped';
+      }
+      await this.afterPublication.run(ready);
+      log(`ready: version ${version}, ${renditions.length} renditions`);
+      return 'ready';
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The video fails for good: no longer playable, its preview deleted (a failed video never
+   * keeps half a playlist listed), a chunked ladder's waiting jobs cancelled and its work
+   * removed. Called for permanent problems and after the last attempt.
+   */
+  async fail(videoId: string, code: string, message: string): Promise<void> {
+    const before = await this.store.findById(videoId);
+    if (!(await this.store.markFailed(videoId, code, message))) return;
+    if (before?.ladderVersion) {
+      await this.jobs.cancelLadder(videoId, before.ladderVersion);
+      await this.storage.deletePrefix(ladderWorkPrefix(videoId, before.ladderVersion));
+    }
+    if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
+    // Made before the preview; a failed video shows nothing (a retry makes it again).
+    await this.storage.deletePrefix(posterKey(videoId));
+  }
+
+  /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
+  private chunksOf(info: MediaInfo, rungs: readonly Rung[]): Chunk[] | null {
+    const { chunkSeconds, segmentSeconds } = this.config.transcode;
+    if (chunkSeconds === 0 || !info.video || rungs.length === 0) return null;
+    const chunks = planChunks(info.durationSeconds, chunkSeconds, segmentSeconds, rungs[0]!.frameRate);
+    return chunks.length >= 2 ? chunks : null;
+  }
+
+  /**
+   * Records the ladder's version (a retry finds the one recorded and re-adds the same flow,
+   * which adds nothing), queues the flow for any worker, then runs the preview here meanwhile:
+   * its renditions are not adopted, since the chunks encode every rung in parallel.
+   */
+  private async startChunkedLadder(
+    video: Video,
+    sourceEtag: string,
+    info: MediaInfo,
+    plan: TranscodePlan,
+    chunks: readonly Chunk[],
+    job: { sourcePath: string; workDir: string; ctx: TranscodeContext },
+  ): Promise<TranscodeOutcome> {
+    const started = await this.store.startLadder(video.id, newVersion(new Date(), randomBytes(3).toString('hex')));
+    if (!started?.ladderVersion) return 'skipped';
+    const { preset, segmentSeconds, chunkSeconds } = this.config.transcode;
+    const ladder: LadderSpec = {
+      videoId: video.id,
+      version: started.ladderVersion,
+      demuxer: pinnedDemuxer(info.formatName),
+      preset,
+      segmentSeconds,
+      durationSeconds: info.durationSeconds,
+      rungs: plan.ladder,
+      hasAudio: Boolean(info.audio),
+      chunkCount: chunks.length,
+      progress: plan.progress.ladder,
+      storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
+    };
+    await this.jobs.addLadder(chunks, { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null });
+    this.logger.log(`[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`);
+    try {
+      await this.previews.publish({ video: started, sourcePath: job.sourcePath, info, plan, workDir: job.workDir, ctx: job.ctx });
+    } catch (error) {
+      if (!(error instanceof VideoMovedOn)) throw error;
+    }
+    return 'chunked';
+  }
+
+  /**
+   * A poster (for video) and a decode of the source's last second. The poster is uploaded now,
+   * so a session on the preview can show it.
+   */
+  private async checkTailAndPoster(videoId: string, sourcePath: string, info: MediaInfo, scratch: string, ctx: TranscodeContext): Promise<void> {
+    const demuxer = pinnedDemuxer(info.formatName);
+    const tail = join(scratch, 'tail.raw');
+    await this.runDecoding(tailCheckCommand(sourcePath, demuxer, info.durationSeconds, Boolean(info.video), tail), scratch, ctx);
+    if (!(await stat(tail).then((s) => s.size > 0, () => false))) {
+      throw new MediaError('corrupt_media', 'The end of the file could not be decoded; it is damaged or truncated.');
+    }
+    if (!info.video) return;
+    const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
+    const poster = join(scratch, 'poster.jpg');
+    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster), scratch, ctx);
+    await this.storage.uploadFile(posterKey(videoId), poster, { contentType: 'image/jpeg', cacheControl: POSTER_CACHE });
+  }
+
+  /** One short ffmpeg run whose failure means the source cannot be decoded. */
+  private async runDecoding(args: string[], cwd: string, ctx: TranscodeContext): Promise<void> {
+    try {
+      await this.media.run(args, { cwd, timeoutMs: 60_000, signal: ctx.signal });
+    } catch (error) {
+      throw asCorrupt(error, this.logger);
+    }
+  }
+
+  private async encode(
+    sourcePath: string,
+    info: MediaInfo,
+    rungs: readonly Rung[],
+    hasAudio: boolean,
+    out: string,
+    ctx: TranscodeContext,
+    share: readonly [number, number],
+  ): Promise<void> {
+    const args = hlsCommand({
+      sourcePath,
+      demuxer: pinnedDemuxer(info.formatName),
+      rungs,
+      hasAudio,
+      preset: this.config.transcode.preset,
+      segmentSeconds: this.config.transcode.segmentSeconds,
+    });
+    try {
+      await this.media.run(args, {
+        cwd: out,
+        timeoutMs: 60_000 + info.durationSeconds * this.config.transcode.timeoutFactor * 1000,
+        signal: ctx.signal,
+        onProgress: (seconds) => ctx.onProgress(phaseProgress(share, seconds / info.durationSeconds)),
+      });
+    } catch (error) {
+      throw asCorrupt(error, this.logger);
+    }
+  }
+
+  /**
+   * Moves adopted preview renditions into the ladder's output as VOD renditions: the same
+   * segments (same rung, preset, keyframe instants and segment cuts as the ladder's own), their
+   * finished EVENT playlist declared VOD.
+   */
+  private async adopt(preview: EncodedPreview, names: readonly string[], out: string): Promise<void> {
+    for (const name of names) {
+      await rename(join(preview.outDir, name), join(out, name));
+      const playlist = join(out, name, 'index.m3u8');
+      await writeFile(playlist, endedEventAsVod(await readFile(playlist, 'utf8')));
+    }
+  }
+
+  /** Measures every rendition and writes master.m3u8; returns the renditions for the row. */
+  private async writeMaster(out: string, rungs: readonly Rung[], info: MediaInfo): Promise<Rendition[]> {
+    const measured = new Map<string, MeasuredRendition>();
+    for (const rung of rungs) measured.set(rung.name, await this.measure(out, rung.name));
+    const audio = info.audio ? await this.measure(out, AUDIO_RENDITION) : null;
+    const { master, renditions } = ladderMaster(rungs, measured, audio, info.durationSeconds);
+    await writeFile(join(out, 'master.m3u8'), master);
+    return renditions;
+  }
+
+  private async measure(out: string, name: string): Promise<MeasuredRendition> {
+    const folder = join(out, name);
+    const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
+    const segments = await Promise.all(
+      playlist.segments.map(async (s) => ({ ...s, bytes: (await stat(join(folder, s.uri))).size })),
+    );
+    const init = playlist.initUri ? await readFile(join(folder, playlist.initUri)) : Buffer.alloc(0);
+    return measureRendition(name, segments, init);
+  }
+
+  /** Every file under the version prefix, the master playlist last: its presence means complete. */
+  private async publish(videoId: string, version: string, out: string): Promise<void> {
+    const files = (await listFiles(out)).filter((f) => f !== 'master.m3u8');
+    const prefix = hlsVersionPrefix(videoId, version);
+    await mapWithLimit(files, UPLOAD_CONCURRENCY, (file) =>
+      this.storage.uploadFile(`${prefix}${file}`, join(out, file), { contentType: contentTypeOf(file), cacheControl: IMMUTABLE }),
+    );
+    await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+  }
+
+  /** A killed attempt on this machine leaves its folder behind; the next attempt clears it. */
+  private async removeStaleWorkDirs(root: string, videoId: string): Promise<void> {
+    const stale = (await readdir(root).catch(() => [] as string[])).filter((d) => d.startsWith(`velvet-${videoId}-`));
+    await Promise.all(stale.map((d) => rm(join(root, d), { recursive: true, force: true })));
+  }
+}
+
+function describe(info: MediaInfo): string {
+  const v = info.video ? `${info.video.codec} ${info.video.width}x${info.video.height}@${info.video.frameRate.toFixed(2)}` : 'no video';
+  const a = info.audio ? `${info.audio.codec} ${info.audio.channels}ch` : 'no audio';
+  return `${info.formatName.split(',')[0]} ${info.durationSeconds.toFixed(1)} s, ${v}, ${a}`;
+}
