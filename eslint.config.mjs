@@ -12,25 +12,55 @@ const boundaries = [
     files: ['src/domain/**/*.ts'],
     patterns: [
       { group: ['@nestjs/*', ...SDKS], message: 'domain/ is pure TypeScript: no Nest, no SDK.' },
-      layer(['ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'], 'domain/ imports nothing but domain/.'),
+      layer(
+        ['ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'],
+        'domain/ imports nothing but domain/.',
+      ),
     ],
   },
   {
     files: ['src/runtime/**/*.ts'],
-    patterns: [{ group: ['@nestjs/*', ...SDKS], message: 'runtime/ runs before any dependency loads.' }, layer(['domain', 'ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'], 'runtime/ imports nothing.')],
+    patterns: [
+      { group: ['@nestjs/*', ...SDKS], message: 'runtime/ runs before any dependency loads.' },
+      layer(
+        ['domain', 'ports', 'services', 'adapters', 'http', 'config', 'jobs', 'dev', 'worker'],
+        'runtime/ imports nothing.',
+      ),
+    ],
   },
-  { files: ['src/ports/**/*.ts'], patterns: [sdkBan, layer(['services', 'adapters', 'http', 'jobs', 'dev', 'worker'], 'ports/ import domain/ only.')] },
-  { files: ['src/services/**/*.ts', 'src/jobs/**/*.ts'], patterns: [sdkBan, layer(['adapters', 'http', 'dev', 'worker'], 'services/ depend on domain, ports, jobs and config only.')] },
-  { files: ['src/http/**/*.ts'], patterns: [sdkBan, layer(['adapters', 'dev', 'worker'], 'http/ reaches technology through services and ports.')] },
-  { files: ['src/adapters/**/*.ts'], patterns: [layer(['http', 'dev', 'worker'], 'adapters/ never import http/ or worker/.')] },
-  { files: ['src/config/**/*.ts', 'src/*.ts'], patterns: [sdkBan, layer(['worker', 'dev'], 'The api never imports the worker (it would consume jobs).')] },
+  {
+    files: ['src/ports/**/*.ts'],
+    patterns: [sdkBan, layer(['services', 'adapters', 'http', 'jobs', 'dev', 'worker'], 'ports/ import domain/ only.')],
+  },
+  {
+    files: ['src/services/**/*.ts', 'src/jobs/**/*.ts'],
+    patterns: [
+      sdkBan,
+      layer(['adapters', 'http', 'dev', 'worker'], 'services/ depend on domain, ports, jobs and config only.'),
+    ],
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    patterns: [sdkBan, layer(['adapters', 'dev', 'worker'], 'http/ reaches technology through services and ports.')],
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    patterns: [layer(['http', 'dev', 'worker'], 'adapters/ never import http/ or worker/.')],
+  },
+  {
+    files: ['src/config/**/*.ts', 'src/*.ts'],
+    patterns: [sdkBan, layer(['worker', 'dev'], 'The api never imports the worker (it would consume jobs).')],
+  },
   {
     files: ['worker/**/*.ts'],
     patterns: [
       // Processors translate BullMQ jobs, so worker/ alone may use bullmq besides the adapters.
       { group: SDKS.filter((s) => s !== 'bullmq'), message: sdkBan.message },
       { group: ['**/src/http/**', '**/dev/**'], message: 'worker/ uses services, jobs, config and the infra module.' },
-      { group: ['**/src/adapters/*', '!**/src/adapters/adapters.module'], message: 'worker/ binds adapters through src/adapters/adapters.module only.' },
+      {
+        group: ['**/src/adapters/*', '!**/src/adapters/adapters.module'],
+        message: 'worker/ binds adapters through src/adapters/adapters.module only.',
+      },
     ],
   },
 ];
@@ -45,7 +75,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
@@ -56,7 +89,16 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', TextEncoder: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        TextEncoder: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -37,10 +37,14 @@ const SEGMENT = `videos/${VIDEO_ID}/hls/v1/720p/seg_00001.m4s`;
 const children: ChildProcess[] = [];
 
 function child(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const proc = spawn(process.execPath, ['--openssl-legacy-provider', '-r', './scripts/ts-register.js', script, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '-r', './scripts/ts-register.js', script, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    },
+  );
   children.push(proc);
   return proc;
 }
@@ -60,7 +64,8 @@ async function freePort(): Promise<number> {
 
 async function load(url: string, headers: Record<string, string> = {}) {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, mbps: result.throughput.average / 1e6, p99: result.latency.p99 };
 }
 
@@ -78,11 +83,25 @@ function rate(op: () => unknown, ms = 2000): number {
 async function main(): Promise<void> {
   const directory = join(tmpdir(), 'velvet-bench-s3');
   rmSync(directory, { recursive: true, force: true });
-  const { endpoint } = JSON.parse(await firstLine(child('bench/local-s3-server.ts', [directory, BUCKET]))) as { endpoint: string };
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey });
+  const { endpoint } = JSON.parse(await firstLine(child('bench/local-s3-server.ts', [directory, BUCKET]))) as {
+    endpoint: string;
+  };
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+  });
   const s3 = createS3Clients({ bucket: BUCKET, region: 'us-east-1', endpoint, forcePathStyle: true });
-  await s3.data.send(new PutObjectCommand({ Bucket: BUCKET, Key: SEGMENT, Body: randomBytes(1024 * 1024), ContentType: 'video/iso.segment' }));
-  const direct = await getSignedUrl(s3.presigner, new GetObjectCommand({ Bucket: BUCKET, Key: SEGMENT }), { expiresIn: 3600 });
+  await s3.data.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: SEGMENT,
+      Body: randomBytes(1024 * 1024),
+      ContentType: 'video/iso.segment',
+    }),
+  );
+  const direct = await getSignedUrl(s3.presigner, new GetObjectCommand({ Bucket: BUCKET, Key: SEGMENT }), {
+    expiresIn: 3600,
+  });
 
   const port = await freePort();
   const edge = child('src/edge/main.ts', [], {
@@ -94,7 +113,11 @@ async function main(): Promise<void> {
     S3_FORCE_PATH_STYLE: 'true',
   });
   await firstLine(edge);
-  const policy = videoPolicy({ cdnBaseUrl: CDN, videoId: VIDEO_ID, expiresAtEpoch: Math.floor(Date.now() / 1000) + 3600 });
+  const policy = videoPolicy({
+    cdnBaseUrl: CDN,
+    videoId: VIDEO_ID,
+    expiresAtEpoch: Math.floor(Date.now() / 1000) + 3600,
+  });
   const privateKey = readFileSync(join(KEYS, 'rsa-private.pem'), 'utf8');
   const cookies = getSignedCookies({ policy, keyPairId: KEY_ID, privateKey });
   const cookie = Object.entries(cookies)
@@ -117,17 +140,30 @@ async function main(): Promise<void> {
   const signature = cfb64Decode(cookies['CloudFront-Signature'])!;
   const rsa = rate(() => createVerify('RSA-SHA1').update(policy).verify(publicKey, signature));
   const cache = new SignatureCache();
-  const request = { url: `${CDN}/${SEGMENT}`, cookieHeader: cookie, clientIp: '127.0.0.1', now: Math.floor(Date.now() / 1000) };
-  const cached = rate(() => verifyViewerRequest(request, { trustedKeys: new Map([[KEY_ID, publicKey]]), verifiedSignatures: cache }));
+  const request = {
+    url: `${CDN}/${SEGMENT}`,
+    cookieHeader: cookie,
+    clientIp: '127.0.0.1',
+    now: Math.floor(Date.now() / 1000),
+  };
+  const cached = rate(() =>
+    verifyViewerRequest(request, { trustedKeys: new Map([[KEY_ID, publicKey]]), verifiedSignatures: cache }),
+  );
 
   const row = (label: string, r: { rps: number; mbps: number; p99: number }) =>
     `${label} ${r.rps.toFixed(0).padStart(5)} req/s ${r.mbps.toFixed(0).padStart(5)} MB/s p99 ${String(r.p99).padStart(3)} ms`;
-  console.log(`\n1 MB GETs, ${CONNECTIONS} connections, ${SECONDS} s each, median of ${ROUNDS} interleaved rounds (target: a/b ≤ 1.15)`);
-  console.log(`rounds, req/s: S3 ${s3Runs.map((r) => r.rps.toFixed(0)).join(' ')} | edge ${edgeRuns.map((r) => r.rps.toFixed(0)).join(' ')}`);
+  console.log(
+    `\n1 MB GETs, ${CONNECTIONS} connections, ${SECONDS} s each, median of ${ROUNDS} interleaved rounds (target: a/b ≤ 1.15)`,
+  );
+  console.log(
+    `rounds, req/s: S3 ${s3Runs.map((r) => r.rps.toFixed(0)).join(' ')} | edge ${edgeRuns.map((r) => r.rps.toFixed(0)).join(' ')}`,
+  );
   console.log(row('(a) S3 direct   ', s3Run));
   console.log(row('(b) through edge', edgeRun));
   console.log(`edge cost a/b: ${(s3Run.rps / edgeRun.rps).toFixed(3)}`);
-  console.log(`RSA-2048 SHA-1 verifies: ${rsa.toFixed(0)}/s; edge decisions with the signature cache warm: ${cached.toFixed(0)}/s`);
+  console.log(
+    `RSA-2048 SHA-1 verifies: ${rsa.toFixed(0)}/s; edge decisions with the signature cache warm: ${cached.toFixed(0)}/s`,
+  );
 }
 
 void main()

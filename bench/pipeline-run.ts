@@ -32,14 +32,37 @@ export function benchSource(spec: SourceSpec): string {
   const path = join(dir, `source-1080p30-${spec.seconds}s-${spec.kind}.mp4`);
   if (existsSync(path)) return path;
   console.log(`generating a ${spec.seconds} s 1080p30 ${spec.kind} source…`);
-  const picture = spec.kind === 'camera' ? `testsrc2=size=1920x1080:rate=30:duration=${spec.seconds},noise=alls=20:allf=t` : `testsrc2=size=1920x1080:rate=30:duration=${spec.seconds}`;
-  const encode = spec.kind === 'camera' ? ['-preset', 'veryfast', '-b:v', '20M', '-maxrate', '20M', '-bufsize', '40M'] : ['-preset', 'ultrafast', '-b:v', '4M', '-maxrate', '4M', '-bufsize', '8M'];
+  const picture =
+    spec.kind === 'camera'
+      ? `testsrc2=size=1920x1080:rate=30:duration=${spec.seconds},noise=alls=20:allf=t`
+      : `testsrc2=size=1920x1080:rate=30:duration=${spec.seconds}`;
+  const encode =
+    spec.kind === 'camera'
+      ? ['-preset', 'veryfast', '-b:v', '20M', '-maxrate', '20M', '-bufsize', '40M']
+      : ['-preset', 'ultrafast', '-b:v', '4M', '-maxrate', '4M', '-bufsize', '8M'];
   const partial = `${path}.partial.mp4`;
   execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', picture,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${spec.seconds}`,
-    '-c:v', 'libx264', ...encode, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', partial,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    picture,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${spec.seconds}`,
+    '-c:v',
+    'libx264',
+    ...encode,
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    partial,
   ]);
   renameSync(partial, path);
   return path;
@@ -76,11 +99,18 @@ export interface RunOptions {
  * Uploads `source` through the api, completes it and polls the video every 100 ms, with the
  * built worker in one or more processes of their own.
  */
-export async function runPipeline(source: string, extraEnv: Record<string, string>, options: RunOptions = {}): Promise<PipelineTimes> {
+export async function runPipeline(
+  source: string,
+  extraEnv: Record<string, string>,
+  options: RunOptions = {},
+): Promise<PipelineTimes> {
   await freshServices();
   const s3dir = mkdtempSync(join(tmpdir(), 'velvet-bench-s3-'));
   const s3 = await startLocalS3({ directory: s3dir, bucket: BUCKET, maxFormBytes: 6 * 1024 ** 3 });
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+  });
   const env = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -102,16 +132,29 @@ export async function runPipeline(source: string, extraEnv: Record<string, strin
     const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
     // taskset execs node, so the pid (and its /proc status) is the worker's own. Its log lines
     // are read for the parts' source reads; only warnings and errors are shown.
-    const worker = spawn(command!, args, { env: { ...process.env, ...env, LOG_LEVEL: 'log' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const worker = spawn(command!, args, {
+      env: { ...process.env, ...env, LOG_LEVEL: 'log' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     createInterface({ input: worker.stdout }).on('line', (line) => {
       const read = PART_LINE.exec(line);
-      if (read) partReads.push({ part: read[1]!, encodeSeconds: Number(read[2]), readMib: Number(read[3]), sourceMib: Number(read[4]) });
+      if (read)
+        partReads.push({
+          part: read[1]!,
+          encodeSeconds: Number(read[2]),
+          readMib: Number(read[3]),
+          sourceMib: Number(read[4]),
+        });
       else if (/"level":"(warn|error|fatal)"|\b(WARN|ERROR)\b/.test(line)) console.error(line);
     });
     return worker;
   });
   try {
-    const jwt = await new SignJWT({ roles: ['creator'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+    const jwt = await new SignJWT({ roles: ['creator'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('bench')
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode(SECRET));
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${base}${path}`, {
         method,
@@ -121,7 +164,11 @@ export async function runPipeline(source: string, extraEnv: Record<string, strin
       return (await res.json()) as Record<string, any>;
     };
     const size = statSync(source).size;
-    const { video, upload } = await call('POST', '/v1/videos', { title: 'bench', contentType: 'video/mp4', sizeBytes: size });
+    const { video, upload } = await call('POST', '/v1/videos', {
+      title: 'bench',
+      contentType: 'video/mp4',
+      sizeBytes: size,
+    });
     const form = new FormData();
     for (const [k, v] of Object.entries(upload.fields as Record<string, string>)) form.append(k, v);
     form.append('file', new Blob([readFileSync(source)], { type: 'video/mp4' }), 'source.mp4');
@@ -134,7 +181,7 @@ export async function runPipeline(source: string, extraEnv: Record<string, strin
     let playableSeconds: number | undefined;
     let readySeconds: number | undefined;
     // Bounded: a run that is neither ready nor failed within an hour is a failed run.
-    for (const deadline = Date.now() + 3600_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 3600_000; Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 100));
       const current = await call('GET', `/v1/videos/${video.id}`);
       if (current.status === 'failed') throw new Error(`pipeline failed: ${JSON.stringify(current.error)}`);
@@ -143,7 +190,9 @@ export async function runPipeline(source: string, extraEnv: Record<string, strin
       if (readySeconds !== undefined || (options.stopAtPlayable && playableSeconds !== undefined)) break;
     }
     if (playableSeconds === undefined) throw new Error('the video never became playable within the hour');
-    const hwm = Math.max(...workers.map((w) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1])));
+    const hwm = Math.max(
+      ...workers.map((w) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1])),
+    );
     return { playableSeconds, readySeconds, workerPeakMb: hwm / 1024, partReads };
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');

@@ -31,7 +31,15 @@ function previewSpeed(source: string, seconds: number): number {
     },
     { shortSides: [1080, 720, 480, 360], previewShortSide: 360 },
   );
-  const args = hlsCommand({ sourcePath: source, demuxer: 'mov', rungs: preview!.rungs, hasAudio: preview!.hasAudio, preset: 'veryfast', segmentSeconds: 6, playlistType: 'event' });
+  const args = hlsCommand({
+    sourcePath: source,
+    demuxer: 'mov',
+    rungs: preview!.rungs,
+    hasAudio: preview!.hasAudio,
+    preset: 'veryfast',
+    segmentSeconds: 6,
+    playlistType: 'event',
+  });
   const start = performance.now();
   execFileSync('ffmpeg', args, { cwd: dir, stdio: 'ignore' });
   const wall = (performance.now() - start) / 1000;
@@ -53,12 +61,16 @@ async function main(): Promise<void> {
     a.push(off.readySeconds!);
     b.push(on.playableSeconds);
     bReady.push(on.readySeconds!);
-    console.log(`round ${round}/${ROUNDS}: (a) ready ${off.readySeconds!.toFixed(2)} s; (b) playable ${on.playableSeconds.toFixed(2)} s, (b') ready ${on.readySeconds!.toFixed(2)} s`);
+    console.log(
+      `round ${round}/${ROUNDS}: (a) ready ${off.readySeconds!.toFixed(2)} s; (b) playable ${on.playableSeconds.toFixed(2)} s, (b') ready ${on.readySeconds!.toFixed(2)} s`,
+    );
   }
   const speed = previewSpeed(short, 60);
   const longRun = await runPipeline(long, { TRANSCODE_SHUTDOWN_GRACE_SECONDS: '0' }, { stopAtPlayable: true });
   const [ma, mb_, mbr] = [a, b, bReady].map((runs) => medianBy(runs, (x) => x));
-  console.log(`\n60 s source: 1080p30 at 20 Mbit/s, ${mb(short)}; ladder 1080/720/480/360 + audio, veryfast; preview 360p + audio; medians of ${ROUNDS} round(s)`);
+  console.log(
+    `\n60 s source: 1080p30 at 20 Mbit/s, ${mb(short)}; ladder 1080/720/480/360 + audio, veryfast; preview 360p + audio; medians of ${ROUNDS} round(s)`,
+  );
   console.log(`(a)  preview off, complete → ready:     ${ma!.toFixed(2)} s`);
   console.log(`(b)  preview on,  complete → playable:  ${mb_!.toFixed(2)} s`);
   console.log(`(b') preview on,  complete → ready:     ${mbr!.toFixed(2)} s`);

@@ -21,20 +21,26 @@ async function main(): Promise<void> {
 
   // Creating the video presigns an upload (no request is made); any credentials do.
   const app = await createApiApp(
-    loadConfig(benchEnv({
-      NODE_ENV: 'production',
-      CDN_BASE_URL: 'https://cdn.example.test',
-      CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
-      CLOUDFRONT_PRIVATE_KEY_FILE: join(KEYS, 'rsa-private.pem'),
-      // Off for the run: they would cap one viewer at 60 sessions a minute.
-      PLAYBACK_RATE_LIMIT_PER_USER: '0',
-      PLAYBACK_RATE_LIMIT_PER_IP: '0',
-    })),
+    loadConfig(
+      benchEnv({
+        NODE_ENV: 'production',
+        CDN_BASE_URL: 'https://cdn.example.test',
+        CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+        CLOUDFRONT_PRIVATE_KEY_FILE: join(KEYS, 'rsa-private.pem'),
+        // Off for the run: they would cap one viewer at 60 sessions a minute.
+        PLAYBACK_RATE_LIMIT_PER_USER: '0',
+        PLAYBACK_RATE_LIMIT_PER_IP: '0',
+      }),
+    ),
   );
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const sign = (sub: string, roles: string[], claims: Record<string, unknown> = {}) =>
-    new SignJWT({ roles, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(BENCH_JWT_SECRET));
+    new SignJWT({ roles, ...claims })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setExpirationTime('2h')
+      .sign(new TextEncoder().encode(BENCH_JWT_SECRET));
   const creator = await sign('creator', ['creator']);
   const headers = { authorization: `Bearer ${creator}`, 'content-type': 'application/json' };
   const created = await fetch(`${base}/v1/videos`, {
@@ -45,11 +51,15 @@ async function main(): Promise<void> {
   const { video } = (await created.json()) as { video: { id: string } };
   const db = new Client({ connectionString: BENCH_DATABASE_URL });
   await db.connect();
-  await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', width = 1280, height = 720 WHERE id = $1`, [video.id]);
+  await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', width = 1280, height = 720 WHERE id = $1`, [
+    video.id,
+  ]);
   await db.end();
   await fetch(`${base}/v1/videos/${video.id}/grants/viewer`, { method: 'PUT', headers, body: '{}' });
   // A collector: entitled through a grant on a collection holding the video.
-  const collection = (await (await fetch(`${base}/v1/collections`, { method: 'POST', headers, body: JSON.stringify({ title: 'bench set' }) })).json()) as { id: string };
+  const collection = (await (
+    await fetch(`${base}/v1/collections`, { method: 'POST', headers, body: JSON.stringify({ title: 'bench set' }) })
+  ).json()) as { id: string };
   await fetch(`${base}/v1/collections/${collection.id}/items/${video.id}`, { method: 'PUT', headers, body: '{}' });
   await fetch(`${base}/v1/collections/${collection.id}/grants/collector`, { method: 'PUT', headers, body: '{}' });
 
@@ -57,16 +67,34 @@ async function main(): Promise<void> {
   // The same bare Fastify, answering a copy of a real session (its three Set-Cookie headers and
   // its JSON): what the answer's size alone costs the server and the load generator.
   const viewerToken = await sign('viewer', []);
-  const sample = await fetch(`${base}/v1/videos/${video.id}/playback-sessions`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } });
+  const sample = await fetch(`${base}/v1/videos/${video.id}/playback-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${viewerToken}` },
+  });
   const sampleCookies = sample.headers.getSetCookie();
   const sampleBody = await sample.text();
   const copy = Fastify();
-  copy.post('/session-copy', async (_request, reply) => reply.status(201).header('set-cookie', sampleCookies).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(sampleBody));
+  copy.post('/session-copy', async (_request, reply) =>
+    reply
+      .status(201)
+      .header('set-cookie', sampleCookies)
+      .header('cache-control', 'no-store')
+      .type('application/json; charset=utf-8')
+      .send(sampleBody),
+  );
   await copy.listen({ port: 0, host: '127.0.0.1' });
   const copyUrl = `http://127.0.0.1:${(copy.server.address() as { port: number }).port}/session-copy`;
   const subscriberToken = await sign('subscriber', [], { entitlements: [video.id] });
   console.log(
-    JSON.stringify({ bareUrl, copyUrl, copyBytes: sampleBody.length + sampleCookies.join('').length, sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`, viewerToken, subscriberToken, collectorToken: await sign('collector', []) }),
+    JSON.stringify({
+      bareUrl,
+      copyUrl,
+      copyBytes: sampleBody.length + sampleCookies.join('').length,
+      sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`,
+      viewerToken,
+      subscriberToken,
+      collectorToken: await sign('collector', []),
+    }),
   );
 }
 

@@ -16,17 +16,24 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 async function run(url: string, connections: number, options: Partial<autocannon.Options> = {}) {
   const result = await autocannon({ url, connections, duration: SECONDS, ...options });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
 async function main(): Promise<void> {
-  const servers = spawn(process.execPath, ['--openssl-legacy-provider', '-r', './scripts/ts-register.js', 'bench/playback-servers.ts'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const servers = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '-r', './scripts/ts-register.js', 'bench/playback-servers.ts'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     const [line] = (await once(createInterface({ input: servers.stdout! }), 'line')) as [string];
-    const { bareUrl, copyUrl, copyBytes, sessionUrl, viewerToken, subscriberToken, collectorToken } = JSON.parse(line) as Record<string, string>;
+    const { bareUrl, copyUrl, copyBytes, sessionUrl, viewerToken, subscriberToken, collectorToken } = JSON.parse(
+      line,
+    ) as Record<string, string>;
     const session = (token: string) => ({ method: 'POST' as const, headers: { authorization: `Bearer ${token}` } });
     const figure = (label: string, r: { rps: number; p99: number }) =>
       `${label} ${r.rps.toFixed(0).padStart(6)} req/s p99 ${String(r.p99).padStart(3)} ms`;
@@ -43,7 +50,9 @@ async function main(): Promise<void> {
           `${figure('(b) claim', subscribed)} b/a ${(subscribed.rps / a.rps).toFixed(3)} | ${figure('(b) collection', collected)} b/a ${(collected.rps / a.rps).toFixed(3)}`,
       );
     }
-    console.log(`\n${SECONDS} s per measurement (target at 50 connections: b/a ≥ 0.5); (a') answers a copy of one session, ${copyBytes} bytes of body and cookies`);
+    console.log(
+      `\n${SECONDS} s per measurement (target at 50 connections: b/a ≥ 0.5); (a') answers a copy of one session, ${copyBytes} bytes of body and cookies`,
+    );
     for (const row of rows) console.log(row);
   } finally {
     servers.kill('SIGKILL');

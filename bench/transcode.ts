@@ -29,13 +29,24 @@ const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function probe(path: string): MediaInfo {
-  const data = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path], { encoding: 'utf8' }));
+  const data = JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path], {
+      encoding: 'utf8',
+    }),
+  );
   const v = data.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
   const [n, d] = String(v.avg_frame_rate).split('/').map(Number);
   return {
     formatName: data.format.format_name,
     durationSeconds: Number(data.format.duration),
-    video: { codec: v.codec_name, width: v.width, height: v.height, frameRate: n! / d!, pixelFormat: v.pix_fmt, profile: v.profile },
+    video: {
+      codec: v.codec_name,
+      width: v.width,
+      height: v.height,
+      frameRate: n! / d!,
+      pixelFormat: v.pix_fmt,
+      profile: v.profile,
+    },
     audio: { codec: 'aac', channels: 2, sampleRate: 48000 },
   };
 }
@@ -46,8 +57,15 @@ function timeBareFfmpeg(source: string, info: MediaInfo): { seconds: number; run
   const demuxer = pinnedDemuxer(info.formatName);
   const rungs = chooseLadder(info, { shortSides: [1080, 720, 480, 360] });
   const start = performance.now();
-  execFileSync('ffmpeg', hlsCommand({ sourcePath: source, demuxer, rungs, hasAudio: true, preset: 'veryfast', segmentSeconds: 6 }), { cwd: dir, stdio: 'ignore' });
-  execFileSync('ffmpeg', posterCommand(source, demuxer, info.durationSeconds * 0.1, join(dir, 'poster.jpg')), { cwd: dir, stdio: 'ignore' });
+  execFileSync(
+    'ffmpeg',
+    hlsCommand({ sourcePath: source, demuxer, rungs, hasAudio: true, preset: 'veryfast', segmentSeconds: 6 }),
+    { cwd: dir, stdio: 'ignore' },
+  );
+  execFileSync('ffmpeg', posterCommand(source, demuxer, info.durationSeconds * 0.1, join(dir, 'poster.jpg')), {
+    cwd: dir,
+    stdio: 'ignore',
+  });
   const seconds = (performance.now() - start) / 1000;
   rmSync(dir, { recursive: true, force: true });
   return { seconds, rungs: rungs.map((r) => r.name) };
@@ -69,7 +87,11 @@ async function main(): Promise<void> {
   let reads: readonly PartRead[] = [];
   /** The whole pipeline, with the preview off: the same work as (a), plus the plumbing. */
   const pipeline = async (key: Exclude<Key, 'a'>, chunkSeconds: string, workers?: Workers) => {
-    const run = await runPipeline(source, { PREVIEW_SHORT_SIDE: '0', TRANSCODE_CHUNK_SECONDS: chunkSeconds }, { workers });
+    const run = await runPipeline(
+      source,
+      { PREVIEW_SHORT_SIDE: '0', TRANSCODE_CHUNK_SECONDS: chunkSeconds },
+      { workers },
+    );
     runs[key].push(run.readySeconds!);
     workerPeakMb = Math.max(workerPeakMb, run.workerPeakMb);
     if (key === 'c') reads = run.partReads;
@@ -84,14 +106,19 @@ async function main(): Promise<void> {
     console.log(`round ${round}/${ROUNDS}: ${line.join(', ')}`);
   }
   for (let round = 1; round <= ROUNDS; round++) {
-    const line = [await pipeline('d', CHUNK_SECONDS, [{ cpus: '0' }]), await pipeline('e', CHUNK_SECONDS, [{ cpus: '0' }, { cpus: '1' }])];
+    const line = [
+      await pipeline('d', CHUNK_SECONDS, [{ cpus: '0' }]),
+      await pipeline('e', CHUNK_SECONDS, [{ cpus: '0' }, { cpus: '1' }]),
+    ];
     console.log(`scale-out round ${round}/${ROUNDS}: ${line.join(', ')}`);
   }
   const m = (key: Key) => medianBy(runs[key], (x) => x);
   const [a, b, c, d, e] = [m('a'), m('b'), m('c'), m('d'), m('e')];
   const mb = (statSync(source).size / 1024 ** 2).toFixed(1);
   const row = (label: string, value: string) => console.log(`${label.padEnd(42)}${value}`);
-  console.log(`\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30 at 20 Mbit/s, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`);
+  console.log(
+    `\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30 at 20 Mbit/s, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`,
+  );
   row('(a) bare ffmpeg (ladder + poster):', `${a.toFixed(2)} s`);
   row('(b) pipeline, one job, complete → ready:', `${b.toFixed(2)} s`);
   row(`(c) chunked (${CHUNK_SECONDS} s), one worker:`, `${c.toFixed(2)} s`);
@@ -105,9 +132,14 @@ async function main(): Promise<void> {
   row('realtime factor (source s / wall s):', `${(info.durationSeconds / b).toFixed(2)}x`);
   row('worker peak RSS (ffmpeg excluded):', `${workerPeakMb.toFixed(0)} MB (target ≤ 200 MB with a 2 GB source)`);
   // Each part reads the source's index and its own slice through the loopback range server.
-  for (const r of reads) row(`(c) ${r.part} encoded in ${r.encodeSeconds.toFixed(1)} s, read:`, `${r.readMib.toFixed(1)} of ${r.sourceMib.toFixed(1)} MiB`);
+  for (const r of reads)
+    row(
+      `(c) ${r.part} encoded in ${r.encodeSeconds.toFixed(1)} s, read:`,
+      `${r.readMib.toFixed(1)} of ${r.sourceMib.toFixed(1)} MiB`,
+    );
   const total = reads.reduce((sum, r) => sum + r.readMib, 0);
-  if (reads.length) row('(c) all parts read:', `${total.toFixed(1)} MiB = ${(total / reads[0]!.sourceMib).toFixed(2)} × the source`);
+  if (reads.length)
+    row('(c) all parts read:', `${total.toFixed(1)} MiB = ${(total / reads[0]!.sourceMib).toFixed(2)} × the source`);
 }
 
 main().then(

@@ -28,7 +28,9 @@ const CONCURRENCY = 16;
 
 async function main(): Promise<void> {
   await freshServices();
-  const receiver = spawn(process.execPath, ['-r', './scripts/ts-register.js', 'bench/webhook-receiver.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const receiver = spawn(process.execPath, ['-r', './scripts/ts-register.js', 'bench/webhook-receiver.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: receiver.stdout! });
   const [url] = (await once(lines, 'line')) as [string];
   const arrivals = new Map<string, number>();
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
     arrivals.set(title!, Number(at));
   });
 
-  const config = loadConfig(benchEnv({ NODE_ENV: 'development', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_CONCURRENCY: String(CONCURRENCY) }));
+  const config = loadConfig(
+    benchEnv({ NODE_ENV: 'development', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_CONCURRENCY: String(CONCURRENCY) }),
+  );
   const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['error'] });
   await worker.init();
   const sql = createPgClient(BENCH_DATABASE_URL);
@@ -47,10 +51,25 @@ async function main(): Promise<void> {
   // Changes spread over several videos, as many requests would: one video's changes take turns on its row lock.
   const ids = Array.from({ length: CONCURRENCY }, () => newVideoId());
   for (const id of ids) {
-    await store.insert({ id, ownerId: 'bench', title: 'start', access: 'public', contentType: 'video/mp4', sizeBytes: 1, filename: null, uploadStrategy: 'single', multipartUploadId: null, partSize: null, partCount: null });
+    await store.insert({
+      id,
+      ownerId: 'bench',
+      title: 'start',
+      access: 'public',
+      contentType: 'video/mp4',
+      sizeBytes: 1,
+      filename: null,
+      uploadStrategy: 'single',
+      multipartUploadId: null,
+      partSize: null,
+      partCount: null,
+    });
   }
   // The endpoint, as the api would store it (the worker opens its sealed secret with the same key).
-  await db.query(`INSERT INTO webhook_endpoints (id, owner_id, url, scope, secret_sealed) VALUES ('wh_0bench', 'bench', $1, 'own', $2)`, [url, seal(config.webhooks.secretKey, newWebhookSecret())]);
+  await db.query(
+    `INSERT INTO webhook_endpoints (id, owner_id, url, scope, secret_sealed) VALUES ('wh_0bench', 'bench', $1, 'own', $2)`,
+    [url, seal(config.webhooks.secretKey, newWebhookSecret())],
+  );
   let counter = 0;
   const change = async (): Promise<[string, number]> => {
     const n = counter++;
@@ -84,7 +103,11 @@ async function main(): Promise<void> {
       Array.from({ length: CONCURRENCY }, async () => {
         while (next++ < BURST) {
           await new Promise<void>((resolve, reject) => {
-            const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => res.resume().on('end', resolve));
+            const req = request(
+              url,
+              { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+              (res) => res.resume().on('end', resolve),
+            );
             req.on('error', reject);
             req.end(body);
           });
@@ -111,9 +134,14 @@ async function main(): Promise<void> {
   const bareRate = median(rounds.map((r) => r.bare));
   const velvetRate = median(rounds.map((r) => r.velvet));
 
-  console.log(`steady ${RATE} events/s for ${STEADY_SECONDS} s: commit → delivered p50 ${pct(50)} ms, p99 ${pct(99)} ms (n=${latencies.length})`);
-  for (const [i, r] of rounds.entries()) console.log(`round ${i + 1}: bare POSTs ${r.bare.toFixed(0)}/s, Velvet deliveries ${r.velvet.toFixed(0)}/s`);
-  console.log(`burst of ${BURST}: Velvet ${velvetRate.toFixed(0)} deliveries/s, bare loop ${bareRate.toFixed(0)} POSTs/s, ratio ${(velvetRate / bareRate).toFixed(3)}`);
+  console.log(
+    `steady ${RATE} events/s for ${STEADY_SECONDS} s: commit → delivered p50 ${pct(50)} ms, p99 ${pct(99)} ms (n=${latencies.length})`,
+  );
+  for (const [i, r] of rounds.entries())
+    console.log(`round ${i + 1}: bare POSTs ${r.bare.toFixed(0)}/s, Velvet deliveries ${r.velvet.toFixed(0)}/s`);
+  console.log(
+    `burst of ${BURST}: Velvet ${velvetRate.toFixed(0)} deliveries/s, bare loop ${bareRate.toFixed(0)} POSTs/s, ratio ${(velvetRate / bareRate).toFixed(3)}`,
+  );
 
   agent.destroy();
   await db.end();

@@ -4,7 +4,17 @@
  * "buy" (the grants api, called as the paywall). Uses the SDKs exactly as an app would.
  */
 import Hls from 'hls.js';
-import { createVelvetPlayer, uploadVideo, VelvetError, callApi, loadStoryboard, tileAt, requestDownload, type StoryboardTile, type VelvetPlayer } from '../sdk/src/index';
+import {
+  createVelvetPlayer,
+  uploadVideo,
+  VelvetError,
+  callApi,
+  loadStoryboard,
+  tileAt,
+  requestDownload,
+  type StoryboardTile,
+  type VelvetPlayer,
+} from '../sdk/src/index';
 
 const api = location.origin;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -20,7 +30,11 @@ function say(id: string, text: string, error = false): void {
 }
 
 async function devToken(sub: string, roles: string[]): Promise<string> {
-  const res = await fetch(`${api}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, roles }) });
+  const res = await fetch(`${api}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sub, roles }),
+  });
   if (!res.ok) throw new Error('No development tokens here (npm run dev serves them); paste a token instead.');
   return ((await res.json()) as { token: string }).token;
 }
@@ -36,7 +50,9 @@ function become(sub: string, newToken: string): void {
 async function listVideos(): Promise<void> {
   const list = $('videos');
   try {
-    const { items } = await callApi<{ items: Array<{ id: string; title: string; status: string; access: string; playable: boolean }> }>(options(), 'GET', '/v1/videos?limit=20');
+    const { items } = await callApi<{
+      items: Array<{ id: string; title: string; status: string; access: string; playable: boolean }>;
+    }>(options(), 'GET', '/v1/videos?limit=20');
     list.replaceChildren(
       ...items.map((video) => {
         const item = document.createElement('li');
@@ -50,13 +66,19 @@ async function listVideos(): Promise<void> {
           $<HTMLInputElement>('video-id').value = video.id;
           void startPlayback(video.id);
         });
-        item.append(`${video.title} (${video.access}, ${video.status}${video.playable && video.status !== 'ready' ? ', playable' : ''}) `, play);
+        item.append(
+          `${video.title} (${video.access}, ${video.status}${video.playable && video.status !== 'ready' ? ', playable' : ''}) `,
+          play,
+        );
         return item;
       }),
     );
-    if (items.length === 0) list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'No videos yet.' }));
+    if (items.length === 0)
+      list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'No videos yet.' }));
   } catch (error) {
-    list.replaceChildren(Object.assign(document.createElement('li'), { textContent: `Cannot list videos: ${(error as Error).message}` }));
+    list.replaceChildren(
+      Object.assign(document.createElement('li'), { textContent: `Cannot list videos: ${(error as Error).message}` }),
+    );
   }
 }
 
@@ -107,13 +129,17 @@ async function watchProcessing(videoId: string): Promise<void> {
   const bar = $<HTMLProgressElement>('processing-progress');
   let wasPlayable = false;
   for (;;) {
-    const video = await callApi<{ status: string; progress: number | null; playable: boolean; error?: { message?: string } | null }>(
-      options(),
-      'GET',
-      `/v1/videos/${videoId}`,
-    );
+    const video = await callApi<{
+      status: string;
+      progress: number | null;
+      playable: boolean;
+      error?: { message?: string } | null;
+    }>(options(), 'GET', `/v1/videos/${videoId}`);
     bar.value = video.status === 'ready' ? 100 : (video.progress ?? 0);
-    const detail = video.status === 'processing' ? `${video.progress !== null ? ` (${video.progress} %)` : ''}${video.playable ? ', playable' : ''}` : '';
+    const detail =
+      video.status === 'processing'
+        ? `${video.progress !== null ? ` (${video.progress} %)` : ''}${video.playable ? ', playable' : ''}`
+        : '';
     say('processing-status', `Status: ${video.status}${detail}`, video.status === 'failed');
     // Listed again when it becomes playable (its Play button turns on) and when it is done.
     if (video.playable && !wasPlayable) void listVideos();
@@ -145,7 +171,9 @@ async function startPlayback(videoId: string): Promise<void> {
     void showStoryboard(player.session.storyboardUrl ?? null);
     $('download').hidden = false;
     say('download-status', '');
-    await $<HTMLVideoElement>('video').play().catch(() => undefined);
+    await $<HTMLVideoElement>('video')
+      .play()
+      .catch(() => undefined);
   } catch (error) {
     const code = error instanceof VelvetError ? error.code : 'network';
     say('play-status', `Cannot play (${code}): ${(error as Error).message}`, true);
@@ -157,7 +185,14 @@ $('buy').addEventListener('click', () => {
   const videoId = $<HTMLInputElement>('video-id').value.trim();
   // Stands in for a payment: the paywall grants access with its admin token.
   devToken('paywall', ['admin'])
-    .then((paywall) => callApi({ api, getToken: () => paywall }, 'PUT', `/v1/videos/${videoId}/grants/${encodeURIComponent(userId ?? '')}`, {}))
+    .then((paywall) =>
+      callApi(
+        { api, getToken: () => paywall },
+        'PUT',
+        `/v1/videos/${videoId}/grants/${encodeURIComponent(userId ?? '')}`,
+        {},
+      ),
+    )
     .then(
       () => startPlayback(videoId),
       (error: Error) => say('play-status', `Purchase failed: ${error.message}`, true),
@@ -169,7 +204,12 @@ function showCaptions(hls: Hls | null): void {
   const menu = $<HTMLSelectElement>('captions');
   const fill = () => {
     const off = Object.assign(document.createElement('option'), { value: '-1', textContent: 'Off' });
-    const tracks = (hls?.subtitleTracks ?? []).map((t, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: `${t.name} (${t.lang ?? '?'})` }));
+    const tracks = (hls?.subtitleTracks ?? []).map((t, i) =>
+      Object.assign(document.createElement('option'), {
+        value: String(i),
+        textContent: `${t.name} (${t.lang ?? '?'})`,
+      }),
+    );
     menu.replaceChildren(off, ...tracks);
     menu.value = String(hls && hls.subtitleDisplay ? hls.subtitleTrack : -1);
   };
@@ -200,7 +240,10 @@ async function showStoryboard(url: string | null): Promise<void> {
 
 const video = $<HTMLVideoElement>('video');
 const seek = $<HTMLInputElement>('seek');
-video.addEventListener('durationchange', () => (seek.max = String(Number.isFinite(video.duration) ? video.duration : 0)));
+video.addEventListener(
+  'durationchange',
+  () => (seek.max = String(Number.isFinite(video.duration) ? video.duration : 0)),
+);
 video.addEventListener('timeupdate', () => (seek.value = String(video.currentTime)));
 seek.addEventListener('input', () => (video.currentTime = Number(seek.value)));
 seek.addEventListener('mousemove', (event) => {
@@ -225,12 +268,31 @@ $('download').addEventListener('click', () => {
   say('download-status', 'Asking for a download link…');
   requestDownload(options(), videoId).then(
     (link) => {
-      say('download-status', `Downloading ${link.filename} (${(link.sizeBytes / 1024 / 1024).toFixed(1)} MB); the link works until ${new Date(link.expiresAt).toLocaleTimeString()}.`);
+      say(
+        'download-status',
+        `Downloading ${link.filename} (${(link.sizeBytes / 1024 / 1024).toFixed(1)} MB); the link works until ${new Date(link.expiresAt).toLocaleTimeString()}.`,
+      );
       location.href = link.url;
     },
-    (error: Error) => say('download-status', `No download (${error instanceof VelvetError ? error.code : 'network'}): ${error.message}`, true),
+    (error: Error) =>
+      say(
+        'download-status',
+        `No download (${error instanceof VelvetError ? error.code : 'network'}): ${error.message}`,
+        true,
+      ),
   );
 });
 
 // The SDKs, for trying them from the browser console (and for the browser tests).
-Object.assign(window, { Velvet: { uploadVideo, createVelvetPlayer, callApi, VelvetError, devToken, loadStoryboard, requestDownload, player: () => player } });
+Object.assign(window, {
+  Velvet: {
+    uploadVideo,
+    createVelvetPlayer,
+    callApi,
+    VelvetError,
+    devToken,
+    loadStoryboard,
+    requestDownload,
+    player: () => player,
+  },
+});

@@ -63,7 +63,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const secret = env.JWT_SECRET ?? (env.JWT_JWKS_URL ? undefined : devJwtSecret(devSecretFile(keysDir)));
     env.JWT_SECRET = secret;
     if (!env.S3_ENDPOINT) {
-      const s3: LocalS3 = await startLocalS3({ directory: join(options.dataDir, 's3'), bucket: env.S3_BUCKET, port: options.s3Port, maxFormBytes: 5 * 1024 ** 3 });
+      const s3: LocalS3 = await startLocalS3({
+        directory: join(options.dataDir, 's3'),
+        bucket: env.S3_BUCKET,
+        port: options.s3Port,
+        maxFormBytes: 5 * 1024 ** 3,
+      });
       closers.push(() => s3.close());
       env.S3_ENDPOINT = s3.endpoint;
       env.S3_FORCE_PATH_STYLE = 'true';
@@ -85,7 +90,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           // Filled in below, once the api's port is known.
           corsOrigins: edgeCors,
           storage: new S3ObjectStorage(
-            createS3Clients({ bucket: env.S3_BUCKET, region: env.S3_REGION ?? 'us-east-1', endpoint: env.S3_ENDPOINT, forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' }),
+            createS3Clients({
+              bucket: env.S3_BUCKET,
+              region: env.S3_REGION ?? 'us-east-1',
+              endpoint: env.S3_ENDPOINT,
+              forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+            }),
             env.S3_BUCKET,
           ),
           warn: (message) => new Logger('Edge').warn(message),
@@ -98,7 +108,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
     const config = loadConfig(env, { allowEmbeddedDatabase: true, embeddedDatabaseDir: join(options.dataDir, 'db') });
     const logger = createLogger(config, 'Dev');
-    const worker: INestApplicationContext = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: createLogger(config, 'Worker') });
+    const worker: INestApplicationContext = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+      logger: createLogger(config, 'Worker'),
+    });
     closers.push(() => worker.close());
     await worker.init();
     const api: NestFastifyApplication = await createApiApp(config, { shutdownHooks: false });

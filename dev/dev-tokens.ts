@@ -13,11 +13,21 @@ export function registerDevTokens(fastify: FastifyInstance, secret: string): voi
   fastify.post('/dev/token', async (request, reply) => {
     const body = (request.body ?? {}) as { sub?: unknown; roles?: unknown };
     const roles = Array.isArray(body.roles) ? body.roles : [];
-    if (typeof body.sub !== 'string' || !SUBJECT.test(body.sub) || !roles.every((r) => typeof r === 'string' && ROLES.has(r))) {
+    if (
+      typeof body.sub !== 'string' ||
+      !SUBJECT.test(body.sub) ||
+      !roles.every((r) => typeof r === 'string' && ROLES.has(r))
+    ) {
       return reply
         .status(400)
         .type('application/problem+json')
-        .send({ type: 'about:blank', title: 'Bad Request', status: 400, code: 'invalid_request', detail: 'sub (a user id) and roles (creator, admin) are required.' });
+        .send({
+          type: 'about:blank',
+          title: 'Bad Request',
+          status: 400,
+          code: 'invalid_request',
+          detail: 'sub (a user id) and roles (creator, admin) are required.',
+        });
     }
     const token = await new SignJWT({ roles })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

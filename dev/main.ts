@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   logger.log(`api:        ${stack.apiUrl}  (OpenAPI at ${stack.apiUrl}/docs)`);
   if (stack.edgeUrl) logger.log(`edge (CDN): ${stack.edgeUrl}`);
   logger.log(`storage:    ${stack.s3Endpoint}`);
-  logger.log(`database:   ${config.database.url ? 'DATABASE_URL' : 'embedded PGlite in .data/db'}; redis: ${config.redis.url}`);
+  logger.log(
+    `database:   ${config.database.url ? 'DATABASE_URL' : 'embedded PGlite in .data/db'}; redis: ${config.redis.url}`,
+  );
   logger.log('a token:    npm run token -- --sub alice --roles creator');
 
   let stopping = false;

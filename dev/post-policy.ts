@@ -11,14 +11,21 @@ export interface PostForm {
   readonly fileSize: number;
 }
 
-export type PolicyVerdict = { readonly ok: true } | { readonly ok: false; readonly status: 400 | 403; readonly code: string; readonly message: string };
+export type PolicyVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 400 | 403; readonly code: string; readonly message: string };
 
 type Condition = Record<string, unknown> | unknown[];
 
 // Fields S3 does not require a condition for.
 const EXEMPT = (name: string) => ['x-amz-signature', 'file', 'policy'].includes(name) || name.startsWith('x-ignore-');
 
-const deny = (message: string, code = 'AccessDenied', status: 400 | 403 = 403): PolicyVerdict => ({ ok: false, status, code, message });
+const deny = (message: string, code = 'AccessDenied', status: 400 | 403 = 403): PolicyVerdict => ({
+  ok: false,
+  status,
+  code,
+  message,
+});
 
 export function verifyPostPolicy(
   form: PostForm,
@@ -32,7 +39,11 @@ export function verifyPostPolicy(
   const signature = fields.get('x-amz-signature');
   const credential = fields.get('x-amz-credential');
   if (!policyB64 || !signature || !credential || fields.get('x-amz-algorithm') !== 'AWS4-HMAC-SHA256') {
-    return deny('Bucket POST must contain a SigV4 policy, credential, algorithm and signature.', 'InvalidArgument', 400);
+    return deny(
+      'Bucket POST must contain a SigV4 policy, credential, algorithm and signature.',
+      'InvalidArgument',
+      400,
+    );
   }
   const [accessKeyId, date, region, service, terminal] = credential.split('/');
   const secret = accessKeyId ? secretFor(accessKeyId) : undefined;
@@ -41,7 +52,10 @@ export function verifyPostPolicy(
   }
   const expected = signPolicy(policyB64, secret, date, region);
   if (!safeEqualHex(expected, signature)) {
-    return deny('The request signature we calculated does not match the signature you provided.', 'SignatureDoesNotMatch');
+    return deny(
+      'The request signature we calculated does not match the signature you provided.',
+      'SignatureDoesNotMatch',
+    );
   }
   let policy: { expiration?: unknown; conditions?: unknown };
   try {
@@ -67,17 +81,29 @@ export function verifyPostPolicy(
   return { ok: true };
 }
 
-function check(condition: Condition, values: Map<string, string>, fileSize: number, covered: Set<string>): PolicyVerdict | null {
+function check(
+  condition: Condition,
+  values: Map<string, string>,
+  fileSize: number,
+  covered: Set<string>,
+): PolicyVerdict | null {
   if (!Array.isArray(condition)) {
     const entries = Object.entries(condition);
-    if (entries.length !== 1) return deny('Invalid Policy: a condition object holds one field.', 'InvalidPolicyDocument', 400);
+    if (entries.length !== 1)
+      return deny('Invalid Policy: a condition object holds one field.', 'InvalidPolicyDocument', 400);
     const [name, expected] = entries[0]!;
     return compare('eq', name.toLowerCase(), String(expected), values, covered);
   }
   const [op, a, b] = condition;
   if (op === 'content-length-range') {
     if (fileSize < Number(a) || fileSize > Number(b)) {
-      return deny(fileSize > Number(b) ? 'Your proposed upload exceeds the maximum allowed size.' : 'Your proposed upload is smaller than the minimum allowed size.', fileSize > Number(b) ? 'EntityTooLarge' : 'EntityTooSmall', 400);
+      return deny(
+        fileSize > Number(b)
+          ? 'Your proposed upload exceeds the maximum allowed size.'
+          : 'Your proposed upload is smaller than the minimum allowed size.',
+        fileSize > Number(b) ? 'EntityTooLarge' : 'EntityTooSmall',
+        400,
+      );
     }
     return null;
   }
@@ -87,7 +113,13 @@ function check(condition: Condition, values: Map<string, string>, fileSize: numb
   return deny(`Invalid Policy: unknown condition ${JSON.stringify(condition)}.`, 'InvalidPolicyDocument', 400);
 }
 
-function compare(op: 'eq' | 'starts-with', name: string, expected: string, values: Map<string, string>, covered: Set<string>): PolicyVerdict | null {
+function compare(
+  op: 'eq' | 'starts-with',
+  name: string,
+  expected: string,
+  values: Map<string, string>,
+  covered: Set<string>,
+): PolicyVerdict | null {
   covered.add(name);
   const actual = values.get(name) ?? '';
   const ok = op === 'eq' ? actual === expected : actual.startsWith(expected);

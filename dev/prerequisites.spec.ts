@@ -17,12 +17,16 @@ describe('npm run dev prerequisites', () => {
   const withoutTools = { ...process.env, PATH: '/nonexistent' };
 
   it('names the command that installs a missing ffmpeg, in one line', () => {
-    expect(() => requireFfmpeg(withoutTools)).toThrow(new MissingPrerequisite('ffmpeg is not on PATH; install it with: sudo apt-get install -y ffmpeg'));
+    expect(() => requireFfmpeg(withoutTools)).toThrow(
+      new MissingPrerequisite('ffmpeg is not on PATH; install it with: sudo apt-get install -y ffmpeg'),
+    );
   });
 
   it('names the command that installs Redis when none answers and redis-server is missing', async () => {
     const port = await freePort();
-    await expect(ensureRedis(`redis://127.0.0.1:${port}`, tmpdir(), withoutTools)).rejects.toThrow(/install it with: sudo apt-get install -y redis-server$/);
+    await expect(ensureRedis(`redis://127.0.0.1:${port}`, tmpdir(), withoutTools)).rejects.toThrow(
+      /install it with: sudo apt-get install -y redis-server$/,
+    );
   });
 
   it('starts redis-server with its data in the given folder when none answers, and stops it', async () => {

@@ -47,12 +47,27 @@ export async function ensureRedis(url: string, dataDir: string, env: Env = proce
     throw new MissingPrerequisite(`Redis is not answering at ${hostname}:${port || 6379} (REDIS_URL).`);
   }
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore', env }).status !== 0) {
-    throw new MissingPrerequisite(`Redis is not answering at ${url} and redis-server is not installed; install it with: sudo apt-get install -y redis-server`);
+    throw new MissingPrerequisite(
+      `Redis is not answering at ${url} and redis-server is not installed; install it with: sudo apt-get install -y redis-server`,
+    );
   }
   mkdirSync(dataDir, { recursive: true });
   const server: ChildProcess = spawn(
     'redis-server',
-    ['--port', port || '6379', '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'],
+    [
+      '--port',
+      port || '6379',
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dataDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
     { stdio: 'ignore', env },
   );
   for (let i = 0; i < 50 && !(await redisAnswers(url, 200)); i++) await new Promise((r) => setTimeout(r, 100));

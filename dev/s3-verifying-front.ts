@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
 import { ObjectLocks } from './object-locks';
@@ -24,11 +30,16 @@ export interface VerifyingFrontOptions {
   readonly multipart?: S3rverMultipartGaps;
 }
 
-export async function startVerifyingFront(options: VerifyingFrontOptions, port = 0): Promise<{ url: string; server: Server }> {
+export async function startVerifyingFront(
+  options: VerifyingFrontOptions,
+  port = 0,
+): Promise<{ url: string; server: Server }> {
   const locks = new Map<string, Promise<void>>();
   const objects = new ObjectLocks();
   const server = createServer((req, res) => {
-    handle(req, res, options, locks, objects).catch(() => sendError(res, 500, 'InternalError', 'The verifying front failed.'));
+    handle(req, res, options, locks, objects).catch(() =>
+      sendError(res, 500, 'InternalError', 'The verifying front failed.'),
+    );
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -43,7 +54,9 @@ async function handle(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://front');
   const isFormUpload =
-    req.method === 'POST' && url.pathname === `/${options.bucket}` && url.search === '' &&
+    req.method === 'POST' &&
+    url.pathname === `/${options.bucket}` &&
+    url.search === '' &&
     (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
   if (isFormUpload) return handleFormUpload(req, res, options);
   const signed = /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '') || url.searchParams.has('X-Amz-Signature');
@@ -81,7 +94,12 @@ async function handleMultipart(
   if (req.method === 'GET' || req.method === 'DELETE') {
     req.resume();
     if (!verifySigV4Header({ method: req.method, rawUrl: req.url ?? '/', headers: req.headers }, options.secretFor)) {
-      return sendError(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+      return sendError(
+        res,
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided.',
+      );
     }
     if (req.method === 'DELETE') {
       if (!(await gaps.abort(uploadId))) return noSuchUpload(res);
@@ -117,16 +135,30 @@ async function handleMultipart(
 }
 
 function noSuchUpload(res: ServerResponse): void {
-  sendError(res, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+  sendError(
+    res,
+    404,
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+  );
 }
 
-async function handleFormUpload(req: IncomingMessage, res: ServerResponse, options: VerifyingFrontOptions): Promise<void> {
+async function handleFormUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: VerifyingFrontOptions,
+): Promise<void> {
   const body = await readBody(req, options.maxFormBytes);
   if (!body) return sendError(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.');
   const form = await parseForm(req, body);
   const verdict: PolicyVerdict = form
     ? verifyPostPolicy(form, options.bucket, (options.now ?? (() => new Date()))(), options.secretFor)
-    : { ok: false, status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' };
+    : {
+        ok: false,
+        status: 400,
+        code: 'MalformedPOSTRequest',
+        message: 'The body of your POST request is not well-formed multipart/form-data.',
+      };
   if (!verdict.ok) return sendError(res, verdict.status, verdict.code, verdict.message);
   await forward(req, res, options.upstream, body);
 }
@@ -145,7 +177,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 }
 
 /** Fields before the file (S3 ignores those after it) and the file's size; null if malformed. */
-function parseForm(req: IncomingMessage, body: Buffer): Promise<{ fields: [string, string][]; fileSize: number } | null> {
+function parseForm(
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ fields: [string, string][]; fileSize: number } | null> {
   return new Promise((resolve) => {
     const fields: [string, string][] = [];
     let fileSize = -1;
@@ -171,7 +206,12 @@ function parseForm(req: IncomingMessage, body: Buffer): Promise<{ fields: [strin
 }
 
 /** Passes the request through unchanged; resolves once the reply has been sent. */
-function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, body: Buffer | IncomingMessage): Promise<void> {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: URL,
+  body: Buffer | IncomingMessage,
+): Promise<void> {
   const done = new Promise<void>((resolve) => res.on('close', resolve));
   let replied = false;
   const proxied = httpRequest(

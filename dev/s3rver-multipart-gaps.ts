@@ -15,12 +15,20 @@ export class S3rverMultipartGaps {
 
   private dir(uploadId: string): string | null {
     // s3rver makes ids of 32 hex characters; anything else cannot be one and must not become a path.
-    return /^[0-9a-f]{32}$/.test(uploadId) ? join(this.storeDirectory, this.bucket, '._S3rver_uploads', uploadId) : null;
+    return /^[0-9a-f]{32}$/.test(uploadId)
+      ? join(this.storeDirectory, this.bucket, '._S3rver_uploads', uploadId)
+      : null;
   }
 
   async exists(uploadId: string): Promise<boolean> {
     const dir = this.dir(uploadId);
-    return dir !== null && (await stat(dir).then(() => true, () => false));
+    return (
+      dir !== null &&
+      (await stat(dir).then(
+        () => true,
+        () => false,
+      ))
+    );
   }
 
   async abort(uploadId: string): Promise<boolean> {

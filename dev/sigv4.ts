@@ -14,7 +14,10 @@ export interface SignedRequest {
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
-export function verifySigV4Header(request: SignedRequest, secretFor: (accessKeyId: string) => string | undefined): boolean {
+export function verifySigV4Header(
+  request: SignedRequest,
+  secretFor: (accessKeyId: string) => string | undefined,
+): boolean {
   const match = AUTH.exec(header(request, 'authorization'));
   if (!match) return false;
   const [, credential, signedHeaders, signature] = match as unknown as [string, string, string, string];
@@ -61,5 +64,6 @@ function canonicalQuery(query: string): string {
 }
 
 const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, '%20'));
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

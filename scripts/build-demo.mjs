@@ -10,5 +10,10 @@ const out = join(root, 'dist/demo');
 mkdirSync(out, { recursive: true });
 const common = { bundle: true, minify: true, sourcemap: true, target: ['es2020'], logLevel: 'warning' };
 await build({ ...common, entryPoints: [join(root, 'demo/demo.ts')], outfile: join(out, 'app.js'), format: 'iife' });
-await build({ ...common, entryPoints: [join(root, 'sdk/src/index.ts')], outfile: join(root, 'dist/sdk/velvet.js'), format: 'esm' });
+await build({
+  ...common,
+  entryPoints: [join(root, 'sdk/src/index.ts')],
+  outfile: join(root, 'dist/sdk/velvet.js'),
+  format: 'esm',
+});
 for (const file of ['index.html', 'app.css']) copyFileSync(join(root, 'demo', file), join(out, file));

@@ -21,5 +21,7 @@ const stale = Object.entries(locked)
   .some(([path, entry]) => installedVersion(path.slice('node_modules/'.length)) !== entry.version);
 if (stale) {
   console.error('installing infra/ dependencies (npm ci --prefix infra)');
-  execFileSync('npm', ['ci', '--prefix', infra, '--no-audit', '--no-fund'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('npm', ['ci', '--prefix', infra, '--no-audit', '--no-fund'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }

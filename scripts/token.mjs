@@ -19,7 +19,12 @@ const secret = process.env.JWT_SECRET || devSecret('.data/keys/jwt-secret');
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive number of seconds');
 
-let jwt = new SignJWT({ roles: values.roles.split(',').map((r) => r.trim()).filter(Boolean) })
+let jwt = new SignJWT({
+  roles: values.roles
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
+})
   .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
   .setSubject(values.sub)
   .setIssuedAt()

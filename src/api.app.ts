@@ -20,7 +20,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 function answerBy(request: FastifyRequest, reply: FastifyReply, seconds: number): void {
   const timer = setTimeout(() => {
     if (reply.sent || reply.raw.headersSent) return;
-    sendProblem(new DomainError('dependency_unavailable', `The request was not answered within REQUEST_TIMEOUT_SECONDS (${seconds} s); try again.`), request, reply);
+    sendProblem(
+      new DomainError(
+        'dependency_unavailable',
+        `The request was not answered within REQUEST_TIMEOUT_SECONDS (${seconds} s); try again.`,
+      ),
+      request,
+      reply,
+    );
   }, seconds * 1000);
   timer.unref();
   reply.raw.once('close', () => clearTimeout(timer));
@@ -35,7 +42,10 @@ const CAPTION_TYPES = ['text/vtt', 'application/x-subrip', 'text/srt', 'applicat
 const CAPTIONS_ROUTE = /^\/v1\/videos\/[^/]+\/captions\/[^/]+$/;
 
 /** Builds the api application (not yet listening): used by main, `npm run dev` and tests. */
-export async function createApiApp(config: AppConfig, options: { shutdownHooks?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApiApp(
+  config: AppConfig,
+  options: { shutdownHooks?: boolean } = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     // JSON bodies here are small; presigned uploads send their bytes straight to S3.
     bodyLimit: 1024 * 1024,
@@ -49,7 +59,8 @@ export async function createApiApp(config: AppConfig, options: { shutdownHooks?:
     // Errors the router meets before any route runs answer problem+json too: a path parameter
     // past 100 characters is no valid id (400 invalid_id, not Fastify's bare 414), a path that
     // does not decode is a bad request.
-    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => sendProblem(routerError(error), request, reply),
+    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(routerError(error), request, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: createLogger(config),
@@ -68,17 +79,33 @@ export async function createApiApp(config: AppConfig, options: { shutdownHooks?:
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(Object.assign(new Error('The body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+      done(
+        Object.assign(new Error('The body is not valid JSON.'), {
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
+        undefined,
+      );
     }
   });
   // Captions are uploaded as they are (WebVTT, SRT), on their route only; up to 8 MB read, so a
   // file over the 1 MB limit is told so (invalid_captions) rather than cut off.
-  fastify.addContentTypeParser(CAPTION_TYPES, { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (request, body, done) => {
-    if (!CAPTIONS_ROUTE.test(request.url.split('?')[0]!)) {
-      return done(Object.assign(new Error('Send the body as application/json.'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
-    }
-    done(null, String(body));
-  });
+  fastify.addContentTypeParser(
+    CAPTION_TYPES,
+    { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 },
+    (request, body, done) => {
+      if (!CAPTIONS_ROUTE.test(request.url.split('?')[0]!)) {
+        return done(
+          Object.assign(new Error('Send the body as application/json.'), {
+            statusCode: 415,
+            code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+          }),
+          undefined,
+        );
+      }
+      done(null, String(body));
+    },
+  );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     answerBy(request, reply, config.http.requestTimeoutSeconds);

@@ -21,8 +21,16 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   /** One scheduler per job name: every worker upserts the same one, so it runs once per interval. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const name of [JOB_NAMES.expireAbandonedUploads, JOB_NAMES.reconcileStuckVideos, JOB_NAMES.sweepOrphanedWork]) {
-      await this.queue.upsertJobScheduler(name, { every: this.config.maintenance.intervalSeconds * 1000 }, { name, opts: JOB_OPTIONS.maintenance });
+    for (const name of [
+      JOB_NAMES.expireAbandonedUploads,
+      JOB_NAMES.reconcileStuckVideos,
+      JOB_NAMES.sweepOrphanedWork,
+    ]) {
+      await this.queue.upsertJobScheduler(
+        name,
+        { every: this.config.maintenance.intervalSeconds * 1000 },
+        { name, opts: JOB_OPTIONS.maintenance },
+      );
     }
   }
 

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG } from '../src/config/config.module';
 import type { AppConfig } from '../src/config/config';
@@ -95,7 +101,10 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
         // Not through run(): a download that cannot be made leaves the video ready, never failed.
         return this.withContext(job, token, videoId, (ctx) =>
           this.downloads.make(videoId, ctx).catch((error: unknown) => {
-            if (!ctx.signal.aborted) this.logger.warn(`[job ${job.id} video ${videoId} attempt ${ctx.attempt}] download not made: ${describeError(error)}`);
+            if (!ctx.signal.aborted)
+              this.logger.warn(
+                `[job ${job.id} video ${videoId} attempt ${ctx.attempt}] download not made: ${describeError(error)}`,
+              );
             throw error;
           }),
         );
@@ -112,7 +121,12 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** A child of a chunked ladder: run like any transcode job, then the video's progress counts it. */
-  private runPart(job: Job, token: string | undefined, ladder: LadderSpec, work: (ctx: TranscodeContext) => Promise<PartOutcome>): Promise<string> {
+  private runPart(
+    job: Job,
+    token: string | undefined,
+    ladder: LadderSpec,
+    work: (ctx: TranscodeContext) => Promise<PartOutcome>,
+  ): Promise<string> {
     return this.run(job, token, ladder.videoId, async (ctx) => {
       const outcome = await work(ctx);
       if (outcome !== 'skipped') await this.recordProgress(ladder);
@@ -121,7 +135,12 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** One job's attempt, with its failure policy: permanent problems fail the video at once. */
-  private run(job: Job, token: string | undefined, videoId: string, work: (ctx: TranscodeContext) => Promise<string>): Promise<string> {
+  private run(
+    job: Job,
+    token: string | undefined,
+    videoId: string,
+    work: (ctx: TranscodeContext) => Promise<string>,
+  ): Promise<string> {
     return this.withContext(job, token, videoId, async (ctx) => {
       try {
         return await work(ctx);
@@ -138,7 +157,12 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
    * Runs a job with its context (abort at shutdown, progress); a job stopped by shutdown goes back
    * to the queue without spending an attempt.
    */
-  private async withContext(job: Job, token: string | undefined, videoId: string, work: (ctx: TranscodeContext) => Promise<string>): Promise<string> {
+  private async withContext(
+    job: Job,
+    token: string | undefined,
+    videoId: string,
+    work: (ctx: TranscodeContext) => Promise<string>,
+  ): Promise<string> {
     const attempt = job.attemptsMade + 1;
     const abort = new AbortController();
     this.running.add(abort);
@@ -186,7 +210,9 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
       // The queue itself is down: the attempt is spent the usual way, with its backoff.
       return false;
     }
-    this.logger.warn(`[job ${job.id} video ${videoId}] waiting out an outage (${error.message}); again in ${OUTAGE_DELAY_MS / 1000} s, no attempt spent`);
+    this.logger.warn(
+      `[job ${job.id} video ${videoId}] waiting out an outage (${error.message}); again in ${OUTAGE_DELAY_MS / 1000} s, no attempt spent`,
+    );
     return true;
   }
 
@@ -201,7 +227,11 @@ export class TranscodeProcessor implements OnApplicationBootstrap, BeforeApplica
     }
     if (error instanceof StitchError) {
       // Velvet's own fault, not the upload's: the operator needs the detail, the creator a retry.
-      await this.transcoder.fail(videoId, 'transcode_failed', 'The encoded chunks could not be joined; re-queue the video to try again.');
+      await this.transcoder.fail(
+        videoId,
+        'transcode_failed',
+        'The encoded chunks could not be joined; re-queue the video to try again.',
+      );
       this.logger.error(`${tag} chunks do not stitch, nothing published: ${error.message}`);
       return new UnrecoverableError(error.message);
     }

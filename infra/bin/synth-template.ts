@@ -19,7 +19,9 @@ function main(): number {
     const errors = artifact.messages.filter((m) => m.level === 'error');
     for (const m of artifact.messages.filter((m) => m.level === 'warning')) console.warn(`warning: ${m.entry.data}`);
     if (errors.length > 0) {
-      console.error(`The VelvetMedia stack is unsafe and was not written:\n${errors.map((m) => `  - ${m.entry.data}`).join('\n')}`);
+      console.error(
+        `The VelvetMedia stack is unsafe and was not written:\n${errors.map((m) => `  - ${m.entry.data}`).join('\n')}`,
+      );
       return 1;
     }
     const file = join(import.meta.dirname, '..', `${stack.stackName}.template.json`);

@@ -10,7 +10,10 @@ type Prefix = (typeof PREFIXES)[keyof typeof PREFIXES];
  * HeadObject is GetObject; CreateMultipartUpload, UploadPart and CompleteMultipartUpload are
  * PutObject; DeleteObjects is DeleteObject per key; ListObjectsV2 is ListBucket.
  */
-export function createAccessPolicies(scope: Construct, bucket: s3.IBucket): { api: iam.ManagedPolicy; worker: iam.ManagedPolicy } {
+export function createAccessPolicies(
+  scope: Construct,
+  bucket: s3.IBucket,
+): { api: iam.ManagedPolicy; worker: iam.ManagedPolicy } {
   const { uploads, videos, work, downloads } = PREFIXES;
   const objects = (actions: string[], prefixes: Prefix[], sid: string) =>
     new iam.PolicyStatement({ sid, actions, resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) });
@@ -19,9 +22,16 @@ export function createAccessPolicies(scope: Construct, bucket: s3.IBucket): { ap
   const captionFiles = new iam.PolicyStatement({
     sid: 'PublishCaptions',
     actions: ['s3:PutObject'],
-    resources: [bucket.arnForObjects(`${videos}*/hls/*/captions/*`), bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`)],
+    resources: [
+      bucket.arnForObjects(`${videos}*/hls/*/captions/*`),
+      bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`),
+    ],
   });
-  const versionMasters = new iam.PolicyStatement({ sid: 'ReadMasters', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${videos}*/hls/*/master.m3u8`)] });
+  const versionMasters = new iam.PolicyStatement({
+    sid: 'ReadMasters',
+    actions: ['s3:GetObject'],
+    resources: [bucket.arnForObjects(`${videos}*/hls/*/master.m3u8`)],
+  });
   const list = (prefixes: Prefix[]) =>
     new iam.PolicyStatement({
       sid: 'ListOwnPrefixes',
@@ -31,7 +41,8 @@ export function createAccessPolicies(scope: Construct, bucket: s3.IBucket): { ap
     });
 
   const api = new iam.ManagedPolicy(scope, 'ApiPolicy', {
-    description: 'Velvet api: presigns uploads into uploads/, completes or aborts them, publishes captions, deletes a video\'s objects',
+    description:
+      "Velvet api: presigns uploads into uploads/, completes or aborts them, publishes captions, deletes a video's objects",
     statements: [
       // Presigned PUT/POST and multipart uploads of sources; the browser's request carries this grant.
       objects(['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], [uploads], 'UploadSources'),
@@ -44,7 +55,8 @@ export function createAccessPolicies(scope: Construct, bucket: s3.IBucket): { ap
     ],
   });
   const worker = new iam.ManagedPolicy(scope, 'WorkerPolicy', {
-    description: 'Velvet worker: reads sources, writes ladders into videos/ (chunks through work/) and MP4s into downloads/, sweeps what is left',
+    description:
+      'Velvet worker: reads sources, writes ladders into videos/ (chunks through work/) and MP4s into downloads/, sweeps what is left',
     statements: [
       objects(['s3:GetObject'], [uploads, videos, work], 'ReadMedia'),
       // Multipart writes of large files abort on failure; the abandoned-upload sweep aborts sources.

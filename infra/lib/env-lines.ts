@@ -9,7 +9,8 @@ export function envLines(outputsJson: unknown, stackName: string): string[] {
   const lines = [`# Velvet settings from the ${stackName} stack's outputs`];
   for (const [id, setting] of Object.entries(OUTPUT_SETTINGS)) {
     if (setting.startsWith('VELVET_')) continue;
-    if (outputs[id] === undefined) throw new Error(`the ${stackName} outputs have no ${id}: is this the VelvetMedia stack, deployed?`);
+    if (outputs[id] === undefined)
+      throw new Error(`the ${stackName} outputs have no ${id}: is this the VelvetMedia stack, deployed?`);
     lines.push(`${setting}=${outputs[id]}`);
   }
   const keyIds = Object.entries(outputs).filter(([id]) => id.startsWith(KEY_ID_OUTPUT));
@@ -17,12 +18,17 @@ export function envLines(outputsJson: unknown, stackName: string): string[] {
   // The key group may hold several keys during a rotation; Velvet signs with one of them.
   lines.push(`CLOUDFRONT_KEY_PAIR_ID=${keyIds[keyIds.length - 1]![1]}`);
   if (keyIds.length > 1) {
-    lines.push(`# the key group holds ${keyIds.length} keys; set CLOUDFRONT_KEY_PAIR_ID to the one of CLOUDFRONT_PRIVATE_KEY:`);
-    for (const [id, value] of keyIds) lines.push(`#   ${value} (public key fingerprint ${id.slice(KEY_ID_OUTPUT.length)})`);
+    lines.push(
+      `# the key group holds ${keyIds.length} keys; set CLOUDFRONT_KEY_PAIR_ID to the one of CLOUDFRONT_PRIVATE_KEY:`,
+    );
+    for (const [id, value] of keyIds)
+      lines.push(`#   ${value} (public key fingerprint ${id.slice(KEY_ID_OUTPUT.length)})`);
   }
   const cdnHost = new URL(outputs.CdnBaseUrl!).hostname;
   if (cdnHost.endsWith('.cloudfront.net')) {
-    lines.push('# COOKIE_DOMAIN stays unset: no cookie can be set for *.cloudfront.net, so the api must answer on the CDN host');
+    lines.push(
+      '# COOKIE_DOMAIN stays unset: no cookie can be set for *.cloudfront.net, so the api must answer on the CDN host',
+    );
   } else {
     // The api on a sibling host (app.example.com beside cdn.example.com) sets them for the parent.
     const labels = cdnHost.split('.');
@@ -30,14 +36,16 @@ export function envLines(outputsJson: unknown, stackName: string): string[] {
     lines.push(`# the cookies must reach ${cdnHost}: COOKIE_DOMAIN is it or a parent domain the api is also under`);
     lines.push(`COOKIE_DOMAIN=${parent}`);
   }
-  lines.push('# attach these IAM managed policies: the first to the api\'s role, the second to the worker\'s');
+  lines.push("# attach these IAM managed policies: the first to the api's role, the second to the worker's");
   lines.push(`# ${OUTPUT_SETTINGS.ApiPolicyArn}=${outputs.ApiPolicyArn ?? ''}`);
   lines.push(`# ${OUTPUT_SETTINGS.WorkerPolicyArn}=${outputs.WorkerPolicyArn ?? ''}`);
   return lines;
 }
 
 function readOutputs(json: unknown, stackName: string): Record<string, string> {
-  const stacks = (json as { Stacks?: Array<{ StackName?: string; Outputs?: Array<{ OutputKey: string; OutputValue: string }> }> }).Stacks;
+  const stacks = (
+    json as { Stacks?: Array<{ StackName?: string; Outputs?: Array<{ OutputKey: string; OutputValue: string }> }> }
+  ).Stacks;
   if (Array.isArray(stacks)) {
     const stack = stacks.find((s) => s.StackName === stackName) ?? (stacks.length === 1 ? stacks[0] : undefined);
     if (!stack) throw new Error(`describe-stacks output has no stack ${stackName}`);

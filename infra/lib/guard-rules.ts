@@ -13,11 +13,24 @@ export interface GuardBehavior {
 }
 
 export interface GuardModel<At> {
-  readonly distributions: ReadonlyArray<{ readonly at: At; readonly id: string; readonly originBuckets: readonly string[]; readonly behaviors: readonly GuardBehavior[] }>;
+  readonly distributions: ReadonlyArray<{
+    readonly at: At;
+    readonly id: string;
+    readonly originBuckets: readonly string[];
+    readonly behaviors: readonly GuardBehavior[];
+  }>;
   readonly keyGroups: ReadonlyArray<{ readonly at: At; readonly id: string; readonly keys: number }>;
-  readonly corsPolicies: ReadonlyArray<{ readonly at: At; readonly credentials: boolean; readonly origins: readonly string[] }>;
+  readonly corsPolicies: ReadonlyArray<{
+    readonly at: At;
+    readonly credentials: boolean;
+    readonly origins: readonly string[];
+  }>;
   readonly buckets: ReadonlyArray<{ readonly at: At; readonly id: string; readonly blocksAllPublicAccess: boolean }>;
-  readonly bucketPolicies: ReadonlyArray<{ readonly at: At; readonly bucket: string; readonly statements: readonly PolicyStatementJson[] }>;
+  readonly bucketPolicies: ReadonlyArray<{
+    readonly at: At;
+    readonly bucket: string;
+    readonly statements: readonly PolicyStatementJson[];
+  }>;
 }
 
 export interface PolicyStatementJson {
@@ -47,7 +60,10 @@ export function findUnsafeMedia<At>(model: GuardModel<At>): GuardFinding<At>[] {
     for (const behavior of distribution.behaviors) {
       const name = behavior.pattern === null ? 'the default behavior' : `the behavior "${behavior.pattern}"`;
       if (behavior.viewerProtocolPolicy === undefined || behavior.viewerProtocolPolicy === 'allow-all') {
-        findings.push({ at: distribution.at, message: `${name} allows plain http (viewer protocol allow-all): set viewerProtocolPolicy to https-only (or redirect-to-https); signed cookies travel only over https` });
+        findings.push({
+          at: distribution.at,
+          message: `${name} allows plain http (viewer protocol allow-all): set viewerProtocolPolicy to https-only (or redirect-to-https); signed cookies travel only over https`,
+        });
       }
       if (behavior.pattern !== null && !SERVED.some((prefix) => canMatchPrefix(behavior.pattern!, prefix))) continue;
       const restricted = behavior.keyGroups.length > 0 && behavior.keyGroups.every((g) => (keyCount.get(g) ?? 1) > 0);
@@ -62,20 +78,31 @@ export function findUnsafeMedia<At>(model: GuardModel<At>): GuardFinding<At>[] {
 
   for (const group of model.keyGroups) {
     if (group.keys > MAX_KEYS) {
-      findings.push({ at: group.at, message: `the key group holds ${group.keys} public keys; CloudFront takes at most ${MAX_KEYS}: remove the oldest key (once the longest session signed with it has expired) before adding another` });
+      findings.push({
+        at: group.at,
+        message: `the key group holds ${group.keys} public keys; CloudFront takes at most ${MAX_KEYS}: remove the oldest key (once the longest session signed with it has expired) before adding another`,
+      });
     }
   }
 
   for (const policy of model.corsPolicies) {
     if (policy.credentials && policy.origins.some((o) => o.includes('*'))) {
-      findings.push({ at: policy.at, message: 'the response headers policy allows origin "*" with credentials, which browsers refuse for cookie-carrying requests: list the app origins exactly (INFRA_APP_ORIGINS)' });
+      findings.push({
+        at: policy.at,
+        message:
+          'the response headers policy allows origin "*" with credentials, which browsers refuse for cookie-carrying requests: list the app origins exactly (INFRA_APP_ORIGINS)',
+      });
     }
   }
 
   const originBuckets = new Set(model.distributions.flatMap((d) => d.originBuckets));
   for (const bucket of model.buckets.filter((b) => originBuckets.has(b.id))) {
     if (!bucket.blocksAllPublicAccess) {
-      findings.push({ at: bucket.at, message: 'the media bucket does not block all public access: set blockPublicAccess to BLOCK_ALL; only the distribution may read it' });
+      findings.push({
+        at: bucket.at,
+        message:
+          'the media bucket does not block all public access: set blockPublicAccess to BLOCK_ALL; only the distribution may read it',
+      });
     }
   }
   for (const policy of model.bucketPolicies.filter((p) => originBuckets.has(p.bucket))) {
@@ -120,7 +147,9 @@ function unsafeRead(statement: PolicyStatementJson, bucket: string, distribution
     .filter((r) => r === '*' || r.startsWith(`\${${bucket}.Arn}/`))
     .map((r) => (r === '*' ? '*' : r.slice(`\${${bucket}.Arn}/`.length)));
   if (objects.length === 0) return null;
-  const byDistribution = isCloudFrontService(statement.Principal) && sourceArns(statement).some((arn) => distributions.some((d) => arn.endsWith(`:distribution/\${${d}}`)));
+  const byDistribution =
+    isCloudFrontService(statement.Principal) &&
+    sourceArns(statement).some((arn) => distributions.some((d) => arn.endsWith(`:distribution/\${${d}}`)));
   if (!byDistribution) {
     return `lets ${render(statement.Principal)} read objects (${objects.join(', ')}): only the distribution may read the bucket, through origin access control with AWS:SourceArn set to it`;
   }
@@ -134,7 +163,11 @@ function unsafeRead(statement: PolicyStatementJson, bucket: string, distribution
 function isCloudFrontService(principal: unknown): boolean {
   if (!principal || typeof principal !== 'object') return false;
   const keys = Object.keys(principal);
-  return keys.length === 1 && keys[0] === 'Service' && strings((principal as { Service: unknown }).Service).every((s) => s === 'cloudfront.amazonaws.com');
+  return (
+    keys.length === 1 &&
+    keys[0] === 'Service' &&
+    strings((principal as { Service: unknown }).Service).every((s) => s === 'cloudfront.amazonaws.com')
+  );
 }
 
 function sourceArns(statement: PolicyStatementJson): string[] {

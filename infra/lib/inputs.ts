@@ -56,13 +56,20 @@ const PRICE_CLASSES = { '100': 'PriceClass_100', '200': 'PriceClass_200', all: '
  * Reads the inputs from the environment, falling back to CDK context, and reports every problem
  * in one error: an operator fixes them all in one go.
  */
-export function readInputs(env: Record<string, string | undefined>, context: (name: string) => unknown = () => undefined): ReadInputs {
+export function readInputs(
+  env: Record<string, string | undefined>,
+  context: (name: string) => unknown = () => undefined,
+): ReadInputs {
   const value = (name: InputName): string | undefined => {
     const raw = env[name] ?? context(name);
     const text = raw === undefined || raw === null ? '' : String(raw).trim();
     return text === '' ? undefined : text;
   };
-  const list = (name: InputName) => value(name)?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const list = (name: InputName) =>
+    value(name)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   const problems: string[] = [];
   const warnings: string[] = [];
 
@@ -72,7 +79,7 @@ export function readInputs(env: Record<string, string | undefined>, context: (na
   if (!domain && !problems.some((p) => p.startsWith('INFRA_DOMAIN_NAME') || p.startsWith('INFRA_CERTIFICATE_ARN'))) {
     warnings.push(
       'INFRA_DOMAIN_NAME is not set: the CDN keeps its *.cloudfront.net name, a public suffix no cookie can be set for, ' +
-        "so the signed cookies reach it only if the api answers on that same host (or players use signed URLs). Set INFRA_DOMAIN_NAME and INFRA_CERTIFICATE_ARN to serve it as e.g. cdn.example.com.",
+        'so the signed cookies reach it only if the api answers on that same host (or players use signed URLs). Set INFRA_DOMAIN_NAME and INFRA_CERTIFICATE_ARN to serve it as e.g. cdn.example.com.',
     );
   }
   const ipBinding = readBoolean('INFRA_IP_BINDING', value('INFRA_IP_BINDING'), problems);
@@ -87,17 +94,24 @@ export function readInputs(env: Record<string, string | undefined>, context: (na
 
 function readKeys(files: string[], problems: string[]): GroupKey[] {
   if (files.length === 0) {
-    problems.push('INFRA_PUBLIC_KEYS: required, 1 to 5 PEM public key files, comma separated (the key group Velvet signs for)');
+    problems.push(
+      'INFRA_PUBLIC_KEYS: required, 1 to 5 PEM public key files, comma separated (the key group Velvet signs for)',
+    );
     return [];
   }
   if (files.length > MAX_KEYS) {
-    problems.push(`INFRA_PUBLIC_KEYS: ${files.length} keys, but a CloudFront key group holds at most ${MAX_KEYS}: remove the oldest once no session signed with it is alive`);
+    problems.push(
+      `INFRA_PUBLIC_KEYS: ${files.length} keys, but a CloudFront key group holds at most ${MAX_KEYS}: remove the oldest once no session signed with it is alive`,
+    );
   }
   const keys: GroupKey[] = [];
   for (const file of files) {
     const key = readGroupKey(file);
     if (typeof key === 'string') problems.push(`INFRA_PUBLIC_KEYS: ${key}`);
-    else if (keys.some((k) => k.fingerprint === key.fingerprint)) problems.push(`INFRA_PUBLIC_KEYS: ${file} is the same key as ${keys.find((k) => k.fingerprint === key.fingerprint)!.file}`);
+    else if (keys.some((k) => k.fingerprint === key.fingerprint))
+      problems.push(
+        `INFRA_PUBLIC_KEYS: ${file} is the same key as ${keys.find((k) => k.fingerprint === key.fingerprint)!.file}`,
+      );
     else keys.push(key);
   }
   return keys;
@@ -105,31 +119,49 @@ function readKeys(files: string[], problems: string[]): GroupKey[] {
 
 function readOrigins(origins: string[], problems: string[]): string[] {
   if (origins.length === 0) {
-    problems.push('INFRA_APP_ORIGINS: required, the exact origins of the app pages that play and upload (https://app.example.com), comma separated');
+    problems.push(
+      'INFRA_APP_ORIGINS: required, the exact origins of the app pages that play and upload (https://app.example.com), comma separated',
+    );
   }
   for (const origin of origins) {
     if (origin === '*' || origin.includes('*')) {
-      problems.push(`INFRA_APP_ORIGINS: "${origin}": browsers refuse a wildcard origin on credentialed requests; list each app origin exactly`);
+      problems.push(
+        `INFRA_APP_ORIGINS: "${origin}": browsers refuse a wildcard origin on credentialed requests; list each app origin exactly`,
+      );
       continue;
     }
     const parsed = URL.canParse(origin) ? new URL(origin) : null;
     if (!parsed || parsed.origin !== origin || (parsed.protocol !== 'https:' && !isLoopback(parsed.hostname))) {
-      problems.push(`INFRA_APP_ORIGINS: "${origin}" is not an exact https origin (scheme and host, an optional port, no path or trailing slash)`);
+      problems.push(
+        `INFRA_APP_ORIGINS: "${origin}" is not an exact https origin (scheme and host, an optional port, no path or trailing slash)`,
+      );
     }
   }
   return origins;
 }
 
-function readDomain(name: string | undefined, certificateArn: string | undefined, problems: string[]): InfraInputs['domain'] {
+function readDomain(
+  name: string | undefined,
+  certificateArn: string | undefined,
+  problems: string[],
+): InfraInputs['domain'] {
   if (!name && !certificateArn) return null;
-  if (!name) problems.push('INFRA_DOMAIN_NAME: required with INFRA_CERTIFICATE_ARN (the CDN host the certificate is for)');
+  if (!name)
+    problems.push('INFRA_DOMAIN_NAME: required with INFRA_CERTIFICATE_ARN (the CDN host the certificate is for)');
   else if (!HOST.test(name)) problems.push(`INFRA_DOMAIN_NAME: "${name}" is not a host name (e.g. cdn.example.com)`);
-  else if (name.endsWith('.cloudfront.net')) problems.push('INFRA_DOMAIN_NAME: leave it unset to keep the *.cloudfront.net name');
-  if (!certificateArn) problems.push('INFRA_CERTIFICATE_ARN: required with INFRA_DOMAIN_NAME (an ACM certificate in us-east-1 covering it)');
+  else if (name.endsWith('.cloudfront.net'))
+    problems.push('INFRA_DOMAIN_NAME: leave it unset to keep the *.cloudfront.net name');
+  if (!certificateArn)
+    problems.push(
+      'INFRA_CERTIFICATE_ARN: required with INFRA_DOMAIN_NAME (an ACM certificate in us-east-1 covering it)',
+    );
   else {
     const arn = CERTIFICATE_ARN.exec(certificateArn);
     if (!arn) problems.push(`INFRA_CERTIFICATE_ARN: "${certificateArn}" is not an ACM certificate ARN`);
-    else if (arn[1] !== 'us-east-1') problems.push(`INFRA_CERTIFICATE_ARN: the certificate is in ${arn[1]}; CloudFront takes certificates from us-east-1 only`);
+    else if (arn[1] !== 'us-east-1')
+      problems.push(
+        `INFRA_CERTIFICATE_ARN: the certificate is in ${arn[1]}; CloudFront takes certificates from us-east-1 only`,
+      );
   }
   return name && certificateArn ? { name, certificateArn } : null;
 }
@@ -144,7 +176,9 @@ function readBoolean(name: InputName, text: string | undefined, problems: string
 
 function readGeo(allow: string[], deny: string[], problems: string[]): InfraInputs['geo'] {
   if (allow.length > 0 && deny.length > 0) {
-    problems.push('INFRA_GEO_ALLOW and INFRA_GEO_DENY: set one of them, not both (CloudFront takes an allow list or a deny list)');
+    problems.push(
+      'INFRA_GEO_ALLOW and INFRA_GEO_DENY: set one of them, not both (CloudFront takes an allow list or a deny list)',
+    );
     return null;
   }
   const countries = allow.length > 0 ? allow : deny;

@@ -34,14 +34,25 @@ const SIGNED_URL_ONLY = [
  * The distribution for private media only: every behavior restricted to Velvet's key group,
  * https only, the cache keyed on the path alone, CORS with credentials for the exact app origins.
  */
-export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, logBucket: s3.IBucket, inputs: InfraInputs): MediaDistribution {
+export function createMediaDistribution(
+  scope: Construct,
+  bucket: s3.Bucket,
+  logBucket: s3.IBucket,
+  inputs: InfraInputs,
+): MediaDistribution {
   const publicKeys = inputs.publicKeys.map((k) => ({
     fingerprint: k.fingerprint,
     // The id comes from the key itself: rotation adds a resource and later removes one, never
     // edits one (CloudFront refuses to change a public key in place).
-    key: new cloudfront.PublicKey(scope, `PublicKey${k.fingerprint}`, { encodedKey: k.pem, comment: `Velvet signing key ${k.fingerprint}` }),
+    key: new cloudfront.PublicKey(scope, `PublicKey${k.fingerprint}`, {
+      encodedKey: k.pem,
+      comment: `Velvet signing key ${k.fingerprint}`,
+    }),
   }));
-  const keyGroup = new cloudfront.KeyGroup(scope, 'Signers', { items: publicKeys.map((k) => k.key), comment: 'Velvet: keys the api signs cookies and URLs with' });
+  const keyGroup = new cloudfront.KeyGroup(scope, 'Signers', {
+    items: publicKeys.map((k) => k.key),
+    comment: 'Velvet: keys the api signs cookies and URLs with',
+  });
 
   // Signatures are checked on the viewer request and CloudFront strips its own parameters, so
   // nothing but the path belongs in the cache key: cookies there would split the cache per viewer.
@@ -95,8 +106,13 @@ export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, log
     bucketName: bucket.bucketName,
     bucketRegionalDomainName: bucket.bucketRegionalDomainName,
   });
-  Annotations.of(scope).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac', 'videos/* is granted to the distribution explicitly');
-  const origin = origins.S3BucketOrigin.withOriginAccessControl(originBucket, { originAccessLevels: [cloudfront.AccessLevel.READ] });
+  Annotations.of(scope).acknowledgeWarning(
+    '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+    'videos/* is granted to the distribution explicitly',
+  );
+  const origin = origins.S3BucketOrigin.withOriginAccessControl(originBucket, {
+    originAccessLevels: [cloudfront.AccessLevel.READ],
+  });
 
   const restricted = {
     origin,
@@ -109,11 +125,17 @@ export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, log
   };
   const distribution = new cloudfront.Distribution(scope, 'Cdn', {
     comment: 'Velvet private media (signed cookies and URLs)',
-    defaultBehavior: { ...restricted, functionAssociations: [{ function: notFound, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] },
+    defaultBehavior: {
+      ...restricted,
+      functionAssociations: [{ function: notFound, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+    },
     additionalBehaviors: {
       [`${PREFIXES.videos}*`]: { ...restricted, responseHeadersPolicy: cors },
       // Saved by navigation (Content-Disposition: attachment), never fetched by a player: no CORS.
-      [`${PREFIXES.downloads}*`]: { ...restricted, functionAssociations: [{ function: signedUrlOnly, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] },
+      [`${PREFIXES.downloads}*`]: {
+        ...restricted,
+        functionAssociations: [{ function: signedUrlOnly, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+      },
     },
     // The *.cloudfront.net certificate's TLS policy is CloudFront's; with our own name it is ours.
     ...(inputs.domain
@@ -127,9 +149,21 @@ export function createMediaDistribution(scope: Construct, bucket: s3.Bucket, log
     httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
     // A policy's IpAddress condition holds IPv4 only: IPv6 viewers could never match it.
     enableIpv6: !inputs.ipBinding,
-    priceClass: cloudfront.PriceClass[inputs.priceClass === 'PriceClass_100' ? 'PRICE_CLASS_100' : inputs.priceClass === 'PriceClass_200' ? 'PRICE_CLASS_200' : 'PRICE_CLASS_ALL'],
+    priceClass:
+      cloudfront.PriceClass[
+        inputs.priceClass === 'PriceClass_100'
+          ? 'PRICE_CLASS_100'
+          : inputs.priceClass === 'PriceClass_200'
+            ? 'PRICE_CLASS_200'
+            : 'PRICE_CLASS_ALL'
+      ],
     ...(inputs.geo
-      ? { geoRestriction: inputs.geo.kind === 'allow' ? cloudfront.GeoRestriction.allowlist(...inputs.geo.countries) : cloudfront.GeoRestriction.denylist(...inputs.geo.countries) }
+      ? {
+          geoRestriction:
+            inputs.geo.kind === 'allow'
+              ? cloudfront.GeoRestriction.allowlist(...inputs.geo.countries)
+              : cloudfront.GeoRestriction.denylist(...inputs.geo.countries),
+        }
       : {}),
     enableLogging: true,
     logBucket,

@@ -9,7 +9,8 @@ export function plainTemplate(template: Record<string, unknown>): Record<string,
   for (const resource of Object.values(resources)) {
     const metadata = resource.Metadata as Record<string, unknown> | undefined;
     if (!metadata) continue;
-    for (const key of Object.keys(metadata)) if (key.startsWith('aws:cdk:') || key.startsWith('aws:asset:')) delete metadata[key];
+    for (const key of Object.keys(metadata))
+      if (key.startsWith('aws:cdk:') || key.startsWith('aws:asset:')) delete metadata[key];
     if (Object.keys(metadata).length === 0) delete resource.Metadata;
   }
   const conditions = out.Conditions as Record<string, unknown> | undefined;

@@ -1,6 +1,12 @@
 import { Annotations, Stack, aws_cloudfront as cloudfront, aws_s3 as s3, type IAspect } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { findUnsafeMedia, render, type GuardBehavior, type GuardModel, type PolicyStatementJson } from './guard-rules.ts';
+import {
+  findUnsafeMedia,
+  render,
+  type GuardBehavior,
+  type GuardModel,
+  type PolicyStatementJson,
+} from './guard-rules.ts';
 
 /**
  * Fails `cdk synth` (an error annotation) when the stack would let anyone but signed viewers
@@ -11,7 +17,8 @@ import { findUnsafeMedia, render, type GuardBehavior, type GuardModel, type Poli
 export class PrivateMediaGuard implements IAspect {
   visit(node: IConstruct): void {
     if (!Stack.isStack(node)) return;
-    for (const finding of findUnsafeMedia(readModel(node))) Annotations.of(finding.at).addError(`Private media: ${finding.message}`);
+    for (const finding of findUnsafeMedia(readModel(node)))
+      Annotations.of(finding.at).addError(`Private media: ${finding.message}`);
   }
 }
 
@@ -34,7 +41,9 @@ function readModel(stack: Stack): GuardModel<IConstruct> {
       model.distributions.push({
         at: node,
         id: logicalId(stack, node),
-        originBuckets: ((config.origins as Json[] | undefined) ?? []).map((o) => render(o.domainName)).flatMap((d) => /^\$\{([^.}]+)\.RegionalDomainName\}$/.exec(d)?.[1] ?? []),
+        originBuckets: ((config.origins as Json[] | undefined) ?? [])
+          .map((o) => render(o.domainName))
+          .flatMap((d) => /^\$\{([^.}]+)\.RegionalDomainName\}$/.exec(d)?.[1] ?? []),
         behaviors: [
           behavior((config.defaultCacheBehavior as Json | undefined) ?? {}, null),
           ...((config.cacheBehaviors as Json[] | undefined) ?? []).map((b) => behavior(b, String(b.pathPattern))),
@@ -42,26 +51,34 @@ function readModel(stack: Stack): GuardModel<IConstruct> {
       });
     } else if (node instanceof cloudfront.CfnKeyGroup) {
       const config = resolve(node.keyGroupConfig) ?? {};
-      model.keyGroups.push({ at: node, id: logicalId(stack, node), keys: ((config.items as unknown[] | undefined) ?? []).length });
+      model.keyGroups.push({
+        at: node,
+        id: logicalId(stack, node),
+        keys: ((config.items as unknown[] | undefined) ?? []).length,
+      });
     } else if (node instanceof cloudfront.CfnResponseHeadersPolicy) {
       const cors = resolve(node.responseHeadersPolicyConfig)?.corsConfig as Json | undefined;
       if (cors) {
         model.corsPolicies.push({
           at: node,
           credentials: cors.accessControlAllowCredentials === true,
-          origins: (((cors.accessControlAllowOrigins as Json | undefined)?.items as unknown[] | undefined) ?? []).map(render),
+          origins: (((cors.accessControlAllowOrigins as Json | undefined)?.items as unknown[] | undefined) ?? []).map(
+            render,
+          ),
         });
       }
     } else if (node instanceof s3.CfnBucket) {
       const block = resolve(node.publicAccessBlockConfiguration) ?? {};
-      const all = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].every((k) => block[k] === true);
+      const all = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].every(
+        (k) => block[k] === true,
+      );
       model.buckets.push({ at: node, id: logicalId(stack, node), blocksAllPublicAccess: all });
     } else if (node instanceof s3.CfnBucketPolicy) {
       const document = resolve(node.policyDocument) ?? {};
       model.bucketPolicies.push({
         at: node,
         bucket: unwrap(render(resolve(node.bucket))),
-        statements: ((document.Statement as PolicyStatementJson[] | undefined) ?? []),
+        statements: (document.Statement as PolicyStatementJson[] | undefined) ?? [],
       });
     }
   }

@@ -14,7 +14,10 @@ import { PrivateMediaGuard } from './private-media-guard.ts';
  */
 export class VelvetMediaStack extends Stack {
   constructor(scope: Construct, id: string, inputs: InfraInputs, props?: StackProps) {
-    super(scope, id, { description: 'Velvet: private media bucket and CloudFront distribution for signed-cookie HLS', ...props });
+    super(scope, id, {
+      description: 'Velvet: private media bucket and CloudFront distribution for signed-cookie HLS',
+      ...props,
+    });
     const bucket = createMediaBucket(this, inputs);
     const media = createMediaDistribution(this, bucket, accessLogBucket(this, inputs), inputs);
     const policies = createAccessPolicies(this, bucket);

@@ -1,4 +1,11 @@
-import { Duration, aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_iam as iam, aws_s3 as s3, type Stack } from 'aws-cdk-lib';
+import {
+  Duration,
+  aws_cloudfront as cloudfront,
+  aws_cloudfront_origins as origins,
+  aws_iam as iam,
+  aws_s3 as s3,
+  type Stack,
+} from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,9 +22,15 @@ function keyGroup(stack: Stack, keys = 1): cloudfront.KeyGroup {
 }
 
 /** A private bucket behind OAC, with Velvet's narrow grant unless told otherwise. */
-function mediaOrigin(stack: Stack, bucketProps: s3.BucketProps = {}): { bucket: s3.Bucket; origin: cloudfront.IOrigin } {
+function mediaOrigin(
+  stack: Stack,
+  bucketProps: s3.BucketProps = {},
+): { bucket: s3.Bucket; origin: cloudfront.IOrigin } {
   const bucket = new s3.Bucket(stack, 'Media', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, ...bucketProps });
-  const ref = s3.Bucket.fromBucketAttributes(stack, 'Ref', { bucketArn: bucket.bucketArn, bucketRegionalDomainName: bucket.bucketRegionalDomainName });
+  const ref = s3.Bucket.fromBucketAttributes(stack, 'Ref', {
+    bucketArn: bucket.bucketArn,
+    bucketRegionalDomainName: bucket.bucketRegionalDomainName,
+  });
   return { bucket, origin: origins.S3BucketOrigin.withOriginAccessControl(ref) };
 }
 
@@ -32,16 +45,27 @@ function grantVideos(bucket: s3.Bucket, distribution: cloudfront.Distribution, r
   );
 }
 
-const errors = (stack: Stack) => Annotations.fromStack(stack).findError('*', Match.anyValue()).map((m) => String(m.entry.data));
+const errors = (stack: Stack) =>
+  Annotations.fromStack(stack)
+    .findError('*', Match.anyValue())
+    .map((m) => String(m.entry.data));
 
 /** A correct distribution, with one property of one behavior overridden. */
 function distribution(
   stack: Stack,
   origin: cloudfront.IOrigin,
   group: cloudfront.IKeyGroup,
-  override: { videos?: Partial<cloudfront.BehaviorOptions>; default?: Partial<cloudfront.BehaviorOptions>; extra?: Record<string, cloudfront.BehaviorOptions> } = {},
+  override: {
+    videos?: Partial<cloudfront.BehaviorOptions>;
+    default?: Partial<cloudfront.BehaviorOptions>;
+    extra?: Record<string, cloudfront.BehaviorOptions>;
+  } = {},
 ): cloudfront.Distribution {
-  const restricted = { origin, viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY, trustedKeyGroups: [group] };
+  const restricted = {
+    origin,
+    viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+    trustedKeyGroups: [group],
+  };
   return new cloudfront.Distribution(stack, 'Cdn', {
     defaultBehavior: { ...restricted, ...override.default },
     additionalBehaviors: { 'videos/*': { ...restricted, ...override.videos }, ...override.extra },
@@ -60,7 +84,11 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
     const { stack } = guardedStack();
     const { origin } = mediaOrigin(stack);
     distribution(stack, origin, keyGroup(stack), { videos: { trustedKeyGroups: [] } });
-    expect(errors(stack)).toEqual([expect.stringMatching(/the behavior "videos\/\*" can serve videos\/\* or downloads\/\* without a non-empty trusted key group.*set trustedKeyGroups to Velvet's key group \("restrict viewer access"\)/)]);
+    expect(errors(stack)).toEqual([
+      expect.stringMatching(
+        /the behavior "videos\/\*" can serve videos\/\* or downloads\/\* without a non-empty trusted key group.*set trustedKeyGroups to Velvet's key group \("restrict viewer access"\)/,
+      ),
+    ]);
   });
 
   it('fails an unrestricted default behavior, and any other pattern that reaches videos/', () => {
@@ -68,7 +96,10 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
     const { origin } = mediaOrigin(stack);
     distribution(stack, origin, keyGroup(stack), {
       default: { trustedKeyGroups: undefined },
-      extra: { '*.m3u8': { origin, viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY }, 'images/*': { origin, viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY } },
+      extra: {
+        '*.m3u8': { origin, viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY },
+        'images/*': { origin, viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY },
+      },
     });
     const found = errors(stack);
     expect(found).toHaveLength(2);
@@ -87,7 +118,9 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
     const { stack } = guardedStack();
     const { origin } = mediaOrigin(stack);
     distribution(stack, origin, keyGroup(stack, 6));
-    expect(errors(stack)).toEqual([expect.stringMatching(/holds 6 public keys; CloudFront takes at most 5: remove the oldest key/)]);
+    expect(errors(stack)).toEqual([
+      expect.stringMatching(/holds 6 public keys; CloudFront takes at most 5: remove the oldest key/),
+    ]);
   });
 
   it('fails "*" among the allowed origins with credentials (CDK itself accepts it)', () => {
@@ -104,14 +137,20 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
       },
     });
     distribution(stack, origin, keyGroup(stack), { videos: { responseHeadersPolicy } });
-    expect(errors(stack)).toEqual([expect.stringMatching(/allows origin "\*" with credentials.*list the app origins exactly/)]);
+    expect(errors(stack)).toEqual([
+      expect.stringMatching(/allows origin "\*" with credentials.*list the app origins exactly/),
+    ]);
   });
 
   it('fails the allow-all viewer protocol (the CDK default without feature flags)', () => {
     const { stack } = guardedStack();
     const { origin } = mediaOrigin(stack);
-    distribution(stack, origin, keyGroup(stack), { videos: { viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.ALLOW_ALL } });
-    expect(errors(stack)).toEqual([expect.stringMatching(/allows plain http \(viewer protocol allow-all\): set viewerProtocolPolicy to https-only/)]);
+    distribution(stack, origin, keyGroup(stack), {
+      videos: { viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.ALLOW_ALL },
+    });
+    expect(errors(stack)).toEqual([
+      expect.stringMatching(/allows plain http \(viewer protocol allow-all\): set viewerProtocolPolicy to https-only/),
+    ]);
   });
 
   it("fails CDK's own OAC grant: s3:GetObject on the whole bucket, uploads/ included", () => {
@@ -119,14 +158,24 @@ describe('the private-media guard (a CDK Aspect failing synth)', () => {
     const bucket = new s3.Bucket(stack, 'Media', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
     const origin = origins.S3BucketOrigin.withOriginAccessControl(bucket);
     distribution(stack, origin, keyGroup(stack));
-    expect(errors(stack)).toEqual([expect.stringMatching(/lets the distribution read \*, beyond videos\/\*.*grant s3:GetObject on videos\/\* and downloads\/\* only/)]);
+    expect(errors(stack)).toEqual([
+      expect.stringMatching(
+        /lets the distribution read \*, beyond videos\/\*.*grant s3:GetObject on videos\/\* and downloads\/\* only/,
+      ),
+    ]);
   });
 
   it('fails a bucket readable by anyone, or not blocking public access', () => {
     const { stack } = guardedStack();
     const { bucket, origin } = mediaOrigin(stack, { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY });
     grantVideos(bucket, distribution(stack, origin, keyGroup(stack)));
-    bucket.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['s3:GetObject'], resources: [bucket.arnForObjects('videos/*')] }));
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects('videos/*')],
+      }),
+    );
     const found = errors(stack).join('\n');
     expect(found).toMatch(/does not block all public access: set blockPublicAccess to BLOCK_ALL/);
     expect(found).toMatch(/lets \{"AWS":"\*"\} read objects \(videos\/\*\): only the distribution may read the bucket/);
@@ -145,11 +194,31 @@ describe('cdk synth under the guard', () => {
     const infra = join(__dirname, '..');
     const result = spawnSync(
       join(infra, 'node_modules', '.bin', 'cdk'),
-      ['synth', '--app', `${process.execPath} test/fixtures/unrestricted-app.ts`, '--no-notices', '-q', '-o', mkdtempSync(join(tmpdir(), 'velvet-cdk-out-'))],
-      { cwd: infra, env: { PATH: process.env.PATH, HOME: process.env.HOME, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_VALIDATION: 'false' }, encoding: 'utf8', timeout: 90_000 },
+      [
+        'synth',
+        '--app',
+        `${process.execPath} test/fixtures/unrestricted-app.ts`,
+        '--no-notices',
+        '-q',
+        '-o',
+        mkdtempSync(join(tmpdir(), 'velvet-cdk-out-')),
+      ],
+      {
+        cwd: infra,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          CDK_DISABLE_CLI_TELEMETRY: 'true',
+          CDK_VALIDATION: 'false',
+        },
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
     );
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/Private media: the default behavior can serve videos\/\* or downloads\/\* without a non-empty trusted key group/);
+    expect(result.stderr).toMatch(
+      /Private media: the default behavior can serve videos\/\* or downloads\/\* without a non-empty trusted key group/,
+    );
     expect(result.stderr).toMatch(/lets the distribution read \*, beyond videos\/\*/);
   });
 });

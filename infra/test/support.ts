@@ -20,7 +20,12 @@ export function keyFile(name: string, kind: 'rsa' | 'ec' | 'rsa1024' | 'private'
       ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
       : generateKeyPairSync('rsa', { modulusLength: kind === 'rsa1024' ? 1024 : 2048 });
   const file = join(keyDir, `${name}.pem`);
-  writeFileSync(file, kind === 'private' ? pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) : pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  writeFileSync(
+    file,
+    kind === 'private'
+      ? pair.privateKey.export({ type: 'pkcs8', format: 'pem' })
+      : pair.publicKey.export({ type: 'spki', format: 'pem' }),
+  );
   return file;
 }
 

@@ -22,7 +22,11 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 
 describe('npm run infra:synth', () => {
   it('writes a plain CloudFormation template under infra/: no CDK metadata, no bootstrap parameter', () => {
-    const result = run('synth-template.ts', { INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: APP_ORIGIN, CDK_VALIDATION: 'false' });
+    const result = run('synth-template.ts', {
+      INFRA_PUBLIC_KEYS: KEY,
+      INFRA_APP_ORIGINS: APP_ORIGIN,
+      CDK_VALIDATION: 'false',
+    });
     expect(result.stderr).toContain('INFRA_DOMAIN_NAME is not set');
     expect(result.status).toBe(0);
     const path = join(INFRA, result.stdout.trim());
@@ -33,7 +37,13 @@ describe('npm run infra:synth', () => {
     expect(template.Parameters).toBeUndefined();
     expect(template.Rules).toBeUndefined();
     expect(Object.values(template.Resources).map((r: any) => r.Type)).toEqual(
-      expect.arrayContaining(['AWS::S3::Bucket', 'AWS::CloudFront::Distribution', 'AWS::CloudFront::KeyGroup', 'AWS::CloudFront::PublicKey', 'AWS::IAM::ManagedPolicy']),
+      expect.arrayContaining([
+        'AWS::S3::Bucket',
+        'AWS::CloudFront::Distribution',
+        'AWS::CloudFront::KeyGroup',
+        'AWS::CloudFront::PublicKey',
+        'AWS::IAM::ManagedPolicy',
+      ]),
     );
     // CloudFormation takes a template body of up to 51,200 bytes without an S3 bucket.
     expect(JSON.stringify(template).length).toBeLessThan(51_200);
@@ -63,7 +73,11 @@ describe('the stack inputs', () => {
   };
 
   it('accepts CDK context where the environment is silent, the environment winning', () => {
-    const context: Record<string, string> = { INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: 'https://ctx.example.com', INFRA_PRICE_CLASS: 'PriceClass_200' };
+    const context: Record<string, string> = {
+      INFRA_PUBLIC_KEYS: KEY,
+      INFRA_APP_ORIGINS: 'https://ctx.example.com',
+      INFRA_PRICE_CLASS: 'PriceClass_200',
+    };
     const { inputs } = readInputs({ INFRA_APP_ORIGINS: APP_ORIGIN }, (name) => context[name]);
     expect(inputs.appOrigins).toEqual([APP_ORIGIN]);
     expect(inputs.priceClass).toBe('PriceClass_200');
@@ -72,9 +86,13 @@ describe('the stack inputs', () => {
 
   it('refuses keys CloudFront cannot take: more than 5, a private key, RSA-1024, a duplicate, a missing file', () => {
     const six = Array.from({ length: 6 }, (_, i) => keyFile(`six-${i}`)).join(',');
-    expect(problems({ INFRA_PUBLIC_KEYS: six, INFRA_APP_ORIGINS: APP_ORIGIN })).toEqual([expect.stringMatching(/6 keys, but a CloudFront key group holds at most 5/)]);
+    expect(problems({ INFRA_PUBLIC_KEYS: six, INFRA_APP_ORIGINS: APP_ORIGIN })).toEqual([
+      expect.stringMatching(/6 keys, but a CloudFront key group holds at most 5/),
+    ]);
     const found = problems({
-      INFRA_PUBLIC_KEYS: [keyFile('priv', 'private'), keyFile('small', 'rsa1024'), KEY, KEY, '/nonexistent.pem'].join(','),
+      INFRA_PUBLIC_KEYS: [keyFile('priv', 'private'), keyFile('small', 'rsa1024'), KEY, KEY, '/nonexistent.pem'].join(
+        ',',
+      ),
       INFRA_APP_ORIGINS: APP_ORIGIN,
     });
     expect(found).toEqual([
@@ -86,15 +104,37 @@ describe('the stack inputs', () => {
   });
 
   it('refuses origins that are not exact, a domain without its certificate, a certificate outside us-east-1', () => {
-    expect(problems({ INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: 'https://app.example.com/,http://app.example.com', INFRA_DOMAIN_NAME: 'cdn.example.com' })).toEqual([
+    expect(
+      problems({
+        INFRA_PUBLIC_KEYS: KEY,
+        INFRA_APP_ORIGINS: 'https://app.example.com/,http://app.example.com',
+        INFRA_DOMAIN_NAME: 'cdn.example.com',
+      }),
+    ).toEqual([
       expect.stringMatching(/"https:\/\/app\.example\.com\/" is not an exact https origin/),
       expect.stringMatching(/"http:\/\/app\.example\.com" is not an exact https origin/),
       expect.stringMatching(/INFRA_CERTIFICATE_ARN: required with INFRA_DOMAIN_NAME/),
     ]);
     expect(
-      problems({ INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_DOMAIN_NAME: 'cdn.example.com', INFRA_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012' }),
-    ).toEqual([expect.stringMatching(/the certificate is in eu-west-1; CloudFront takes certificates from us-east-1 only/)]);
-    expect(problems({ INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_IP_BINDING: 'yes', INFRA_PRICE_CLASS: 'cheap', INFRA_GEO_DENY: 'France', INFRA_LOG_BUCKET: 'Logs!' })).toEqual([
+      problems({
+        INFRA_PUBLIC_KEYS: KEY,
+        INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_DOMAIN_NAME: 'cdn.example.com',
+        INFRA_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+      }),
+    ).toEqual([
+      expect.stringMatching(/the certificate is in eu-west-1; CloudFront takes certificates from us-east-1 only/),
+    ]);
+    expect(
+      problems({
+        INFRA_PUBLIC_KEYS: KEY,
+        INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_IP_BINDING: 'yes',
+        INFRA_PRICE_CLASS: 'cheap',
+        INFRA_GEO_DENY: 'France',
+        INFRA_LOG_BUCKET: 'Logs!',
+      }),
+    ).toEqual([
       'INFRA_IP_BINDING: must be true or false',
       expect.stringMatching(/INFRA_GEO_DENY: France: use ISO 3166-1 alpha-2/),
       expect.stringMatching(/INFRA_PRICE_CLASS: "cheap" is not/),
@@ -121,7 +161,15 @@ describe('npm run infra:env', () => {
     const result = run('print-env.ts', {}, [join(dir, 'outputs.json')]);
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
-    for (const line of ['S3_BUCKET=velvetmedia-media-abc', 'S3_REGION=eu-west-1', 'CDN_BASE_URL=https://cdn.example.com', 'CLOUDFRONT_KEY_PAIR_ID=K2JCJMDEHXQW5F', 'CLOUDFRONT_DISTRIBUTION_ID=E2ABCDEF123456', 'PLAYBACK_BIND_IP=false', 'COOKIE_DOMAIN=example.com']) {
+    for (const line of [
+      'S3_BUCKET=velvetmedia-media-abc',
+      'S3_REGION=eu-west-1',
+      'CDN_BASE_URL=https://cdn.example.com',
+      'CLOUDFRONT_KEY_PAIR_ID=K2JCJMDEHXQW5F',
+      'CLOUDFRONT_DISTRIBUTION_ID=E2ABCDEF123456',
+      'PLAYBACK_BIND_IP=false',
+      'COOKIE_DOMAIN=example.com',
+    ]) {
       expect(lines).toContain(line);
     }
     expect(result.stdout).toContain('arn:aws:iam::123456789012:policy/VelvetMedia-ApiPolicy');
@@ -130,7 +178,18 @@ describe('npm run infra:env', () => {
   });
 
   it('takes `aws cloudformation describe-stacks` JSON too, and lists every key id during a rotation', () => {
-    const stacks = { Stacks: [{ StackName: 'VelvetMedia', Outputs: Object.entries({ ...deployed, CdnBaseUrl: 'https://d111111abcdef8.cloudfront.net', CloudFrontKeyIdBBBB: 'K3NEWKEY' }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] };
+    const stacks = {
+      Stacks: [
+        {
+          StackName: 'VelvetMedia',
+          Outputs: Object.entries({
+            ...deployed,
+            CdnBaseUrl: 'https://d111111abcdef8.cloudfront.net',
+            CloudFrontKeyIdBBBB: 'K3NEWKEY',
+          }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+        },
+      ],
+    };
     const text = envLines(stacks, 'VelvetMedia').join('\n');
     expect(text).toContain('CLOUDFRONT_KEY_PAIR_ID=K3NEWKEY');
     expect(text).toMatch(/#\s+K2JCJMDEHXQW5F/);
@@ -143,6 +202,8 @@ describe('npm run infra:env', () => {
     const result = run('print-env.ts', {}, [join(dir, 'outputs.json')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/the outputs file has no VelvetMedia stack/);
-    expect(plainTemplate({ Resources: { CDKMetadata: {}, X: { Metadata: { 'aws:cdk:path': 'x' } } } })).toEqual({ Resources: { X: {} } });
+    expect(plainTemplate({ Resources: { CDKMetadata: {}, X: { Metadata: { 'aws:cdk:path': 'x' } } } })).toEqual({
+      Resources: { X: {} },
+    });
   });
 });

@@ -8,7 +8,13 @@ export interface ApiOptions {
 }
 
 /** One JSON call to the api, with the token and the cookies (`credentials: "include"`). */
-export async function callApi<T>(options: ApiOptions, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export async function callApi<T>(
+  options: ApiOptions,
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<T> {
   const token = await options.getToken?.();
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;

@@ -12,7 +12,8 @@ export interface StoryboardTile {
   readonly height: number;
 }
 
-const CUE = /^(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})\s+-->\s+(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})[^\n]*\n([^#\s]+)#xywh=(\d+),(\d+),(\d+),(\d+)\s*$/gm;
+const CUE =
+  /^(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})\s+-->\s+(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})[^\n]*\n([^#\s]+)#xywh=(\d+),(\d+),(\d+),(\d+)\s*$/gm;
 
 /**
  * Reads a session's storyboard (`session.storyboardUrl`, WebVTT under the same cookies as the
@@ -27,7 +28,8 @@ export async function loadStoryboard(storyboardUrl: string): Promise<StoryboardT
   }
   if (!res.ok) throw new VelvetError('network', `The storyboard answered ${res.status}.`, res.status);
   const text = (await res.text()).replace(/\r\n?/g, '\n');
-  const seconds = (h: string | undefined, m: string, s: string, ms: string) => Number(h ?? 0) * 3600 + Number(m) * 60 + Number(s) + Number(ms) / 1000;
+  const seconds = (h: string | undefined, m: string, s: string, ms: string) =>
+    Number(h ?? 0) * 3600 + Number(m) * 60 + Number(s) + Number(ms) / 1000;
   return [...text.matchAll(CUE)].map((c) => ({
     start: seconds(c[1], c[2]!, c[3]!, c[4]!),
     end: seconds(c[5], c[6]!, c[7]!, c[8]!),

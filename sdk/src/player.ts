@@ -70,7 +70,10 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     clearTimeout(timer);
     // Timed on the server's clock (refreshAt − issuedAt), so a skewed client clock neither
     // renews in a loop nor lets the cookies lapse.
-    const wait = Math.max(1000, Date.parse(session.refreshAt) - (session.issuedAt ? Date.parse(session.issuedAt) : Date.now()));
+    const wait = Math.max(
+      1000,
+      Date.parse(session.refreshAt) - (session.issuedAt ? Date.parse(session.issuedAt) : Date.now()),
+    );
     timer = setTimeout(() => {
       refresh().catch((error: unknown) => fail(asVelvetError(error)));
     }, wait);
@@ -145,12 +148,18 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
 }
 
 function requestSession(options: PlayerOptions, playerId: string): Promise<PlaybackSession> {
-  return callApi<PlaybackSession>(options, 'POST', `/v1/videos/${encodeURIComponent(options.videoId)}/playback-sessions`, { playerId });
+  return callApi<PlaybackSession>(
+    options,
+    'POST',
+    `/v1/videos/${encodeURIComponent(options.videoId)}/playback-sessions`,
+    { playerId },
+  );
 }
 
 /** Runs `start` now, or at the premiere, timed on the server's clock (availableFrom − issuedAt). */
 function startAtPremiere(session: PlaybackSession, start: () => void): void {
-  const wait = session.availableFrom && session.issuedAt ? Date.parse(session.availableFrom) - Date.parse(session.issuedAt) : 0;
+  const wait =
+    session.availableFrom && session.issuedAt ? Date.parse(session.availableFrom) - Date.parse(session.issuedAt) : 0;
   if (wait > 0) setTimeout(start, wait);
   else start();
 }

@@ -69,14 +69,27 @@ export async function uploadVideo(file: File, options: UploadOptions): Promise<U
       options,
       'POST',
       '/v1/videos',
-      { title: options.title ?? file.name, contentType: file.type || 'video/mp4', sizeBytes: file.size, filename: file.name, access: options.access },
+      {
+        title: options.title ?? file.name,
+        contentType: file.type || 'video/mp4',
+        sizeBytes: file.size,
+        filename: file.name,
+        access: options.access,
+      },
       options.signal,
     );
     videoId = created.video.id;
     storage?.setItem(key, videoId);
     progress =
       created.upload.strategy === 'single'
-        ? { strategy: 'single', partSize: file.size, partCount: 1, completed: false, uploadedParts: [], post: created.upload }
+        ? {
+            strategy: 'single',
+            partSize: file.size,
+            partCount: 1,
+            completed: false,
+            uploadedParts: [],
+            post: created.upload,
+          }
         : { ...created.upload, completed: false, uploadedParts: [] };
   }
   const id = videoId!;
@@ -87,7 +100,13 @@ export async function uploadVideo(file: File, options: UploadOptions): Promise<U
     else parts = await uploadParts(file, id, progress, options, report);
   }
   report(file.size);
-  const done = await callApi<{ video: UploadedVideo['video'] }>(options, 'POST', `/v1/videos/${id}/upload/complete`, parts ? { parts } : undefined, options.signal);
+  const done = await callApi<{ video: UploadedVideo['video'] }>(
+    options,
+    'POST',
+    `/v1/videos/${id}/upload/complete`,
+    parts ? { parts } : undefined,
+    options.signal,
+  );
   storage?.removeItem(key);
   return { videoId: id, video: done.video };
 }
@@ -102,11 +121,20 @@ async function resumable(options: UploadOptions, videoId: string): Promise<Progr
   }
 }
 
-async function uploadForm(file: File, videoId: string, post: PresignedPost | undefined, options: UploadOptions, report: (n: number) => void): Promise<void> {
+async function uploadForm(
+  file: File,
+  videoId: string,
+  post: PresignedPost | undefined,
+  options: UploadOptions,
+  report: (n: number) => void,
+): Promise<void> {
   const attempts = options.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     // A fresh form for every attempt: the signed policy expires.
-    const form = post && attempt === 1 ? post : (await callApi<Progress>(options, 'GET', `/v1/videos/${videoId}/upload`, undefined, options.signal)).post;
+    const form =
+      post && attempt === 1
+        ? post
+        : (await callApi<Progress>(options, 'GET', `/v1/videos/${videoId}/upload`, undefined, options.signal)).post;
     if (!form) return; // Already uploaded: completing is all that is left.
     const body = new FormData();
     for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
@@ -140,7 +168,13 @@ async function uploadParts(
     if (!stale && known && Date.parse(known.expiresAt) - Date.now() > URL_MARGIN_MS) return known.url;
     // Ask for this part and the next pending ones in one call.
     const batch = [partNumber, ...pending.filter((n) => n !== partNumber && !urls.has(n))].slice(0, PRESIGN_BATCH);
-    const { parts } = await callApi<{ parts: PartUrl[] }>(options, 'POST', `/v1/videos/${videoId}/upload/parts`, { partNumbers: batch }, options.signal);
+    const { parts } = await callApi<{ parts: PartUrl[] }>(
+      options,
+      'POST',
+      `/v1/videos/${videoId}/upload/parts`,
+      { partNumbers: batch },
+      options.signal,
+    );
     for (const p of parts) urls.set(p.partNumber, p);
     return urls.get(partNumber)!.url;
   };
@@ -156,7 +190,11 @@ async function uploadParts(
           inFlight.set(partNumber, loaded);
           update();
         });
-        if (!etag) throw new VelvetError('upload_failed', 'The storage did not expose the part ETag (bucket CORS must expose ETag).');
+        if (!etag)
+          throw new VelvetError(
+            'upload_failed',
+            'The storage did not expose the part ETag (bucket CORS must expose ETag).',
+          );
         done.set(partNumber, etag);
         inFlight.delete(partNumber);
         stored += blob.size;
@@ -179,7 +217,13 @@ async function uploadParts(
 }
 
 /** One XHR (fetch has no upload progress), resolving with the ETag response header. */
-function send(method: string, url: string, body: Blob | FormData, signal: AbortSignal | undefined, onProgress: (loaded: number) => void): Promise<string | null> {
+function send(
+  method: string,
+  url: string,
+  body: Blob | FormData,
+  signal: AbortSignal | undefined,
+  onProgress: (loaded: number) => void,
+): Promise<string | null> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new VelvetError('aborted', 'The upload was aborted.'));
     const xhr = new XMLHttpRequest();

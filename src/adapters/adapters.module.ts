@@ -1,4 +1,12 @@
-import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config';
 import { CdnSigner } from '../ports/cdn-signer';
@@ -95,7 +103,25 @@ export class AdaptersModule {
         { provide: CaptionStore, useClass: PostgresCaptionStore },
         AdaptersShutdown,
       ],
-      exports: [VideoStore, ObjectStorage, JobQueue, TokenVerifier, Clock, MediaToolkit, GrantStore, CdnSigner, RateLimiter, WebhookStore, WebhookSender, WebhookQueue, CollectionStore, EntitlementBus, StreamLeases, CaptionStore, SQL_CLIENT],
+      exports: [
+        VideoStore,
+        ObjectStorage,
+        JobQueue,
+        TokenVerifier,
+        Clock,
+        MediaToolkit,
+        GrantStore,
+        CdnSigner,
+        RateLimiter,
+        WebhookStore,
+        WebhookSender,
+        WebhookQueue,
+        CollectionStore,
+        EntitlementBus,
+        StreamLeases,
+        CaptionStore,
+        SQL_CLIENT,
+      ],
     };
   }
 }

@@ -83,7 +83,12 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     }
   }
 
-  async scheduleVersionCleanup(videoId: string, keep: string, versions: readonly string[], delayMs: number): Promise<void> {
+  async scheduleVersionCleanup(
+    videoId: string,
+    keep: string,
+    versions: readonly string[],
+    delayMs: number,
+  ): Promise<void> {
     try {
       await this.maintenance.add(
         JOB_NAMES.deleteHlsVersions,

@@ -18,13 +18,21 @@ export class BullmqWebhookQueue extends WebhookQueue implements OnApplicationShu
   }
 
   async enqueue(deliveryId: string, attempt: number, delayMs: number): Promise<void> {
-    await this.queue.add(JOB_NAMES.deliverWebhook, { deliveryId, attempt }, { ...JOB_OPTIONS.webhook, jobId: webhookJobId(deliveryId, attempt), delay: Math.max(0, delayMs) });
+    await this.queue.add(
+      JOB_NAMES.deliverWebhook,
+      { deliveryId, attempt },
+      { ...JOB_OPTIONS.webhook, jobId: webhookJobId(deliveryId, attempt), delay: Math.max(0, delayMs) },
+    );
   }
 
   async enqueueFirstTries(deliveryIds: readonly string[]): Promise<void> {
     if (deliveryIds.length === 0) return;
     await this.queue.addBulk(
-      deliveryIds.map((deliveryId) => ({ name: JOB_NAMES.deliverWebhook, data: { deliveryId, attempt: 1 }, opts: { ...JOB_OPTIONS.webhook, jobId: webhookJobId(deliveryId, 1) } })),
+      deliveryIds.map((deliveryId) => ({
+        name: JOB_NAMES.deliverWebhook,
+        data: { deliveryId, attempt: 1 },
+        opts: { ...JOB_OPTIONS.webhook, jobId: webhookJobId(deliveryId, 1) },
+      })),
     );
   }
 

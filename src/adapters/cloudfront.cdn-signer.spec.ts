@@ -20,16 +20,24 @@ function signer(hash: 'SHA1' | 'SHA256' = 'SHA1') {
 }
 
 describe('CloudfrontCdnSigner reproduces the shared RSA vectors byte for byte', () => {
-  it.each((vectors.cookieVectors as any[]).filter((v) => v.kind === 'signed-cookies/custom').map((v) => [v.id, v] as [string, any]))('cookies %s', (_, v: any) => {
+  it.each(
+    (vectors.cookieVectors as any[])
+      .filter((v) => v.kind === 'signed-cookies/custom')
+      .map((v) => [v.id, v] as [string, any]),
+  )('cookies %s', (_, v: any) => {
     const signed = signer(v.hashAlgorithm).signPolicy(v.policyJson);
     for (const [name, value] of Object.entries(v.cookies)) expect(signed[name as keyof typeof signed]).toBe(value);
   });
 
-  it.each((vectors.urlVectors as any[]).filter((v) => v.kind === 'signed-url/canned').map((v) => [v.id, v] as [string, any]))('canned URL %s', (_, v: any) => {
+  it.each(
+    (vectors.urlVectors as any[]).filter((v) => v.kind === 'signed-url/canned').map((v) => [v.id, v] as [string, any]),
+  )('canned URL %s', (_, v: any) => {
     expect(signer(v.hashAlgorithm).signUrl(v.sdkInput.url, new Date(v.sdkInput.dateLessThan))).toBe(v.signedUrl);
   });
 
-  it.each((vectors.urlVectors as any[]).filter((v) => v.kind === 'signed-url/custom').map((v) => [v.id, v] as [string, any]))('custom policy of URL %s', (_, v: any) => {
+  it.each(
+    (vectors.urlVectors as any[]).filter((v) => v.kind === 'signed-url/custom').map((v) => [v.id, v] as [string, any]),
+  )('custom policy of URL %s', (_, v: any) => {
     const signature = new URL(v.signedUrl).searchParams.get('Signature');
     expect(signer(v.hashAlgorithm).signPolicy(v.policyJson)['CloudFront-Signature']).toBe(signature);
   });

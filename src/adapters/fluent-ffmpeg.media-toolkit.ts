@@ -57,8 +57,12 @@ export class FluentFfmpegMediaToolkit extends MediaToolkit {
         failure ??= reason;
         child.kill('SIGKILL');
       };
-      const timer = setTimeout(() => kill(new Error(`ffmpeg ran over its ${options.timeoutMs} ms limit`)), options.timeoutMs);
-      const onAbort = () => kill(options.signal?.reason instanceof Error ? options.signal.reason : new Error('ffmpeg aborted'));
+      const timer = setTimeout(
+        () => kill(new Error(`ffmpeg ran over its ${options.timeoutMs} ms limit`)),
+        options.timeoutMs,
+      );
+      const onAbort = () =>
+        kill(options.signal?.reason instanceof Error ? options.signal.reason : new Error('ffmpeg aborted'));
       if (options.signal?.aborted) onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -105,7 +109,8 @@ export class FluentFfmpegMediaToolkit extends MediaToolkit {
     if (problems.length === 0) {
       const { stdout } = await run(this.ffmpegPath, ['-hide_banner', '-encoders']);
       for (const encoder of ['libx264', 'aac']) {
-        if (!new RegExp(`^\\s*\\S+\\s+${encoder}\\s`, 'm').test(stdout)) problems.push(`ffmpeg lacks the ${encoder} encoder`);
+        if (!new RegExp(`^\\s*\\S+\\s+${encoder}\\s`, 'm').test(stdout))
+          problems.push(`ffmpeg lacks the ${encoder} encoder`);
       }
     }
     if (problems.length > 0) throw new Error(`ffmpeg is not usable: ${problems.join('; ')}`);
@@ -123,7 +128,11 @@ function toMediaInfo(data: FfprobeData): MediaInfo {
     durationSeconds: Number(data.format.duration) > 0 ? Number(data.format.duration) : Math.max(0, ...durations),
     video: video && video.width && video.height ? videoInfo(video) : null,
     audio: audio
-      ? { codec: audio.codec_name ?? 'unknown', channels: audio.channels ?? 0, sampleRate: Number(audio.sample_rate) || 0 }
+      ? {
+          codec: audio.codec_name ?? 'unknown',
+          channels: audio.channels ?? 0,
+          sampleRate: Number(audio.sample_rate) || 0,
+        }
       : null,
   };
 }

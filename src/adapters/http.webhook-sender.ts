@@ -23,7 +23,12 @@ export class HttpWebhookSender extends WebhookSender implements OnApplicationShu
   constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'webhooks'>) {
     super();
     this.allowPrivate = config.webhooks.allowPrivate;
-    const options = { keepAlive: true, maxSockets: 8, allowPrivateIPAddress: this.allowPrivate, allowMetaIPAddress: this.allowPrivate };
+    const options = {
+      keepAlive: true,
+      maxSockets: 8,
+      allowPrivateIPAddress: this.allowPrivate,
+      allowMetaIPAddress: this.allowPrivate,
+    };
     this.agents = { http: new RequestFilteringHttpAgent(options), https: new RequestFilteringHttpsAgent(options) };
   }
 
@@ -33,7 +38,11 @@ export class HttpWebhookSender extends WebhookSender implements OnApplicationShu
     const target = new URL(url);
     const literal = target.hostname.replace(/^\[|\]$/g, '');
     if (!this.allowPrivate && /^[\d.]+$|:/.test(literal) && !isPublicAddress(literal)) {
-      return Promise.resolve({ status: null, durationMs: 0, error: `refused: ${target.hostname} is not a public address` });
+      return Promise.resolve({
+        status: null,
+        durationMs: 0,
+        error: `refused: ${target.hostname} is not a public address`,
+      });
     }
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const agent = target.protocol === 'https:' ? this.agents.https : this.agents.http;
@@ -57,7 +66,15 @@ export class HttpWebhookSender extends WebhookSender implements OnApplicationShu
           });
           const done = () => {
             const status = res.statusCode ?? 0;
-            finish({ status, error: status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `redirect to ${res.headers.location ?? '?'} not followed` : `HTTP ${status}` });
+            finish({
+              status,
+              error:
+                status >= 200 && status < 300
+                  ? null
+                  : status >= 300 && status < 400
+                    ? `redirect to ${res.headers.location ?? '?'} not followed`
+                    : `HTTP ${status}`,
+            });
           };
           res.on('end', done);
           res.on('close', done);

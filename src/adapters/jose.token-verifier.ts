@@ -30,7 +30,9 @@ export class JoseTokenVerifier extends TokenVerifier {
     super();
     const { secret, jwksUrl, issuer, audience } = config.auth;
     this.secret = secret
-      ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+      ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+          'verify',
+        ])
       : undefined;
     this.jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
     this.options = { issuer, audience };

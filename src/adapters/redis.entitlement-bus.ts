@@ -30,7 +30,11 @@ export class RedisEntitlementBus extends EntitlementBus implements OnApplication
     this.handlers.push(handler);
     if (this.subscriber) return;
     // Reconnects forever, every second at most: while down, healthy() is false.
-    const subscriber = new Redis(this.config.redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 1000, lazyConnect: false });
+    const subscriber = new Redis(this.config.redis.url, {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 1000,
+      lazyConnect: false,
+    });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('close', () => (this.subscribed = false));

@@ -15,7 +15,8 @@ export class RedisRateLimiter extends RateLimiter {
     const window = Math.floor(Date.now() / 1000 / windowSeconds);
     const redisKey = `velvet:rate:${key}:${window}`;
     try {
-      const results = (await this.redis.multi().incr(redisKey).expire(redisKey, windowSeconds, 'NX').ttl(redisKey).exec()) ?? [];
+      const results =
+        (await this.redis.multi().incr(redisKey).expire(redisKey, windowSeconds, 'NX').ttl(redisKey).exec()) ?? [];
       const count = Number(results[0]?.[1]);
       const ttl = Number(results[2]?.[1]);
       return { allowed: count <= limit, retryAfterSeconds: Math.max(1, ttl) };

@@ -41,14 +41,32 @@ export class RedisStreamLeases extends StreamLeases {
     super();
   }
 
-  async lease(userId: string, playerId: string, untilMs: number, max: number, evictOldest: boolean): Promise<LeaseOutcome> {
+  async lease(
+    userId: string,
+    playerId: string,
+    untilMs: number,
+    max: number,
+    evictOldest: boolean,
+  ): Promise<LeaseOutcome> {
     let answer: [number, string];
     try {
-      answer = (await this.redis.eval(LEASE, 2, `${key(userId)}:leases`, `${key(userId)}:renewed`, Date.now(), untilMs, max, evictOldest ? '1' : '0', playerId)) as [number, string];
+      answer = (await this.redis.eval(
+        LEASE,
+        2,
+        `${key(userId)}:leases`,
+        `${key(userId)}:renewed`,
+        Date.now(),
+        untilMs,
+        max,
+        evictOldest ? '1' : '0',
+        playerId,
+      )) as [number, string];
     } catch (error) {
       // Fail open, as the rate limiter does: a Redis outage must not stop every viewer; the
       // limit is back with Redis, and the short cookies bound what the outage let through.
-      this.logger.warn(`stream leases unavailable, allowing: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `stream leases unavailable, allowing: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return { granted: true, evicted: null };
     }
     const [granted, evicted] = answer;
@@ -57,10 +75,18 @@ export class RedisStreamLeases extends StreamLeases {
 
   async release(userId: string, playerId: string): Promise<boolean> {
     try {
-      const [removed] = (await this.redis.multi().zrem(`${key(userId)}:leases`, playerId).zrem(`${key(userId)}:renewed`, playerId).exec()) ?? [];
+      const [removed] =
+        (await this.redis
+          .multi()
+          .zrem(`${key(userId)}:leases`, playerId)
+          .zrem(`${key(userId)}:renewed`, playerId)
+          .exec()) ?? [];
       return Number(removed?.[1]) > 0;
     } catch (error) {
-      throw new DomainError('dependency_unavailable', `Stream leases are unavailable (${error instanceof Error ? error.message : String(error)}).`);
+      throw new DomainError(
+        'dependency_unavailable',
+        `Stream leases are unavailable (${error instanceof Error ? error.message : String(error)}).`,
+      );
     }
   }
 }

@@ -42,7 +42,12 @@ export const envSchema = z
     CORS_ORIGINS: z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins' }))),
     DATABASE_URL: url(/^postgres(ql)?$/).optional(),
     REDIS_URL: url(/^rediss?$/).default('redis://127.0.0.1:6379'),
@@ -116,7 +121,12 @@ export const envSchema = z
     MAX_SOURCE_PIXELS: integer(7680 * 4320, 1),
     // Playback through CloudFront (or the verifying edge in development).
     CDN_BASE_URL: optionalText.pipe(url(/^https?$/).optional()),
-    CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(z.string().regex(/^[A-Z0-9]{1,64}$/, 'must be a CloudFront public key id').optional()),
+    CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Z0-9]{1,64}$/, 'must be a CloudFront public key id')
+        .optional(),
+    ),
     CLOUDFRONT_PRIVATE_KEY: optionalText,
     CLOUDFRONT_PRIVATE_KEY_FILE: optionalText,
     CLOUDFRONT_HASH_ALGORITHM: z.enum(['SHA1', 'SHA256']).default('SHA1'),
@@ -161,7 +171,11 @@ export const envSchema = z
       });
     }
     if (env.WEBHOOK_ALLOW_PRIVATE && env.NODE_ENV === 'production') {
-      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_PRIVATE'], message: 'is refused in production (webhooks could reach internal addresses)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_ALLOW_PRIVATE'],
+        message: 'is refused in production (webhooks could reach internal addresses)',
+      });
     }
     if (env.UPLOAD_SINGLE_MAX_BYTES > env.UPLOAD_MAX_BYTES) {
       ctx.addIssue({

@@ -13,20 +13,37 @@ describe('loadConfig', () => {
       urlTtlSeconds: 900,
       abandonAfterSeconds: 86400,
     });
-    expect(config.s3).toEqual({ bucket: 'velvet-media', region: 'us-east-1', endpoint: undefined, forcePathStyle: false });
+    expect(config.s3).toEqual({
+      bucket: 'velvet-media',
+      region: 'us-east-1',
+      endpoint: undefined,
+      forcePathStyle: false,
+    });
     expect(Object.isFrozen(config.upload)).toBe(true);
   });
 
   it('lists every problem in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', UPLOAD_PART_BYTES: String(1024), S3_FORCE_PATH_STYLE: 'maybe', CORS_ORIGINS: 'not a url' });
+      loadConfig({
+        PORT: 'eighty',
+        UPLOAD_PART_BYTES: String(1024),
+        S3_FORCE_PATH_STYLE: 'maybe',
+        CORS_ORIGINS: 'not a url',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'UPLOAD_PART_BYTES', 'S3_FORCE_PATH_STYLE', 'S3_BUCKET', 'JWT_SECRET', 'CORS_ORIGINS']) {
+    for (const name of [
+      'PORT',
+      'UPLOAD_PART_BYTES',
+      'S3_FORCE_PATH_STYLE',
+      'S3_BUCKET',
+      'JWT_SECRET',
+      'CORS_ORIGINS',
+    ]) {
       expect(problems).toContain(name);
     }
   });
@@ -39,24 +56,38 @@ describe('loadConfig', () => {
 
   it('refuses short HS256 secrets and a single-upload limit above the upload limit', () => {
     expect(() => loadConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
-    expect(() => loadConfig({ ...base, UPLOAD_MAX_BYTES: '100', UPLOAD_SINGLE_MAX_BYTES: '200' })).toThrow(/UPLOAD_SINGLE_MAX_BYTES/);
+    expect(() => loadConfig({ ...base, UPLOAD_MAX_BYTES: '100', UPLOAD_SINGLE_MAX_BYTES: '200' })).toThrow(
+      /UPLOAD_SINGLE_MAX_BYTES/,
+    );
   });
 
   it('chunks the ladder in 30 s by default, only in multiples of the segment length, 0 for one job', () => {
     expect(loadConfig(base).transcode.chunkSeconds).toBe(30);
     expect(loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '0' }).transcode.chunkSeconds).toBe(0);
-    expect(loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '12', HLS_SEGMENT_SECONDS: '4' }).transcode.chunkSeconds).toBe(12);
-    expect(() => loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '10' })).toThrow(/TRANSCODE_CHUNK_SECONDS.*multiple of HLS_SEGMENT_SECONDS \(6\)/s);
+    expect(
+      loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '12', HLS_SEGMENT_SECONDS: '4' }).transcode.chunkSeconds,
+    ).toBe(12);
+    expect(() => loadConfig({ ...base, TRANSCODE_CHUNK_SECONDS: '10' })).toThrow(
+      /TRANSCODE_CHUNK_SECONDS.*multiple of HLS_SEGMENT_SECONDS \(6\)/s,
+    );
   });
 
   it('accepts a JWKS URL instead of a secret', () => {
     const { JWT_SECRET: _, ...rest } = base;
-    expect(loadConfig({ ...rest, JWT_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json' }).auth.jwksUrl).toMatch(/^https:/);
+    expect(
+      loadConfig({ ...rest, JWT_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json' })
+        .auth.jwksUrl,
+    ).toMatch(/^https:/);
   });
 });
 
 describe('loadConfig for the api in production', () => {
-  const production = { ...base, NODE_ENV: 'production', CDN_BASE_URL: 'http://cdn.example.com', COOKIE_DOMAIN: 'app.example.com' };
+  const production = {
+    ...base,
+    NODE_ENV: 'production',
+    CDN_BASE_URL: 'http://cdn.example.com',
+    COOKIE_DOMAIN: 'app.example.com',
+  };
 
   it('lists the playback problems with every other one', () => {
     let error: unknown;
@@ -66,7 +97,13 @@ describe('loadConfig for the api in production', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'CDN_BASE_URL', 'COOKIE_DOMAIN', 'CLOUDFRONT_KEY_PAIR_ID', 'CLOUDFRONT_PRIVATE_KEY']);
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual([
+      'PORT',
+      'CDN_BASE_URL',
+      'COOKIE_DOMAIN',
+      'CLOUDFRONT_KEY_PAIR_ID',
+      'CLOUDFRONT_PRIVATE_KEY',
+    ]);
   });
 
   it('leaves the worker and development alone', () => {
@@ -86,14 +123,21 @@ describe('loadConfig for webhooks', () => {
     expect((error as ConfigError).problems).toEqual([
       'WEBHOOK_ALLOW_PRIVATE: is refused in production (webhooks could reach internal addresses)',
     ]);
-    expect(() => loadConfig({ ...base, WEBHOOK_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/WEBHOOK_SECRET_KEY: must be 32 bytes/);
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET_KEY: 'c2hvcnQ=' })).toThrow(
+      /WEBHOOK_SECRET_KEY: must be 32 bytes/,
+    );
   });
 
   it('derives the sealing key from JWT_SECRET when none is given, and requires one in production with JWKS only', () => {
     const a = loadConfig(base).webhooks.secretKey;
     expect(a).toHaveLength(32);
     expect(loadConfig(base).webhooks.secretKey.equals(a)).toBe(true);
-    const jwks = { S3_BUCKET: 'velvet-media', DATABASE_URL: 'postgres://localhost/velvet', JWT_JWKS_URL: 'https://issuer.example.com/jwks.json', NODE_ENV: 'production' };
+    const jwks = {
+      S3_BUCKET: 'velvet-media',
+      DATABASE_URL: 'postgres://localhost/velvet',
+      JWT_JWKS_URL: 'https://issuer.example.com/jwks.json',
+      NODE_ENV: 'production',
+    };
     expect(() => loadConfig(jwks)).toThrow(/WEBHOOK_SECRET_KEY: required in production/);
   });
 });

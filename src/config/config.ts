@@ -8,7 +8,11 @@ import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
-  readonly http: { readonly port: number; readonly corsOrigins: readonly string[]; readonly requestTimeoutSeconds: number };
+  readonly http: {
+    readonly port: number;
+    readonly corsOrigins: readonly string[];
+    readonly requestTimeoutSeconds: number;
+  };
   /** Absent only under `npm run dev`, which then embeds PGlite. */
   readonly database: { readonly url: string | undefined; readonly embeddedDir?: string };
   readonly redis: { readonly url: string };
@@ -108,10 +112,7 @@ export interface LoadOptions {
 }
 
 /** Checks every variable and reports every problem in one error. */
-export function loadConfig(
-  source: Record<string, string | undefined>,
-  options: LoadOptions = {},
-): AppConfig {
+export function loadConfig(source: Record<string, string | undefined>, options: LoadOptions = {}): AppConfig {
   // Empty strings mean "unset", as in a .env file with `NAME=`.
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(raw);
@@ -128,10 +129,18 @@ export function loadConfig(
     // Raw values, so these are listed even when another variable failed to parse; a variable
     // already reported (a key id without its key, a malformed URL) is not reported twice.
     const named = new Set(problems.map((p) => p.split(':')[0]));
-    problems.push(...playbackProblems(playbackSettings(raw, parsed.success ? Boolean(privateKey) : undefined)).filter((p) => !named.has(p.split(':')[0])));
+    problems.push(
+      ...playbackProblems(playbackSettings(raw, parsed.success ? Boolean(privateKey) : undefined)).filter(
+        (p) => !named.has(p.split(':')[0]),
+      ),
+    );
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze({ ...group(parsed.data, options), cloudfront: cloudfrontGroup(parsed.data, privateKey), webhooks: webhooksGroup(parsed.data, webhookKey!) });
+  return deepFreeze({
+    ...group(parsed.data, options),
+    cloudfront: cloudfrontGroup(parsed.data, privateKey),
+    webhooks: webhooksGroup(parsed.data, webhookKey!),
+  });
 }
 
 /** One zod issue as a configuration problem: `NAME: what is wrong`. */
@@ -168,7 +177,10 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       urlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
       abandonAfterSeconds: env.UPLOAD_ABANDON_AFTER_SECONDS,
     },
-    maintenance: { intervalSeconds: env.MAINTENANCE_INTERVAL_SECONDS, reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS },
+    maintenance: {
+      intervalSeconds: env.MAINTENANCE_INTERVAL_SECONDS,
+      reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,
+    },
     cloudfront: cloudfrontGroup(env, undefined),
     playback: {
       ttlSeconds: env.PLAYBACK_TTL_SECONDS,
@@ -231,14 +243,21 @@ function readWebhookKey(env: Env, problems: string[]): Buffer | undefined {
     return key;
   }
   if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
-    problems.push('WEBHOOK_SECRET_KEY: required in production when JWT_SECRET is not set (32 bytes, base64: openssl rand -base64 32)');
+    problems.push(
+      'WEBHOOK_SECRET_KEY: required in production when JWT_SECRET is not set (32 bytes, base64: openssl rand -base64 32)',
+    );
     return undefined;
   }
   // Outside production without either, a fixed key: development databases hold no real secrets.
-  return Buffer.from(hkdfSync('sha256', env.JWT_SECRET ?? 'velvet development', 'velvet', 'webhook secret sealing key', 32));
+  return Buffer.from(
+    hkdfSync('sha256', env.JWT_SECRET ?? 'velvet development', 'velvet', 'webhook secret sealing key', 32),
+  );
 }
 
-function playbackSettings(raw: Record<string, string | undefined>, hasPrivateKey: boolean | undefined): PlaybackSettings {
+function playbackSettings(
+  raw: Record<string, string | undefined>,
+  hasPrivateKey: boolean | undefined,
+): PlaybackSettings {
   const cdn = raw.CDN_BASE_URL?.trim();
   return {
     cdnBaseUrl: cdn && URL.canParse(cdn) ? cdn : undefined,
@@ -249,7 +268,12 @@ function playbackSettings(raw: Record<string, string | undefined>, hasPrivateKey
 }
 
 function cloudfrontGroup(env: Env, privateKey: string | undefined): AppConfig['cloudfront'] {
-  return { baseUrl: env.CDN_BASE_URL, keyPairId: env.CLOUDFRONT_KEY_PAIR_ID, privateKey, hashAlgorithm: env.CLOUDFRONT_HASH_ALGORITHM };
+  return {
+    baseUrl: env.CDN_BASE_URL,
+    keyPairId: env.CLOUDFRONT_KEY_PAIR_ID,
+    privateKey,
+    hashAlgorithm: env.CLOUDFRONT_HASH_ALGORITHM,
+  };
 }
 
 /** The signing key, from the variable (`\n` escapes allowed) or the file; parsed once, here. */

@@ -19,7 +19,9 @@ export function playbackProblems(settings: PlaybackSettings): string[] {
   if (!cdn) {
     problems.push('CDN_BASE_URL: required in production (players fetch every playlist and segment from the CDN)');
   } else if (cdn.protocol !== 'https:' && !isLoopbackHost(cdn.hostname)) {
-    problems.push(`CDN_BASE_URL: must be https in production (${cdn.origin} given): the signed policy's Resource and the Secure cookies need it`);
+    problems.push(
+      `CDN_BASE_URL: must be https in production (${cdn.origin} given): the signed policy's Resource and the Secure cookies need it`,
+    );
   }
   if (cdn && settings.cookieDomain && !cookieReaches(settings.cookieDomain, cdn.hostname)) {
     problems.push(
@@ -27,8 +29,14 @@ export function playbackProblems(settings: PlaybackSettings): string[] {
         'set COOKIE_DOMAIN to the CDN host or a parent domain of both the api and the CDN',
     );
   }
-  if (!settings.keyPairId) problems.push('CLOUDFRONT_KEY_PAIR_ID: required in production (the id of the public key in the distribution\'s key group)');
-  if (!settings.hasPrivateKey) problems.push('CLOUDFRONT_PRIVATE_KEY: required in production (or CLOUDFRONT_PRIVATE_KEY_FILE): the key Velvet signs cookies with');
+  if (!settings.keyPairId)
+    problems.push(
+      "CLOUDFRONT_KEY_PAIR_ID: required in production (the id of the public key in the distribution's key group)",
+    );
+  if (!settings.hasPrivateKey)
+    problems.push(
+      'CLOUDFRONT_PRIVATE_KEY: required in production (or CLOUDFRONT_PRIVATE_KEY_FILE): the key Velvet signs cookies with',
+    );
   return problems;
 }
 
@@ -36,7 +44,9 @@ export function playbackProblems(settings: PlaybackSettings): string[] {
 export function playbackWarnings(cdnBaseUrl: string | undefined, cookieDomain: string | undefined): string[] {
   if (cookieDomain || !cdnBaseUrl) return [];
   const host = new URL(cdnBaseUrl).hostname;
-  return [`COOKIE_DOMAIN is not set: the signed cookies are host-only, so the CDN (${host}) must be served on the api's own host, or browsers never send them to it`];
+  return [
+    `COOKIE_DOMAIN is not set: the signed cookies are host-only, so the CDN (${host}) must be served on the api's own host, or browsers never send them to it`,
+  ];
 }
 
 /** IPv6 viewers never match a policy's IpAddress condition (it holds IPv4 only). */

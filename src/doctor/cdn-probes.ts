@@ -56,14 +56,22 @@ export async function probeCdn(target: ProbeTarget, tools: ProbeTools): Promise<
   checks.push(signedServed(signed, target));
 
   const unknownKey = `K${randomBytes(10).toString('hex').toUpperCase().slice(0, 13)}`;
-  const unknown = await get(objectUrl, { cookie: cookieHeader({ ...ownSigned, 'CloudFront-Key-Pair-Id': unknownKey }) });
-  checks.push(expectRefusal('unknown-key-refused', `a signature under an unknown key id (${unknownKey})`, unknown, 'InvalidKey'));
+  const unknown = await get(objectUrl, {
+    cookie: cookieHeader({ ...ownSigned, 'CloudFront-Key-Pair-Id': unknownKey }),
+  });
+  checks.push(
+    expectRefusal('unknown-key-refused', `a signature under an unknown key id (${unknownKey})`, unknown, 'InvalidKey'),
+  );
 
   const otherVideo = await get(`${base}/videos/${newVideoId()}/${target.objectPath}`, { cookie: own });
   checks.push(expectRefusal('other-video-refused', "one video's cookies on another video", otherVideo, 'AccessDenied'));
 
-  const expired = cookieHeader(tools.sign(videoPolicy({ cdnBaseUrl: base, videoId: target.videoId, expiresAtEpoch: tools.now() - 60 })));
-  checks.push(expectRefusal('expired-refused', 'an expired signature', await get(objectUrl, { cookie: expired }), 'AccessDenied'));
+  const expired = cookieHeader(
+    tools.sign(videoPolicy({ cdnBaseUrl: base, videoId: target.videoId, expiresAtEpoch: tools.now() - 60 })),
+  );
+  checks.push(
+    expectRefusal('expired-refused', 'an expired signature', await get(objectUrl, { cookie: expired }), 'AccessDenied'),
+  );
 
   checks.push(await uploadsNotServed(base, target.videoId, tools, expires, get));
   checks.push(...(await downloadsSignedUrlOnly(base, target.videoId, tools, expires, get)));
@@ -77,12 +85,22 @@ export async function probeCdn(target: ProbeTarget, tools: ProbeTools): Promise<
 function cdnScheme(base: string): DoctorCheck {
   const url = new URL(base);
   if (url.protocol === 'https:') return pass('cdn-https', `${url.origin} is https`);
-  if (isLoopbackHost(url.hostname)) return pass('cdn-https', `${url.origin} is a loopback stand-in (browsers treat it as a secure context)`);
-  return fail('cdn-https', `${url.origin} is not https`, 'set CDN_BASE_URL to the https URL of the distribution: the policy Resource and the Secure cookies need it');
+  if (isLoopbackHost(url.hostname))
+    return pass('cdn-https', `${url.origin} is a loopback stand-in (browsers treat it as a secure context)`);
+  return fail(
+    'cdn-https',
+    `${url.origin} is not https`,
+    'set CDN_BASE_URL to the https URL of the distribution: the policy Resource and the Secure cookies need it',
+  );
 }
 
 function expectRefusal(name: string, what: string, answer: Answer | Error, code: string): DoctorCheck {
-  if (answer instanceof Error) return fail(name, `${what}: no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
+  if (answer instanceof Error)
+    return fail(
+      name,
+      `${what}: no answer (${answer.message})`,
+      'make the CDN reachable from here, then run the doctor again',
+    );
   const seen = describe(answer);
   const refusedByCdn = answer.status === 403 && answer.code !== null && !answer.fromS3;
   if (refusedByCdn && answer.code === code) return pass(name, `${what} → ${seen}`);
@@ -95,11 +113,23 @@ function expectRefusal(name: string, what: string, answer: Answer | Error, code:
 function signedServed(answer: Answer | Error, target: ProbeTarget): DoctorCheck {
   const name = 'signed-served';
   const what = `Velvet's own signed cookies for videos/${target.videoId}/${target.objectPath}`;
-  if (answer instanceof Error) return fail(name, `${what}: no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
+  if (answer instanceof Error)
+    return fail(
+      name,
+      `${what}: no answer (${answer.message})`,
+      'make the CDN reachable from here, then run the doctor again',
+    );
   const seen = describe(answer);
   if (answer.status === 200 || answer.status === 206) return pass(name, `${what} → ${seen}`);
-  if (answer.status === 403 && !answer.fromS3 && (answer.code === 'InvalidKey' || answer.code === 'AccessDenied' || answer.code === 'MissingKey')) {
-    const why = answer.code === 'InvalidKey' ? `key id ${target.keyPairId} is in no key group the behavior trusts` : `the signature under key ${target.keyPairId} did not verify: the public key CloudFront holds under that id is not the half of CLOUDFRONT_PRIVATE_KEY, or this machine's clock is off`;
+  if (
+    answer.status === 403 &&
+    !answer.fromS3 &&
+    (answer.code === 'InvalidKey' || answer.code === 'AccessDenied' || answer.code === 'MissingKey')
+  ) {
+    const why =
+      answer.code === 'InvalidKey'
+        ? `key id ${target.keyPairId} is in no key group the behavior trusts`
+        : `the signature under key ${target.keyPairId} did not verify: the public key CloudFront holds under that id is not the half of CLOUDFRONT_PRIVATE_KEY, or this machine's clock is off`;
     return fail(name, `${what} → ${seen}: ${why}`, keyFix(target.keyPairId));
   }
   return fail(
@@ -109,14 +139,29 @@ function signedServed(answer: Answer | Error, target: ProbeTarget): DoctorCheck 
   );
 }
 
-async function uploadsNotServed(base: string, videoId: string, tools: ProbeTools, expires: number, get: (url: string, h?: Record<string, string>) => Promise<Answer | Error>): Promise<DoctorCheck> {
+async function uploadsNotServed(
+  base: string,
+  videoId: string,
+  tools: ProbeTools,
+  expires: number,
+  get: (url: string, h?: Record<string, string>) => Promise<Answer | Error>,
+): Promise<DoctorCheck> {
   const name = 'uploads-not-served';
   // Signed for uploads/ with Velvet's key: even a valid signature must not reach the sources.
-  const policy = JSON.stringify({ Statement: [{ Resource: `${base}/uploads/${videoId}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] });
+  const policy = JSON.stringify({
+    Statement: [
+      { Resource: `${base}/uploads/${videoId}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } },
+    ],
+  });
   const answer = await get(`${base}/uploads/${videoId}/source`, { cookie: cookieHeader(tools.sign(policy)) });
-  if (answer instanceof Error) return fail(name, `no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
+  if (answer instanceof Error)
+    return fail(name, `no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
   if (answer.status >= 200 && answer.status < 300) {
-    return fail(name, `uploads/${videoId}/source through the CDN → ${describe(answer)}`, 'the CDN must serve videos/* only: answer 404 elsewhere (a viewer-request function on the default behavior) and grant the distribution s3:GetObject on videos/* only');
+    return fail(
+      name,
+      `uploads/${videoId}/source through the CDN → ${describe(answer)}`,
+      'the CDN must serve videos/* only: answer 404 elsewhere (a viewer-request function on the default behavior) and grant the distribution s3:GetObject on videos/* only',
+    );
   }
   return pass(name, `uploads/ through the CDN, signed → ${describe(answer)}`);
 }
@@ -126,21 +171,39 @@ async function uploadsNotServed(base: string, videoId: string, tools: ProbeTools
  * prefix, which Velvet never issues) are refused by the CDN itself, and a signed URL gets through
  * to the origin (which then answers for the probe's file, absent on purpose: nothing is fetched).
  */
-async function downloadsSignedUrlOnly(base: string, videoId: string, tools: ProbeTools, expires: number, get: (url: string, h?: Record<string, string>) => Promise<Answer | Error>): Promise<DoctorCheck[]> {
+async function downloadsSignedUrlOnly(
+  base: string,
+  videoId: string,
+  tools: ProbeTools,
+  expires: number,
+  get: (url: string, h?: Record<string, string>) => Promise<Answer | Error>,
+): Promise<DoctorCheck[]> {
   const url = `${base}/downloads/${videoId}/doctor-probe.mp4`;
-  const prefixPolicy = JSON.stringify({ Statement: [{ Resource: `${base}/downloads/${videoId}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] });
+  const prefixPolicy = JSON.stringify({
+    Statement: [
+      { Resource: `${base}/downloads/${videoId}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } },
+    ],
+  });
   const withCookies = await get(url, { cookie: cookieHeader(tools.sign(prefixPolicy)) });
-  const fileSigned = tools.sign(JSON.stringify({ Statement: [{ Resource: url, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] }));
+  const fileSigned = tools.sign(
+    JSON.stringify({ Statement: [{ Resource: url, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] }),
+  );
   const query = `Policy=${fileSigned['CloudFront-Policy']}&Signature=${fileSigned['CloudFront-Signature']}&Key-Pair-Id=${fileSigned['CloudFront-Key-Pair-Id']}`;
   const withUrl = await get(`${url}?${query}`);
-  const unreachable = (name: string, answer: Error) => fail(name, `no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
-  const fix = 'give downloads/* its own behavior restricted to the key group, with a viewer-request function refusing requests without Signature and Key-Pair-Id (the infra/ stack does), and grant the distribution s3:GetObject on downloads/*';
+  const unreachable = (name: string, answer: Error) =>
+    fail(name, `no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
+  const fix =
+    'give downloads/* its own behavior restricted to the key group, with a viewer-request function refusing requests without Signature and Key-Pair-Id (the infra/ stack does), and grant the distribution s3:GetObject on downloads/*';
   const cookies: DoctorCheck =
     withCookies instanceof Error
       ? unreachable('downloads-cookies-refused', withCookies)
       : withCookies.status === 403 && !withCookies.fromS3
         ? pass('downloads-cookies-refused', `downloads/ with signed cookies → ${describe(withCookies)}`)
-        : fail('downloads-cookies-refused', `downloads/ with signed cookies → ${describe(withCookies)}, not refused by the CDN`, fix);
+        : fail(
+            'downloads-cookies-refused',
+            `downloads/ with signed cookies → ${describe(withCookies)}, not refused by the CDN`,
+            fix,
+          );
   // Past the CDN, the origin answers for the (absent) file: S3's own error, or the stand-in's NoSuchKey.
   const reachedOrigin = (a: Answer) => a.fromS3 || a.code === 'NoSuchKey' || a.status === 200;
   const signedUrl: DoctorCheck =
@@ -148,24 +211,39 @@ async function downloadsSignedUrlOnly(base: string, videoId: string, tools: Prob
       ? unreachable('downloads-signed-url-served', withUrl)
       : reachedOrigin(withUrl)
         ? pass('downloads-signed-url-served', `downloads/ with a signed URL → ${describe(withUrl)} from the origin`)
-        : fail('downloads-signed-url-served', `downloads/ with a signed URL → ${describe(withUrl)}, refused before the origin`, fix);
+        : fail(
+            'downloads-signed-url-served',
+            `downloads/ with a signed URL → ${describe(withUrl)}, refused before the origin`,
+            fix,
+          );
   return [cookies, signedUrl];
 }
 
 function bucketPrivate(answer: Answer | Error, url: string): DoctorCheck {
   const name = 'bucket-private';
   if (answer instanceof Error) return warn(name, `the object on S3 (${url}) did not answer: ${answer.message}`);
-  if (answer.status === 403 || answer.status === 401) return pass(name, `an anonymous read of the object on S3 → ${describe(answer)}`);
+  if (answer.status === 403 || answer.status === 401)
+    return pass(name, `an anonymous read of the object on S3 → ${describe(answer)}`);
   if (answer.status >= 200 && answer.status < 300) {
-    return fail(name, `an anonymous read of the object on S3 → ${describe(answer)}`, 'block all public access on the bucket and remove any statement granting reads to "*": only the distribution (origin access control) may read it');
+    return fail(
+      name,
+      `an anonymous read of the object on S3 → ${describe(answer)}`,
+      'block all public access on the bucket and remove any statement granting reads to "*": only the distribution (origin access control) may read it',
+    );
   }
   return warn(name, `an anonymous read of the object on S3 → ${describe(answer)}, expected 403`);
 }
 
 function corsOnPlayback(signed: Answer | Error, unsigned: Answer | Error, origin: string | null): DoctorCheck {
   const name = 'cors';
-  if (!origin) return warn(name, 'no app origin to test (CORS_ORIGINS is empty)', 'pass --origin https://app.example.com, the page that plays the videos');
-  if (signed instanceof Error || signed.status >= 300) return warn(name, 'not checked: the signed request was not served');
+  if (!origin)
+    return warn(
+      name,
+      'no app origin to test (CORS_ORIGINS is empty)',
+      'pass --origin https://app.example.com, the page that plays the videos',
+    );
+  if (signed instanceof Error || signed.status >= 300)
+    return warn(name, 'not checked: the signed request was not served');
   const allowOrigin = signed.headers.get('access-control-allow-origin');
   const credentials = signed.headers.get('access-control-allow-credentials');
   if (allowOrigin !== origin || credentials !== 'true') {
@@ -178,31 +256,47 @@ function corsOnPlayback(signed: Answer | Error, unsigned: Answer | Error, origin
   // Whether CloudFront adds the policy's headers to its own 403s is not documented: say what is seen.
   const onRefusal = unsigned instanceof Error ? null : unsigned.headers.get('access-control-allow-origin');
   if (onRefusal !== origin) {
-    return warn(name, `exact origin and credentials on 200; the CDN's 403 carries no Access-Control-Allow-Origin, so a player sees an expired session as a network error`);
+    return warn(
+      name,
+      `exact origin and credentials on 200; the CDN's 403 carries no Access-Control-Allow-Origin, so a player sees an expired session as a network error`,
+    );
   }
   return pass(name, `Origin ${origin} → exact Access-Control-Allow-Origin with credentials, on the 200 and on the 403`);
 }
 
-async function plainHttpRefused(objectUrl: string, get: (url: string) => Promise<Answer | Error>): Promise<DoctorCheck> {
+async function plainHttpRefused(
+  objectUrl: string,
+  get: (url: string) => Promise<Answer | Error>,
+): Promise<DoctorCheck> {
   const name = 'http-refused';
   const url = new URL(objectUrl);
   if (url.protocol === 'http:') return pass(name, 'the CDN is a loopback stand-in on http');
   url.protocol = 'http:';
   const answer = await get(url.toString());
   if (answer instanceof Error) return pass(name, `http:// → no answer (${answer.message})`);
-  if (answer.status >= 300 && answer.status < 400 && answer.location?.startsWith('https://')) return pass(name, `http:// → ${answer.status} to https`);
+  if (answer.status >= 300 && answer.status < 400 && answer.location?.startsWith('https://'))
+    return pass(name, `http:// → ${answer.status} to https`);
   if (answer.status >= 200 && answer.status < 300) {
-    return fail(name, `http:// → ${describe(answer)}`, 'set the viewer protocol policy of every behavior to https-only (or redirect-to-https)');
+    return fail(
+      name,
+      `http:// → ${describe(answer)}`,
+      'set the viewer protocol policy of every behavior to https-only (or redirect-to-https)',
+    );
   }
   return pass(name, `http:// → ${describe(answer)}`);
 }
 
 async function ipv6WhenBound(host: string, bindIp: boolean, tools: ProbeTools): Promise<DoctorCheck> {
   const name = 'ipv6';
-  if (!bindIp) return pass(name, 'cookies are not bound to the viewer IP (PLAYBACK_BIND_IP off): IPv6 viewers are fine');
+  if (!bindIp)
+    return pass(name, 'cookies are not bound to the viewer IP (PLAYBACK_BIND_IP off): IPv6 viewers are fine');
   const addresses = await tools.resolve6(host).catch(() => [] as string[]);
   if (addresses.length === 0) return pass(name, `${host} has no AAAA record, as IP-bound cookies need`);
-  return fail(name, `${host} has AAAA records (${addresses.join(', ')}) while cookies are IP-bound`, 'turn IPv6 off on the distribution (INFRA_IP_BINDING=true) or PLAYBACK_BIND_IP off: a policy IpAddress never matches an IPv6 viewer');
+  return fail(
+    name,
+    `${host} has AAAA records (${addresses.join(', ')}) while cookies are IP-bound`,
+    'turn IPv6 off on the distribution (INFRA_IP_BINDING=true) or PLAYBACK_BIND_IP off: a policy IpAddress never matches an IPv6 viewer',
+  );
 }
 
 async function request(fetcher: typeof fetch, url: string, headers: Record<string, string>): Promise<Answer | Error> {
@@ -218,7 +312,9 @@ async function request(fetcher: typeof fetch, url: string, headers: Record<strin
       location: res.headers.get('location'),
     };
   } catch (error) {
-    return error instanceof Error ? new Error(String((error.cause as Error | undefined)?.message ?? error.message)) : new Error(String(error));
+    return error instanceof Error
+      ? new Error(String((error.cause as Error | undefined)?.message ?? error.message))
+      : new Error(String(error));
   }
 }
 

@@ -7,7 +7,12 @@ export interface DoctorCheck {
 }
 
 export const pass = (name: string, detail: string): DoctorCheck => ({ name, status: 'pass', detail });
-export const warn = (name: string, detail: string, fix?: string): DoctorCheck => ({ name, status: 'warn', detail, ...(fix ? { fix } : {}) });
+export const warn = (name: string, detail: string, fix?: string): DoctorCheck => ({
+  name,
+  status: 'warn',
+  detail,
+  ...(fix ? { fix } : {}),
+});
 export const fail = (name: string, detail: string, fix: string): DoctorCheck => ({ name, status: 'fail', detail, fix });
 
 /** The fix for the classic mistake: a behavior that ignores signatures serves paid videos to anyone. */

@@ -5,12 +5,22 @@ import { ConfigError, describeIssue, readPrivateKey } from '../config/config';
 /** The part of Velvet's configuration the doctor needs: the CDN, the signing key, S3's name. */
 export interface DoctorConfig {
   readonly cdnBaseUrl: string;
-  readonly cloudfront: { readonly baseUrl: string; readonly keyPairId: string; readonly privateKey: string; readonly hashAlgorithm: 'SHA1' | 'SHA256' };
+  readonly cloudfront: {
+    readonly baseUrl: string;
+    readonly keyPairId: string;
+    readonly privateKey: string;
+    readonly hashAlgorithm: 'SHA1' | 'SHA256';
+  };
   readonly distributionId: string | undefined;
   readonly corsOrigins: readonly string[];
   readonly cookieDomain: string | undefined;
   readonly bindIp: boolean;
-  readonly s3: { readonly bucket: string; readonly region: string; readonly endpoint: string | undefined; readonly forcePathStyle: boolean };
+  readonly s3: {
+    readonly bucket: string;
+    readonly region: string;
+    readonly endpoint: string | undefined;
+    readonly forcePathStyle: boolean;
+  };
 }
 
 const shape = envSchema.shape;
@@ -21,7 +31,11 @@ const schema = z.object({
   CLOUDFRONT_PRIVATE_KEY_FILE: shape.CLOUDFRONT_PRIVATE_KEY_FILE,
   CLOUDFRONT_HASH_ALGORITHM: shape.CLOUDFRONT_HASH_ALGORITHM,
   // The VelvetMedia stack's DistributionId output; without it the doctor finds it by host.
-  CLOUDFRONT_DISTRIBUTION_ID: z.string().trim().regex(/^[A-Z0-9]{1,32}$/, 'must be a CloudFront distribution id').optional(),
+  CLOUDFRONT_DISTRIBUTION_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9]{1,32}$/, 'must be a CloudFront distribution id')
+    .optional(),
   CORS_ORIGINS: shape.CORS_ORIGINS,
   COOKIE_DOMAIN: shape.COOKIE_DOMAIN,
   PLAYBACK_BIND_IP: shape.PLAYBACK_BIND_IP,
@@ -39,16 +53,28 @@ export function loadDoctorConfig(source: Record<string, string | undefined>): Do
   const env = parsed.data;
   const privateKey = readPrivateKey(env, problems);
   if (!env.CDN_BASE_URL) problems.push('CDN_BASE_URL: required (the CDN the doctor probes)');
-  if (!privateKey && !env.CLOUDFRONT_KEY_PAIR_ID) problems.push('CLOUDFRONT_KEY_PAIR_ID and CLOUDFRONT_PRIVATE_KEY: required (the doctor signs as Velvet does)');
-  if (problems.length > 0 || !env.CDN_BASE_URL || !privateKey || !env.CLOUDFRONT_KEY_PAIR_ID) throw new ConfigError(problems);
+  if (!privateKey && !env.CLOUDFRONT_KEY_PAIR_ID)
+    problems.push('CLOUDFRONT_KEY_PAIR_ID and CLOUDFRONT_PRIVATE_KEY: required (the doctor signs as Velvet does)');
+  if (problems.length > 0 || !env.CDN_BASE_URL || !privateKey || !env.CLOUDFRONT_KEY_PAIR_ID)
+    throw new ConfigError(problems);
   return {
     cdnBaseUrl: env.CDN_BASE_URL,
-    cloudfront: { baseUrl: env.CDN_BASE_URL, keyPairId: env.CLOUDFRONT_KEY_PAIR_ID, privateKey, hashAlgorithm: env.CLOUDFRONT_HASH_ALGORITHM },
+    cloudfront: {
+      baseUrl: env.CDN_BASE_URL,
+      keyPairId: env.CLOUDFRONT_KEY_PAIR_ID,
+      privateKey,
+      hashAlgorithm: env.CLOUDFRONT_HASH_ALGORITHM,
+    },
     distributionId: env.CLOUDFRONT_DISTRIBUTION_ID,
     corsOrigins: env.CORS_ORIGINS,
     cookieDomain: env.COOKIE_DOMAIN,
     bindIp: env.PLAYBACK_BIND_IP,
-    s3: { bucket: env.S3_BUCKET, region: env.S3_REGION, endpoint: env.S3_ENDPOINT, forcePathStyle: env.S3_FORCE_PATH_STYLE },
+    s3: {
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      endpoint: env.S3_ENDPOINT,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    },
   };
 }
 

@@ -35,7 +35,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const { config } = options;
   const videoId = assertVideoId(options.videoId);
   const objectPath = (options.objectPath ?? 'poster.jpg').replace(/^\/+/, '');
-  if (objectPath.split('/').some((s) => s === '' || s === '.' || s === '..')) throw new Error(`--object ${objectPath}: a path inside the video's folder`);
+  if (objectPath.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    throw new Error(`--object ${objectPath}: a path inside the video's folder`);
   const signer = new CloudfrontCdnSigner({ cloudfront: config.cloudfront });
   const cdnHost = new URL(config.cdnBaseUrl).hostname;
   const checks: DoctorCheck[] = [cookieDomainCheck(config, cdnHost)];
@@ -45,7 +46,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         cdnBaseUrl: config.cdnBaseUrl,
         videoId,
         objectPath,
-      keyPairId: config.cloudfront.keyPairId,
+        keyPairId: config.cloudfront.keyPairId,
         appOrigin: options.origin ?? config.corsOrigins[0] ?? null,
         s3ObjectUrl: s3ObjectUrl(config.s3, `videos/${videoId}/${objectPath}`),
         bindIp: config.bindIp,
@@ -62,14 +63,23 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if ('skip' in options.reader) {
     skipped.push(`AWS API checks: ${options.reader.skip}`);
   } else if (!(await options.reader.hasCredentials())) {
-    skipped.push('AWS API checks: no AWS credentials in the environment (they need read-only CloudFront and S3 access)');
+    skipped.push(
+      'AWS API checks: no AWS credentials in the environment (they need read-only CloudFront and S3 access)',
+    );
   } else {
     checks.push(...(await awsChecks(options.reader, config, cdnHost, videoId, objectPath, options.origin)));
   }
   return { ok: checks.every((c) => c.status !== 'fail'), checks, skipped };
 }
 
-async function awsChecks(reader: DeploymentReader, config: DoctorConfig, cdnHost: string, videoId: string, objectPath: string, origin: string | undefined): Promise<DoctorCheck[]> {
+async function awsChecks(
+  reader: DeploymentReader,
+  config: DoctorConfig,
+  cdnHost: string,
+  videoId: string,
+  objectPath: string,
+  origin: string | undefined,
+): Promise<DoctorCheck[]> {
   try {
     return await checkAws(reader, {
       distributionId: config.distributionId,
@@ -83,7 +93,13 @@ async function awsChecks(reader: DeploymentReader, config: DoctorConfig, cdnHost
     });
   } catch (error) {
     // Denied or unreachable: one failed line, the HTTPS probes above still stand.
-    return [fail('aws-api', `the AWS API could not be read: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, AWS_READ_PERMISSIONS)];
+    return [
+      fail(
+        'aws-api',
+        `the AWS API could not be read: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        AWS_READ_PERMISSIONS,
+      ),
+    ];
   }
 }
 
@@ -95,8 +111,16 @@ function cookieDomainCheck(config: DoctorConfig, cdnHost: string): DoctorCheck {
   if (config.cookieDomain) {
     return cookieReaches(config.cookieDomain, cdnHost)
       ? pass(name, `the cookies for ${config.cookieDomain} reach ${cdnHost}`)
-      : fail(name, `${cdnHost} is neither ${config.cookieDomain} nor under it: browsers never send the cookies to the CDN`, 'set COOKIE_DOMAIN to the CDN host or a parent domain of both the api and the CDN');
+      : fail(
+          name,
+          `${cdnHost} is neither ${config.cookieDomain} nor under it: browsers never send the cookies to the CDN`,
+          'set COOKIE_DOMAIN to the CDN host or a parent domain of both the api and the CDN',
+        );
   }
-  if (isLoopbackHost(cdnHost)) return pass(name, `host-only cookies, and the CDN is on ${cdnHost}, which the api shares`);
-  return warn(name, `COOKIE_DOMAIN is not set: the cookies are host-only, so they reach ${cdnHost} only if the api answers on that host`);
+  if (isLoopbackHost(cdnHost))
+    return pass(name, `host-only cookies, and the CDN is on ${cdnHost}, which the api shares`);
+  return warn(
+    name,
+    `COOKIE_DOMAIN is not set: the cookies are host-only, so they reach ${cdnHost} only if the api answers on that host`,
+  );
 }

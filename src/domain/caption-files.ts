@@ -29,7 +29,11 @@ export interface PublishedFile {
  * name: players holding the old master keep working, new sessions are handed the new one.
  * Null for no captions: sessions get the plain master.
  */
-export function captionFiles(tracks: readonly CaptionTrack[], durationSeconds: number, plainMaster: string): { files: PublishedFile[]; master: string } | null {
+export function captionFiles(
+  tracks: readonly CaptionTrack[],
+  durationSeconds: number,
+  plainMaster: string,
+): { files: PublishedFile[]; master: string } | null {
   if (tracks.length === 0) return null;
   const sorted = [...tracks].sort((a, b) => a.lang.localeCompare(b.lang));
   const files: PublishedFile[] = [];
@@ -39,8 +43,16 @@ export function captionFiles(tracks: readonly CaptionTrack[], durationSeconds: n
     if (!/^[A-Za-z0-9-]{2,35}$/.test(track.lang)) throw new Error(`malformed language tag ${track.lang}`);
     const hash = digest(track.vtt);
     const dir = `${CAPTIONS_DIR}/${track.lang}`;
-    files.push({ path: `${dir}/${hash}.vtt`, body: withTimestampMap(track.vtt), contentType: 'text/vtt; charset=utf-8' });
-    files.push({ path: `${dir}/${hash}.m3u8`, body: subtitlePlaylist(`${hash}.vtt`, durationSeconds), contentType: 'application/vnd.apple.mpegurl' });
+    files.push({
+      path: `${dir}/${hash}.vtt`,
+      body: withTimestampMap(track.vtt),
+      contentType: 'text/vtt; charset=utf-8',
+    });
+    files.push({
+      path: `${dir}/${hash}.m3u8`,
+      body: subtitlePlaylist(`${hash}.vtt`, durationSeconds),
+      contentType: 'application/vnd.apple.mpegurl',
+    });
     const flag = track.isDefault ? 'YES' : 'NO';
     media.push(
       `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="${SUBTITLE_GROUP}",NAME="${track.label}",LANGUAGE="${track.lang}",DEFAULT=${flag},AUTOSELECT=YES,FORCED=NO,URI="${dir}/${hash}.m3u8"`,

@@ -12,17 +12,23 @@ const lineOf = (text: string): number => {
 
 describe('parseCaptions', () => {
   it('converts SRT to WebVTT: dots for commas, <font> and ASS codes dropped, a bare & escaped', () => {
-    const srt = '1\r\n00:00:01,000 --> 00:00:02,500\r\n<font color="red">Hello</font> {\\an8}<I>world</I>\r\n\r\n2\r\n00:00:03,000 --> 00:01:04,000\r\nTom & Jerry\r\n';
+    const srt =
+      '1\r\n00:00:01,000 --> 00:00:02,500\r\n<font color="red">Hello</font> {\\an8}<I>world</I>\r\n\r\n2\r\n00:00:03,000 --> 00:01:04,000\r\nTom & Jerry\r\n';
     const parsed = parseCaptions(srt);
     expect(parsed).toMatchObject({ format: 'srt', cueCount: 2 });
-    expect(parsed.vtt).toBe('WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello <i>world</i>\n\n00:00:03.000 --> 00:01:04.000\nTom &amp; Jerry\n');
+    expect(parsed.vtt).toBe(
+      'WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello <i>world</i>\n\n00:00:03.000 --> 00:01:04.000\nTom &amp; Jerry\n',
+    );
   });
 
   it('keeps WebVTT cues, ids, settings and markup; skips NOTE and STYLE blocks; normalizes timestamps', () => {
-    const vtt = '\uFEFFWEBVTT - a title\n\nSTYLE\n::cue { color: lime }\n\nNOTE a comment\n\nintro\n00:01.000 --> 00:02.000 align:start line:0\n<v Roger>Hi <c.loud>there</c> &amp; <00:00:01.500>bye\n\n01:00:00.000 --> 01:00:01.000\n<ruby>漢<rt>kan</rt></ruby>\n';
+    const vtt =
+      '\uFEFFWEBVTT - a title\n\nSTYLE\n::cue { color: lime }\n\nNOTE a comment\n\nintro\n00:01.000 --> 00:02.000 align:start line:0\n<v Roger>Hi <c.loud>there</c> &amp; <00:00:01.500>bye\n\n01:00:00.000 --> 01:00:01.000\n<ruby>漢<rt>kan</rt></ruby>\n';
     const parsed = parseCaptions(vtt);
     expect(parsed).toMatchObject({ format: 'webvtt', cueCount: 2 });
-    expect(parsed.vtt).toBe('WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.000 align:start line:0\n<v Roger>Hi <c.loud>there</c> &amp; <00:00:01.500>bye\n\n01:00:00.000 --> 01:00:01.000\n<ruby>漢<rt>kan</rt></ruby>\n');
+    expect(parsed.vtt).toBe(
+      'WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.000 align:start line:0\n<v Roger>Hi <c.loud>there</c> &amp; <00:00:01.500>bye\n\n01:00:00.000 --> 01:00:01.000\n<ruby>漢<rt>kan</rt></ruby>\n',
+    );
   });
 
   it('names the line of what is wrong', () => {
@@ -44,7 +50,8 @@ describe('language tags', () => {
     expect(canonicalLanguage('en')).toBe('en');
     expect(canonicalLanguage('pt-br')).toBe('pt-BR');
     expect(canonicalLanguage('zh-hant')).toBe('zh-Hant');
-    for (const bad of ['e', 'english!', 'en/../x', 'en_US', '*', 'en-', `en-${'a'.repeat(40)}`, '1en']) expect(canonicalLanguage(bad)).toBeNull();
+    for (const bad of ['e', 'english!', 'en/../x', 'en_US', '*', 'en-', `en-${'a'.repeat(40)}`, '1en'])
+      expect(canonicalLanguage(bad)).toBeNull();
   });
 
   it('labels a language in itself', () => {

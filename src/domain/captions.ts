@@ -35,7 +35,8 @@ const VTT_TIME = /^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$/;
 const SRT_TIME = /^(\d{1,}):([0-5]\d):([0-5]\d)[,.](\d{3})$/;
 const SETTING = /^(vertical|line|position|size|align|region):\S+$/;
 // The cue text markup WebVTT defines (§4.2.2): class, italic, bold, underline, ruby, voice, language, timestamps.
-const TAG = /<(?:\/?(?:c|i|b|u|ruby|rt|v|lang)(?:\.[A-Za-z0-9_-]+)*(?:[ \t][^<>\r\n]*)?|(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3})>|<\/(?:c|i|b|u|ruby|rt|v|lang)>/y;
+const TAG =
+  /<(?:\/?(?:c|i|b|u|ruby|rt|v|lang)(?:\.[A-Za-z0-9_-]+)*(?:[ \t][^<>\r\n]*)?|(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3})>|<\/(?:c|i|b|u|ruby|rt|v|lang)>/y;
 const ENTITY = /&(?:amp|lt|gt|lrm|rlm|nbsp|#\d{1,7}|#x[0-9A-Fa-f]{1,6});/y;
 
 /**
@@ -47,7 +48,8 @@ export function parseCaptions(text: string): ParsedCaptions {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const isVtt = /^WEBVTT(?:[ \t].*)?$/.test(lines[0] ?? '');
   const cues = isVtt ? readVtt(lines) : readSrt(lines);
-  if (cues.length === 0) throw new CaptionsError(1, isVtt ? 'the file has no cues' : 'neither WebVTT (no WEBVTT line) nor SRT (no cue)');
+  if (cues.length === 0)
+    throw new CaptionsError(1, isVtt ? 'the file has no cues' : 'neither WebVTT (no WEBVTT line) nor SRT (no cue)');
   const out = ['WEBVTT', ''];
   for (const cue of cues) {
     if (cue.id) out.push(cue.id);
@@ -61,7 +63,8 @@ function readVtt(lines: readonly string[]): Cue[] {
   let i = 1;
   // The rest of the header block (free text) ends at the first blank line.
   while (i < lines.length && lines[i]!.trim() !== '') {
-    if (lines[i]!.includes('-->')) throw new CaptionsError(i + 1, 'a cue must follow a blank line after the WEBVTT header');
+    if (lines[i]!.includes('-->'))
+      throw new CaptionsError(i + 1, 'a cue must follow a blank line after the WEBVTT header');
     i++;
   }
   for (const { start, block } of blocks(lines, i)) {
@@ -75,7 +78,10 @@ function readVtt(lines: readonly string[]): Cue[] {
     if (timingAt < 0) {
       // No timing line where one must be: point at the line that tried to be one, if any.
       const tried = block.slice(0, 2).findIndex((l) => /^\s*\d+:/.test(l));
-      throw new CaptionsError(start + 1 + Math.max(0, tried), `expected a cue timing line ("00:00:01.000 --> 00:00:02.000"), found "${clip(block[Math.max(0, tried)]!)}"`);
+      throw new CaptionsError(
+        start + 1 + Math.max(0, tried),
+        `expected a cue timing line ("00:00:01.000 --> 00:00:02.000"), found "${clip(block[Math.max(0, tried)]!)}"`,
+      );
     }
     const id = timingAt === 1 ? first : null;
     const line = start + timingAt + 1;
@@ -90,8 +96,10 @@ function readVtt(lines: readonly string[]): Cue[] {
 function readSrt(lines: readonly string[]): Cue[] {
   const cues: Cue[] = [];
   for (const { start, block } of blocks(lines, 0)) {
-    if (!/^\d+$/.test(block[0]!.trim())) throw new CaptionsError(start + 1, 'expected a cue number (SRT) or a WEBVTT first line');
-    if (block.length < 2) throw new CaptionsError(start + 2, 'expected a cue timing line ("00:00:01,000 --> 00:00:02,000")');
+    if (!/^\d+$/.test(block[0]!.trim()))
+      throw new CaptionsError(start + 1, 'expected a cue number (SRT) or a WEBVTT first line');
+    if (block.length < 2)
+      throw new CaptionsError(start + 2, 'expected a cue timing line ("00:00:01,000 --> 00:00:02,000")');
     const { startSeconds, endSeconds, settings } = readTiming(block[1]!, start + 2, SRT_TIME);
     if (settings) throw new CaptionsError(start + 2, 'unexpected text after the end time');
     const text = block.slice(2).map((t, k) => {
@@ -119,13 +127,21 @@ function* blocks(lines: readonly string[], from: number): Generator<{ start: num
   }
 }
 
-function readTiming(line: string, lineNumber: number, time: RegExp): { startSeconds: number; endSeconds: number; settings: string } {
+function readTiming(
+  line: string,
+  lineNumber: number,
+  time: RegExp,
+): { startSeconds: number; endSeconds: number; settings: string } {
   const match = /^(\S+)[ \t]+-->[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(line.trim());
   if (!match) throw new CaptionsError(lineNumber, `malformed cue timing "${clip(line)}"`);
   const startSeconds = seconds(match[1]!, time, lineNumber);
   const endSeconds = seconds(match[2]!, time, lineNumber);
-  if (endSeconds <= startSeconds) throw new CaptionsError(lineNumber, `the cue ends (${match[2]}) before or when it starts (${match[1]})`);
-  const settings = (match[3] ?? '').trim().split(/[ \t]+/).filter(Boolean);
+  if (endSeconds <= startSeconds)
+    throw new CaptionsError(lineNumber, `the cue ends (${match[2]}) before or when it starts (${match[1]})`);
+  const settings = (match[3] ?? '')
+    .trim()
+    .split(/[ \t]+/)
+    .filter(Boolean);
   const bad = settings.find((s) => !SETTING.test(s));
   if (bad) throw new CaptionsError(lineNumber, `unknown cue setting "${clip(bad)}"`);
   return { startSeconds, endSeconds, settings: settings.join(' ') };
@@ -144,11 +160,19 @@ function checkText(text: string, lineNumber: number): void {
     const ch = text[at];
     if (ch === '<') {
       TAG.lastIndex = at;
-      if (!TAG.test(text)) throw new CaptionsError(lineNumber, `markup WebVTT does not allow: "${clip(text.slice(at))}" (allowed: <b> <i> <u> <c> <v> <lang> <ruby> <rt> and timestamps)`);
+      if (!TAG.test(text))
+        throw new CaptionsError(
+          lineNumber,
+          `markup WebVTT does not allow: "${clip(text.slice(at))}" (allowed: <b> <i> <u> <c> <v> <lang> <ruby> <rt> and timestamps)`,
+        );
       at = TAG.lastIndex - 1;
     } else if (ch === '&') {
       ENTITY.lastIndex = at;
-      if (!ENTITY.test(text)) throw new CaptionsError(lineNumber, `"&" must start a character reference such as &amp; (found "${clip(text.slice(at))}")`);
+      if (!ENTITY.test(text))
+        throw new CaptionsError(
+          lineNumber,
+          `"&" must start a character reference such as &amp; (found "${clip(text.slice(at))}")`,
+        );
       at = ENTITY.lastIndex - 1;
     }
   }

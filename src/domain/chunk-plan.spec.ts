@@ -12,18 +12,27 @@ describe('planChunks', () => {
   });
 
   it('keeps a video shorter than two chunks in one piece', () => {
-    expect(planChunks(23.5, 12, 6, 30)).toEqual([{ index: 0, startSeconds: 0, durationSeconds: 23.5, firstSegment: 0 }]);
+    expect(planChunks(23.5, 12, 6, 30)).toEqual([
+      { index: 0, startSeconds: 0, durationSeconds: 23.5, firstSegment: 0 },
+    ]);
   });
 
   it('covers the whole duration without gaps or overlaps', () => {
     const chunks = planChunks(7201.3, 60, 6, 29.97);
-    chunks.forEach((c, i) => i > 0 && expect(c.startSeconds).toBe(chunks[i - 1]!.startSeconds + chunks[i - 1]!.durationSeconds));
+    chunks.forEach(
+      (c, i) => i > 0 && expect(c.startSeconds).toBe(chunks[i - 1]!.startSeconds + chunks[i - 1]!.durationSeconds),
+    );
     expect(chunks.at(-1)!.startSeconds + chunks.at(-1)!.durationSeconds).toBeCloseTo(7201.3, 6);
   });
 
   it('starts each chunk on the exact time of its first frame (29.97 fps)', () => {
     expect(planChunks(24, 6, 2, 29.97).map((c) => c.startSeconds)).toEqual([0, 6.006, 12.012, 18.018]);
-    expect(planChunks(24, 6, 2, 29.97).map((c) => c.durationSeconds.toFixed(3))).toEqual(['6.006', '6.006', '6.006', '5.982']);
+    expect(planChunks(24, 6, 2, 29.97).map((c) => c.durationSeconds.toFixed(3))).toEqual([
+      '6.006',
+      '6.006',
+      '6.006',
+      '5.982',
+    ]);
     expect(frameTime(8, 25)).toBe(8);
   });
 

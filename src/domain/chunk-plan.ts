@@ -11,7 +11,12 @@ export interface Chunk {
   readonly firstSegment: number;
 }
 
-export function planChunks(durationSeconds: number, chunkSeconds: number, segmentSeconds: number, frameRate: number): Chunk[] {
+export function planChunks(
+  durationSeconds: number,
+  chunkSeconds: number,
+  segmentSeconds: number,
+  frameRate: number,
+): Chunk[] {
   if (!(chunkSeconds > 0) || chunkSeconds % segmentSeconds !== 0) {
     throw new Error(`chunks of ${chunkSeconds} s are not a multiple of ${segmentSeconds} s segments`);
   }

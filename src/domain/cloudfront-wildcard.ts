@@ -46,7 +46,10 @@ function readings(resource: string): Sections[] {
     escaped >= 0
       ? [[rest.slice(0, escaped), rest.slice(escaped + 2)]]
       : rest.includes('?')
-        ? [[rest.slice(0, rest.indexOf('?')), rest.slice(rest.indexOf('?') + 1)], [rest, undefined]]
+        ? [
+            [rest.slice(0, rest.indexOf('?')), rest.slice(rest.indexOf('?') + 1)],
+            [rest, undefined],
+          ]
         : [[rest, undefined]];
   return splits.map(([beforeQuery, query]) => {
     const slash = beforeQuery.indexOf('/');
@@ -69,6 +72,9 @@ export function matchesPathPattern(pattern: string, path: string): boolean {
 }
 
 function glob(pattern: string, text: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's').test(text);
 }

@@ -12,9 +12,7 @@ export function encodeCursor(cursor: PageCursor): string {
 }
 
 export function decodeCursor(value: string, isId: (id: unknown) => id is string = isVideoId): PageCursor {
-  const text = /^[A-Za-z0-9_-]{1,200}$/.test(value)
-    ? Buffer.from(value, 'base64url').toString('utf8')
-    : '';
+  const text = /^[A-Za-z0-9_-]{1,200}$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
   const [iso, id, extra] = text.split('|');
   const createdAt = new Date(iso ?? '');
   if (extra !== undefined || !isId(id) || Number.isNaN(createdAt.getTime())) {

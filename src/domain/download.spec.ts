@@ -1,6 +1,12 @@
 import { downloadCommand, downloadFilename, downloadObject, downloadRendition, hasAudio } from './download';
 
-const rung = (name: string, width: number, height: number) => ({ name, width, height, bandwidth: 1, codecs: 'avc1.64001f,mp4a.40.2' });
+const rung = (name: string, width: number, height: number) => ({
+  name,
+  width,
+  height,
+  bandwidth: 1,
+  codecs: 'avc1.64001f,mp4a.40.2',
+});
 
 describe('downloads', () => {
   it('copies the highest rung at or below the short-side limit, else the smallest', () => {
@@ -9,7 +15,9 @@ describe('downloads', () => {
     expect(downloadRendition(ladder, 720)!.name).toBe('720p');
     expect(downloadRendition(ladder, 200)!.name).toBe('360p');
     expect(downloadRendition([rung('720p', 720, 1280)], 720)!.name).toBe('720p');
-    expect(downloadRendition([{ name: 'audio', width: null, height: null, bandwidth: 1, codecs: 'mp4a.40.2' }], 1080)).toBeNull();
+    expect(
+      downloadRendition([{ name: 'audio', width: null, height: null, bandwidth: 1, codecs: 'mp4a.40.2' }], 1080),
+    ).toBeNull();
     expect(hasAudio(ladder)).toBe(true);
     expect(hasAudio([{ ...rung('360p', 640, 360), codecs: 'avc1.64001e' }])).toBe(false);
   });
@@ -21,7 +29,7 @@ describe('downloads', () => {
     expect(downloadFilename('Café "crème"')).toBe('Café _crème_.mp4');
     expect([...downloadFilename('x'.repeat(500))]).toHaveLength(124);
     const cafe = downloadObject('Café.mp4');
-    expect(cafe.disposition).toBe("attachment; filename=\"Caf_.mp4\"; filename*=UTF-8''Caf%C3%A9.mp4");
+    expect(cafe.disposition).toBe('attachment; filename="Caf_.mp4"; filename*=UTF-8\'\'Caf%C3%A9.mp4');
     expect(cafe.name).toMatch(/^[0-9a-f]{16}$/);
     expect(downloadObject('Other.mp4').name).not.toBe(cafe.name);
   });

@@ -49,7 +49,10 @@ export function downloadCommand(videoPath: string | null, audioPath: string | nu
   if (!videoPath && !audioPath) throw new Error('a download needs a video or an audio rendition');
   const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'];
   const maps: string[] = [];
-  for (const [path, stream] of [[videoPath, 'v'], [audioPath, 'a']] as const) {
+  for (const [path, stream] of [
+    [videoPath, 'v'],
+    [audioPath, 'a'],
+  ] as const) {
     if (!path) continue;
     maps.push('-map', `${maps.length / 2}:${stream}:0`);
     args.push(...safeInputArgs(path, 'mp4'));

@@ -19,7 +19,11 @@ export interface Grant {
 export interface EntitlementFacts {
   readonly videoGrant: Grant | null;
   /** Expiries of the viewer's collection grants that cover this video (null: forever). */
-  readonly collectionGrants: ReadonlyArray<{ readonly collectionId: string; readonly expiresAt: Date | null; readonly download: boolean }>;
+  readonly collectionGrants: ReadonlyArray<{
+    readonly collectionId: string;
+    readonly expiresAt: Date | null;
+    readonly download: boolean;
+  }>;
 }
 
 export const NO_FACTS: EntitlementFacts = { videoGrant: null, collectionGrants: [] };
@@ -44,11 +48,17 @@ type Viewer = (Actor & { readonly entitlements?: readonly string[] }) | null;
  * video id or "*"), a live grant on the video, or a live grant on a collection holding it.
  * Owners and admins are never held by the availability window; everyone else is.
  */
-export function decideEntitlement(video: Pick<Video, 'id' | 'access' | 'ownerId' | 'availableFrom' | 'availableUntil'>, viewer: Viewer, facts: EntitlementFacts, now: Date): Entitlement {
+export function decideEntitlement(
+  video: Pick<Video, 'id' | 'access' | 'ownerId' | 'availableFrom' | 'availableUntil'>,
+  viewer: Viewer,
+  facts: EntitlementFacts,
+  now: Date,
+): Entitlement {
   if (viewer && canAct(viewer, video)) return { allowed: true, until: null, notBefore: null, startsRental: false };
   if (video.access === 'private') return { allowed: false, reason: 'hidden' };
   if (video.access !== 'public' && !viewer) return { allowed: false, reason: 'unauthenticated' };
-  const unlimited = video.access === 'public' || Boolean(viewer?.entitlements?.some((e) => e === video.id || e === '*'));
+  const unlimited =
+    video.access === 'public' || Boolean(viewer?.entitlements?.some((e) => e === video.id || e === '*'));
   const access = unlimited ? { until: null, startsRental: false } : bestGrant(facts, now);
   if (!access) return { allowed: false, reason: 'not_entitled' };
   if (video.availableUntil && now >= video.availableUntil) return { allowed: false, reason: 'not_available' };
@@ -62,7 +72,12 @@ export function decideEntitlement(video: Pick<Video, 'id' | 'access' | 'ownerId'
  * the token's `entitlements` claim, or a live purchase or collection grant made with `download`.
  * A rental never includes it.
  */
-export function mayDownload(video: Pick<Video, 'id' | 'access' | 'ownerId'>, viewer: Viewer, facts: EntitlementFacts, now: Date): boolean {
+export function mayDownload(
+  video: Pick<Video, 'id' | 'access' | 'ownerId'>,
+  viewer: Viewer,
+  facts: EntitlementFacts,
+  now: Date,
+): boolean {
   if (viewer && canAct(viewer, video)) return true;
   if (video.access === 'public' || viewer?.entitlements?.some((e) => e === video.id || e === '*')) return true;
   const live = (expiresAt: Date | null) => expiresAt === null || expiresAt > now;
@@ -83,7 +98,8 @@ function bestGrant(facts: EntitlementFacts, now: Date): { until: Date | null; st
       if (rental) options.push({ until: earliest(rental.endsAt, grant.expiresAt), startsRental: rental.starts });
     }
   }
-  for (const c of facts.collectionGrants) if (c.expiresAt === null || c.expiresAt > now) options.push({ until: c.expiresAt, startsRental: false });
+  for (const c of facts.collectionGrants)
+    if (c.expiresAt === null || c.expiresAt > now) options.push({ until: c.expiresAt, startsRental: false });
   if (options.length === 0) return null;
   // Forever beats any date; otherwise the latest end. A running access beats starting a rental.
   return options.sort((a, b) => rank(b) - rank(a))[0]!;
@@ -94,7 +110,10 @@ function rank(o: { until: Date | null; startsRental: boolean }): number {
 }
 
 /** A rental's end: from its start, or from now if this session starts it; null when dead. */
-export function rentalWindow(grant: Pick<Grant, 'rentalSeconds' | 'startBy' | 'startedAt'>, now: Date): { endsAt: Date; starts: boolean } | null {
+export function rentalWindow(
+  grant: Pick<Grant, 'rentalSeconds' | 'startBy' | 'startedAt'>,
+  now: Date,
+): { endsAt: Date; starts: boolean } | null {
   const seconds = grant.rentalSeconds ?? 0;
   if (grant.startedAt) {
     const endsAt = new Date(grant.startedAt.getTime() + seconds * 1000);
@@ -106,7 +125,8 @@ export function rentalWindow(grant: Pick<Grant, 'rentalSeconds' | 'startBy' | 's
 
 /** What a grant reports: `endsAt` is when access ends as of now (a rental's end once started). */
 export function grantEndsAt(grant: Grant): Date | null {
-  if (grant.kind === 'rental' && grant.startedAt) return earliest(new Date(grant.startedAt.getTime() + (grant.rentalSeconds ?? 0) * 1000), grant.expiresAt);
+  if (grant.kind === 'rental' && grant.startedAt)
+    return earliest(new Date(grant.startedAt.getTime() + (grant.rentalSeconds ?? 0) * 1000), grant.expiresAt);
   return grant.expiresAt;
 }
 

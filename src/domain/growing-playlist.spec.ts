@@ -11,9 +11,19 @@ describe('eventPlaylist', () => {
     const text = eventPlaylist({ targetDurationSeconds: 6, initUri: 'init.mp4', segments, ended: false });
     expect(text).toBe(
       [
-        '#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:6', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:EVENT',
-        '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-START:TIME-OFFSET=0', '#EXT-X-MAP:URI="init.mp4"',
-        '#EXTINF:6.000000,', 'seg_00000.m4s', '#EXTINF:6.006000,', 'seg_00001.m4s', '',
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-TARGETDURATION:6',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-PLAYLIST-TYPE:EVENT',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-START:TIME-OFFSET=0',
+        '#EXT-X-MAP:URI="init.mp4"',
+        '#EXTINF:6.000000,',
+        'seg_00000.m4s',
+        '#EXTINF:6.006000,',
+        'seg_00001.m4s',
+        '',
       ].join('\n'),
     );
     expect(parseMediaPlaylist(text)).toEqual({ initUri: 'init.mp4', segments, ended: false });
@@ -27,9 +37,14 @@ describe('eventPlaylist', () => {
   });
 
   it('refuses a segment longer than the fixed target duration', () => {
-    expect(() => eventPlaylist({ targetDurationSeconds: 6, initUri: 'init.mp4', segments: [{ uri: 's', durationSeconds: 6.6 }], ended: false })).toThrow(
-      /over the target duration/,
-    );
+    expect(() =>
+      eventPlaylist({
+        targetDurationSeconds: 6,
+        initUri: 'init.mp4',
+        segments: [{ uri: 's', durationSeconds: 6.6 }],
+        ended: false,
+      }),
+    ).toThrow(/over the target duration/);
   });
 });
 
@@ -63,7 +78,12 @@ describe('viewerStaysBehind', () => {
 });
 
 describe('endedEventAsVod', () => {
-  const event = eventPlaylist({ targetDurationSeconds: 6, initUri: 'init_0.mp4', segments: [{ uri: 'seg_00000.m4s', durationSeconds: 4 }], ended: true });
+  const event = eventPlaylist({
+    targetDurationSeconds: 6,
+    initUri: 'init_0.mp4',
+    segments: [{ uri: 'seg_00000.m4s', durationSeconds: 4 }],
+    ended: true,
+  });
 
   it('declares an ended EVENT playlist VOD and changes nothing else', () => {
     const vod = endedEventAsVod(event);

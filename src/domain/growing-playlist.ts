@@ -31,7 +31,9 @@ export function eventPlaylist(input: EventPlaylistInput): string {
     const rounded = Math.round(s.durationSeconds);
     // RFC 8216 §4.3.3.1: every EXTINF, rounded, is at most the target duration, which never changes.
     if (rounded > input.targetDurationSeconds) {
-      throw new Error(`segment ${s.uri} lasts ${s.durationSeconds} s, over the target duration ${input.targetDurationSeconds} s`);
+      throw new Error(
+        `segment ${s.uri} lasts ${s.durationSeconds} s, over the target duration ${input.targetDurationSeconds} s`,
+      );
     }
     lines.push(`#EXTINF:${s.durationSeconds.toFixed(6)},`, s.uri);
   }
@@ -46,7 +48,10 @@ export function eventPlaylist(input: EventPlaylistInput): string {
  * finished holds every other back, since hls.js fails on an empty variant. Once ffmpeg is done,
  * each rendition is listed whole (audio may end a segment apart from video).
  */
-export function listableCounts(finished: Readonly<Record<string, number>>, encodingDone: boolean): Record<string, number> {
+export function listableCounts(
+  finished: Readonly<Record<string, number>>,
+  encodingDone: boolean,
+): Record<string, number> {
   const names = Object.keys(finished);
   if (encodingDone) return { ...finished };
   const common = Math.min(...names.map((n) => finished[n]!));

@@ -10,16 +10,32 @@ const source: MediaInfo = {
   audio: { codec: 'aac', channels: 2, sampleRate: 44100 },
 };
 const rungs = chooseLadder(source, { shortSides: [720, 360] });
-const args = hlsCommand({ sourcePath: '/work/job/source', demuxer: 'mov', rungs, hasAudio: true, preset: 'veryfast', segmentSeconds: 6 });
+const args = hlsCommand({
+  sourcePath: '/work/job/source',
+  demuxer: 'mov',
+  rungs,
+  hasAudio: true,
+  preset: 'veryfast',
+  segmentSeconds: 6,
+});
 const value = (flag: string) => args[args.indexOf(flag) + 1];
 
 describe('hlsCommand', () => {
   it('reads only the source, over the file protocol, with the pinned demuxer', () => {
-    expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-i') + 2)).toEqual(['-protocol_whitelist', 'file', '-f', 'mov', '-i', 'file:/work/job/source']);
+    expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-i') + 2)).toEqual([
+      '-protocol_whitelist',
+      'file',
+      '-f',
+      'mov',
+      '-i',
+      'file:/work/job/source',
+    ]);
     expect(args.filter((a) => a === '-i')).toHaveLength(1);
   });
   it('decodes once and splits into every rung', () => {
-    expect(value('-filter_complex')).toMatch(/^\[0:v:0\]fps=30,split=2\[s0\]\[s1\];\[s0\]scale=1280:720.*\[v0\];\[s1\]scale=640:360.*\[v1\]$/);
+    expect(value('-filter_complex')).toMatch(
+      /^\[0:v:0\]fps=30,split=2\[s0\]\[s1\];\[s0\]scale=1280:720.*\[v0\];\[s1\]scale=640:360.*\[v1\]$/,
+    );
   });
   it('makes closed 2-second GOPs without scene-cut keyframes', () => {
     expect(value('-x264-params')).toBe('keyint=60:min-keyint=60:scenecut=0:open-gop=0');
@@ -30,25 +46,65 @@ describe('hlsCommand', () => {
     expect(value('-hls_playlist_type')).toBe('vod');
     expect(value('-hls_flags')).toBe('independent_segments');
     expect(value('-hls_time')).toBe('6');
-    expect(value('-var_stream_map')).toBe('v:0,agroup:audio,name:720p v:1,agroup:audio,name:360p a:0,agroup:audio,name:audio');
+    expect(value('-var_stream_map')).toBe(
+      'v:0,agroup:audio,name:720p v:1,agroup:audio,name:360p a:0,agroup:audio,name:audio',
+    );
     expect(args.join(' ')).toContain('-c:a aac -profile:a aac_low -b:a 128000 -ar 48000 -ac 2');
   });
   it('writes EVENT playlists with segments and playlists renamed into place for a preview', () => {
-    const preview = hlsCommand({ sourcePath: '/s', demuxer: 'mov', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6, playlistType: 'event' });
+    const preview = hlsCommand({
+      sourcePath: '/s',
+      demuxer: 'mov',
+      rungs: [],
+      hasAudio: true,
+      preset: 'veryfast',
+      segmentSeconds: 6,
+      playlistType: 'event',
+    });
     expect(preview[preview.indexOf('-hls_playlist_type') + 1]).toBe('event');
     expect(preview[preview.indexOf('-hls_flags') + 1]).toBe('independent_segments+temp_file');
   });
   it('encodes one chunk with input seeking, shifted timestamps, frag_discont and the chunk’s first segment number', () => {
-    const chunk = hlsCommand({ sourcePath: '/s', demuxer: 'mov', rungs: [], hasAudio: false, preset: 'veryfast', segmentSeconds: 6, chunk: { startSeconds: 12, durationSeconds: 12, firstSegment: 2 } });
+    const chunk = hlsCommand({
+      sourcePath: '/s',
+      demuxer: 'mov',
+      rungs: [],
+      hasAudio: false,
+      preset: 'veryfast',
+      segmentSeconds: 6,
+      chunk: { startSeconds: 12, durationSeconds: 12, firstSegment: 2 },
+    });
     const at = (flag: string) => chunk[chunk.indexOf(flag) + 1];
     expect(chunk.indexOf('-ss')).toBeLessThan(chunk.indexOf('-i'));
-    expect([at('-ss'), at('-t'), at('-output_ts_offset'), at('-start_number')]).toEqual(['12.000', '12.000', '12.000', '2']);
+    expect([at('-ss'), at('-t'), at('-output_ts_offset'), at('-start_number')]).toEqual([
+      '12.000',
+      '12.000',
+      '12.000',
+      '2',
+    ]);
     expect(at('-avoid_negative_ts')).toBe('disabled');
     expect(at('-hls_segment_options')).toBe('movflags=+frag_discont');
-    expect(() => hlsCommand({ sourcePath: '/s', demuxer: 'mov', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6, chunk: { startSeconds: 0, durationSeconds: 6, firstSegment: 0 } })).toThrow(/never encoded in chunks/);
+    expect(() =>
+      hlsCommand({
+        sourcePath: '/s',
+        demuxer: 'mov',
+        rungs: [],
+        hasAudio: true,
+        preset: 'veryfast',
+        segmentSeconds: 6,
+        chunk: { startSeconds: 0, durationSeconds: 6, firstSegment: 0 },
+      }),
+    ).toThrow(/never encoded in chunks/);
   });
   it('maps audio alone for audio-only sources', () => {
-    const audioOnly = hlsCommand({ sourcePath: '/s', demuxer: 'mp3', rungs: [], hasAudio: true, preset: 'veryfast', segmentSeconds: 6 });
+    const audioOnly = hlsCommand({
+      sourcePath: '/s',
+      demuxer: 'mp3',
+      rungs: [],
+      hasAudio: true,
+      preset: 'veryfast',
+      segmentSeconds: 6,
+    });
     expect(audioOnly).not.toContain('-filter_complex');
     expect(audioOnly[audioOnly.indexOf('-var_stream_map') + 1]).toBe('a:0,agroup:audio,name:audio');
   });
@@ -69,10 +125,18 @@ describe('media policy', () => {
   });
   it('rules out long, huge, tiny and stream-less sources with stable codes', () => {
     const limits = { maxDurationSeconds: 60, maxPixels: 8192 * 8192 };
-    expect(() => checkSource({ ...source, durationSeconds: 61 }, limits)).toThrow(expect.objectContaining({ code: 'duration_too_long' }));
-    expect(() => checkSource({ ...source, video: { ...source.video!, width: 8194 } }, limits)).toThrow(expect.objectContaining({ code: 'resolution_too_large' }));
-    expect(() => checkSource({ ...source, video: null, audio: null }, limits)).toThrow(expect.objectContaining({ code: 'not_media' }));
-    expect(() => checkSource({ ...source, formatName: 'hls' }, limits)).toThrow(expect.objectContaining({ code: 'not_media' }));
+    expect(() => checkSource({ ...source, durationSeconds: 61 }, limits)).toThrow(
+      expect.objectContaining({ code: 'duration_too_long' }),
+    );
+    expect(() => checkSource({ ...source, video: { ...source.video!, width: 8194 } }, limits)).toThrow(
+      expect.objectContaining({ code: 'resolution_too_large' }),
+    );
+    expect(() => checkSource({ ...source, video: null, audio: null }, limits)).toThrow(
+      expect.objectContaining({ code: 'not_media' }),
+    );
+    expect(() => checkSource({ ...source, formatName: 'hls' }, limits)).toThrow(
+      expect.objectContaining({ code: 'not_media' }),
+    );
     expect(() => checkSource(source, limits)).not.toThrow();
   });
 });

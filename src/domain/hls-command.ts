@@ -54,7 +54,15 @@ export function hlsCommand(input: HlsCommandInput): string[] {
   // Input seeking: accurate when transcoding, and the run's clock starts at 0 at the chunk's
   // start, so the forced keyframes below fall on the same instants as in one whole run.
   const slice = chunk ? ['-ss', chunk.startSeconds.toFixed(3), '-t', chunk.durationSeconds.toFixed(3)] : [];
-  const args = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...slice, ...safeInputArgs(input.sourcePath, input.demuxer)];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    ...slice,
+    ...safeInputArgs(input.sourcePath, input.demuxer),
+  ];
   const streamMap: string[] = [];
   const group = hasAudio ? `,agroup:${AUDIO_RENDITION}` : '';
   if (rungs.length > 0) {
@@ -62,49 +70,88 @@ export function hlsCommand(input: HlsCommandInput): string[] {
     const labels = rungs.map((_, i) => `[s${i}]`).join('');
     // fps before split: every rung gets the same frames, hence the same keyframe instants.
     const graph = [`[0:v:0]fps=${frameRate},split=${rungs.length}${labels}`];
-    rungs.forEach((r, i) => graph.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`));
+    rungs.forEach((r, i) =>
+      graph.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`),
+    );
     args.push('-filter_complex', graph.join(';'));
     rungs.forEach((_, i) => args.push('-map', `[v${i}]`));
     const gop = Math.max(1, Math.round(frameRate * KEYFRAME_SECONDS));
     args.push(
-      '-c:v', 'libx264',
-      '-preset', input.preset,
-      '-profile:v', 'high',
+      '-c:v',
+      'libx264',
+      '-preset',
+      input.preset,
+      '-profile:v',
+      'high',
       // Closed GOPs of exactly `gop` frames and no scene-cut keyframes: segment boundaries land on
       // the same frame in every rung.
-      '-x264-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0`,
-      '-force_key_frames', `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`,
+      '-x264-params',
+      `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0`,
+      '-force_key_frames',
+      `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`,
     );
     rungs.forEach((r, i) =>
-      args.push(`-b:v:${i}`, String(r.videoBitrate), `-maxrate:v:${i}`, String(r.maxBitrate), `-bufsize:v:${i}`, String(r.bufferSize)),
+      args.push(
+        `-b:v:${i}`,
+        String(r.videoBitrate),
+        `-maxrate:v:${i}`,
+        String(r.maxBitrate),
+        `-bufsize:v:${i}`,
+        String(r.bufferSize),
+      ),
     );
     rungs.forEach((r, i) => streamMap.push(`v:${i}${group},name:${r.name}`));
   }
   if (hasAudio) {
     // AAC-LC, 48 kHz stereo: what every HLS client decodes.
-    args.push('-map', '0:a:0', '-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', String(AUDIO_BITRATE), '-ar', '48000', '-ac', '2');
+    args.push(
+      '-map',
+      '0:a:0',
+      '-c:a',
+      'aac',
+      '-profile:a',
+      'aac_low',
+      '-b:a',
+      String(AUDIO_BITRATE),
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+    );
     streamMap.push(`a:0${group},name:${AUDIO_RENDITION}`);
   }
   args.push(
-    '-f', 'hls',
-    '-hls_time', String(input.segmentSeconds),
-    '-hls_playlist_type', input.playlistType ?? 'vod',
-    '-hls_segment_type', 'fmp4',
-    '-hls_flags', input.playlistType === 'event' ? 'independent_segments+temp_file' : 'independent_segments',
-    '-hls_segment_filename', '%v/seg_%05d.m4s',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(input.segmentSeconds),
+    '-hls_playlist_type',
+    input.playlistType ?? 'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    input.playlistType === 'event' ? 'independent_segments+temp_file' : 'independent_segments',
+    '-hls_segment_filename',
+    '%v/seg_%05d.m4s',
     ...(chunk
       ? [
           // Measured (PIPELINE.md): timestamps shifted to the chunk's place and kept as they are,
           // and frag_discont so tfdt runs on from the offset with no edit list: every chunk's
           // init segment is then byte-identical and one EXT-X-MAP serves the stitched playlist.
-          '-output_ts_offset', chunk.startSeconds.toFixed(3),
-          '-avoid_negative_ts', 'disabled',
-          '-hls_segment_options', 'movflags=+frag_discont',
-          '-start_number', String(chunk.firstSegment),
+          '-output_ts_offset',
+          chunk.startSeconds.toFixed(3),
+          '-avoid_negative_ts',
+          'disabled',
+          '-hls_segment_options',
+          'movflags=+frag_discont',
+          '-start_number',
+          String(chunk.firstSegment),
         ]
       : []),
-    '-var_stream_map', streamMap.join(' '),
-    '-progress', 'pipe:1',
+    '-var_stream_map',
+    streamMap.join(' '),
+    '-progress',
+    'pipe:1',
     '-nostats',
     '%v/index.m3u8',
   );
@@ -114,14 +161,27 @@ export function hlsCommand(input: HlsCommandInput): string[] {
 /** A poster frame: one JPEG from `atSeconds`, at most 1280 px wide, never upscaled. */
 export function posterCommand(sourcePath: string, demuxer: string, atSeconds: number, outputPath: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
     // Seeking before -i is fast and lands on the nearest earlier keyframe, then decodes to the time.
-    '-ss', atSeconds.toFixed(3),
+    '-ss',
+    atSeconds.toFixed(3),
     ...safeInputArgs(sourcePath, demuxer),
-    '-map', '0:v:0', '-frames:v', '1',
-    '-vf', "scale='min(1280,iw)':-2",
-    '-q:v', '3',
-    '-f', 'image2', '-update', '1',
+    '-map',
+    '0:v:0',
+    '-frames:v',
+    '1',
+    '-vf',
+    "scale='min(1280,iw)':-2",
+    '-q:v',
+    '3',
+    '-f',
+    'image2',
+    '-update',
+    '1',
     outputPath,
   ];
 }
@@ -131,15 +191,29 @@ export function posterCommand(sourcePath: string, demuxer: string, atSeconds: nu
  * a file cut off after its index (a fast-start MP4 whose upload stopped) probes whole but
  * yields nothing here, so it is refused before any preview is published.
  */
-export function tailCheckCommand(sourcePath: string, demuxer: string, durationSeconds: number, hasVideo: boolean, outputPath: string): string[] {
+export function tailCheckCommand(
+  sourcePath: string,
+  demuxer: string,
+  durationSeconds: number,
+  hasVideo: boolean,
+  outputPath: string,
+): string[] {
   const at = Math.max(0, durationSeconds - 1);
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-ss', at.toFixed(3),
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-ss',
+    at.toFixed(3),
     ...safeInputArgs(sourcePath, demuxer),
-    '-t', '0.5',
+    '-t',
+    '0.5',
     // Video is decoded (and dropped) by mapping it to a tiny raw stream; audio is kept as PCM.
-    ...(hasVideo ? ['-map', '0:v:0', '-vf', 'scale=16:16', '-f', 'rawvideo', '-pix_fmt', 'gray'] : ['-map', '0:a:0', '-f', 's16le', '-ac', '1']),
+    ...(hasVideo
+      ? ['-map', '0:v:0', '-vf', 'scale=16:16', '-f', 'rawvideo', '-pix_fmt', 'gray']
+      : ['-map', '0:a:0', '-f', 's16le', '-ac', '1']),
     outputPath,
   ];
 }

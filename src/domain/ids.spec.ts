@@ -10,13 +10,21 @@ describe('video ids', () => {
     for (const id of ids) expect(id).toMatch(VIDEO_ID_PATTERN);
   });
 
-  it.each(['', 'abc', `8${'0'.repeat(25)}`, `0${'0'.repeat(24)}i`, `0${'0'.repeat(24)}*`, `0${'0'.repeat(24)}.`, `0${'0'.repeat(24)}/`, `0${'0'.repeat(24)}%`, `0${'0'.repeat(24)}A`, `${'0'.repeat(26)}\n`])(
-    'refuses %j',
-    (id) => {
-      expect(isVideoId(id)).toBe(false);
-      expect(() => assertVideoId(id)).toThrow(DomainError);
-    },
-  );
+  it.each([
+    '',
+    'abc',
+    `8${'0'.repeat(25)}`,
+    `0${'0'.repeat(24)}i`,
+    `0${'0'.repeat(24)}*`,
+    `0${'0'.repeat(24)}.`,
+    `0${'0'.repeat(24)}/`,
+    `0${'0'.repeat(24)}%`,
+    `0${'0'.repeat(24)}A`,
+    `${'0'.repeat(26)}\n`,
+  ])('refuses %j', (id) => {
+    expect(isVideoId(id)).toBe(false);
+    expect(() => assertVideoId(id)).toThrow(DomainError);
+  });
 
   it('refuses non-strings', () => {
     expect(isVideoId(undefined)).toBe(false);

@@ -2,7 +2,14 @@ import { AUDIO_RENDITION } from './hls-command';
 import type { Rung } from './ladder';
 import { MediaError } from './media-info';
 import { codecsFromInitSegment } from './mp4-codecs';
-import { bitrateStats, masterPlaylist, type AudioEntry, type BitrateStats, type SegmentStat, type VariantEntry } from './playlists';
+import {
+  bitrateStats,
+  masterPlaylist,
+  type AudioEntry,
+  type BitrateStats,
+  type SegmentStat,
+  type VariantEntry,
+} from './playlists';
 import type { Rendition } from './video';
 
 export interface MeasuredRendition {
@@ -31,14 +38,27 @@ export function ladderMaster(
   probedSeconds: number,
 ): { master: string; renditions: Rendition[] } {
   const audioEntry: AudioEntry | null = audio
-    ? { groupId: AUDIO_RENDITION, name: 'Default', uri: `${AUDIO_RENDITION}/index.m3u8`, bandwidth: audio.bandwidth, codecs: audio.codecs }
+    ? {
+        groupId: AUDIO_RENDITION,
+        name: 'Default',
+        uri: `${AUDIO_RENDITION}/index.m3u8`,
+        bandwidth: audio.bandwidth,
+        codecs: audio.codecs,
+      }
     : null;
   const decoded = [audio?.durationSeconds ?? Infinity];
   const variants: VariantEntry[] = rungs.map((rung) => {
     const m = measured.get(rung.name);
     if (!m) throw new Error(`rendition ${rung.name} was not measured`);
     decoded.push(m.durationSeconds);
-    return { uri: `${rung.name}/index.m3u8`, bandwidth: m.bandwidth, codecs: m.codecs, width: rung.width, height: rung.height, frameRate: rung.frameRate };
+    return {
+      uri: `${rung.name}/index.m3u8`,
+      bandwidth: m.bandwidth,
+      codecs: m.codecs,
+      width: rung.width,
+      height: rung.height,
+      frameRate: rung.frameRate,
+    };
   });
   const shortest = Math.min(...decoded);
   if (shortest < probedSeconds * 0.9 - 0.5) {
@@ -49,7 +69,18 @@ export function ladderMaster(
   }
   const master = masterPlaylist(variants, audioEntry);
   if (variants.length === 0 && audioEntry) {
-    return { master, renditions: [{ name: AUDIO_RENDITION, width: null, height: null, bandwidth: audioEntry.bandwidth.peak, codecs: audioEntry.codecs }] };
+    return {
+      master,
+      renditions: [
+        {
+          name: AUDIO_RENDITION,
+          width: null,
+          height: null,
+          bandwidth: audioEntry.bandwidth.peak,
+          codecs: audioEntry.codecs,
+        },
+      ],
+    };
   }
   const renditions = variants.map((v, i) => ({
     name: rungs[i]!.name,

@@ -2,7 +2,14 @@ import { checkJoins, StitchError, stitchedPlaylist, type ChunkRendition } from '
 import { parseMediaPlaylist } from './playlists';
 
 const init = Buffer.from('init-bytes');
-const chunk = (index: number, first: number, segments: string[], start: number, end: number, initBytes = init): ChunkRendition => ({
+const chunk = (
+  index: number,
+  first: number,
+  segments: string[],
+  start: number,
+  end: number,
+  initBytes = init,
+): ChunkRendition => ({
   index,
   initUri: 'init.mp4',
   init: initBytes,
@@ -25,12 +32,18 @@ describe('checkJoins', () => {
   });
 
   it('refuses a gap or an overlap at a join', () => {
-    expect(() => checkJoins('360p', [good[0]!, { ...good[1]!, first: { start: 121, end: 181, samples: 60 } }])).toThrow(/chunk 1 starts at tfdt 121 but chunk 0 ends at 120/);
-    expect(() => checkJoins('360p', [good[0]!, { ...good[1]!, first: { start: 119, end: 179, samples: 60 } }])).toThrow(StitchError);
+    expect(() => checkJoins('360p', [good[0]!, { ...good[1]!, first: { start: 121, end: 181, samples: 60 } }])).toThrow(
+      /chunk 1 starts at tfdt 121 but chunk 0 ends at 120/,
+    );
+    expect(() => checkJoins('360p', [good[0]!, { ...good[1]!, first: { start: 119, end: 179, samples: 60 } }])).toThrow(
+      StitchError,
+    );
   });
 
   it('refuses a repeated segment name, a missing chunk and a file outside the rendition', () => {
-    expect(() => checkJoins('360p', [good[0]!, chunk(1, 1, ['seg_00001.m4s'], 120, 180)])).toThrow(/also in an earlier chunk/);
+    expect(() => checkJoins('360p', [good[0]!, chunk(1, 1, ['seg_00001.m4s'], 120, 180)])).toThrow(
+      /also in an earlier chunk/,
+    );
     expect(() => checkJoins('360p', [good[0]!, { ...good[1]!, index: 2 }])).toThrow(/chunk 1 is missing/);
     expect(() => checkJoins('360p', [good[0]!, chunk(1, 2, ['../x.m4s'], 120, 180)])).toThrow(/unexpected file/);
     expect(() => checkJoins('360p', [])).toThrow(StitchError);
@@ -49,10 +62,14 @@ describe('stitchedPlaylist', () => {
     expect(text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
     expect(text).not.toContain('DISCONTINUITY');
     const parsed = parseMediaPlaylist(text);
-    expect(parsed).toEqual({ initUri: 'init.mp4', ended: true, segments: [
-      { uri: 'seg_00000.m4s', durationSeconds: 6 },
-      { uri: 'seg_00001.m4s', durationSeconds: 6.006 },
-      { uri: 'seg_00002.m4s', durationSeconds: 1.5 },
-    ] });
+    expect(parsed).toEqual({
+      initUri: 'init.mp4',
+      ended: true,
+      segments: [
+        { uri: 'seg_00000.m4s', durationSeconds: 6 },
+        { uri: 'seg_00001.m4s', durationSeconds: 6.006 },
+        { uri: 'seg_00002.m4s', durationSeconds: 1.5 },
+      ],
+    });
   });
 });

@@ -34,16 +34,21 @@ export function checkJoins(rendition: string, chunks: readonly ChunkRendition[])
   const first = chunks[0]!;
   const seen = new Set<string>();
   chunks.forEach((chunk, i) => {
-    if (chunk.index !== i) throw new StitchError(`${rendition}: chunk ${i} is missing (found chunk ${chunk.index} in its place)`);
+    if (chunk.index !== i)
+      throw new StitchError(`${rendition}: chunk ${i} is missing (found chunk ${chunk.index} in its place)`);
     if (chunk.segments.length === 0) throw new StitchError(`${rendition}: chunk ${i} has no segment`);
     for (const uri of [chunk.initUri, ...chunk.segments.map((s) => s.uri)]) {
-      if (!FILE_NAME.test(uri)) throw new StitchError(`${rendition}: chunk ${i} lists an unexpected file ${JSON.stringify(uri)}`);
+      if (!FILE_NAME.test(uri))
+        throw new StitchError(`${rendition}: chunk ${i} lists an unexpected file ${JSON.stringify(uri)}`);
     }
     if (chunk.initUri !== first.initUri || !chunk.init.equals(first.init)) {
-      throw new StitchError(`${rendition}: chunk ${i}'s init segment differs from chunk 0's (${chunk.init.length} and ${first.init.length} bytes)`);
+      throw new StitchError(
+        `${rendition}: chunk ${i}'s init segment differs from chunk 0's (${chunk.init.length} and ${first.init.length} bytes)`,
+      );
     }
     for (const s of chunk.segments) {
-      if (seen.has(s.uri)) throw new StitchError(`${rendition}: segment ${s.uri} of chunk ${i} is also in an earlier chunk`);
+      if (seen.has(s.uri))
+        throw new StitchError(`${rendition}: segment ${s.uri} of chunk ${i} is also in an earlier chunk`);
       seen.add(s.uri);
     }
     const previous = chunks[i - 1];

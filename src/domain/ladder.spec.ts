@@ -40,7 +40,16 @@ describe('chooseLadder', () => {
 });
 
 describe('outputFrameRate', () => {
-  it.each([[30, 30], [29.97, 29.97], [60, 60], [59.94, 59.94], [120, 60], [100, 50], [240, 60], [0, 30]])('%d fps → %d', (input, expected) => {
+  it.each([
+    [30, 30],
+    [29.97, 29.97],
+    [60, 60],
+    [59.94, 59.94],
+    [120, 60],
+    [100, 50],
+    [240, 60],
+    [0, 30],
+  ])('%d fps → %d', (input, expected) => {
     expect(outputFrameRate(input)).toBeCloseTo(expected, 2);
   });
 });

@@ -68,9 +68,10 @@ export function chooseLadder(info: MediaInfo, config: LadderConfig): Rung[] {
   const long = Math.max(video.width, video.height);
   const frameRate = outputFrameRate(video.frameRate);
   const sides = config.shortSides.filter((s) => s <= short);
-  const rungs = sides.length > 0
-    ? sides.map((s) => ({ short: s, long: even((long * s) / short) }))
-    : [{ short: evenDown(short), long: evenDown(long) }];
+  const rungs =
+    sides.length > 0
+      ? sides.map((s) => ({ short: s, long: even((long * s) / short) }))
+      : [{ short: evenDown(short), long: evenDown(long) }];
   return rungs.map(({ short: s, long: l }) => {
     const videoBitrate = bitrateFor(s, frameRate);
     return {

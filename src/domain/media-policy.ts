@@ -30,7 +30,8 @@ export function demuxerWhitelist(): string {
 
 /** The `-f` name that pins the demuxer found by the probe (the first alias works for all). */
 export function pinnedDemuxer(formatName: string): string {
-  if (!ALLOWED_DEMUXERS.includes(formatName)) throw new MediaError('not_media', `Container ${formatName} is not accepted.`);
+  if (!ALLOWED_DEMUXERS.includes(formatName))
+    throw new MediaError('not_media', `Container ${formatName} is not accepted.`);
   return formatName.split(',')[0]!;
 }
 
@@ -55,8 +56,12 @@ export function checkSource(info: MediaInfo, limits: SourceLimits): void {
   if (info.video) {
     const { width, height } = info.video;
     if (width > MAX_SIDE || height > MAX_SIDE || width * height > limits.maxPixels) {
-      throw new MediaError('resolution_too_large', `The video is ${width}×${height}; the limit is ${MAX_SIDE} px a side and ${limits.maxPixels} pixels.`);
+      throw new MediaError(
+        'resolution_too_large',
+        `The video is ${width}×${height}; the limit is ${MAX_SIDE} px a side and ${limits.maxPixels} pixels.`,
+      );
     }
-    if (width < 2 || height < 2) throw new MediaError('not_media', `The video is ${width}×${height}, too small to encode.`);
+    if (width < 2 || height < 2)
+      throw new MediaError('not_media', `The video is ${width}×${height}, too small to encode.`);
   }
 }

@@ -9,9 +9,34 @@ describe('codecsFromInitSegment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'velvet-codecs-'));
     try {
       execFileSync('ffmpeg', [
-        '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-f', 'lavfi', '-i', 'sine',
-        '-t', '1', '-c:v', 'libx264', '-profile:v', 'main', '-level', '3.1', '-c:a', 'aac', '-f', 'hls', '-hls_segment_type', 'fmp4',
-        '-hls_fmp4_init_filename', 'init.mp4', join(dir, 'x.m3u8'),
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x180:rate=25',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine',
+        '-t',
+        '1',
+        '-c:v',
+        'libx264',
+        '-profile:v',
+        'main',
+        '-level',
+        '3.1',
+        '-c:a',
+        'aac',
+        '-f',
+        'hls',
+        '-hls_segment_type',
+        'fmp4',
+        '-hls_fmp4_init_filename',
+        'init.mp4',
+        join(dir, 'x.m3u8'),
       ]);
       expect(codecsFromInitSegment(readFileSync(join(dir, 'init.mp4')))).toEqual(['avc1.4D401F', 'mp4a.40.2']);
     } finally {

@@ -34,7 +34,8 @@ function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
   }
 }
 
-const child = (buf: Buffer, parent: Box, type: string) => [...boxes(buf, parent.body, parent.end)].find((b) => b.type === type);
+const child = (buf: Buffer, parent: Box, type: string) =>
+  [...boxes(buf, parent.body, parent.end)].find((b) => b.type === type);
 
 /** The first track's timing over every fragment of a segment. */
 export function segmentTiming(segment: Uint8Array): SegmentTiming {
@@ -51,7 +52,10 @@ const HEAD_BYTES = 64 * 1024;
  * The same timing read from storage by ranges: only the top-level box headers and the `moof`
  * boxes, never the media data. `read(start, end)` returns bytes [start, end).
  */
-export async function readSegmentTiming(size: number, read: (start: number, end: number) => Promise<Buffer>): Promise<SegmentTiming> {
+export async function readSegmentTiming(
+  size: number,
+  read: (start: number, end: number) => Promise<Buffer>,
+): Promise<SegmentTiming> {
   let window = { from: 0, bytes: await read(0, Math.min(size, HEAD_BYTES)) };
   const bytesAt = async (from: number, length: number): Promise<Buffer> => {
     const end = Math.min(size, from + length);
@@ -59,7 +63,7 @@ export async function readSegmentTiming(size: number, read: (start: number, end:
     return window.bytes.subarray(from - window.from, end - window.from);
   };
   const timing = new TimingSum();
-  for (let at = 0; at + 8 <= size; ) {
+  for (let at = 0; at + 8 <= size;) {
     const header = await bytesAt(at, 16);
     let boxSize = header.readUInt32BE(0);
     if (boxSize === 1) boxSize = Number(header.readBigUInt64BE(8));
@@ -86,7 +90,8 @@ class TimingSum {
     const tfhd = child(buf, traf, 'tfhd');
     const tfdt = child(buf, traf, 'tfdt');
     if (!tfhd || !tfdt) throw new Error('traf without tfhd or tfdt');
-    if (this.start === undefined) this.start = buf[tfdt.body] === 1 ? Number(buf.readBigUInt64BE(tfdt.body + 4)) : buf.readUInt32BE(tfdt.body + 4);
+    if (this.start === undefined)
+      this.start = buf[tfdt.body] === 1 ? Number(buf.readBigUInt64BE(tfdt.body + 4)) : buf.readUInt32BE(tfdt.body + 4);
     const defaultDuration = tfhdDefaultDuration(buf, tfhd);
     for (const trun of [...boxes(buf, traf.body, traf.end)].filter((b) => b.type === 'trun')) {
       const run = trunDurations(buf, trun, defaultDuration);

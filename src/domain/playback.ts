@@ -3,12 +3,20 @@ import { assertVideoId } from './ids';
 export { decideEntitlement, type Entitlement, type Grant } from './entitlement';
 
 /** The one-statement custom policy for a video's whole prefix (CLOUDFRONT.md §5, §8.4). */
-export function videoPolicy(input: { cdnBaseUrl: string; videoId: string; expiresAtEpoch: number; sourceIp?: string; notBeforeEpoch?: number }): string {
+export function videoPolicy(input: {
+  cdnBaseUrl: string;
+  videoId: string;
+  expiresAtEpoch: number;
+  sourceIp?: string;
+  notBeforeEpoch?: number;
+}): string {
   const condition: Record<string, unknown> = { DateLessThan: { 'AWS:EpochTime': input.expiresAtEpoch } };
   // A premiere: CloudFront refuses every file until then, though the cookies are already set.
   if (input.notBeforeEpoch) condition.DateGreaterThan = { 'AWS:EpochTime': input.notBeforeEpoch };
   if (input.sourceIp) condition.IpAddress = { 'AWS:SourceIp': `${input.sourceIp}/32` };
-  return JSON.stringify({ Statement: [{ Resource: `${videoResourcePrefix(input.cdnBaseUrl, input.videoId)}*`, Condition: condition }] });
+  return JSON.stringify({
+    Statement: [{ Resource: `${videoResourcePrefix(input.cdnBaseUrl, input.videoId)}*`, Condition: condition }],
+  });
 }
 
 /** `{CDN}/videos/{id}/`; the id is validated so no `*`, `?` or `/` can widen the wildcard. */

@@ -94,7 +94,10 @@ export function masterPlaylist(variants: readonly VariantEntry[], audio: AudioEn
   }
   if (variants.length === 0 && audio) {
     // Audio-only: the audio rendition is the one variant.
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${audio.bandwidth.peak},AVERAGE-BANDWIDTH=${audio.bandwidth.average},CODECS="${audio.codecs}"`, audio.uri);
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${audio.bandwidth.peak},AVERAGE-BANDWIDTH=${audio.bandwidth.average},CODECS="${audio.codecs}"`,
+      audio.uri,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,18 +1,43 @@
 import { planStoryboard, sheetCount, storyboardVtt } from './storyboard';
 
 const cues = (vtt: string) =>
-  [...vtt.matchAll(/^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(sprite-\d+\.jpg)#xywh=(\d+),(\d+),(\d+),(\d+)$/gm)].map((m) => {
-    const t = (h: string, mi: string, s: string, ms: string) => Number(h) * 3600 + Number(mi) * 60 + Number(s) + Number(ms) / 1000;
-    return { start: t(m[1]!, m[2]!, m[3]!, m[4]!), end: t(m[5]!, m[6]!, m[7]!, m[8]!), sprite: m[9]!, x: Number(m[10]), y: Number(m[11]), w: Number(m[12]), h: Number(m[13]) };
+  [
+    ...vtt.matchAll(
+      /^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(sprite-\d+\.jpg)#xywh=(\d+),(\d+),(\d+),(\d+)$/gm,
+    ),
+  ].map((m) => {
+    const t = (h: string, mi: string, s: string, ms: string) =>
+      Number(h) * 3600 + Number(mi) * 60 + Number(s) + Number(ms) / 1000;
+    return {
+      start: t(m[1]!, m[2]!, m[3]!, m[4]!),
+      end: t(m[5]!, m[6]!, m[7]!, m[8]!),
+      sprite: m[9]!,
+      x: Number(m[10]),
+      y: Number(m[11]),
+      w: Number(m[12]),
+      h: Number(m[13]),
+    };
   });
 
 describe('storyboards', () => {
   it('keeps 2 s tiles for a short video and grows the interval to stay within the tile bound', () => {
-    expect(planStoryboard(10, 1920, 1080, { intervalSeconds: 2, maxTiles: 400 })).toEqual({ intervalSeconds: 2, tileWidth: 160, tileHeight: 90, columns: 10, rows: 10 });
+    expect(planStoryboard(10, 1920, 1080, { intervalSeconds: 2, maxTiles: 400 })).toEqual({
+      intervalSeconds: 2,
+      tileWidth: 160,
+      tileHeight: 90,
+      columns: 10,
+      rows: 10,
+    });
     expect(planStoryboard(4 * 3600, 1920, 1080, { intervalSeconds: 2, maxTiles: 400 }).intervalSeconds).toBe(36);
     // Portrait: the long side is the height; even sizes for the JPEG encoder.
-    expect(planStoryboard(10, 1080, 1920, { intervalSeconds: 2, maxTiles: 400 })).toMatchObject({ tileWidth: 90, tileHeight: 160 });
-    expect(planStoryboard(10, 853, 479, { intervalSeconds: 2, maxTiles: 400 })).toMatchObject({ tileWidth: 160, tileHeight: 90 });
+    expect(planStoryboard(10, 1080, 1920, { intervalSeconds: 2, maxTiles: 400 })).toMatchObject({
+      tileWidth: 90,
+      tileHeight: 160,
+    });
+    expect(planStoryboard(10, 853, 479, { intervalSeconds: 2, maxTiles: 400 })).toMatchObject({
+      tileWidth: 160,
+      tileHeight: 90,
+    });
   });
 
   it('writes cues that cover the whole duration, each pointing inside its sprite sheet', () => {

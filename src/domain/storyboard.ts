@@ -24,7 +24,12 @@ const GRID = 10;
  * The interval grows past `intervalSeconds` so a long video stays within `maxTiles` tiles (a
  * bounded download for the player, a bounded decode for the worker).
  */
-export function planStoryboard(durationSeconds: number, width: number, height: number, config: { intervalSeconds: number; maxTiles: number }): StoryboardPlan {
+export function planStoryboard(
+  durationSeconds: number,
+  width: number,
+  height: number,
+  config: { intervalSeconds: number; maxTiles: number },
+): StoryboardPlan {
   const intervalSeconds = Math.max(config.intervalSeconds, Math.ceil(durationSeconds / config.maxTiles));
   const landscape = width >= height;
   const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
@@ -37,14 +42,31 @@ export function planStoryboard(durationSeconds: number, width: number, height: n
  * One tile per interval into `tile-00000.jpg`…: counted afterwards, since ffmpeg's fps filter
  * rounds the last one in or out depending on the frame timing.
  */
-export function storyboardTilesCommand(sourcePath: string, demuxer: string, plan: StoryboardPlan, outputPattern: string): string[] {
+export function storyboardTilesCommand(
+  sourcePath: string,
+  demuxer: string,
+  plan: StoryboardPlan,
+  outputPattern: string,
+): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
     ...safeInputArgs(sourcePath, demuxer),
-    '-map', '0:v:0', '-an', '-sn',
-    '-vf', `fps=1/${plan.intervalSeconds},scale=${plan.tileWidth}:${plan.tileHeight}:force_original_aspect_ratio=decrease,pad=${plan.tileWidth}:${plan.tileHeight}:(ow-iw)/2:(oh-ih)/2,setsar=1`,
-    '-q:v', '5',
-    '-f', 'image2', '-start_number', '0',
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-vf',
+    `fps=1/${plan.intervalSeconds},scale=${plan.tileWidth}:${plan.tileHeight}:force_original_aspect_ratio=decrease,pad=${plan.tileWidth}:${plan.tileHeight}:(ow-iw)/2:(oh-ih)/2,setsar=1`,
+    '-q:v',
+    '5',
+    '-f',
+    'image2',
+    '-start_number',
+    '0',
     outputPattern,
   ];
 }
@@ -52,11 +74,29 @@ export function storyboardTilesCommand(sourcePath: string, demuxer: string, plan
 /** The tiles (our own JPEGs, nothing else) laid out into sprite sheets `sprite-0.jpg`…; the last one padded. */
 export function storyboardSpritesCommand(tilePattern: string, plan: StoryboardPlan, outputPattern: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-protocol_whitelist', 'file', '-f', 'image2', '-framerate', '1', '-start_number', '0', '-i', `file:${tilePattern}`,
-    '-vf', `tile=${plan.columns}x${plan.rows}`,
-    '-q:v', '5',
-    '-f', 'image2', '-start_number', '0',
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    'file',
+    '-f',
+    'image2',
+    '-framerate',
+    '1',
+    '-start_number',
+    '0',
+    '-i',
+    `file:${tilePattern}`,
+    '-vf',
+    `tile=${plan.columns}x${plan.rows}`,
+    '-q:v',
+    '5',
+    '-f',
+    'image2',
+    '-start_number',
+    '0',
     outputPattern,
   ];
 }
@@ -87,7 +127,11 @@ export function storyboardVtt(plan: StoryboardPlan, tiles: number, durationSecon
     const within = i % perSheet;
     const x = (within % plan.columns) * plan.tileWidth;
     const y = Math.floor(within / plan.columns) * plan.tileHeight;
-    lines.push(`${vttTime(start)} --> ${vttTime(end)}`, `${spriteName(Math.floor(i / perSheet))}#xywh=${x},${y},${plan.tileWidth},${plan.tileHeight}`, '');
+    lines.push(
+      `${vttTime(start)} --> ${vttTime(end)}`,
+      `${spriteName(Math.floor(i / perSheet))}#xywh=${x},${y},${plan.tileWidth},${plan.tileHeight}`,
+      '',
+    );
   }
   return lines.join('\n');
 }

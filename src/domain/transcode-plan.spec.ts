@@ -14,19 +14,30 @@ describe('planTranscode', () => {
     const plan = planTranscode(video(1920, 1080), { shortSides: ladder, previewShortSide: 360 });
     expect(plan.ladder.map((r) => r.name)).toEqual(['1080p', '720p', '480p', '360p']);
     expect(plan.preview).toEqual({ rungs: [plan.ladder[3]], hasAudio: true });
-    expect(planTranscode(video(1920, 1080), { shortSides: ladder, previewShortSide: 500 }).preview!.rungs.map((r) => r.name)).toEqual(['480p']);
+    expect(
+      planTranscode(video(1920, 1080), { shortSides: ladder, previewShortSide: 500 }).preview!.rungs.map((r) => r.name),
+    ).toEqual(['480p']);
   });
 
   it('previews the smallest rung when every rung is above PREVIEW_SHORT_SIDE, and a portrait source by its short side', () => {
-    expect(planTranscode(video(1920, 1080), { shortSides: [1080, 720], previewShortSide: 360 }).preview!.rungs.map((r) => r.name)).toEqual(['720p']);
+    expect(
+      planTranscode(video(1920, 1080), { shortSides: [1080, 720], previewShortSide: 360 }).preview!.rungs.map(
+        (r) => r.name,
+      ),
+    ).toEqual(['720p']);
     const portrait = planTranscode(video(1080, 1920), { shortSides: ladder, previewShortSide: 360 }).preview!.rungs[0]!;
     expect([portrait.width, portrait.height]).toEqual([360, 640]);
   });
 
   it('previews audio alone for an audio-only source, and video alone for a silent one', () => {
     const audioOnly: MediaInfo = { ...video(2, 2), video: null };
-    expect(planTranscode(audioOnly, { shortSides: ladder, previewShortSide: 360 }).preview).toEqual({ rungs: [], hasAudio: true });
-    expect(planTranscode(video(1280, 720, false), { shortSides: ladder, previewShortSide: 360 }).preview!.hasAudio).toBe(false);
+    expect(planTranscode(audioOnly, { shortSides: ladder, previewShortSide: 360 }).preview).toEqual({
+      rungs: [],
+      hasAudio: true,
+    });
+    expect(
+      planTranscode(video(1280, 720, false), { shortSides: ladder, previewShortSide: 360 }).preview!.hasAudio,
+    ).toBe(false);
   });
 
   it('switches the preview off at PREVIEW_SHORT_SIDE=0, giving the ladder the whole progress', () => {
@@ -37,8 +48,12 @@ describe('planTranscode', () => {
 
   it('orders the phases so progress never goes back', () => {
     const { progress } = planTranscode(video(1920, 1080), { shortSides: ladder, previewShortSide: 360 });
-    const points = [0, 0.5, 1].flatMap((f) => [progress.preview, progress.ladder, progress.publish].map((s) => phaseProgress(s, f)));
-    const inOrder = [progress.preview, progress.ladder, progress.publish].flatMap((s) => [0, 0.5, 1].map((f) => phaseProgress(s, f)));
+    const points = [0, 0.5, 1].flatMap((f) =>
+      [progress.preview, progress.ladder, progress.publish].map((s) => phaseProgress(s, f)),
+    );
+    const inOrder = [progress.preview, progress.ladder, progress.publish].flatMap((s) =>
+      [0, 0.5, 1].map((f) => phaseProgress(s, f)),
+    );
     expect([...inOrder].sort((a, b) => a - b)).toEqual(inOrder);
     expect(Math.min(...points)).toBe(0);
     expect(Math.max(...points)).toBe(100);

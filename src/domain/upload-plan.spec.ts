@@ -20,7 +20,9 @@ describe('planUpload', () => {
   });
 
   it('refuses more than UPLOAD_MAX_BYTES', () => {
-    expect(() => planUpload(limits.maxBytes + 1, limits)).toThrow(expect.objectContaining({ code: 'upload_too_large' }));
+    expect(() => planUpload(limits.maxBytes + 1, limits)).toThrow(
+      expect.objectContaining({ code: 'upload_too_large' }),
+    );
   });
 
   it('gives every part its exact length, the last one the remainder', () => {
@@ -29,9 +31,14 @@ describe('planUpload', () => {
 });
 
 describe('checkRequestedParts', () => {
-  it.each([[[0]], [[4]], [[1, 1]], [[]], [Array.from({ length: 101 }, (_, i) => i + 1)]])('refuses %j of 3', (parts) => {
-    expect(() => checkRequestedParts(parts, 200 > parts.length ? 3 : 200)).toThrow(expect.objectContaining({ code: 'invalid_parts' }));
-  });
+  it.each([[[0]], [[4]], [[1, 1]], [[]], [Array.from({ length: 101 }, (_, i) => i + 1)]])(
+    'refuses %j of 3',
+    (parts) => {
+      expect(() => checkRequestedParts(parts, 200 > parts.length ? 3 : 200)).toThrow(
+        expect.objectContaining({ code: 'invalid_parts' }),
+      );
+    },
+  );
   it('accepts any order', () => {
     expect(() => checkRequestedParts([3, 1, 2], 3)).not.toThrow();
   });
@@ -53,19 +60,33 @@ describe('partsToComplete', () => {
   });
 
   it('accepts the client’s list with quoted or bare ETags', () => {
-    const claimed = [{ partNumber: 1, etag: 'a' }, { partNumber: 2, etag: '"b"' }, { partNumber: 3, etag: 'c' }];
+    const claimed = [
+      { partNumber: 1, etag: 'a' },
+      { partNumber: 2, etag: '"b"' },
+      { partNumber: 3, etag: 'c' },
+    ];
     expect(partsToComplete(claimed, stored, 11, 5, 3)).toHaveLength(3);
   });
 
   it('refuses a wrong ETag or a missing part as invalid_parts', () => {
-    const wrong = [{ partNumber: 1, etag: 'a' }, { partNumber: 2, etag: 'x' }, { partNumber: 3, etag: 'c' }];
+    const wrong = [
+      { partNumber: 1, etag: 'a' },
+      { partNumber: 2, etag: 'x' },
+      { partNumber: 3, etag: 'c' },
+    ];
     expect(() => partsToComplete(wrong, stored, 11, 5, 3)).toThrow(expect.objectContaining({ code: 'invalid_parts' }));
-    expect(() => partsToComplete(wrong.slice(0, 2), stored, 11, 5, 3)).toThrow(expect.objectContaining({ code: 'invalid_parts' }));
+    expect(() => partsToComplete(wrong.slice(0, 2), stored, 11, 5, 3)).toThrow(
+      expect.objectContaining({ code: 'invalid_parts' }),
+    );
   });
 
   it('reports bytes not yet there, or a part of the wrong length, as upload_incomplete', () => {
-    expect(() => partsToComplete(undefined, stored.slice(0, 2), 11, 5, 3)).toThrow(expect.objectContaining({ code: 'upload_incomplete' }));
+    expect(() => partsToComplete(undefined, stored.slice(0, 2), 11, 5, 3)).toThrow(
+      expect.objectContaining({ code: 'upload_incomplete' }),
+    );
     const short = stored.map((p) => (p.partNumber === 2 ? { ...p, size: 4 } : p));
-    expect(() => partsToComplete(undefined, short, 11, 5, 3)).toThrow(expect.objectContaining({ code: 'upload_incomplete' }));
+    expect(() => partsToComplete(undefined, short, 11, 5, 3)).toThrow(
+      expect.objectContaining({ code: 'upload_incomplete' }),
+    );
   });
 });

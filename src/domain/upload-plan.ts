@@ -40,10 +40,7 @@ export function partLength(sizeBytes: number, partSize: number, partNumber: numb
 /** Part numbers a client asks URLs for: each in 1..partCount, no repeats, at most 100. */
 export function checkRequestedParts(partNumbers: readonly number[], partCount: number): void {
   if (partNumbers.length === 0 || partNumbers.length > MAX_PARTS_PER_REQUEST) {
-    throw new DomainError(
-      'invalid_parts',
-      `Ask for between 1 and ${MAX_PARTS_PER_REQUEST} parts per request.`,
-    );
+    throw new DomainError('invalid_parts', `Ask for between 1 and ${MAX_PARTS_PER_REQUEST} parts per request.`);
   }
   checkPartNumbers(partNumbers, partCount);
 }
@@ -110,10 +107,7 @@ export function partsToComplete(
     else result.push({ partNumber: n, etag: held.etag });
   }
   if (missing.length > 0) {
-    throw new DomainError(
-      'upload_incomplete',
-      `Parts not uploaded yet: ${summarize(missing)}.`,
-    );
+    throw new DomainError('upload_incomplete', `Parts not uploaded yet: ${summarize(missing)}.`);
   }
   return result;
 }

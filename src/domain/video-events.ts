@@ -89,7 +89,14 @@ function statusEvent(before: Video, after: Video): VideoEventType {
   }
 }
 
-export function eventBody(input: { id: string; type: WebhookEventType; createdAt: Date; sequence: number; video: Video; grant?: Grant }): EventBody {
+export function eventBody(input: {
+  id: string;
+  type: WebhookEventType;
+  createdAt: Date;
+  sequence: number;
+  video: Video;
+  grant?: Grant;
+}): EventBody {
   return {
     id: input.id,
     type: input.type,
@@ -115,7 +122,10 @@ export function presentGrant(grant: Grant): GrantJson {
 }
 
 /** Whether an endpoint wants this event: its owner's videos (or every video for scope all), its types. */
-export function endpointWants(endpoint: { ownerId: string; scope: 'own' | 'all'; events: readonly string[] | null; disabledAt: Date | null }, event: { ownerId: string; type: string }): boolean {
+export function endpointWants(
+  endpoint: { ownerId: string; scope: 'own' | 'all'; events: readonly string[] | null; disabledAt: Date | null },
+  event: { ownerId: string; type: string },
+): boolean {
   if (endpoint.disabledAt) return false;
   if (endpoint.scope !== 'all' && endpoint.ownerId !== event.ownerId) return false;
   return endpoint.events === null || endpoint.events.includes(event.type);

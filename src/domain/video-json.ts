@@ -53,7 +53,7 @@ export function presentVideo(video: Video): VideoJson {
     hlsVersion: video.hlsVersion,
     readyAt: video.readyAt?.toISOString() ?? null,
     playable,
-    playableAt: playable ? (video.playableAt ?? video.readyAt)?.toISOString() ?? null : null,
+    playableAt: playable ? ((video.playableAt ?? video.readyAt)?.toISOString() ?? null) : null,
     availableFrom: video.availableFrom?.toISOString() ?? null,
     availableUntil: video.availableUntil?.toISOString() ?? null,
     downloadable: video.downloadable,

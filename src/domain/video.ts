@@ -64,7 +64,9 @@ export interface DownloadFile {
 }
 
 /** The MP4 viewers may save now: made from the current version of a downloadable video. */
-export function currentDownload(video: Pick<Video, 'status' | 'downloadable' | 'download' | 'hlsVersion'>): DownloadFile | null {
+export function currentDownload(
+  video: Pick<Video, 'status' | 'downloadable' | 'download' | 'hlsVersion'>,
+): DownloadFile | null {
   const file = video.download;
   return video.status === 'ready' && video.downloadable && file && file.version === video.hlsVersion ? file : null;
 }
@@ -82,7 +84,9 @@ export interface Rendition {
  * Whether a viewer can start playing, and which published version a new session gets: the
  * ladder once ready, the preview while the ladder is still being encoded.
  */
-export function playableVersion(video: Pick<Video, 'status' | 'hlsVersion' | 'previewVersion' | 'playableAt'>): string | null {
+export function playableVersion(
+  video: Pick<Video, 'status' | 'hlsVersion' | 'previewVersion' | 'playableAt'>,
+): string | null {
   if (video.status === 'ready') return video.hlsVersion;
   if (video.status === 'processing' && video.playableAt) return video.previewVersion;
   return null;

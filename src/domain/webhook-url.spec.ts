@@ -4,7 +4,9 @@ const production = { httpsOnly: true, allowPrivate: false };
 
 describe('checkWebhookUrl', () => {
   it('accepts a public https URL', () => {
-    expect(checkWebhookUrl('https://hooks.example.com/velvet?x=1#frag', production)).toBe('https://hooks.example.com/velvet?x=1');
+    expect(checkWebhookUrl('https://hooks.example.com/velvet?x=1#frag', production)).toBe(
+      'https://hooks.example.com/velvet?x=1',
+    );
   });
 
   it.each([
@@ -35,14 +37,22 @@ describe('checkWebhookUrl', () => {
   });
 
   it('refuses http in production, credentials in the URL, and non-URLs', () => {
-    expect(() => checkWebhookUrl('http://hooks.example.com/', production)).toThrow(expect.objectContaining({ code: 'invalid_webhook_url' }));
+    expect(() => checkWebhookUrl('http://hooks.example.com/', production)).toThrow(
+      expect.objectContaining({ code: 'invalid_webhook_url' }),
+    );
     expect(() => checkWebhookUrl('https://user:pw@hooks.example.com/', production)).toThrow(/credentials/);
-    expect(() => checkWebhookUrl('not a url', production)).toThrow(expect.objectContaining({ code: 'invalid_webhook_url' }));
-    expect(() => checkWebhookUrl('ftp://hooks.example.com/', { httpsOnly: false, allowPrivate: false })).toThrow(/http or https/);
+    expect(() => checkWebhookUrl('not a url', production)).toThrow(
+      expect.objectContaining({ code: 'invalid_webhook_url' }),
+    );
+    expect(() => checkWebhookUrl('ftp://hooks.example.com/', { httpsOnly: false, allowPrivate: false })).toThrow(
+      /http or https/,
+    );
   });
 
   it('lets development point at localhost when private addresses are allowed', () => {
-    expect(checkWebhookUrl('http://127.0.0.1:4000/hook', { httpsOnly: false, allowPrivate: true })).toBe('http://127.0.0.1:4000/hook');
+    expect(checkWebhookUrl('http://127.0.0.1:4000/hook', { httpsOnly: false, allowPrivate: true })).toBe(
+      'http://127.0.0.1:4000/hook',
+    );
   });
 
   it('knows public from non-public addresses', () => {

@@ -14,13 +14,21 @@ export function checkWebhookUrl(raw: string, rules: { httpsOnly: boolean; allowP
     throw new DomainError('invalid_webhook_url', 'The webhook URL is not a URL.');
   }
   if (url.protocol !== 'https:' && (rules.httpsOnly || url.protocol !== 'http:')) {
-    throw new DomainError('invalid_webhook_url', rules.httpsOnly ? 'Webhook URLs must be https.' : 'Webhook URLs must be http or https.');
+    throw new DomainError(
+      'invalid_webhook_url',
+      rules.httpsOnly ? 'Webhook URLs must be https.' : 'Webhook URLs must be http or https.',
+    );
   }
-  if (url.username || url.password) throw new DomainError('invalid_webhook_url', 'Webhook URLs must not carry credentials.');
-  if (raw.length > 2048) throw new DomainError('invalid_webhook_url', 'The webhook URL is longer than 2048 characters.');
+  if (url.username || url.password)
+    throw new DomainError('invalid_webhook_url', 'Webhook URLs must not carry credentials.');
+  if (raw.length > 2048)
+    throw new DomainError('invalid_webhook_url', 'The webhook URL is longer than 2048 characters.');
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (!rules.allowPrivate && (ipaddr.isValid(literal) ? !isPublicAddress(literal) : isLocalName(literal))) {
-    throw new DomainError('webhook_url_not_public', `The webhook URL points at ${url.hostname}, which is not a public address.`);
+    throw new DomainError(
+      'webhook_url_not_public',
+      `The webhook URL points at ${url.hostname}, which is not a public address.`,
+    );
   }
   url.hash = '';
   return url.toString();

@@ -20,55 +20,105 @@ const STRANGER = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const NOW = 1_800_000_000;
 const CDN = 'https://cdn.example.test';
 
-const sign = (policy: string, key: Parameters<ReturnType<typeof createSign>['sign']>[0] = TRUSTED_PRIVATE) => cfb64Encode(createSign('RSA-SHA1').update(policy).sign(key));
-const cookies = (policy: string, signature: string, keyId = KEY_ID) => `CloudFront-Policy=${cfb64Encode(policy)}; CloudFront-Signature=${signature}; CloudFront-Key-Pair-Id=${keyId}`;
+const sign = (policy: string, key: Parameters<ReturnType<typeof createSign>['sign']>[0] = TRUSTED_PRIVATE) =>
+  cfb64Encode(createSign('RSA-SHA1').update(policy).sign(key));
+const cookies = (policy: string, signature: string, keyId = KEY_ID) =>
+  `CloudFront-Policy=${cfb64Encode(policy)}; CloudFront-Signature=${signature}; CloudFront-Key-Pair-Id=${keyId}`;
 
-const text = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('*', '?', '%', '..', '=', ';', '&', '~', '_', '-', 'CloudFront-Policy', 'Key-Pair-Id', KEY_ID));
-const path = fc.array(fc.oneof(fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/), text), { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`);
-const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom('Expires', 'Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm', 'x'), text), text), { maxLength: 5 }).map((pairs) =>
-  pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+const text = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.constantFrom('*', '?', '%', '..', '=', ';', '&', '~', '_', '-', 'CloudFront-Policy', 'Key-Pair-Id', KEY_ID),
 );
-const url = fc.tuple(fc.constantFrom(CDN, 'https://CDN.example.test', 'http://cdn.example.test', 'https://other.test'), path, query).map(([origin, p, q]) => `${origin}${p}${q ? `?${q}` : ''}`);
+const path = fc
+  .array(fc.oneof(fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/), text), { minLength: 1, maxLength: 5 })
+  .map((parts) => `/${parts.join('/')}`);
+const query = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('Expires', 'Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm', 'x'), text),
+      text,
+    ),
+    { maxLength: 5 },
+  )
+  .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
+const url = fc
+  .tuple(fc.constantFrom(CDN, 'https://CDN.example.test', 'http://cdn.example.test', 'https://other.test'), path, query)
+  .map(([origin, p, q]) => `${origin}${p}${q ? `?${q}` : ''}`);
 const ip = fc.oneof(fc.ipV4(), fc.ipV6(), text);
 const now = fc.oneof(fc.constant(NOW), fc.integer({ min: 0, max: 2 ** 33 }));
 const cookieHeader = fc.oneof(
   fc.constant(undefined),
   text,
-  fc.array(fc.tuple(fc.constantFrom('CloudFront-Policy', 'CloudFront-Signature', 'CloudFront-Key-Pair-Id', 'CloudFront-Expires', 'CloudFront-Hash-Algorithm', 'x'), text), { maxLength: 6 }).map((c) =>
-    c.map(([k, v]) => `${k}=${v}`).join('; '),
-  ),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom(
+          'CloudFront-Policy',
+          'CloudFront-Signature',
+          'CloudFront-Key-Pair-Id',
+          'CloudFront-Expires',
+          'CloudFront-Hash-Algorithm',
+          'x',
+        ),
+        text,
+      ),
+      { maxLength: 6 },
+    )
+    .map((c) => c.map(([k, v]) => `${k}=${v}`).join('; ')),
 );
 // Policies as CloudFront reads them, and junk near them: any Resource (wildcards included), any conditions.
 const policy = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-    .record({
-      Resource: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(`${CDN}/*`, '*', `${CDN}/videos/abc/*`, `${CDN}/videos/abd/*`, `${CDN}/videos/abc/seg_0000?.m4s`) }, url, text),
-      DateLessThan: fc.oneof(fc.integer({ min: 0, max: 2 ** 33 }), text),
-      DateGreaterThan: fc.option(fc.integer({ min: 0, max: 2 ** 33 }), { nil: undefined, freq: 2 }),
-      IpAddress: fc.option(fc.oneof(fc.ipV4().map((a) => `${a}/32`), fc.constant('0.0.0.0/0'), text), { nil: undefined, freq: 2 }),
-    })
-    .map((p) =>
-      JSON.stringify({
-        Statement: [
+      .record({
+        Resource: fc.oneof(
           {
-            Resource: p.Resource,
-            Condition: {
-              DateLessThan: { 'AWS:EpochTime': p.DateLessThan },
-              ...(p.DateGreaterThan !== undefined ? { DateGreaterThan: { 'AWS:EpochTime': p.DateGreaterThan } } : {}),
-              ...(p.IpAddress !== undefined ? { IpAddress: { 'AWS:SourceIp': p.IpAddress } } : {}),
-            },
+            weight: 3,
+            arbitrary: fc.constantFrom(
+              `${CDN}/*`,
+              '*',
+              `${CDN}/videos/abc/*`,
+              `${CDN}/videos/abd/*`,
+              `${CDN}/videos/abc/seg_0000?.m4s`,
+            ),
           },
-        ],
-      }),
-    ),
+          url,
+          text,
+        ),
+        DateLessThan: fc.oneof(fc.integer({ min: 0, max: 2 ** 33 }), text),
+        DateGreaterThan: fc.option(fc.integer({ min: 0, max: 2 ** 33 }), { nil: undefined, freq: 2 }),
+        IpAddress: fc.option(
+          fc.oneof(
+            fc.ipV4().map((a) => `${a}/32`),
+            fc.constant('0.0.0.0/0'),
+            text,
+          ),
+          { nil: undefined, freq: 2 },
+        ),
+      })
+      .map((p) =>
+        JSON.stringify({
+          Statement: [
+            {
+              Resource: p.Resource,
+              Condition: {
+                DateLessThan: { 'AWS:EpochTime': p.DateLessThan },
+                ...(p.DateGreaterThan !== undefined ? { DateGreaterThan: { 'AWS:EpochTime': p.DateGreaterThan } } : {}),
+                ...(p.IpAddress !== undefined ? { IpAddress: { 'AWS:SourceIp': p.IpAddress } } : {}),
+              },
+            },
+          ],
+        }),
+      ),
   },
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   text,
 );
 
-const decide = (request: { url: string; cookieHeader?: string; clientIp: string; now: number }) => verifyViewerRequest(request, config);
+const decide = (request: { url: string; cookieHeader?: string; clientIp: string; now: number }) =>
+  verifyViewerRequest(request, config);
 
 describe(`the edge's verifier on random input (seed ${SEED})`, () => {
   it('never throws and never allows random cookies and URLs', () => {
@@ -91,10 +141,18 @@ describe(`the edge's verifier on random input (seed ${SEED})`, () => {
   });
 
   it('refuses a trusted signature once one character of it or of its policy changes (unless the bytes are the same)', () => {
-    const granted = JSON.stringify({ Statement: [{ Resource: `${CDN}/videos/abc/*`, Condition: { DateLessThan: { 'AWS:EpochTime': NOW + 600 } } }] });
+    const granted = JSON.stringify({
+      Statement: [{ Resource: `${CDN}/videos/abc/*`, Condition: { DateLessThan: { 'AWS:EpochTime': NOW + 600 } } }],
+    });
     const signature = sign(granted);
     const encodedPolicy = cfb64Encode(granted);
-    const request = (p: string, s: string) => decide({ url: `${CDN}/videos/abc/index.m3u8`, cookieHeader: `CloudFront-Policy=${p}; CloudFront-Signature=${s}; CloudFront-Key-Pair-Id=${KEY_ID}`, clientIp: '203.0.113.9', now: NOW });
+    const request = (p: string, s: string) =>
+      decide({
+        url: `${CDN}/videos/abc/index.m3u8`,
+        cookieHeader: `CloudFront-Policy=${p}; CloudFront-Signature=${s}; CloudFront-Key-Pair-Id=${KEY_ID}`,
+        clientIp: '203.0.113.9',
+        now: NOW,
+      });
     expect(request(encodedPolicy, signature).allow).toBe(true);
     const alphabet = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~'.split(''));
     fc.assert(
@@ -119,10 +177,19 @@ describe(`the edge's verifier on random input (seed ${SEED})`, () => {
         if (!verdict.allow) return;
         allowed++;
         // Allowed: the policy must be one CloudFront reads, naming this URL (or a wildcard over it), live now.
-        const statement = (JSON.parse(p) as { Statement: Array<{ Resource?: string; Condition: Record<string, { 'AWS:EpochTime'?: number }> }> }).Statement[0]!;
-        expect(statement.Resource === undefined || statement.Resource === target || (typeof statement.Resource === 'string' && /[*?]/.test(statement.Resource))).toBe(true);
+        const statement = (
+          JSON.parse(p) as {
+            Statement: Array<{ Resource?: string; Condition: Record<string, { 'AWS:EpochTime'?: number }> }>;
+          }
+        ).Statement[0]!;
+        expect(
+          statement.Resource === undefined ||
+            statement.Resource === target ||
+            (typeof statement.Resource === 'string' && /[*?]/.test(statement.Resource)),
+        ).toBe(true);
         expect(at).toBeLessThan(statement.Condition.DateLessThan!['AWS:EpochTime']!);
-        if (statement.Condition.DateGreaterThan) expect(at).toBeGreaterThan(statement.Condition.DateGreaterThan['AWS:EpochTime']!);
+        if (statement.Condition.DateGreaterThan)
+          expect(at).toBeGreaterThan(statement.Condition.DateGreaterThan['AWS:EpochTime']!);
       }),
       { seed: SEED, numRuns: Math.ceil(RUNS / 5) },
     );

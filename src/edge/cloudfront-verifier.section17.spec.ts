@@ -22,17 +22,28 @@ const ecConfig: VerifierConfig = { trustedKeys: new Map([[KEY, readFileSync(join
 type Hash = 'SHA1' | 'SHA256';
 const signature = (bytes: string, hash: Hash = 'SHA1', key = rsaPrivate, encoding: 'der' | 'ieee-p1363' = 'der') =>
   cfb64Encode(createSign(hash).update(bytes).sign({ key, dsaEncoding: encoding }));
-const policyOf = (resource: string | undefined, condition: Record<string, unknown> = { DateLessThan: { 'AWS:EpochTime': DLT } }) =>
+const policyOf = (
+  resource: string | undefined,
+  condition: Record<string, unknown> = { DateLessThan: { 'AWS:EpochTime': DLT } },
+) =>
   JSON.stringify({ Statement: [{ ...(resource === undefined ? {} : { Resource: resource }), Condition: condition }] });
 const withQuery = (url: string, query: string) => `${url}${url.includes('?') ? '&' : '?'}${query}`;
 const cannedUrl = (url: string, expires: number | string = DLT) =>
   withQuery(url, `Expires=${expires}&Signature=${signature(cannedPolicy(url, expires))}&Key-Pair-Id=${KEY}`);
 const customUrl = (url: string, policy: string, hash: Hash = 'SHA1') =>
   withQuery(url, `Policy=${cfb64Encode(policy)}&Signature=${signature(policy, hash)}&Key-Pair-Id=${KEY}`);
-const cookieSet = (policy: string, sig = signature(policy)) => `CloudFront-Policy=${cfb64Encode(policy)}; CloudFront-Signature=${sig}; CloudFront-Key-Pair-Id=${KEY}`;
+const cookieSet = (policy: string, sig = signature(policy)) =>
+  `CloudFront-Policy=${cfb64Encode(policy)}; CloudFront-Signature=${sig}; CloudFront-Key-Pair-Id=${KEY}`;
 
-const verify = (url: string, extra: { cookieHeader?: string; clientIp?: string; now?: number } = {}, config = rsaConfig) =>
-  verifyViewerRequest({ url, clientIp: extra.clientIp ?? '203.0.113.9', now: extra.now ?? NOW, cookieHeader: extra.cookieHeader }, config);
+const verify = (
+  url: string,
+  extra: { cookieHeader?: string; clientIp?: string; now?: number } = {},
+  config = rsaConfig,
+) =>
+  verifyViewerRequest(
+    { url, clientIp: extra.clientIp ?? '203.0.113.9', now: extra.now ?? NOW, cookieHeader: extra.cookieHeader },
+    config,
+  );
 const outcome = (verdict: ReturnType<typeof verify>) => (verdict.allow ? 'allow' : verdict.code);
 
 describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
@@ -58,16 +69,30 @@ describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
     expect(outcome(verify(url.replace(`&Key-Pair-Id=${KEY}`, '')))).toBe('MissingKey');
     expect(outcome(verify(url.replace(KEY, 'KUNKNOWN00000')))).toBe('InvalidKey');
     expect(outcome(verify(url.replace(/Signature=[^&]+/, 'Signature=@@@@')))).toBe('MalformedSignature');
-    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8?Policy=${cfb64Encode('{}')}&Signature=${signature('{}')}&Key-Pair-Id=${KEY}`))).toBe('MalformedPolicy');
+    expect(
+      outcome(
+        verify(
+          `${BASE}/videos/v1/index.m3u8?Policy=${cfb64Encode('{}')}&Signature=${signature('{}')}&Key-Pair-Id=${KEY}`,
+        ),
+      ),
+    ).toBe('MalformedPolicy');
   });
 
   it('17.4 parameters in any order are accepted; duplicates: the first occurrence wins [unv]', () => {
     const plain = `${BASE}/videos/v1/index.m3u8?a=1`;
     const sig = signature(cannedPolicy(plain, DLT));
-    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8?Signature=${sig}&Key-Pair-Id=${KEY}&a=1&Expires=${DLT}`))).toBe('allow');
-    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8?Key-Pair-Id=${KEY}&Expires=${DLT}&Signature=${sig}&a=1`))).toBe('allow');
-    expect(outcome(verify(`${plain}&Expires=${DLT}&Expires=${DLT + 100}&Signature=${sig}&Key-Pair-Id=${KEY}`))).toBe('allow');
-    expect(outcome(verify(`${plain}&Expires=${DLT + 100}&Expires=${DLT}&Signature=${sig}&Key-Pair-Id=${KEY}`))).toBe('AccessDenied');
+    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8?Signature=${sig}&Key-Pair-Id=${KEY}&a=1&Expires=${DLT}`))).toBe(
+      'allow',
+    );
+    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8?Key-Pair-Id=${KEY}&Expires=${DLT}&Signature=${sig}&a=1`))).toBe(
+      'allow',
+    );
+    expect(outcome(verify(`${plain}&Expires=${DLT}&Expires=${DLT + 100}&Signature=${sig}&Key-Pair-Id=${KEY}`))).toBe(
+      'allow',
+    );
+    expect(outcome(verify(`${plain}&Expires=${DLT + 100}&Expires=${DLT}&Signature=${sig}&Key-Pair-Id=${KEY}`))).toBe(
+      'AccessDenied',
+    );
   });
 
   it('17.5 a custom wildcard opens its prefix and nothing beside it', () => {
@@ -75,10 +100,17 @@ describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
     for (const path of ['/videos/v1/index.m3u8', '/videos/v1/720p/seg.ts', '/videos/v1/x.ts?token=1']) {
       expect(outcome(verify(customUrl(`${BASE}${path}`, policy)))).toBe('allow');
     }
-    for (const url of [`${BASE}/videos/v2/a.ts`, `${BASE}/videos/v10/a.ts`, 'https://other.example.test/videos/v1/a.ts', 'http://cdn.example.test/videos/v1/a.ts']) {
+    for (const url of [
+      `${BASE}/videos/v2/a.ts`,
+      `${BASE}/videos/v10/a.ts`,
+      'https://other.example.test/videos/v1/a.ts',
+      'http://cdn.example.test/videos/v1/a.ts',
+    ]) {
       expect(outcome(verify(customUrl(url, policy)))).toBe('AccessDenied');
     }
-    expect(outcome(verify(customUrl('https://evil.test/.cdn.example.test/x', policyOf('https://*.cdn.example.test/*'))))).toBe('AccessDenied');
+    expect(
+      outcome(verify(customUrl('https://evil.test/.cdn.example.test/x', policyOf('https://*.cdn.example.test/*')))),
+    ).toBe('AccessDenied');
   });
 
   it('17.6 "*" opens anything; an omitted Resource too, with a warning; "https://*" refuses http', () => {
@@ -108,11 +140,16 @@ describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
     const url = customUrl(`${BASE}/a`, policyOf(`${BASE}/a`, { DateLessThan: { 'AWS:EpochTime': NOW + 10 } }));
     expect(outcome(verify(url, { now: NOW + 9 }))).toBe('allow');
     expect(outcome(verify(url, { now: NOW + 10 }))).toBe('AccessDenied');
-    const dgt = customUrl(`${BASE}/a`, policyOf(`${BASE}/a`, { DateLessThan: { 'AWS:EpochTime': DLT }, DateGreaterThan: { 'AWS:EpochTime': NOW } }));
+    const dgt = customUrl(
+      `${BASE}/a`,
+      policyOf(`${BASE}/a`, { DateLessThan: { 'AWS:EpochTime': DLT }, DateGreaterThan: { 'AWS:EpochTime': NOW } }),
+    );
     expect(outcome(verify(dgt, { now: NOW }))).toBe('AccessDenied');
     expect(outcome(verify(dgt, { now: NOW + 1 }))).toBe('allow');
     for (const id of ['url-canned-expired', 'url-custom-dgt-future']) {
-      expect(outcome(verify(vectors.urlVectors.find((v: { id: string }) => v.id === id).signedUrl))).toBe('AccessDenied');
+      expect(outcome(verify(vectors.urlVectors.find((v: { id: string }) => v.id === id).signedUrl))).toBe(
+        'AccessDenied',
+      );
     }
     const millis = cannedUrl(`${BASE}/a`, DLT * 1000);
     expect(outcome(verify(millis))).toBe('MalformedPolicy');
@@ -120,7 +157,11 @@ describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
   });
 
   it('17.10 IpAddress: CIDR, IPv4-mapped sockets, IPv6, /0, and a bare address [unv: malformed]', () => {
-    const at = (ip: string) => customUrl(`${BASE}/a`, policyOf(`${BASE}/a`, { DateLessThan: { 'AWS:EpochTime': DLT }, IpAddress: { 'AWS:SourceIp': ip } }));
+    const at = (ip: string) =>
+      customUrl(
+        `${BASE}/a`,
+        policyOf(`${BASE}/a`, { DateLessThan: { 'AWS:EpochTime': DLT }, IpAddress: { 'AWS:SourceIp': ip } }),
+      );
     expect(outcome(verify(at('192.0.2.0/24'), { clientIp: '192.0.2.77' }))).toBe('allow');
     expect(outcome(verify(at('192.0.2.0/24'), { clientIp: '198.51.100.1' }))).toBe('AccessDenied');
     expect(outcome(verify(at('127.0.0.1/32'), { clientIp: '::ffff:127.0.0.1' }))).toBe('allow');
@@ -131,7 +172,9 @@ describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
   });
 
   it('17.11 SHA-256: the vectors, a SHA-1 signature labelled SHA256, and MD5 [unv: 403]', () => {
-    expect(outcome(verify(vectors.urlVectors.find((v: { id: string }) => v.id === 'url-canned-sha256').signedUrl))).toBe('allow');
+    expect(
+      outcome(verify(vectors.urlVectors.find((v: { id: string }) => v.id === 'url-canned-sha256').signedUrl)),
+    ).toBe('allow');
     const cookies = vectors.cookieVectors.find((v: { id: string }) => v.id === 'cookies-custom-wildcard-sha256');
     expect(outcome(verify(`${BASE}/videos/v1/index.m3u8`, { cookieHeader: cookies.cookieHeader }))).toBe('allow');
     const policy = policyOf(`${BASE}/a`);
@@ -153,11 +196,17 @@ describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
     const custom = cookieSet(policyOf(`${BASE}/videos/v1/*`));
     expect(outcome(verify(`${BASE}/videos/v1/360p/seg_00001.m4s`, { cookieHeader: custom }))).toBe('allow');
     const pitfall = vectors.cookieVectors.find((v: { id: string }) => v.id === 'cookies-canned-wildcard-PITFALL');
-    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8`, { cookieHeader: pitfall.cookieHeader }))).toBe('AccessDenied');
+    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8`, { cookieHeader: pitfall.cookieHeader }))).toBe(
+      'AccessDenied',
+    );
     for (const param of ['Expires=1', 'Policy=x', 'Signature=x', `Key-Pair-Id=${KEY}`]) {
       expect(outcome(verify(`${BASE}/videos/v1/index.m3u8?${param}`, { cookieHeader: custom }))).not.toBe('allow');
     }
-    expect(outcome(verify(`${BASE}/videos/v1/index.m3u8`, { cookieHeader: custom.replace(/; CloudFront-Key-Pair-Id=.*/, '') }))).toBe('MissingKey');
+    expect(
+      outcome(
+        verify(`${BASE}/videos/v1/index.m3u8`, { cookieHeader: custom.replace(/; CloudFront-Key-Pair-Id=.*/, '') }),
+      ),
+    ).toBe('MissingKey');
     const suffixed = custom.replace('CloudFront-Key-Pair-Id=', `CloudFront-Key-Pair-Id-${KEY}=`);
     expect(outcome(verify(`${BASE}/videos/v1/index.m3u8`, { cookieHeader: suffixed }))).toBe('MissingKey');
     // A lone Hash-Algorithm parameter does not switch to URL mode (§7.3, a declared choice).

@@ -84,7 +84,13 @@ interface Credentials {
 export function verifyViewerRequest(request: ViewerRequest, config: VerifierConfig): Verdict {
   const queryAt = request.url.indexOf('?');
   const base = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
-  const pairs = queryAt < 0 ? [] : request.url.slice(queryAt + 1).split('&').filter((p) => p !== '');
+  const pairs =
+    queryAt < 0
+      ? []
+      : request.url
+          .slice(queryAt + 1)
+          .split('&')
+          .filter((p) => p !== '');
   const userParams = pairs.filter((p) => !CF_PARAMS.has(nameOf(p)));
   const resourceUrl = lowerHost(base) + (userParams.length ? `?${userParams.join('&')}` : '');
   const urlMode = pairs.some((p) => (URL_PARAMS as readonly string[]).includes(nameOf(p)));
@@ -112,7 +118,13 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     // Declared choice (§3, unverified): milliseconds sent as seconds are malformed, not far future.
     if ((config.rejectLargeExpires ?? true) && expires > 2147483647) return deny('MalformedPolicy');
     signed = Buffer.from(cannedPolicy(resourceUrl, creds.expires));
-    policy = { resource: resourceUrl, dateLessThan: expires, dateGreaterThan: undefined, ipAddress: undefined, canned: true };
+    policy = {
+      resource: resourceUrl,
+      dateLessThan: expires,
+      dateGreaterThan: undefined,
+      ipAddress: undefined,
+      canned: true,
+    };
   } else {
     // Declared choice (§16, unverified): neither a policy nor a numeric Expires is malformed.
     return deny('MalformedPolicy');
@@ -123,7 +135,8 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
     if (!verifySignature(algorithm, key, signed, signature)) return deny('AccessDenied');
     config.verifiedSignatures?.add(cacheKey, policy.dateLessThan);
   }
-  if (!policy.canned && policy.resource === undefined) config.warn?.(`a custom policy without Resource (key ${creds.keyId}) opens every URL`);
+  if (!policy.canned && policy.resource === undefined)
+    config.warn?.(`a custom policy without Resource (key ${creds.keyId}) opens every URL`);
   if (!policy.canned && !matchesResource(policy.resource ?? '*', resourceUrl)) return deny('AccessDenied');
   if (!(request.now < policy.dateLessThan)) return deny('AccessDenied');
   if (policy.dateGreaterThan !== undefined && !(request.now > policy.dateGreaterThan)) return deny('AccessDenied');
@@ -135,9 +148,16 @@ export function verifyViewerRequest(request: ViewerRequest, config: VerifierConf
  * RSASSA-PKCS1-v1_5 or ECDSA, whichever the trusted key is. ECDSA signatures must be DER:
  * a raw r‖s signature is refused (§17.12, a declared choice; CloudFront's is unverified).
  */
-function verifySignature(algorithm: 'SHA1' | 'SHA256', key: string | KeyObject, signed: Buffer, signature: Buffer): boolean {
+function verifySignature(
+  algorithm: 'SHA1' | 'SHA256',
+  key: string | KeyObject,
+  signed: Buffer,
+  signature: Buffer,
+): boolean {
   try {
-    return createVerify(algorithm === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1').update(signed).verify(key, signature);
+    return createVerify(algorithm === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1')
+      .update(signed)
+      .verify(key, signature);
   } catch {
     return false;
   }
@@ -173,7 +193,8 @@ function parsePolicy(bytes: Buffer): ParsedPolicy | null {
   const condition = statement.Condition;
   if ((resource !== undefined && typeof resource !== 'string') || !isObject(condition)) return null;
   if (Object.keys(condition).some((k) => !['DateLessThan', 'DateGreaterThan', 'IpAddress'].includes(k))) return null;
-  const epoch = (c: unknown) => (isObject(c) && Number.isInteger(c['AWS:EpochTime']) ? (c['AWS:EpochTime'] as number) : null);
+  const epoch = (c: unknown) =>
+    isObject(c) && Number.isInteger(c['AWS:EpochTime']) ? (c['AWS:EpochTime'] as number) : null;
   const dateLessThan = epoch(condition.DateLessThan);
   if (dateLessThan === null) return null;
   const dateGreaterThan = condition.DateGreaterThan === undefined ? undefined : epoch(condition.DateGreaterThan);

@@ -27,9 +27,13 @@ const schema = z.object({
 });
 
 export function loadEdgeConfig(env: Record<string, string | undefined>): EdgeConfig {
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!parsed.success) {
-    throw new Error(`Invalid edge configuration:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new Error(
+      `Invalid edge configuration:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   const e = parsed.data;
   const trustedKeys = new Map<string, KeyObject>();
@@ -42,7 +46,14 @@ export function loadEdgeConfig(env: Record<string, string | undefined>): EdgeCon
     host: e.EDGE_HOST,
     publicUrl: e.EDGE_PUBLIC_URL,
     trustedKeys,
-    corsOrigins: e.EDGE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-    s3: { bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' },
+    corsOrigins: e.EDGE_CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    s3: {
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+      endpoint: e.S3_ENDPOINT,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+    },
   };
 }

@@ -128,12 +128,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
 /** CloudFront's 403 (CLOUDFRONT.md §10). */
 function forbidden(res: ServerResponse, code: ErrorCode, message: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-  res.writeHead(403, { 'content-type': 'text/xml', server: 'CloudFront', 'x-cache': 'Error from cloudfront', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(403, {
+    'content-type': 'text/xml',
+    server: 'CloudFront',
+    'x-cache': 'Error from cloudfront',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 function notFound(res: ServerResponse): void {
-  const body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>Not Found</Message></Error>';
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>Not Found</Message></Error>';
   res.writeHead(404, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -10,9 +10,17 @@ function main(): void {
   loadDotEnv();
   const config = loadEdgeConfig(process.env);
   const storage = new S3ObjectStorage(createS3Clients(config.s3), config.s3.bucket);
-  const server = createEdgeServer({ publicUrl: config.publicUrl, trustedKeys: config.trustedKeys, corsOrigins: config.corsOrigins, storage, warn: (m) => console.warn(`edge: ${m}`) });
+  const server = createEdgeServer({
+    publicUrl: config.publicUrl,
+    trustedKeys: config.trustedKeys,
+    corsOrigins: config.corsOrigins,
+    storage,
+    warn: (m) => console.warn(`edge: ${m}`),
+  });
   // Loopback by default: this stand-in is never an internet-facing CDN.
-  server.listen(config.port, config.host, () => console.log(`edge on http://${config.host}:${config.port} as ${config.publicUrl}`));
+  server.listen(config.port, config.host, () =>
+    console.log(`edge on http://${config.host}:${config.port} as ${config.publicUrl}`),
+  );
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

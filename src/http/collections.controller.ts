@@ -11,13 +11,25 @@ import { ApiZodBody } from './openapi';
 import { VideoIdPipe } from './video-id.pipe';
 import { ZodPipe } from './zod.pipe';
 
-const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 const createBody = z.strictObject({ title: text(200), description: text(2000).optional() });
 const updateBody = z
   .strictObject({ title: text(200).optional(), description: text(2000).nullable().optional() })
   .refine((b) => b.title !== undefined || b.description !== undefined, 'give title or description');
-const itemBody = z.strictObject({ position: z.int().min(0).max(1_000_000).optional() }).nullable().optional();
-const grantBody = z.strictObject({ expiresAt: z.iso.datetime({ offset: true }).nullable().optional(), download: z.boolean().optional() }).nullable().optional();
+const itemBody = z
+  .strictObject({ position: z.int().min(0).max(1_000_000).optional() })
+  .nullable()
+  .optional();
+const grantBody = z
+  .strictObject({ expiresAt: z.iso.datetime({ offset: true }).nullable().optional(), download: z.boolean().optional() })
+  .nullable()
+  .optional();
 
 const collectionJson = (c: Collection) => ({
   id: c.id,
@@ -27,7 +39,13 @@ const collectionJson = (c: Collection) => ({
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 });
-const grantJson = (g: CollectionGrant) => ({ collectionId: g.collectionId, userId: g.userId, expiresAt: g.expiresAt?.toISOString() ?? null, createdAt: g.createdAt.toISOString(), download: g.download });
+const grantJson = (g: CollectionGrant) => ({
+  collectionId: g.collectionId,
+  userId: g.userId,
+  expiresAt: g.expiresAt?.toISOString() ?? null,
+  createdAt: g.createdAt.toISOString(),
+  download: g.download,
+});
 
 @ApiTags('collections')
 @ApiBearerAuth()
@@ -49,15 +67,24 @@ export class CollectionsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'The collection and its videos in order (owner, admins, and viewers holding a grant on it)' })
-  async get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ReturnType<typeof collectionJson> & { videos: VideoJson[] }> {
+  @ApiOperation({
+    summary: 'The collection and its videos in order (owner, admins, and viewers holding a grant on it)',
+  })
+  async get(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+  ): Promise<ReturnType<typeof collectionJson> & { videos: VideoJson[] }> {
     const { collection, videos } = await this.collections.get(actor, id);
     return { ...collectionJson(collection), videos: videos.map(presentVideo) };
   }
 
   @Patch(':id')
   @ApiZodBody(updateBody)
-  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body(new ZodPipe(updateBody)) body: z.output<typeof updateBody>) {
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body(new ZodPipe(updateBody)) body: z.output<typeof updateBody>,
+  ) {
     return collectionJson(await this.collections.update(actor, id, body));
   }
 
@@ -69,26 +96,51 @@ export class CollectionsController {
 
   @Put(':id/items/:videoId')
   @ApiOperation({ summary: 'Add a video of yours (or move it to `position`)' })
-  async putItem(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('videoId', VideoIdPipe) videoId: string, @Body(new ZodPipe(itemBody)) body: z.output<typeof itemBody>) {
+  async putItem(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('videoId', VideoIdPipe) videoId: string,
+    @Body(new ZodPipe(itemBody)) body: z.output<typeof itemBody>,
+  ) {
     return this.collections.putItem(actor, id, videoId, body?.position);
   }
 
   @Delete(':id/items/:videoId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a video; viewers whose grant was live at that moment keep it' })
-  async removeItem(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('videoId', VideoIdPipe) videoId: string): Promise<void> {
+  async removeItem(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('videoId', VideoIdPipe) videoId: string,
+  ): Promise<void> {
     await this.collections.removeItem(actor, id, videoId);
   }
 
   @Put(':id/grants/:userId')
-  @ApiOperation({ summary: 'Let a viewer watch every video of the collection, including ones added later (admin or owner)' })
-  async putGrant(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('userId', new ZodPipe(userIdParam, 'user id')) userId: string, @Body(new ZodPipe(grantBody)) body: z.output<typeof grantBody>) {
-    return grantJson(await this.collections.putGrant(actor, id, userId, { expiresAt: body?.expiresAt ? new Date(body.expiresAt) : null, download: body?.download ?? false }));
+  @ApiOperation({
+    summary: 'Let a viewer watch every video of the collection, including ones added later (admin or owner)',
+  })
+  async putGrant(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('userId', new ZodPipe(userIdParam, 'user id')) userId: string,
+    @Body(new ZodPipe(grantBody)) body: z.output<typeof grantBody>,
+  ) {
+    return grantJson(
+      await this.collections.putGrant(actor, id, userId, {
+        expiresAt: body?.expiresAt ? new Date(body.expiresAt) : null,
+        download: body?.download ?? false,
+      }),
+    );
   }
 
   @Delete(':id/grants/:userId')
   @HttpCode(204)
-  async removeGrant(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('userId', new ZodPipe(userIdParam, 'user id')) userId: string): Promise<void> {
+  async removeGrant(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('userId', new ZodPipe(userIdParam, 'user id')) userId: string,
+  ): Promise<void> {
     await this.collections.removeGrant(actor, id, userId);
   }
 

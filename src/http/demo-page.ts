@@ -10,7 +10,11 @@ const FILES: Record<string, string> = {
   '/demo/app.js': 'app.js',
   '/demo/app.css': 'app.css',
 };
-const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
 
 /**
  * The demo page at `/` (upload, processing, paywalled playback with the SDKs). Read once at
@@ -25,7 +29,10 @@ export function registerDemoPage(fastify: FastifyInstance): void {
       return reply
         .type(TYPES[file.split('.').pop()!]!)
         .header('cache-control', 'no-cache')
-        .header('content-security-policy', "default-src 'self'; connect-src *; media-src * blob:; img-src * data:; worker-src 'self' blob:; style-src 'self'")
+        .header(
+          'content-security-policy',
+          "default-src 'self'; connect-src *; media-src * blob:; img-src * data:; worker-src 'self' blob:; style-src 'self'",
+        )
         .send(body);
     });
   }

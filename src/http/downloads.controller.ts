@@ -15,10 +15,22 @@ export class DownloadsController {
   @Post()
   @HttpCode(201)
   @OptionalAuth()
-  @ApiOperation({ summary: "A CloudFront signed URL for the video's MP4 (owners, admins, the entitlements claim, grants with download)" })
-  async create(@Viewer() viewer: Actor | null, @Param('id', VideoIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOperation({
+    summary:
+      "A CloudFront signed URL for the video's MP4 (owners, admins, the entitlements claim, grants with download)",
+  })
+  async create(
+    @Viewer() viewer: Actor | null,
+    @Param('id', VideoIdPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const link = await this.downloads.link(viewer, id);
     void reply.header('cache-control', 'no-store');
-    return { url: link.url, expiresAt: link.expiresAt.toISOString(), filename: link.filename, sizeBytes: link.sizeBytes };
+    return {
+      url: link.url,
+      expiresAt: link.expiresAt.toISOString(),
+      filename: link.filename,
+      sizeBytes: link.sizeBytes,
+    };
   }
 }

@@ -15,7 +15,17 @@ import { CaptionsController } from './captions.controller';
 
 @Module({
   imports: [ServicesModule],
-  controllers: [VideosController, UploadsController, PlaybackController, HealthController, WebhooksController, CollectionsController, StreamsController, DownloadsController, CaptionsController],
+  controllers: [
+    VideosController,
+    UploadsController,
+    PlaybackController,
+    HealthController,
+    WebhooksController,
+    CollectionsController,
+    StreamsController,
+    DownloadsController,
+    CaptionsController,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

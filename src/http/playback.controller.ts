@@ -18,14 +18,27 @@ const grantBody = z
     expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
     kind: z.enum(['purchase', 'rental']).optional(),
     // Up to a year of viewing once started.
-    rentalSeconds: z.int().min(60).max(366 * 86_400).optional(),
+    rentalSeconds: z
+      .int()
+      .min(60)
+      .max(366 * 86_400)
+      .optional(),
     startBy: z.iso.datetime({ offset: true }).nullable().optional(),
     // Includes saving the MP4 of a downloadable video.
     download: z.boolean().optional(),
   })
-  .refine((b) => (b.kind === 'rental') === (b.rentalSeconds !== undefined), { message: 'a rental needs rentalSeconds, and only a rental takes it', path: ['rentalSeconds'] })
-  .refine((b) => b.kind === 'rental' || b.startBy == null, { message: 'only a rental takes startBy', path: ['startBy'] })
-  .refine((b) => b.kind !== 'rental' || !b.download, { message: 'a rental never includes downloading', path: ['download'] })
+  .refine((b) => (b.kind === 'rental') === (b.rentalSeconds !== undefined), {
+    message: 'a rental needs rentalSeconds, and only a rental takes it',
+    path: ['rentalSeconds'],
+  })
+  .refine((b) => b.kind === 'rental' || b.startBy == null, {
+    message: 'only a rental takes startBy',
+    path: ['startBy'],
+  })
+  .refine((b) => b.kind !== 'rental' || !b.download, {
+    message: 'a rental never includes downloading',
+    path: ['download'],
+  })
   .optional();
 const sessionBody = z.strictObject({ playerId: playerIdParam.optional() }).nullable().optional();
 
@@ -39,7 +52,6 @@ export interface CookieJson {
   httpOnly: true;
   sameSite: 'Lax' | 'Strict' | 'None';
 }
-
 
 interface Rendered {
   readonly setCookies: string[];
@@ -71,7 +83,11 @@ export class PlaybackController {
   ) {
     const session = await this.playback.createSession(viewer, id, request.ip, body?.playerId);
     const { setCookies, tail } = this.rendered(session);
-    void reply.status(201).header('set-cookie', setCookies).header('cache-control', 'no-store').type('application/json; charset=utf-8');
+    void reply
+      .status(201)
+      .header('set-cookie', setCookies)
+      .header('cache-control', 'no-store')
+      .type('application/json; charset=utf-8');
     const head = JSON.stringify({
       videoId: session.videoId,
       manifestUrl: session.manifestUrl,
@@ -133,8 +149,13 @@ export class PlaybackController {
     @Body(new ZodPipe(grantBody)) body: z.output<typeof grantBody>,
   ) {
     const expiresAt = body?.expiresAt ? new Date(body.expiresAt) : null;
-    const rental = body?.kind === 'rental' ? { seconds: body.rentalSeconds!, startBy: body.startBy ? new Date(body.startBy) : null } : null;
-    return grantJson(await this.playback.putGrant(actor, id, userId, { expiresAt, rental, download: body?.download ?? false }));
+    const rental =
+      body?.kind === 'rental'
+        ? { seconds: body.rentalSeconds!, startBy: body.startBy ? new Date(body.startBy) : null }
+        : null;
+    return grantJson(
+      await this.playback.putGrant(actor, id, userId, { expiresAt, rental, download: body?.download ?? false }),
+    );
   }
 
   @Delete('grants/:userId')

@@ -11,7 +11,9 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   const path = request.url.split('?')[0];
   // Answered already (REQUEST_TIMEOUT_SECONDS ran out first): this late error only goes to the log.
   if (reply.sent || reply.raw.headersSent) {
-    logger.warn(`${request.method} ${path} [${request.id}] failed after its answer was sent: ${error instanceof Error ? error.message : String(error)}`);
+    logger.warn(
+      `${request.method} ${path} [${request.id}] failed after its answer was sent: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return;
   }
   const problem = toProblem(error, String(request.id), path);

@@ -6,7 +6,6 @@ import { CurrentActor } from './auth.guard';
 import { playerIdParam } from './dto/playback.dto';
 import { ZodPipe } from './zod.pipe';
 
-
 @ApiTags('playback')
 @ApiBearerAuth()
 @Controller('v1/playback-sessions')
@@ -15,8 +14,11 @@ export class StreamsController {
 
   @Delete(':playerId')
   @HttpCode(204)
-  @ApiOperation({ summary: "A player closed: free its stream slot (PLAYBACK_MAX_STREAMS) now" })
-  async end(@CurrentActor() actor: Actor, @Param('playerId', new ZodPipe(playerIdParam, 'player id')) playerId: string): Promise<void> {
+  @ApiOperation({ summary: 'A player closed: free its stream slot (PLAYBACK_MAX_STREAMS) now' })
+  async end(
+    @CurrentActor() actor: Actor,
+    @Param('playerId', new ZodPipe(playerIdParam, 'player id')) playerId: string,
+  ): Promise<void> {
     await this.playback.endStream(actor, playerId);
   }
 }

@@ -59,7 +59,10 @@ export class VideosController {
 
   @Get(':id/source-url')
   @ApiOperation({ summary: "A short-lived download URL for the creator's original (owner)" })
-  async sourceUrl(@CurrentActor() actor: Actor, @Param('id', VideoIdPipe) id: string): Promise<{ url: string; expiresAt: string }> {
+  async sourceUrl(
+    @CurrentActor() actor: Actor,
+    @Param('id', VideoIdPipe) id: string,
+  ): Promise<{ url: string; expiresAt: string }> {
     const { url, expiresAt } = await this.videos.sourceUrl(actor, id);
     return { url, expiresAt: expiresAt.toISOString() };
   }

@@ -6,7 +6,15 @@ import { isPrefixedId } from '../domain/ids';
 import type { Actor } from '../domain/video';
 import { WebhooksService } from '../services/webhooks/webhooks.service';
 import { CurrentActor, RequireRole } from './auth.guard';
-import { createWebhookBody, listDeliveriesQuery, presentDelivery, presentWebhook, updateWebhookBody, type DeliveryJson, type WebhookJson } from './dto/webhook.dto';
+import {
+  createWebhookBody,
+  listDeliveriesQuery,
+  presentDelivery,
+  presentWebhook,
+  updateWebhookBody,
+  type DeliveryJson,
+  type WebhookJson,
+} from './dto/webhook.dto';
 import { ApiZodBody, ApiZodQuery } from './openapi';
 import { ZodPipe } from './zod.pipe';
 
@@ -22,7 +30,10 @@ export class WebhooksController {
   @RequireRole('creator')
   @ApiOperation({ summary: 'Subscribe an endpoint to events of your videos; the signing secret is shown only here' })
   @ApiZodBody(createWebhookBody)
-  async create(@CurrentActor() actor: Actor, @Body(new ZodPipe(createWebhookBody)) body: z.output<typeof createWebhookBody>): Promise<WebhookJson & { secret: string }> {
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodPipe(createWebhookBody)) body: z.output<typeof createWebhookBody>,
+  ): Promise<WebhookJson & { secret: string }> {
     const { endpoint, secret } = await this.webhooks.create(actor, body);
     return { ...presentWebhook(endpoint), secret };
   }
@@ -40,7 +51,11 @@ export class WebhooksController {
 
   @Patch(':id')
   @ApiZodBody(updateWebhookBody)
-  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body(new ZodPipe(updateWebhookBody)) body: z.output<typeof updateWebhookBody>): Promise<WebhookJson> {
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body(new ZodPipe(updateWebhookBody)) body: z.output<typeof updateWebhookBody>,
+  ): Promise<WebhookJson> {
     return presentWebhook(await this.webhooks.update(actor, id, body));
   }
 
@@ -74,13 +89,20 @@ export class WebhooksController {
     const before = query.cursor ? decodeCursor(query.cursor, isDeliveryId) : undefined;
     const items = await this.webhooks.deliveries(actor, id, { status: query.status, before, limit: query.limit });
     const last = items.length === query.limit ? items[items.length - 1] : undefined;
-    return { items: items.map(presentDelivery), nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+    return {
+      items: items.map(presentDelivery),
+      nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
   }
 
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
   @ApiOperation({ summary: 'Try a finished delivery again' })
-  async redeliver(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<DeliveryJson> {
+  async redeliver(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Param('deliveryId') deliveryId: string,
+  ): Promise<DeliveryJson> {
     return presentDelivery(await this.webhooks.redeliver(actor, id, deliveryId));
   }
 }

@@ -16,7 +16,10 @@ const ID = '0aaaaaaaaaaaaaaaaaaaaaaaaa';
 
 describe('the delete-hls-versions payload', () => {
   it('accepts a video id and 1 to 100 version names', () => {
-    expect(parseDeleteVersionsPayload({ videoId: ID, versions: ['mx59li8i5bbd37'] })).toEqual({ videoId: ID, versions: ['mx59li8i5bbd37'] });
+    expect(parseDeleteVersionsPayload({ videoId: ID, versions: ['mx59li8i5bbd37'] })).toEqual({
+      videoId: ID,
+      versions: ['mx59li8i5bbd37'],
+    });
     expect(deleteVersionsJobId(ID, 'v2')).toBe(`delete-versions-${ID}-v2`);
   });
 
@@ -36,7 +39,17 @@ describe('the chunked ladder payloads', () => {
     preset: 'veryfast',
     segmentSeconds: 6,
     durationSeconds: 61.5,
-    rungs: [{ name: '720p', width: 1280, height: 720, frameRate: 29.97, videoBitrate: 3_000_000, maxBitrate: 3_300_000, bufferSize: 6_000_000 }],
+    rungs: [
+      {
+        name: '720p',
+        width: 1280,
+        height: 720,
+        frameRate: 29.97,
+        videoBitrate: 3_000_000,
+        maxBitrate: 3_300_000,
+        bufferSize: 6_000_000,
+      },
+    ],
     hasAudio: true,
     chunkCount: 2,
     progress: [15, 90],
@@ -48,11 +61,16 @@ describe('the chunked ladder payloads', () => {
     const { storyboard: _, ...older } = ladder;
     expect(parseStoryboardPayload({ ladder: older }).ladder.storyboard).toBeNull();
     expect(parseStoryboardPayload({ ladder })).toEqual({ ladder });
-    expect(() => parseStoryboardPayload({ ladder: { ...ladder, storyboard: { ...ladder.storyboard, tileWidth: 0 } } })).toThrow(/malformed make-storyboard payload/);
+    expect(() =>
+      parseStoryboardPayload({ ladder: { ...ladder, storyboard: { ...ladder.storyboard, tileWidth: 0 } } }),
+    ).toThrow(/malformed make-storyboard payload/);
   });
 
   it('reads a download job and refuses one naming another prefix', () => {
-    expect(parseDownloadPayload({ videoId: ID, version: 'mx59li8i5bbd37' })).toEqual({ videoId: ID, version: 'mx59li8i5bbd37' });
+    expect(parseDownloadPayload({ videoId: ID, version: 'mx59li8i5bbd37' })).toEqual({
+      videoId: ID,
+      version: 'mx59li8i5bbd37',
+    });
     expect(downloadJobId(ID)).toBe(`download-${ID}`);
     expect(() => parseDownloadPayload({ videoId: ID, version: '../x' })).toThrow();
     expect(() => parseDownloadPayload({ videoId: 'videos/x', version: 'v1' })).toThrow();
@@ -61,15 +79,24 @@ describe('the chunked ladder payloads', () => {
   it('round-trips what the first job sends', () => {
     expect(parseChunkPayload({ ladder, chunk })).toEqual({ ladder, chunk });
     expect(parseAudioPayload({ ladder })).toEqual({ ladder });
-    expect(parsePublishPayload({ ladder, sourceEtag: '"abc"', width: 1280, height: 720 })).toEqual({ ladder, sourceEtag: '"abc"', width: 1280, height: 720 });
+    expect(parsePublishPayload({ ladder, sourceEtag: '"abc"', width: 1280, height: 720 })).toEqual({
+      ladder,
+      sourceEtag: '"abc"',
+      width: 1280,
+      height: 720,
+    });
   });
 
   it('refuses what could reach ffmpeg as an option, a path or another video', () => {
-    expect(() => parseChunkPayload({ ladder: { ...ladder, demuxer: '-i /etc/passwd' }, chunk })).toThrow(/malformed encode-chunk payload/);
+    expect(() => parseChunkPayload({ ladder: { ...ladder, demuxer: '-i /etc/passwd' }, chunk })).toThrow(
+      /malformed encode-chunk payload/,
+    );
     expect(() => parseChunkPayload({ ladder: { ...ladder, preset: 'placebo' }, chunk })).toThrow();
     expect(() => parseChunkPayload({ ladder: { ...ladder, version: '../x' }, chunk })).toThrow();
     expect(() => parseChunkPayload({ ladder: { ...ladder, videoId: 'videos/x' }, chunk })).toThrow();
-    expect(() => parseChunkPayload({ ladder: { ...ladder, rungs: [{ ...ladder.rungs[0], name: '../720p' }] }, chunk })).toThrow();
+    expect(() =>
+      parseChunkPayload({ ladder: { ...ladder, rungs: [{ ...ladder.rungs[0], name: '../720p' }] }, chunk }),
+    ).toThrow();
     expect(() => parseChunkPayload({ ladder, chunk: { ...chunk, index: 2 } })).toThrow(/past the chunk count/);
     expect(() => parsePublishPayload({ ladder })).toThrow(/malformed publish-ladder payload/);
   });

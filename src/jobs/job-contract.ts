@@ -34,7 +34,8 @@ export function webhookJobId(deliveryId: string, attempt: number): string {
 export function parseWebhookDeliveryPayload(data: unknown): WebhookDeliveryPayload {
   const { deliveryId, attempt } = (data ?? {}) as { deliveryId?: unknown; attempt?: unknown };
   if (!isPrefixedId('dlv', deliveryId)) throw new Error('deliveryId must be a delivery id');
-  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1 || attempt > 10_000) throw new Error('attempt must be a positive whole number');
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1 || attempt > 10_000)
+    throw new Error('attempt must be a positive whole number');
   return { deliveryId, attempt };
 }
 
@@ -62,7 +63,12 @@ const VERSION = /^[0-9a-z]{1,32}$/;
 
 export function parseDeleteVersionsPayload(data: unknown): DeleteVersionsPayload {
   const { videoId, versions } = (data ?? {}) as { videoId?: unknown; versions?: unknown };
-  if (!Array.isArray(versions) || versions.length === 0 || versions.length > 100 || !versions.every((v) => typeof v === 'string' && VERSION.test(v))) {
+  if (
+    !Array.isArray(versions) ||
+    versions.length === 0 ||
+    versions.length > 100 ||
+    !versions.every((v) => typeof v === 'string' && VERSION.test(v))
+  ) {
     throw new Error('versions must be 1 to 100 HLS version names');
   }
   return { videoId: assertVideoId(videoId), versions };
@@ -135,7 +141,10 @@ const ladderSpec = z.object({
   }),
   version,
   // ffmpeg's demuxer names: lowercase words and commas, never options or paths.
-  demuxer: z.string().regex(/^[0-9a-z_]+(,[0-9a-z_]+)*$/).max(100),
+  demuxer: z
+    .string()
+    .regex(/^[0-9a-z_]+(,[0-9a-z_]+)*$/)
+    .max(100),
   preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']),
   segmentSeconds: count(30).min(1),
   durationSeconds: z.number().positive().max(86_400),
@@ -160,7 +169,9 @@ const chunk = z.object({
   durationSeconds: z.number().positive().max(86_400),
   firstSegment: count(10_000_000),
 });
-const chunkPayload = z.object({ ladder: ladderSpec, chunk }).refine((p) => p.chunk.index < p.ladder.chunkCount, 'chunk index past the chunk count');
+const chunkPayload = z
+  .object({ ladder: ladderSpec, chunk })
+  .refine((p) => p.chunk.index < p.ladder.chunkCount, 'chunk index past the chunk count');
 const audioPayload = z.object({ ladder: ladderSpec });
 const publishPayload = z.object({
   ladder: ladderSpec,
@@ -171,20 +182,25 @@ const publishPayload = z.object({
 
 function parsed<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const result = schema.safeParse(data);
-  if (!result.success) throw new Error(`malformed ${what} payload: ${z.prettifyError(result.error).replaceAll('\n', '; ')}`);
+  if (!result.success)
+    throw new Error(`malformed ${what} payload: ${z.prettifyError(result.error).replaceAll('\n', '; ')}`);
   return result.data;
 }
 
 export const parseChunkPayload = (data: unknown): ChunkPayload => parsed(chunkPayload, data, 'encode-chunk');
 export const parseAudioPayload = (data: unknown): { ladder: LadderSpec } => parsed(audioPayload, data, 'encode-audio');
 export const parsePublishPayload = (data: unknown): PublishPayload => parsed(publishPayload, data, 'publish-ladder');
-export const parseStoryboardPayload = (data: unknown): { ladder: LadderSpec } => parsed(audioPayload, data, 'make-storyboard');
+export const parseStoryboardPayload = (data: unknown): { ladder: LadderSpec } =>
+  parsed(audioPayload, data, 'make-storyboard');
 
 // Ids from the video, the version and the chunk: adding a flow twice adds nothing.
-export const ladderJobId = (videoId: string, v: string): string => `ladder-${assertVideoId(videoId)}-${version.parse(v)}`;
-export const chunkJobId = (videoId: string, v: string, index: number): string => `chunk-${assertVideoId(videoId)}-${version.parse(v)}-${index}`;
+export const ladderJobId = (videoId: string, v: string): string =>
+  `ladder-${assertVideoId(videoId)}-${version.parse(v)}`;
+export const chunkJobId = (videoId: string, v: string, index: number): string =>
+  `chunk-${assertVideoId(videoId)}-${version.parse(v)}-${index}`;
 export const audioJobId = (videoId: string, v: string): string => `audio-${assertVideoId(videoId)}-${version.parse(v)}`;
-export const storyboardJobId = (videoId: string, v: string): string => `storyboard-${assertVideoId(videoId)}-${version.parse(v)}`;
+export const storyboardJobId = (videoId: string, v: string): string =>
+  `storyboard-${assertVideoId(videoId)}-${version.parse(v)}`;
 
 /** The MP4 of one published version of a video. */
 export interface DownloadPayload {

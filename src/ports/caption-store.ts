@@ -22,7 +22,10 @@ export interface StoredCaption extends CaptionInfo {
  */
 export abstract class CaptionStore {
   /** Adds or replaces a language; a default one makes every other language not the default. */
-  abstract put(videoId: string, caption: { lang: string; label: string; isDefault: boolean; vtt: string; cueCount: number }): Promise<{ caption: CaptionInfo; created: boolean }>;
+  abstract put(
+    videoId: string,
+    caption: { lang: string; label: string; isDefault: boolean; vtt: string; cueCount: number },
+  ): Promise<{ caption: CaptionInfo; created: boolean }>;
   abstract list(videoId: string): Promise<CaptionInfo[]>;
   /** True when there was such a language. */
   abstract remove(videoId: string, lang: string): Promise<boolean>;

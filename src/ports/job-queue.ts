@@ -25,7 +25,12 @@ export abstract class JobQueue {
    * Deletes the listed HLS versions of a video after `delayMs` (never the row's current ones),
    * by a delayed job on the maintenance queue; `keep` names the version that replaced them.
    */
-  abstract scheduleVersionCleanup(videoId: string, keep: string, versions: readonly string[], delayMs: number): Promise<void>;
+  abstract scheduleVersionCleanup(
+    videoId: string,
+    keep: string,
+    versions: readonly string[],
+    delayMs: number,
+  ): Promise<void>;
   /**
    * Adds a chunked ladder as one flow: the publish job, waiting on one job per chunk and one for
    * the audio. Ids derive from the video, the version and the chunk: adding it again adds nothing.

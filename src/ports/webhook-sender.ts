@@ -12,5 +12,10 @@ export interface SendResult {
  * after DNS, every time) unless private addresses are allowed (development).
  */
 export abstract class WebhookSender {
-  abstract post(url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number): Promise<SendResult>;
+  abstract post(
+    url: string,
+    headers: Readonly<Record<string, string>>,
+    body: string,
+    timeoutMs: number,
+  ): Promise<SendResult>;
 }

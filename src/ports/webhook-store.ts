@@ -52,13 +52,21 @@ export interface AttemptResult {
  * statement or one transaction; the relay's claim skips rows another relay holds.
  */
 export abstract class WebhookStore {
-  abstract createEndpoint(input: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'disabledAt' | 'failingSince'>, sealedSecret: string): Promise<WebhookEndpoint>;
+  abstract createEndpoint(
+    input: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'disabledAt' | 'failingSince'>,
+    sealedSecret: string,
+  ): Promise<WebhookEndpoint>;
   abstract findEndpoint(id: string): Promise<WebhookEndpoint | null>;
   abstract listEndpoints(ownerId: string): Promise<WebhookEndpoint[]>;
-  abstract updateEndpoint(id: string, patch: { url?: string; events?: readonly string[] | null; description?: string | null; enabled?: boolean }): Promise<WebhookEndpoint | null>;
+  abstract updateEndpoint(
+    id: string,
+    patch: { url?: string; events?: readonly string[] | null; description?: string | null; enabled?: boolean },
+  ): Promise<WebhookEndpoint | null>;
   abstract deleteEndpoint(id: string): Promise<boolean>;
   /** The endpoint with its sealed secrets, for signing a delivery. */
-  abstract endpointWithSecrets(id: string): Promise<{ readonly endpoint: WebhookEndpoint; readonly sealed: SealedSecrets } | null>;
+  abstract endpointWithSecrets(
+    id: string,
+  ): Promise<{ readonly endpoint: WebhookEndpoint; readonly sealed: SealedSecrets } | null>;
   /** The new secret signs from now; the current one keeps signing alongside until `previousUntil`. */
   abstract rotateSecret(id: string, sealedSecret: string, previousUntil: Date): Promise<boolean>;
 
@@ -67,12 +75,18 @@ export abstract class WebhookStore {
    * wants one (once per event and endpoint, whatever runs twice), marks them relayed, commits,
    * and returns the new deliveries' ids.
    */
-  abstract relayEvents(limit: number, wants: (endpoint: WebhookEndpoint, event: { ownerId: string; type: string }) => boolean): Promise<string[]>;
+  abstract relayEvents(
+    limit: number,
+    wants: (endpoint: WebhookEndpoint, event: { ownerId: string; type: string }) => boolean,
+  ): Promise<string[]>;
   /** A delivery of a one-off event (webhook.test), pending now. */
   abstract createDelivery(endpointId: string, body: EventBody): Promise<WebhookDelivery>;
   abstract findDelivery(id: string): Promise<(WebhookDelivery & { readonly body: EventBody }) | null>;
   /** Newest first; `before` is the cursor (the last delivery of the previous page). */
-  abstract listDeliveries(endpointId: string, query: { status?: DeliveryStatus; before?: { createdAt: Date; id: string }; limit: number }): Promise<WebhookDelivery[]>;
+  abstract listDeliveries(
+    endpointId: string,
+    query: { status?: DeliveryStatus; before?: { createdAt: Date; id: string }; limit: number },
+  ): Promise<WebhookDelivery[]>;
   /** Records one try, only if the delivery is still pending at `attempt - 1` tries (a duplicate job records nothing). */
   abstract recordAttempt(id: string, result: AttemptResult): Promise<WebhookDelivery | null>;
   /** Pending again, due now (redeliver). */

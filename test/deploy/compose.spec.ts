@@ -25,13 +25,24 @@ describe('docker-compose.yml and the Dockerfile', () => {
   const documented = new Set([...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
 
   it('runs postgres, redis, minio with its one-shot setup, and api, worker and edge from the Dockerfile', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'edge', 'keys', 'minio', 'minio-setup', 'postgres', 'redis', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'edge',
+      'keys',
+      'minio',
+      'minio-setup',
+      'postgres',
+      'redis',
+      'worker',
+    ]);
     const stages = [...read('Dockerfile').matchAll(/^FROM \S+ AS (\S+)/gm)].map((m) => m[1]);
     for (const name of ['api', 'worker', 'edge']) {
       expect(services[name]!.build).toEqual({ context: '.', target: name });
       expect(stages).toContain(name);
     }
-    expect(read('Dockerfile')).toMatch(/FROM runtime AS worker[\s\S]*apt-get install -y --no-install-recommends ffmpeg/);
+    expect(read('Dockerfile')).toMatch(
+      /FROM runtime AS worker[\s\S]*apt-get install -y --no-install-recommends ffmpeg/,
+    );
     expect(services['minio-setup']!.image).toBe('minio/mc');
   });
 
@@ -39,7 +50,9 @@ describe('docker-compose.yml and the Dockerfile', () => {
     const bases = [...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!).filter((b) => b.includes(':'));
     expect(bases).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
     expect(JSON.parse(read('package.json')).engines.node).toBe('>=24');
-    expect(read('Dockerfile')).toMatch(/npm prune --omit=dev && rm -rf node_modules\/node-linux-\* node_modules\/\.bin\/node/);
+    expect(read('Dockerfile')).toMatch(
+      /npm prune --omit=dev && rm -rf node_modules\/node-linux-\* node_modules\/\.bin\/node/,
+    );
   });
 
   it('keeps Redis persistent and never evicting (BullMQ keys)', () => {
@@ -49,7 +62,8 @@ describe('docker-compose.yml and the Dockerfile', () => {
   });
 
   it('publishes ports on loopback only', () => {
-    for (const service of Object.values(services)) for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    for (const service of Object.values(services))
+      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
 
   it('documents in .env.example every variable the Velvet services use', () => {

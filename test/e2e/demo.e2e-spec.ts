@@ -12,13 +12,23 @@ import { fixture } from '../support/fixtures';
 import { testEnv } from '../support/harness';
 
 // The browser's globals, for the functions page.evaluate runs there (no DOM lib in this program).
-declare const document: { querySelector(selector: string): { textContent: string | null; currentTime?: number } | null };
+declare const document: {
+  querySelector(selector: string): { textContent: string | null; currentTime?: number } | null;
+};
 declare const window: Record<string, any>;
 declare const location: { origin: string };
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // What this machine needs (no GPU, no sandbox as root, a closed network).
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(__dirname, '../../test-artifacts');
 const MIB = 1024 * 1024;
 
@@ -46,7 +56,11 @@ describe('the demo page in a real browser', () => {
   async function freshBrowser(): Promise<BrowserContext> {
     const profile = mkdtempSync(join(tmpdir(), 'velvet-chromium-'));
     dirs.push(profile);
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+    });
     contexts.push(context);
     return context;
   }
@@ -67,11 +81,17 @@ describe('the demo page in a real browser', () => {
 
   async function signIn(page: Page, who: 'creator' | 'viewer'): Promise<void> {
     await page.click(`#as-${who}`);
-    await page.waitForFunction((name) => document.querySelector('#who')?.textContent?.includes(name), who === 'creator' ? 'alice' : 'victor');
+    await page.waitForFunction(
+      (name) => document.querySelector('#who')?.textContent?.includes(name),
+      who === 'creator' ? 'alice' : 'victor',
+    );
   }
 
   async function playsPast(page: Page, seconds: number): Promise<void> {
-    await page.waitForFunction((s) => (document.querySelector('video')?.currentTime ?? 0) > s, seconds, { timeout: 60_000, polling: 250 });
+    await page.waitForFunction((s) => (document.querySelector('video')?.currentTime ?? 0) > s, seconds, {
+      timeout: 60_000,
+      polling: 250,
+    });
   }
 
   let videoId = '';
@@ -85,10 +105,14 @@ describe('the demo page in a real browser', () => {
     await page.setInputFiles('#file', fixture('tenSeconds'));
     await page.selectOption('#access', 'paid');
     await page.click('#upload');
-    await page.waitForFunction(() => /Status: (ready|failed)/.test(document.querySelector('#processing-status')?.textContent ?? ''), null, {
-      timeout: 180_000,
-      polling: 500,
-    });
+    await page.waitForFunction(
+      () => /Status: (ready|failed)/.test(document.querySelector('#processing-status')?.textContent ?? ''),
+      null,
+      {
+        timeout: 180_000,
+        polling: 500,
+      },
+    );
     expect(await text(page, '#processing-status')).toBe('Status: ready');
     await page.waitForFunction(() => document.querySelector('#videos')?.textContent?.includes('ready'));
     expect(await text(page, '#videos')).toContain('ten-seconds.mp4 (paid, ready)');
@@ -115,7 +139,10 @@ describe('the demo page in a real browser', () => {
     expect(manifestUrl).not.toBe('');
     const page = await (await freshBrowser()).newPage();
     await page.goto(`${stack.apiUrl}/`);
-    const status = await page.evaluate(async (url) => (await fetch(url, { credentials: 'include' })).status, manifestUrl);
+    const status = await page.evaluate(
+      async (url) => (await fetch(url, { credentials: 'include' })).status,
+      manifestUrl,
+    );
     expect(status).toBe(403);
   }, 60_000);
 
@@ -147,7 +174,11 @@ describe('the demo page in a real browser', () => {
       puts.push(part);
       if (part === 3 && failOnce) {
         failOnce = false;
-        return route.fulfill({ status: 500, body: 'injected failure', headers: { 'access-control-allow-origin': '*' } });
+        return route.fulfill({
+          status: 500,
+          body: 'injected failure',
+          headers: { 'access-control-allow-origin': '*' },
+        });
       }
       return route.continue();
     });
@@ -228,7 +259,12 @@ describe('the demo page in a real browser', () => {
     await page.clock.install();
     const sessions: string[] = [];
     page.on('response', (response) => {
-      if (response.request().method() === 'POST' && response.url().endsWith('/playback-sessions') && response.status() === 201) sessions.push(response.url());
+      if (
+        response.request().method() === 'POST' &&
+        response.url().endsWith('/playback-sessions') &&
+        response.status() === 201
+      )
+        sessions.push(response.url());
     });
     await page.goto(`${stack.apiUrl}/`);
     await signIn(page, 'creator');
@@ -239,7 +275,8 @@ describe('the demo page in a real browser', () => {
     // PLAYBACK_TTL_SECONDS is 600 here: refreshAt comes within ten minutes, and the renewed
     // session's own refreshAt is again minutes later (timed on the server's clock).
     await page.clock.runFor(10 * 60 * 1000);
-    for (let waited = 0; sessions.length < 2 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let waited = 0; sessions.length < 2 && waited < 10_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(sessions).toHaveLength(2);
   }, 60_000);
 });

@@ -21,13 +21,14 @@ import { ffprobe } from '../support/pipeline';
 declare const document: { querySelector(selector: string): any; createElement(tag: string): any; body: any };
 
 const TITLE = 'Café trip: "day 1"';
-const SRT = '1\n00:00:00,500 --> 00:00:04,000\nHello from the <i>English</i> track\n\n2\n00:00:04,500 --> 00:00:09,000\nSecond line & more\n';
+const SRT =
+  '1\n00:00:00,500 --> 00:00:04,000\nHello from the <i>English</i> track\n\n2\n00:00:04,500 --> 00:00:09,000\nSecond line & more\n';
 const VTT = 'WEBVTT\n\n00:00:00.500 --> 00:00:09.000\nBonjour de la piste française\n';
 
 /** Top-level MP4 boxes in file order. */
 function boxes(bytes: Buffer): string[] {
   const names: string[] = [];
-  for (let at = 0; at + 8 <= bytes.length; ) {
+  for (let at = 0; at + 8 <= bytes.length;) {
     let size = bytes.readUInt32BE(at);
     if (size === 1) size = Number(bytes.readBigUInt64BE(at + 8));
     names.push(bytes.toString('latin1', at + 4, at + 8));
@@ -39,10 +40,11 @@ function boxes(bytes: Buffer): string[] {
 
 /** A JPEG's width and height, from its start-of-frame segment. */
 function jpegSize(bytes: Buffer): { width: number; height: number } {
-  for (let at = 2; at + 9 < bytes.length; ) {
+  for (let at = 2; at + 9 < bytes.length;) {
     const marker = bytes[at + 1]!;
     const length = bytes.readUInt16BE(at + 2);
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) };
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker))
+      return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) };
     at += 2 + length;
   }
   throw new Error('no JPEG frame header');
@@ -56,7 +58,11 @@ describe('downloads, storyboards and captions through the edge', () => {
   let dataDir: string;
   let profile: string;
   const dev = async (sub: string, roles: string[] = []) => {
-    const res = await fetch(`${stack.apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, roles }) });
+    const res = await fetch(`${stack.apiUrl}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub, roles }),
+    });
     return ((await res.json()) as { token: string }).token;
   };
   let alice: Api;
@@ -67,18 +73,36 @@ describe('downloads, storyboards and captions through the edge', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-extras-'));
     profile = mkdtempSync(join(tmpdir(), 'velvet-chromium-'));
-    stack = await startDevStack({ env: testEnv({ TRANSCODE_CHUNK_SECONDS: '0' }), dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: PLAYING_FLAGS });
+    stack = await startDevStack({
+      env: testEnv({ TRANSCODE_CHUNK_SECONDS: '0' }),
+      dataDir,
+      apiPort: 0,
+      edgePort: 0,
+      s3Port: 0,
+    });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: PLAYING_FLAGS,
+    });
     alice = client(stack.apiUrl, await dev('alice', ['creator']));
     paywall = client(stack.apiUrl, await dev('paywall', ['admin']));
 
     const bytes = readFileSync(fixture('tenSeconds'));
-    const created = await alice('POST', '/v1/videos', { title: TITLE, contentType: 'video/mp4', sizeBytes: bytes.length, access: 'paid' });
+    const created = await alice('POST', '/v1/videos', {
+      title: TITLE,
+      contentType: 'video/mp4',
+      sizeBytes: bytes.length,
+      access: 'paid',
+    });
     id = created.json.video.id;
     expect((await postForm(created.json.upload, bytes, 'video/mp4')).status).toBe(204);
     expect((await alice('POST', `/v1/videos/${id}/upload/complete`, {})).status).toBe(202);
     // Made downloadable while it is still processing: the MP4 follows the ladder by itself.
-    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: true })).json).toMatchObject({ downloadable: true, downloadReady: false });
+    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: true })).json).toMatchObject({
+      downloadable: true,
+      downloadReady: false,
+    });
     for (const deadline = Date.now() + 180_000; ; await new Promise((r) => setTimeout(r, 250))) {
       const { json } = await alice('GET', `/v1/videos/${id}`);
       if (json.status === 'failed') throw new Error(`failed: ${JSON.stringify(json.error)}`);
@@ -100,7 +124,12 @@ describe('downloads, storyboards and captions through the edge', () => {
   async function session(api: Api): Promise<{ json: any; cookie: string }> {
     const res = await api('POST', `/v1/videos/${id}/playback-sessions`, {});
     expect(res.status).toBe(201);
-    return { json: res.json, cookie: (res.json.cookies as Array<{ name: string; value: string }>).map((c) => `${c.name}=${c.value}`).join('; ') };
+    return {
+      json: res.json,
+      cookie: (res.json.cookies as Array<{ name: string; value: string }>)
+        .map((c) => `${c.name}=${c.value}`)
+        .join('; '),
+    };
   }
 
   it('writes a storyboard whose cues cover the whole video, each tile inside its sprite sheet', async () => {
@@ -133,16 +162,34 @@ describe('downloads, storyboards and captions through the edge', () => {
     const carol = client(stack.apiUrl, await dev('carol'));
     const dave = client(stack.apiUrl, await dev('dave'));
     const erin = client(stack.apiUrl, await dev('erin'));
-    expect((await paywall('PUT', `/v1/videos/${id}/grants/bob`, { download: true })).json).toMatchObject({ download: true });
+    expect((await paywall('PUT', `/v1/videos/${id}/grants/bob`, { download: true })).json).toMatchObject({
+      download: true,
+    });
     expect((await paywall('PUT', `/v1/videos/${id}/grants/carol`, {})).json).toMatchObject({ download: false });
-    expect((await paywall('PUT', `/v1/videos/${id}/grants/dave`, { kind: 'rental', rentalSeconds: 3600 })).status).toBe(200);
-    expect((await paywall('PUT', `/v1/videos/${id}/grants/dave`, { kind: 'rental', rentalSeconds: 3600, download: true })).json.code).toBe('invalid_request');
+    expect((await paywall('PUT', `/v1/videos/${id}/grants/dave`, { kind: 'rental', rentalSeconds: 3600 })).status).toBe(
+      200,
+    );
+    expect(
+      (await paywall('PUT', `/v1/videos/${id}/grants/dave`, { kind: 'rental', rentalSeconds: 3600, download: true }))
+        .json.code,
+    ).toBe('invalid_request');
 
-    expect((await carol('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({ status: 409, code: 'not_downloadable' });
-    expect((await dave('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({ status: 409, code: 'not_downloadable' });
+    expect((await carol('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({
+      status: 409,
+      code: 'not_downloadable',
+    });
+    expect((await dave('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({
+      status: 409,
+      code: 'not_downloadable',
+    });
     // Asking never starts a rental's clock.
-    expect((await paywall('GET', `/v1/videos/${id}/grants`)).json.items.find((g: any) => g.userId === 'dave').startedAt).toBeNull();
-    expect((await erin('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({ status: 403, code: 'not_entitled' });
+    expect(
+      (await paywall('GET', `/v1/videos/${id}/grants`)).json.items.find((g: any) => g.userId === 'dave').startedAt,
+    ).toBeNull();
+    expect((await erin('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({
+      status: 403,
+      code: 'not_entitled',
+    });
 
     const before = Date.now();
     const link = await bob('POST', `/v1/videos/${id}/downloads`, {});
@@ -170,7 +217,9 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect(Number(probed.format.duration)).toBeCloseTo(durationSeconds, 0);
     expect(Math.abs(Number(probed.format.duration) - durationSeconds)).toBeLessThan(0.15);
     expect(probed.streams.map((s: any) => s.codec_type).sort()).toEqual(['audio', 'video']);
-    expect(() => execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { stdio: 'pipe' }),
+    ).not.toThrow();
 
     // A streaming viewer's cookies open the stream, never the download.
     const { cookie } = await session(bob);
@@ -181,13 +230,19 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect((await fetch(`${url.origin}${url.pathname.replace(/\.mp4$/, '.m4a')}${url.search}`)).status).toBe(403);
 
     // It expires: the edge's verifier (CloudFront's rules) a second either side of Expires.
-    const keys = new Map([[url.searchParams.get('Key-Pair-Id')!, createPublicKey(readFileSync(devCloudfrontKeys(join(dataDir, 'keys')).publicKeyFile, 'utf8'))]]);
-    const at = (now: number) => verifyViewerRequest({ url: url.toString(), clientIp: '127.0.0.1', now }, { trustedKeys: keys }).allow;
+    const keys = new Map([
+      [
+        url.searchParams.get('Key-Pair-Id')!,
+        createPublicKey(readFileSync(devCloudfrontKeys(join(dataDir, 'keys')).publicKeyFile, 'utf8')),
+      ],
+    ]);
+    const at = (now: number) =>
+      verifyViewerRequest({ url: url.toString(), clientIp: '127.0.0.1', now }, { trustedKeys: keys }).allow;
     expect(at(expires / 1000 - 1)).toBe(true);
     expect(at(expires / 1000 + 1)).toBe(false);
   });
 
-  it('plays the MP4 straight in Chromium\'s <video>, as long as the stream', async () => {
+  it("plays the MP4 straight in Chromium's <video>, as long as the stream", async () => {
     const owner = await alice('POST', `/v1/videos/${id}/downloads`, {});
     expect(owner.status).toBe(201);
     const page = await context.newPage();
@@ -213,18 +268,25 @@ describe('downloads, storyboards and captions through the edge', () => {
 
   it('publishes captions after ready without re-encoding, lists them in hls.js, and removes one', async () => {
     const before = (await alice('GET', `/v1/videos/${id}`)).json;
-    const put = (lang: string, body: string, type: string, query = '') => alice('PUT', `/v1/videos/${id}/captions/${lang}${query}`, body, { 'content-type': type });
+    const put = (lang: string, body: string, type: string, query = '') =>
+      alice('PUT', `/v1/videos/${id}/captions/${lang}${query}`, body, { 'content-type': type });
 
     const en = await put('en', SRT, 'application/x-subrip', '?default=true');
     expect(en.status).toBe(201);
     expect(en.json).toMatchObject({ lang: 'en', label: 'English', default: true, cueCount: 2 });
     const fr = await put('fr', VTT, 'text/vtt', '?label=Fran%C3%A7ais%20(France)');
     expect(fr.status).toBe(201);
-    const bad = await put('de', 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:03.000 --> 00:00:02.000\nbackwards\n', 'text/vtt');
+    const bad = await put(
+      'de',
+      'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:03.000 --> 00:00:02.000\nbackwards\n',
+      'text/vtt',
+    );
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(bad.json).toMatchObject({ code: 'invalid_captions', line: 6 });
-    expect((await alice('GET', `/v1/videos/${id}/captions`)).json.items.map((c: any) => [c.lang, c.label, c.default])).toEqual([
+    expect(
+      (await alice('GET', `/v1/videos/${id}/captions`)).json.items.map((c: any) => [c.lang, c.label, c.default]),
+    ).toEqual([
       ['en', 'English', true],
       ['fr', 'Français (France)', false],
     ]);
@@ -236,7 +298,9 @@ describe('downloads, storyboards and captions through the edge', () => {
     const master = await (await fetch(json.manifestUrl, { headers: { cookie } })).text();
     expect(master.match(/TYPE=SUBTITLES/g)).toHaveLength(2);
     // The plain master of the version is still there, unchanged: it is immutable.
-    const plain = await (await fetch(json.manifestUrl.replace(/master-[0-9a-f]{16}\.m3u8$/, 'master.m3u8'), { headers: { cookie } })).text();
+    const plain = await (
+      await fetch(json.manifestUrl.replace(/master-[0-9a-f]{16}\.m3u8$/, 'master.m3u8'), { headers: { cookie } })
+    ).text();
     expect(plain).not.toContain('SUBTITLES');
 
     const page = await context.newPage();
@@ -246,12 +310,19 @@ describe('downloads, storyboards and captions through the edge', () => {
     await page.fill('#video-id', id);
     await page.click('#play');
     // The demo lists the languages hls.js found; choosing French shows its cue.
-    await page.waitForFunction(() => document.querySelector('#captions').options.length === 3, null, { timeout: 30_000 });
-    const options = await page.evaluate(() => [...document.querySelector('#captions').options].map((o: any) => o.textContent));
+    await page.waitForFunction(() => document.querySelector('#captions').options.length === 3, null, {
+      timeout: 30_000,
+    });
+    const options = await page.evaluate(() =>
+      [...document.querySelector('#captions').options].map((o: any) => o.textContent),
+    );
     expect(options).toEqual(['Off', 'English (en)', 'Français (France) (fr)']);
     await page.selectOption('#captions', '1');
     await page.waitForFunction(
-      () => [...document.querySelector('video').textTracks].some((t: any) => t.mode === 'showing' && [...(t.cues ?? [])].some((c: any) => /Bonjour/.test(c.text))),
+      () =>
+        [...document.querySelector('video').textTracks].some(
+          (t: any) => t.mode === 'showing' && [...(t.cues ?? [])].some((c: any) => /Bonjour/.test(c.text)),
+        ),
       null,
       { timeout: 30_000 },
     );
@@ -269,9 +340,18 @@ describe('downloads, storyboards and captions through the edge', () => {
     await page.locator('#seek').hover({ position: { x: bar.width * 0.75, y: bar.height / 2 } });
     const preview = await page.evaluate(() => {
       const el = document.querySelector('#seek-preview');
-      return { hidden: el.hidden, image: el.style.backgroundImage, position: el.style.backgroundPosition, width: el.style.width };
+      return {
+        hidden: el.hidden,
+        image: el.style.backgroundImage,
+        position: el.style.backgroundPosition,
+        width: el.style.width,
+      };
     });
-    expect(preview).toMatchObject({ hidden: false, image: expect.stringMatching(/storyboard\/sprite-0\.jpg/), width: '160px' });
+    expect(preview).toMatchObject({
+      hidden: false,
+      image: expect.stringMatching(/storyboard\/sprite-0\.jpg/),
+      width: '160px',
+    });
     expect(preview.position).not.toBe('-0px -0px');
     await page.close();
 
@@ -304,11 +384,20 @@ describe('downloads, storyboards and captions through the edge', () => {
     // The file under the old name is gone (one MP4 per video is kept).
     expect((await fetch(old.url)).status).toBe(404);
 
-    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: false })).json).toMatchObject({ downloadable: false, downloadReady: false });
-    expect((await bob('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({ status: 409, code: 'not_downloadable' });
+    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: false })).json).toMatchObject({
+      downloadable: false,
+      downloadReady: false,
+    });
+    expect((await bob('POST', `/v1/videos/${id}/downloads`, {})).json).toMatchObject({
+      status: 409,
+      code: 'not_downloadable',
+    });
     expect((await fetch(renamed.url)).status).toBe(404);
 
-    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: true })).json).toMatchObject({ downloadable: true, downloadReady: false });
+    expect((await alice('PATCH', `/v1/videos/${id}`, { downloadable: true })).json).toMatchObject({
+      downloadable: true,
+      downloadReady: false,
+    });
     let again: any;
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
       again = await bob('POST', `/v1/videos/${id}/downloads`, {});

@@ -16,7 +16,6 @@ import { testEnv } from '../support/harness';
 
 declare const document: { querySelector(selector: string): any };
 
-
 describe('a video playable while it is processing, in a real browser', () => {
   let stack: DevStack;
   let context: BrowserContext;
@@ -30,7 +29,11 @@ describe('a video playable while it is processing, in a real browser', () => {
     // while the whole preview is watched.
     const env = testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '1080,720,480,360' });
     stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: PLAYING_FLAGS });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: PLAYING_FLAGS,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -39,27 +42,56 @@ describe('a video playable while it is processing, in a real browser', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function api(path: string, bearer: string, method = 'GET'): Promise<{ status: number; json: any; cookies: string }> {
-    const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+  async function api(
+    path: string,
+    bearer: string,
+    method = 'GET',
+  ): Promise<{ status: number; json: any; cookies: string }> {
+    const res = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: method === 'POST' ? '{}' : undefined,
+    });
     const json = await res.json();
-    const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookies = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     return { status: res.status, json, cookies };
   }
 
-  const videoTime = (page: Page) => page.evaluate(() => ({ t: document.querySelector('video')?.currentTime ?? 0, ended: Boolean(document.querySelector('video')?.ended) }));
+  const videoTime = (page: Page) =>
+    page.evaluate(() => ({
+      t: document.querySelector('video')?.currentTime ?? 0,
+      ended: Boolean(document.querySelector('video')?.ended),
+    }));
 
   it('shows the video playable while processing and plays the growing preview from 0 to its end', async () => {
-    const { token } = (await (await fetch(`${stack.apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'alice', roles: ['creator'] }) })).json()) as { token: string };
+    const { token } = (await (
+      await fetch(`${stack.apiUrl}/dev/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub: 'alice', roles: ['creator'] }),
+      })
+    ).json()) as { token: string };
     const page = await context.newPage();
     await page.goto(`${stack.apiUrl}/`);
     await page.click('#as-creator');
     await page.setInputFiles('#file', fixture('preview30'));
     await page.click('#upload');
-    await page.waitForFunction(() => /Status: processing.*playable/.test(document.querySelector('#processing-status')?.textContent ?? ''), null, { timeout: 120_000, polling: 250 });
+    await page.waitForFunction(
+      () => /Status: processing.*playable/.test(document.querySelector('#processing-status')?.textContent ?? ''),
+      null,
+      { timeout: 120_000, polling: 250 },
+    );
     const id = await page.inputValue('#video-id');
     expect((await api(`/v1/videos/${id}`, token)).json).toMatchObject({ status: 'processing', playable: true });
     // The demo page's list offers Play for it already.
-    await page.waitForFunction(() => /\(paid, processing, playable\)/.test(document.querySelector('#videos')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => /\(paid, processing, playable\)/.test(document.querySelector('#videos')?.textContent ?? ''),
+      null,
+      { timeout: 10_000 },
+    );
 
     // A session of our own, to read the preview through the edge as a second player would.
     const session = await api(`/v1/videos/${id}/playback-sessions`, token, 'POST');
@@ -68,7 +100,10 @@ describe('a video playable while it is processing, in a real browser', () => {
     const edgeGet = (url: string) => fetch(url, { headers: { cookie: session.cookies } });
     const master = await (await edgeGet(previewUrl)).text();
     const audioUrl = new URL(/URI="([^"]+)"/.exec(master)![1]!, previewUrl).toString();
-    const videoUrl = new URL(master.split('\n').find((l) => l && !l.startsWith('#'))!, previewUrl).toString();
+    const videoUrl = new URL(
+      master.split('\n').find((l) => l && !l.startsWith('#'))!,
+      previewUrl,
+    ).toString();
 
     await page.click('#play');
     let first: number | undefined;
@@ -108,14 +143,21 @@ describe('a video playable while it is processing, in a real browser', () => {
     expect((await api(`/v1/videos/${id}`, token)).json.status).toBe('processing');
 
     let video: any;
-    for (const deadline = Date.now() + 300_000; video?.status !== 'ready' && Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+    for (
+      const deadline = Date.now() + 300_000;
+      video?.status !== 'ready' && Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 1000))
+    ) {
       video = (await api(`/v1/videos/${id}`, token)).json;
     }
     expect(video.status).toBe('ready');
     const after = await api(`/v1/videos/${id}/playback-sessions`, token, 'POST');
     expect(after.json.manifestUrl).not.toBe(previewUrl);
-    expect(await (await fetch(after.json.manifestUrl, { headers: { cookie: after.cookies } })).text()).toContain('RESOLUTION=1920x1080');
+    expect(await (await fetch(after.json.manifestUrl, { headers: { cookie: after.cookies } })).text()).toContain(
+      'RESOLUTION=1920x1080',
+    );
     // The preview's session still plays: master, playlists and segments on its own cookies.
-    for (const url of [previewUrl, videoUrl, audioUrl, ...fetched]) expect([url, (await edgeGet(url)).status]).toEqual([url, 200]);
+    for (const url of [previewUrl, videoUrl, audioUrl, ...fetched])
+      expect([url, (await edgeGet(url)).status]).toEqual([url, 200]);
   }, 420_000);
 });

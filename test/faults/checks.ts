@@ -17,9 +17,15 @@ export interface Check {
 const ID_IN_KEY = /^(?:uploads|videos|work|downloads)\/([0-9a-hjkmnp-tv-z]{26})\//;
 
 /** Every accepted upload ended ready or failed with a code (or was deleted and is gone). */
-export async function finalStates(db: Pool, state: LoadState): Promise<Check & { stuck: string[]; failed: number; ready: number }> {
+export async function finalStates(
+  db: Pool,
+  state: LoadState,
+): Promise<Check & { stuck: string[]; failed: number; ready: number }> {
   const ids = [...state.accepted.keys()];
-  const { rows } = await db.query<{ id: string; status: string; error_code: string | null }>('SELECT id, status, error_code FROM videos WHERE id = ANY($1)', [ids]);
+  const { rows } = await db.query<{ id: string; status: string; error_code: string | null }>(
+    'SELECT id, status, error_code FROM videos WHERE id = ANY($1)',
+    [ids],
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   const stuck: string[] = [];
   let failed = 0;
@@ -56,7 +62,9 @@ export async function segmentsWhole(api: ApiClient, db: Pool, ownerToken: string
       problems.push(`${id}: no session (${session?.status})`);
       continue;
     }
-    const cookie = (session.json.cookies as Array<{ name: string; value: string }>).map((c) => `${c.name}=${c.value}`).join('; ');
+    const cookie = (session.json.cookies as Array<{ name: string; value: string }>)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
     const fetchTwice = async (url: string): Promise<Buffer | null> => {
       const once = async (): Promise<Buffer | null> => {
         const res = await fetch(url, { headers: { cookie } });
@@ -71,43 +79,69 @@ export async function segmentsWhole(api: ApiClient, db: Pool, ownerToken: string
     };
     const master = await fetchTwice(session.json.manifestUrl);
     if (!master) continue;
-    const playlists = [...master.toString().matchAll(/^(?!#)(\S+)$|URI="([^"]+)"/gm)].map((m) => new URL(m[1] ?? m[2]!, session.json.manifestUrl).toString());
+    const playlists = [...master.toString().matchAll(/^(?!#)(\S+)$|URI="([^"]+)"/gm)].map((m) =>
+      new URL(m[1] ?? m[2]!, session.json.manifestUrl).toString(),
+    );
     for (const playlistUrl of new Set(playlists)) {
       const playlist = await fetchTwice(playlistUrl);
       if (!playlist) continue;
-      const uris = [...playlist.toString().matchAll(/^(?!#)(\S+)$|URI="([^"]+)"/gm)].map((m) => new URL(m[1] ?? m[2]!, playlistUrl).toString());
+      const uris = [...playlist.toString().matchAll(/^(?!#)(\S+)$|URI="([^"]+)"/gm)].map((m) =>
+        new URL(m[1] ?? m[2]!, playlistUrl).toString(),
+      );
       for (const uri of uris) await fetchTwice(uri);
     }
   }
-  return { name: 'ready videos play whole', ok: problems.length === 0, detail: `${rows.length} videos, ${files} files fetched twice${problems.length ? `; ${problems.slice(0, 5).join('; ')}` : ''}` };
+  return {
+    name: 'ready videos play whole',
+    ok: problems.length === 0,
+    detail: `${rows.length} videos, ${files} files fetched twice${problems.length ? `; ${problems.slice(0, 5).join('; ')}` : ''}`,
+  };
 }
 
 /** One published version per ready video once the old ones' retirement delay has passed. */
 export async function oneVersion(db: Pool, storage: ObjectStorage): Promise<Check> {
-  const { rows } = await db.query<{ id: string; hls_version: string }>("SELECT id, hls_version FROM videos WHERE status = 'ready'");
+  const { rows } = await db.query<{ id: string; hls_version: string }>(
+    "SELECT id, hls_version FROM videos WHERE status = 'ready'",
+  );
   const problems: string[] = [];
   for (const { id, hls_version } of rows) {
     const versions = (await storage.listChildPrefixes(`videos/${id}/hls/`)).map((p) => p.split('/').at(-2));
-    if (versions.length !== 1 || versions[0] !== hls_version) problems.push(`${id}: ${versions.join(', ')} (row: ${hls_version})`);
+    if (versions.length !== 1 || versions[0] !== hls_version)
+      problems.push(`${id}: ${versions.join(', ')} (row: ${hls_version})`);
   }
-  return { name: 'one published version each', ok: problems.length === 0, detail: `${rows.length} videos${problems.length ? `; ${problems.slice(0, 5).join('; ')}` : ''}` };
+  return {
+    name: 'one published version each',
+    ok: problems.length === 0,
+    detail: `${rows.length} videos${problems.length ? `; ${problems.slice(0, 5).join('; ')}` : ''}`,
+  };
 }
 
 /** No object in the bucket belongs to a video that no longer exists. */
 export async function noOrphans(db: Pool, storage: ObjectStorage): Promise<Check> {
-  const keys = (await Promise.all(['uploads/', 'videos/', 'work/', 'downloads/'].map((p) => storage.listObjects(p)))).flat().map((o) => o.key);
+  const keys = (await Promise.all(['uploads/', 'videos/', 'work/', 'downloads/'].map((p) => storage.listObjects(p))))
+    .flat()
+    .map((o) => o.key);
   const owners = new Set(keys.map((k) => ID_IN_KEY.exec(k)?.[1]).filter((id): id is string => Boolean(id)));
   const { rows } = await db.query<{ id: string }>('SELECT id FROM videos WHERE id = ANY($1)', [[...owners]]);
   const alive = new Set(rows.map((r) => r.id));
   const orphans = keys.filter((k) => !alive.has(ID_IN_KEY.exec(k)?.[1] ?? ''));
-  return { name: 'no objects of deleted videos', ok: orphans.length === 0, detail: `${keys.length} objects of ${owners.size} videos${orphans.length ? `; ${orphans.length} orphans, e.g. ${orphans.slice(0, 3).join(', ')}` : ''}` };
+  return {
+    name: 'no objects of deleted videos',
+    ok: orphans.length === 0,
+    detail: `${keys.length} objects of ${owners.size} videos${orphans.length ? `; ${orphans.length} orphans, e.g. ${orphans.slice(0, 3).join(', ')}` : ''}`,
+  };
 }
 
 /** Every event committed since the endpoint was registered reached the receiver at least once. */
 export async function eventsDelivered(db: Pool, receiver: Receiver, since: Date): Promise<Check & { missing: number }> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM video_events WHERE created_at > $1', [since]);
   const missing = rows.filter((r) => !receiver.received.has(r.id)).map((r) => r.id);
-  return { name: 'committed events delivered', ok: missing.length === 0, detail: `${rows.length} events, ${receiver.deliveries} deliveries received, ${missing.length} missing`, missing: missing.length };
+  return {
+    name: 'committed events delivered',
+    ok: missing.length === 0,
+    detail: `${rows.length} events, ${receiver.deliveries} deliveries received, ${missing.length} missing`,
+    missing: missing.length,
+  };
 }
 
 function digest(bytes: Buffer): Buffer {

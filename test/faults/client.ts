@@ -41,7 +41,10 @@ export class ApiClient {
       try {
         res = await fetch(`${base}${path}`, {
           method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout((this.requestTimeoutSeconds + 5) * 1000),
         });
@@ -59,13 +62,20 @@ export class ApiClient {
       const json = parse(text);
       const key = res.status >= 400 ? `${res.status} ${json?.code ?? '(no code)'}` : String(res.status);
       this.tally.count(key);
-      if (Date.now() - started > (this.requestTimeoutSeconds + 2) * 1000) this.tally.violations.push(`${method} ${path}: answered after ${Date.now() - started} ms`);
+      if (Date.now() - started > (this.requestTimeoutSeconds + 2) * 1000)
+        this.tally.violations.push(`${method} ${path}: answered after ${Date.now() - started} ms`);
       if (res.status >= 400) {
-        const problem = res.headers.get('content-type')?.startsWith('application/problem+json') && typeof json?.code === 'string';
-        if (!problem) this.tally.violations.push(`${method} ${path} → ${res.status} not problem+json: ${text.slice(0, 200)}`);
-        if (res.status >= 500 && res.status !== 503) this.tally.violations.push(`${method} ${path} → ${res.status} ${json?.code}: ${json?.detail ?? text.slice(0, 200)}`);
+        const problem =
+          res.headers.get('content-type')?.startsWith('application/problem+json') && typeof json?.code === 'string';
+        if (!problem)
+          this.tally.violations.push(`${method} ${path} → ${res.status} not problem+json: ${text.slice(0, 200)}`);
+        if (res.status >= 500 && res.status !== 503)
+          this.tally.violations.push(
+            `${method} ${path} → ${res.status} ${json?.code}: ${json?.detail ?? text.slice(0, 200)}`,
+          );
         if (res.status === 503) {
-          if (!res.headers.get('retry-after')) this.tally.violations.push(`${method} ${path} → 503 without Retry-After`);
+          if (!res.headers.get('retry-after'))
+            this.tally.violations.push(`${method} ${path} → 503 without Retry-After`);
           await sleep(Math.min(2000, Number(res.headers.get('retry-after') ?? 1) * 1000));
           continue;
         }

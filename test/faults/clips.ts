@@ -12,7 +12,29 @@ export function clips(dir: string): Clip[] {
   const make = (name: string, size: string, seconds: number, bitrate: string, noise: boolean): string => {
     const path = join(dir, name);
     const video = `testsrc2=size=${size}:rate=25:duration=${seconds}${noise ? ',noise=alls=60:allf=t' : ''}`;
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', video, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', bitrate, '-c:a', 'aac', '-shortest', path]);
+    execFileSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      video,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-b:v',
+      bitrate,
+      '-c:a',
+      'aac',
+      '-shortest',
+      path,
+    ]);
     return path;
   };
   return [

@@ -30,10 +30,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     url: '',
     mode: NO_FAULTS,
     injected: { errors: 0, stalls: 0 },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = createServer((req, res) => void forward(req, res));
 
@@ -53,10 +54,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       proxy.injected.stalls++;
       await new Promise((resolve) => setTimeout(resolve, stallMs));
     }
-    const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const out = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     out.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

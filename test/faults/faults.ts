@@ -8,7 +8,13 @@ import { NO_FAULTS, type FaultProxy } from './fault-proxy';
 import type { Receiver } from './load';
 import { sleep, until, type Proc } from './processes';
 
-export type FaultKind = 'worker SIGKILL' | 'api SIGKILL' | 'Redis restart' | 'PostgreSQL restart' | 'S3 errors and stalls' | 'webhook receiver down';
+export type FaultKind =
+  | 'worker SIGKILL'
+  | 'api SIGKILL'
+  | 'Redis restart'
+  | 'PostgreSQL restart'
+  | 'S3 errors and stalls'
+  | 'webhook receiver down';
 
 export interface Stack {
   /** The transcode queue, to see which worker runs what. */
@@ -33,7 +39,7 @@ export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryM
     case 'worker SIGKILL': {
       // Mid-chunk: the worker running an encode-chunk job (BullMQ records the taker's pid in
       // processedBy), else one running any transcode job, else the next in turn.
-      const target = await busyWorker(stack, 'encode-chunk', 20) ?? (await busyWorker(stack, null, 10));
+      const target = (await busyWorker(stack, 'encode-chunk', 20)) ?? (await busyWorker(stack, null, 10));
       const worker = target?.worker ?? stack.workers[stack.round % stack.workers.length]!;
       const busy = target?.job ?? null;
       await worker.stop('SIGKILL');
@@ -41,7 +47,10 @@ export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryM
       const restarted = Date.now();
       worker.start();
       // Taking jobs again once it has checked ffmpeg (its boot line).
-      const back = await worker.waitFor(/ffmpeg ready/, 60).then(() => Date.now() - restarted, () => -1);
+      const back = await worker.waitFor(/ffmpeg ready/, 60).then(
+        () => Date.now() - restarted,
+        () => -1,
+      );
       return { recoveryMs: back, note: `${worker.name}${busy ? ` running ${busy}` : ''}` };
     }
     case 'api SIGKILL': {
@@ -50,7 +59,11 @@ export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryM
       await sleep(1000);
       const restarted = Date.now();
       stack.api[index]!.start();
-      await until(`api-${index + 1}`, async () => (await fetch(`http://127.0.0.1:${stack.apiPorts[index]}/readyz`)).ok, 60);
+      await until(
+        `api-${index + 1}`,
+        async () => (await fetch(`http://127.0.0.1:${stack.apiPorts[index]}/readyz`)).ok,
+        60,
+      );
       return { recoveryMs: Date.now() - restarted, note: `api-${index + 1} mid-request` };
     }
     case 'Redis restart': {
@@ -78,14 +91,20 @@ export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryM
       await stack.receiver.up();
       const back = Date.now();
       const before = stack.receiver.deliveries;
-      await until('a delivery after the receiver came back', async () => stack.receiver.deliveries > before, 120).catch(() => undefined);
+      await until('a delivery after the receiver came back', async () => stack.receiver.deliveries > before, 120).catch(
+        () => undefined,
+      );
       return { recoveryMs: Date.now() - back, note: 'connection refused for 20 s' };
     }
   }
 }
 
 /** The worker running a job of that name (any transcode job for null), found within `seconds`. */
-async function busyWorker(stack: Stack, name: string | null, seconds: number): Promise<{ worker: Proc; job: string } | null> {
+async function busyWorker(
+  stack: Stack,
+  name: string | null,
+  seconds: number,
+): Promise<{ worker: Proc; job: string } | null> {
   let found: { worker: Proc; job: string } | null = null;
   await until(
     `a worker running ${name ?? 'a job'}`,

@@ -28,7 +28,18 @@ export interface LoadState {
 }
 
 export function newLoadState(): LoadState {
-  return { accepted: new Map(), deleted: new Set(), ready: new Set(), granted: new Set(), uploads: { single: 0, multipart: 0, partRetries: 0 }, sessions: 0, segmentGets: 0, playlistGets: 0, edgeErrors: 0, storageErrors: 0 };
+  return {
+    accepted: new Map(),
+    deleted: new Set(),
+    ready: new Set(),
+    granted: new Set(),
+    uploads: { single: 0, multipart: 0, partRetries: 0 },
+    sessions: 0,
+    segmentGets: 0,
+    playlistGets: 0,
+    edgeErrors: 0,
+    storageErrors: 0,
+  };
 }
 
 export interface LoadContext {
@@ -45,7 +56,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 /** A request to storage or the edge, retried a few times; null when it never succeeded. */
-async function withRetries(what: () => Promise<Response>, ok: (r: Response) => boolean, onError: () => void, tries = 6): Promise<Response | null> {
+async function withRetries(
+  what: () => Promise<Response>,
+  ok: (r: Response) => boolean,
+  onError: () => void,
+  tries = 6,
+): Promise<Response | null> {
   for (let attempt = 0; attempt < tries; attempt++) {
     try {
       const res = await what();
@@ -65,13 +81,26 @@ export async function creator(ctx: LoadContext, n: number): Promise<void> {
   for (let i = 0; Date.now() < ctx.until; i++) {
     const clip = ctx.clips[(n + i) % ctx.clips.length]!;
     const bytes = readFileSync(clip.path);
-    const created = await api.call('POST', '/v1/videos', tokens.creator, { title: `fault run ${n}-${i}`, contentType: 'video/mp4', sizeBytes: bytes.length, access: 'paid' });
+    const created = await api.call('POST', '/v1/videos', tokens.creator, {
+      title: `fault run ${n}-${i}`,
+      contentType: 'video/mp4',
+      sizeBytes: bytes.length,
+      access: 'paid',
+    });
     if (created?.status !== 201) continue;
     const id: string = created.json.video.id;
     const upload = created.json.upload;
-    const parts = upload.strategy === 'multipart' ? await multipart(ctx, id, upload, bytes, i % 2 === 0) : await single(ctx, upload, bytes);
+    const parts =
+      upload.strategy === 'multipart'
+        ? await multipart(ctx, id, upload, bytes, i % 2 === 0)
+        : await single(ctx, upload, bytes);
     if (parts === false) continue;
-    const done = await api.call('POST', `/v1/videos/${id}/upload/complete`, tokens.creator, parts ? { parts } : undefined);
+    const done = await api.call(
+      'POST',
+      `/v1/videos/${id}/upload/complete`,
+      tokens.creator,
+      parts ? { parts } : undefined,
+    );
     if (done?.status === 202) state.accepted.set(id, Date.now());
     // Some creators change their mind: deleted while processing, or after.
     if (done?.status === 202 && Math.random() < 0.15) {
@@ -85,7 +114,11 @@ export async function creator(ctx: LoadContext, n: number): Promise<void> {
   }
 }
 
-async function single(ctx: LoadContext, upload: { url: string; fields: Record<string, string> }, bytes: Buffer): Promise<undefined | false> {
+async function single(
+  ctx: LoadContext,
+  upload: { url: string; fields: Record<string, string> },
+  bytes: Buffer,
+): Promise<undefined | false> {
   const sent = await withRetries(
     () => {
       const form = new FormData();
@@ -101,9 +134,17 @@ async function single(ctx: LoadContext, upload: { url: string; fields: Record<st
   return undefined;
 }
 
-async function multipart(ctx: LoadContext, id: string, plan: { partSize: number; partCount: number }, bytes: Buffer, retryAPart: boolean): Promise<Array<{ partNumber: number; etag: string }> | false> {
+async function multipart(
+  ctx: LoadContext,
+  id: string,
+  plan: { partSize: number; partCount: number },
+  bytes: Buffer,
+  retryAPart: boolean,
+): Promise<Array<{ partNumber: number; etag: string }> | false> {
   const numbers = Array.from({ length: plan.partCount }, (_, i) => i + 1);
-  const urls = await ctx.api.call('POST', `/v1/videos/${id}/upload/parts`, ctx.tokens.creator, { partNumbers: numbers });
+  const urls = await ctx.api.call('POST', `/v1/videos/${id}/upload/parts`, ctx.tokens.creator, {
+    partNumbers: numbers,
+  });
   if (urls?.status !== 200) return false;
   const parts: Array<{ partNumber: number; etag: string }> = [];
   for (const { partNumber, url } of urls.json.parts as Array<{ partNumber: number; url: string }>) {
@@ -112,7 +153,11 @@ async function multipart(ctx: LoadContext, id: string, plan: { partSize: number;
     const times = retryAPart && partNumber === 1 ? 2 : 1;
     let etag: string | null = null;
     for (let t = 0; t < times; t++) {
-      const res = await withRetries(() => fetch(url, { method: 'PUT', body, signal: AbortSignal.timeout(30_000) }), (r) => r.ok, () => ctx.state.storageErrors++);
+      const res = await withRetries(
+        () => fetch(url, { method: 'PUT', body, signal: AbortSignal.timeout(30_000) }),
+        (r) => r.ok,
+        () => ctx.state.storageErrors++,
+      );
       if (!res) return false;
       etag = res.headers.get('etag');
       if (t > 0) ctx.state.uploads.partRetries++;
@@ -143,8 +188,16 @@ export async function viewer(ctx: LoadContext, n: number): Promise<void> {
       const session = await api.call('POST', `/v1/videos/${id}/playback-sessions`, tokens.viewer, { playerId });
       if (session?.status !== 201) break;
       state.sessions++;
-      const cookie = (session.json.cookies as Array<{ name: string; value: string }>).map((c) => `${c.name}=${c.value}`).join('; ');
-      const get = (url: string) => withRetries(() => fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(20_000) }), (r) => r.ok, () => state.edgeErrors++, 3);
+      const cookie = (session.json.cookies as Array<{ name: string; value: string }>)
+        .map((c) => `${c.name}=${c.value}`)
+        .join('; ');
+      const get = (url: string) =>
+        withRetries(
+          () => fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(20_000) }),
+          (r) => r.ok,
+          () => state.edgeErrors++,
+          3,
+        );
       const master = await get(session.json.manifestUrl);
       if (!master) break;
       state.playlistGets++;
@@ -166,7 +219,10 @@ export async function viewer(ctx: LoadContext, n: number): Promise<void> {
 }
 
 /** Watches the accepted uploads' status, so viewers know what plays. */
-export async function watcher(ctx: LoadContext, finals: Map<string, { status: string; errorCode: string | null }>): Promise<void> {
+export async function watcher(
+  ctx: LoadContext,
+  finals: Map<string, { status: string; errorCode: string | null }>,
+): Promise<void> {
   while (Date.now() < ctx.until) {
     for (const id of ctx.state.accepted.keys()) {
       if (finals.has(id) || ctx.state.deleted.has(id)) continue;

@@ -100,7 +100,10 @@ export class Proc {
 /** initdb refuses root: the cluster belongs to the `postgres` user then. */
 function postgresOwner(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  return { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) };
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  };
 }
 
 function postgresBin(tool: string): string {
@@ -119,11 +122,20 @@ export function postgresCluster(dir: string, port: number, logDir: string): Proc
     // The postgres user must reach its folder through the run's (root-owned, private) temp folder.
     chmodSync(dirname(dir), 0o755);
   }
-  execFileSync(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-N', '-E', 'UTF8'], { stdio: 'pipe', uid: owner?.uid, gid: owner?.gid });
-  return new Proc('postgres', postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'], {
-    logDir,
-    ...owner,
+  execFileSync(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-N', '-E', 'UTF8'], {
+    stdio: 'pipe',
+    uid: owner?.uid,
+    gid: owner?.gid,
   });
+  return new Proc(
+    'postgres',
+    postgresBin('postgres'),
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    {
+      logDir,
+      ...owner,
+    },
+  );
 }
 
 /** Redis as production runs it: every write in the AOF, refusing writes rather than evicting keys. */
@@ -132,7 +144,24 @@ export function redisServer(dir: string, port: number, logDir: string): Proc {
   return new Proc(
     'redis',
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory', '1gb', '--maxmemory-policy', 'noeviction'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--maxmemory',
+      '1gb',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
     { logDir },
   );
 }
@@ -145,7 +174,12 @@ export function s3Server(dir: string, bucket: string, logDir: string): Proc {
 }
 
 /** Velvet's own processes, from the build (`npm run build`), as `npm run start:*` runs them. */
-export function velvet(name: string, entry: 'api' | 'worker' | 'edge', env: Record<string, string>, logDir: string): Proc {
+export function velvet(
+  name: string,
+  entry: 'api' | 'worker' | 'edge',
+  env: Record<string, string>,
+  logDir: string,
+): Proc {
   const file = { api: 'dist/src/main.js', worker: 'dist/worker/main.js', edge: 'dist/src/edge/main.js' }[entry];
   return new Proc(name, process.execPath, ['--openssl-legacy-provider', file], { env, logDir });
 }

@@ -27,11 +27,17 @@ export function report(r: Report): void {
     '',
     '| fault | at | recovered in | |',
     '|---|---|---|---|',
-    ...r.injected.map((f) => `| ${f.kind} | ${f.at} s | ${f.recoveryMs < 0 ? 'not measured' : `${(f.recoveryMs / 1000).toFixed(1)} s`} | ${f.note} |`),
+    ...r.injected.map(
+      (f) =>
+        `| ${f.kind} | ${f.at} s | ${f.recoveryMs < 0 ? 'not measured' : `${(f.recoveryMs / 1000).toFixed(1)} s`} | ${f.note} |`,
+    ),
     '',
     '| errors by kind | count |',
     '|---|---|',
-    ...[...r.tally.answers].filter(([k]) => /^[45]/.test(k)).sort((a, b) => b[1] - a[1]).map(([k, n]) => `| api ${k} | ${n} |`),
+    ...[...r.tally.answers]
+      .filter(([k]) => /^[45]/.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `| api ${k} | ${n} |`),
     `| api connection refused/reset (instance down) | ${r.tally.connectionErrors.api} |`,
     `| storage errors seen by uploaders (retried) | ${s.storageErrors} |`,
     `| edge errors seen by viewers (retried) | ${s.edgeErrors} |`,

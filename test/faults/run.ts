@@ -35,10 +35,21 @@ const BUCKET = 'velvet-faults';
 const KEYS = join(__dirname, '../fixtures/cloudfront');
 const KEY_ID = 'K2JCJMDEHXQW5F';
 
-const SCHEDULE: FaultKind[] = ['worker SIGKILL', 'api SIGKILL', 'Redis restart', 'PostgreSQL restart', 'S3 errors and stalls', 'webhook receiver down'];
+const SCHEDULE: FaultKind[] = [
+  'worker SIGKILL',
+  'api SIGKILL',
+  'Redis restart',
+  'PostgreSQL restart',
+  'S3 errors and stalls',
+  'webhook receiver down',
+];
 
 const sign = (sub: string, roles: string[]) =>
-  new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(SECRET));
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'velvet-faults-'));
@@ -50,7 +61,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     // The infrastructure, each of its own.
-    const [pgPort, redisPort, edgePort, receiverPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [pgPort, redisPort, edgePort, receiverPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const postgres = postgresCluster(join(work, 'pg'), pgPort, logs);
     const redis = redisServer(join(work, 'redis'), redisPort, logs);
     const s3 = s3Server(join(work, 's3'), BUCKET, logs);
@@ -60,13 +76,17 @@ async function main(): Promise<void> {
     s3.start();
     const s3Endpoint = (JSON.parse(await s3.firstLine()) as { endpoint: string }).endpoint;
     const proxy = await startFaultProxy(s3Endpoint);
-    await until('PostgreSQL', async () => {
-      const c = new Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres` });
-      await c.connect();
-      await c.query('CREATE DATABASE velvet').catch(() => undefined);
-      await c.end();
-      return true;
-    }, 30);
+    await until(
+      'PostgreSQL',
+      async () => {
+        const c = new Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres` });
+        await c.connect();
+        await c.query('CREATE DATABASE velvet').catch(() => undefined);
+        await c.end();
+        return true;
+      },
+      30,
+    );
     // A pool: it reconnects after PostgreSQL restarts, where one client would stay broken.
     const db = new Pool({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/velvet`, max: 4 });
     const env: Record<string, string> = {
@@ -108,7 +128,17 @@ async function main(): Promise<void> {
     const api = apiPorts.map((port, i) => velvet(`api-${i + 1}`, 'api', { ...env, PORT: String(port) }, logs));
     // Workers log at `log`: their boot line tells when a restarted worker takes jobs again.
     const workers = [1, 2].map((i) => velvet(`worker-${i}`, 'worker', { ...env, LOG_LEVEL: 'log' }, logs));
-    const edge = velvet('edge', 'edge', { ...env, EDGE_PORT: String(edgePort), EDGE_PUBLIC_URL: `http://127.0.0.1:${edgePort}`, EDGE_TRUSTED_KEYS: `${KEY_ID}=${join(KEYS, 'rsa-public.pem')}` }, logs);
+    const edge = velvet(
+      'edge',
+      'edge',
+      {
+        ...env,
+        EDGE_PORT: String(edgePort),
+        EDGE_PUBLIC_URL: `http://127.0.0.1:${edgePort}`,
+        EDGE_TRUSTED_KEYS: `${KEY_ID}=${join(KEYS, 'rsa-public.pem')}`,
+      },
+      logs,
+    );
     procs.push(...api, ...workers, edge);
     api[0]!.start();
     await until('api-1 (migrations)', async () => (await fetch(`http://127.0.0.1:${apiPorts[0]}/readyz`)).ok, 60);
@@ -118,29 +148,77 @@ async function main(): Promise<void> {
     await until('api-2', async () => (await fetch(`http://127.0.0.1:${apiPorts[1]}/readyz`)).ok, 60);
     db.on('error', () => undefined);
 
-    const client = new ApiClient(apiPorts.map((p) => `http://127.0.0.1:${p}`), tally, REQUEST_TIMEOUT_SECONDS);
-    const tokens = { creator: await sign('fault-creator', ['creator']), admin: await sign('fault-admin', ['admin']), viewer: await sign('fault-viewer', []) };
+    const client = new ApiClient(
+      apiPorts.map((p) => `http://127.0.0.1:${p}`),
+      tally,
+      REQUEST_TIMEOUT_SECONDS,
+    );
+    const tokens = {
+      creator: await sign('fault-creator', ['creator']),
+      admin: await sign('fault-admin', ['admin']),
+      viewer: await sign('fault-viewer', []),
+    };
     const receiver = new Receiver(receiverPort);
     await receiver.up();
-    const endpoint = await client.call('POST', '/v1/webhooks', tokens.admin, { url: `http://127.0.0.1:${receiverPort}/hooks`, scope: 'all' });
+    const endpoint = await client.call('POST', '/v1/webhooks', tokens.admin, {
+      url: `http://127.0.0.1:${receiverPort}/hooks`,
+      scope: 'all',
+    });
     if (endpoint?.status !== 201) throw new Error(`webhook endpoint not created: ${endpoint?.status}`);
     const registeredAt = new Date(endpoint.json.createdAt);
 
-    const queue = new Queue(TRANSCODE_QUEUE, { connection: { host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: null } });
+    const queue = new Queue(TRANSCODE_QUEUE, {
+      connection: { host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: null },
+    });
     queue.on('error', () => undefined);
     const state = newLoadState();
     const finals = new Map<string, { status: string; errorCode: string | null }>();
-    const ctx: LoadContext = { api: client, tally, state, tokens, clips: clips(join(work, 'clips')), until: Number.POSITIVE_INFINITY };
-    const load = Promise.all([creator(ctx, 0), creator(ctx, 1), viewer(ctx, 0), viewer(ctx, 1), viewer(ctx, 2), viewer(ctx, 3), watcher(ctx, finals)]);
+    const ctx: LoadContext = {
+      api: client,
+      tally,
+      state,
+      tokens,
+      clips: clips(join(work, 'clips')),
+      until: Number.POSITIVE_INFINITY,
+    };
+    const load = Promise.all([
+      creator(ctx, 0),
+      creator(ctx, 1),
+      viewer(ctx, 0),
+      viewer(ctx, 1),
+      viewer(ctx, 2),
+      viewer(ctx, 3),
+      watcher(ctx, finals),
+    ]);
 
     // The faults: one every GAP_SECONDS (plus its own length), each kind twice, all under load.
     const injected: Array<{ kind: FaultKind; at: number; recoveryMs: number; note: string }> = [];
-    const apisReady = () => until('both api instances ready', async () => (await Promise.all(apiPorts.map(async (p) => (await fetch(`http://127.0.0.1:${p}/readyz`)).ok))).every(Boolean), 120);
+    const apisReady = () =>
+      until(
+        'both api instances ready',
+        async () =>
+          (await Promise.all(apiPorts.map(async (p) => (await fetch(`http://127.0.0.1:${p}/readyz`)).ok))).every(
+            Boolean,
+          ),
+        120,
+      );
     for (let round = 0; round < 2; round++) {
       for (const kind of SCHEDULE) {
         await sleep(GAP_SECONDS * 1000);
         const at = Math.round((Date.now() - started) / 1000);
-        const fault = await inject(kind, { round, workers, api, apiPorts, redis, postgres, proxy, receiver, db, apisReady, queue });
+        const fault = await inject(kind, {
+          round,
+          workers,
+          api,
+          apiPorts,
+          redis,
+          postgres,
+          proxy,
+          receiver,
+          db,
+          apisReady,
+          queue,
+        });
         injected.push({ kind, at, ...fault });
         console.log(`${at} s: ${kind} (${fault.note}); recovered in ${(fault.recoveryMs / 1000).toFixed(1)} s`);
       }
@@ -164,13 +242,29 @@ async function main(): Promise<void> {
       events = await eventsDelivered(db, receiver, registeredAt);
     }
     // An old version is retired one session lifetime (31 s) after its video became ready.
-    const lastReady = (await db.query<{ at: Date | null }>("SELECT max(ready_at) AS at FROM videos WHERE status = 'ready'")).rows[0]!.at?.getTime() ?? 0;
+    const lastReady =
+      (
+        await db.query<{ at: Date | null }>("SELECT max(ready_at) AS at FROM videos WHERE status = 'ready'")
+      ).rows[0]!.at?.getTime() ?? 0;
     await sleep(Math.max(0, 45_000 - (Date.now() - lastReady)));
     process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
-    const storage = new S3ObjectStorage(createS3Clients({ bucket: BUCKET, region: 'us-east-1', endpoint: s3Endpoint, forcePathStyle: true }), BUCKET);
-    const checks: Check[] = [check, await segmentsWhole(client, db, tokens.creator), await oneVersion(db, storage), await noOrphans(db, storage), events];
-    const violations: Check = { name: 'api answers: 2xx or problem+json, no 500, no hang', ok: tally.violations.length === 0, detail: tally.violations.length ? tally.violations.slice(0, 5).join('; ') : 'none' };
+    const storage = new S3ObjectStorage(
+      createS3Clients({ bucket: BUCKET, region: 'us-east-1', endpoint: s3Endpoint, forcePathStyle: true }),
+      BUCKET,
+    );
+    const checks: Check[] = [
+      check,
+      await segmentsWhole(client, db, tokens.creator),
+      await oneVersion(db, storage),
+      await noOrphans(db, storage),
+      events,
+    ];
+    const violations: Check = {
+      name: 'api answers: 2xx or problem+json, no 500, no hang',
+      ok: tally.violations.length === 0,
+      detail: tally.violations.length ? tally.violations.slice(0, 5).join('; ') : 'none',
+    };
     checks.push(violations);
 
     report({ loadSeconds, state, injected, tally, checks, stuck: check.stuck.length, proxyInjected: proxy.injected });

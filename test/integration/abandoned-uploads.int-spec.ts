@@ -21,7 +21,12 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, secon
 }
 
 describe('abandoned uploads expire through the worker’s maintenance queue', () => {
-  const overrides = { UPLOAD_ABANDON_AFTER_SECONDS: '60', MAINTENANCE_INTERVAL_SECONDS: '5', UPLOAD_SINGLE_MAX_BYTES: String(5 * MIB), UPLOAD_PART_BYTES: String(5 * MIB) };
+  const overrides = {
+    UPLOAD_ABANDON_AFTER_SECONDS: '60',
+    MAINTENANCE_INTERVAL_SECONDS: '5',
+    UPLOAD_SINGLE_MAX_BYTES: String(5 * MIB),
+    UPLOAD_PART_BYTES: String(5 * MIB),
+  };
   let api: RunningApi;
   let erin: Api;
   let worker: INestApplicationContext | undefined;
@@ -40,13 +45,17 @@ describe('abandoned uploads expire through the worker’s maintenance queue', ()
   });
 
   it('deletes rows, parts and bytes of uploads older than UPLOAD_ABANDON_AFTER_SECONDS, and nothing else', async () => {
-    const single = (await erin('POST', '/v1/videos', { title: 'single', contentType: 'video/mp4', sizeBytes: 100 })).json;
+    const single = (await erin('POST', '/v1/videos', { title: 'single', contentType: 'video/mp4', sizeBytes: 100 }))
+      .json;
     await postForm(single.upload, randomBytes(100), 'video/mp4');
-    const multi = (await erin('POST', '/v1/videos', { title: 'multi', contentType: 'video/mp4', sizeBytes: 12 * MIB })).json;
+    const multi = (await erin('POST', '/v1/videos', { title: 'multi', contentType: 'video/mp4', sizeBytes: 12 * MIB }))
+      .json;
     const [part] = (await erin('POST', `/v1/videos/${multi.video.id}/upload/parts`, { partNumbers: [1] })).json.parts;
     expect((await fetch(part.url, { method: 'PUT', body: randomBytes(5 * MIB) })).status).toBe(200);
-    const fresh = (await erin('POST', '/v1/videos', { title: 'fresh', contentType: 'video/mp4', sizeBytes: 100 })).json.video;
-    const finished = (await erin('POST', '/v1/videos', { title: 'finished', contentType: 'video/mp4', sizeBytes: 100 })).json;
+    const fresh = (await erin('POST', '/v1/videos', { title: 'fresh', contentType: 'video/mp4', sizeBytes: 100 })).json
+      .video;
+    const finished = (await erin('POST', '/v1/videos', { title: 'finished', contentType: 'video/mp4', sizeBytes: 100 }))
+      .json;
     await postForm(finished.upload, randomBytes(100), 'video/mp4');
     expect((await erin('POST', `/v1/videos/${finished.video.id}/upload/complete`, {})).status).toBe(202);
 
@@ -59,8 +68,14 @@ describe('abandoned uploads expire through the worker’s maintenance queue', ()
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: false });
     await worker.init();
 
-    await until(async () => ((await erin('GET', `/v1/videos/${multi.video.id}`)).status === 404 ? true : undefined), 'the multipart video to expire');
-    await until(async () => ((await erin('GET', `/v1/videos/${single.video.id}`)).status === 404 ? true : undefined), 'the single video to expire');
+    await until(
+      async () => ((await erin('GET', `/v1/videos/${multi.video.id}`)).status === 404 ? true : undefined),
+      'the multipart video to expire',
+    );
+    await until(
+      async () => ((await erin('GET', `/v1/videos/${single.video.id}`)).status === 404 ? true : undefined),
+      'the single video to expire',
+    );
     expect((await erin('GET', `/v1/videos/${fresh.id}`)).status).toBe(200);
     // Completed uploads are not abandoned (the worker may already be transcoding this one).
     expect((await erin('GET', `/v1/videos/${finished.video.id}`)).status).toBe(200);
@@ -70,7 +85,9 @@ describe('abandoned uploads expire through the worker’s maintenance queue', ()
       const left = await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: `uploads/${id}/` }));
       expect(left.KeyCount ?? 0).toBe(0);
     }
-    const finishedLeft = await s3.send(new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: `uploads/${finished.video.id}/` }));
+    const finishedLeft = await s3.send(
+      new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: `uploads/${finished.video.id}/` }),
+    );
     expect(finishedLeft.KeyCount).toBe(1);
     s3.destroy();
     // The aborted multipart upload takes no more parts.

@@ -6,11 +6,18 @@ const RSA_PRIVATE_KEY = join(__dirname, '../fixtures/cloudfront/rsa-private.pem'
 
 /** The api as `npm run start:api` runs it, told to start in production with these settings. */
 async function boot(overrides: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn('node', ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../src/main.ts')], {
-    // PORT 0 and no listening expected: every case here is refused before the server binds.
-    env: { PATH: process.env.PATH, ...testEnv({ NODE_ENV: 'production', PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'false', ...overrides }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'node',
+    ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../src/main.ts')],
+    {
+      // PORT 0 and no listening expected: every case here is refused before the server binds.
+      env: {
+        PATH: process.env.PATH,
+        ...testEnv({ NODE_ENV: 'production', PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'false', ...overrides }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -40,6 +47,10 @@ describe('the api at boot in production', () => {
     });
     expect(code).toBe(1);
     const problems = output.split('\n').filter((l) => l.startsWith('  - '));
-    expect(problems).toEqual([expect.stringMatching(/COOKIE_DOMAIN: the CDN host d111111abcdef8\.cloudfront\.net is neither example\.com nor under it/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /COOKIE_DOMAIN: the CDN host d111111abcdef8\.cloudfront\.net is neither example\.com nor under it/,
+      ),
+    ]);
   });
 });

@@ -11,10 +11,18 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
   let multipartCount: number;
 
   beforeAll(async () => {
-    api = await startApi({ UPLOAD_SINGLE_MAX_BYTES: String(5 * MIB), UPLOAD_PART_BYTES: String(5 * MIB), UPLOAD_MAX_BYTES: String(1024 * MIB) });
+    api = await startApi({
+      UPLOAD_SINGLE_MAX_BYTES: String(5 * MIB),
+      UPLOAD_PART_BYTES: String(5 * MIB),
+      UPLOAD_MAX_BYTES: String(1024 * MIB),
+    });
     alice = client(api.url, await token('alice'));
     bob = client(api.url, await token('bob'));
-    const created = await alice('POST', '/v1/videos', { title: 'parts', contentType: 'video/mp4', sizeBytes: 12 * MIB });
+    const created = await alice('POST', '/v1/videos', {
+      title: 'parts',
+      contentType: 'video/mp4',
+      sizeBytes: 12 * MIB,
+    });
     multipartId = created.json.video.id;
     multipartCount = created.json.upload.partCount;
   });
@@ -27,7 +35,12 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
   function expectProblem(res: { status: number; headers: Headers; json: any }, status: number, code: string) {
     expect({ status: res.status, code: res.json?.code }).toEqual({ status, code });
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(res.json).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(res.json).toMatchObject({
+      status,
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     expect(res.json.correlationId).toBe(res.headers.get('x-request-id'));
   }
 
@@ -44,7 +57,11 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
     ['sizeBytes negative', JSON.stringify({ ...valid, sizeBytes: -5 }), 'invalid_request'],
     ['sizeBytes fractional', JSON.stringify({ ...valid, sizeBytes: 10.5 }), 'invalid_request'],
     ['sizeBytes a string', JSON.stringify({ ...valid, sizeBytes: '1000' }), 'invalid_request'],
-    ['sizeBytes beyond 2^53', '{"title":"x","contentType":"video/mp4","sizeBytes":9007199254740993}', 'invalid_request'],
+    [
+      'sizeBytes beyond 2^53',
+      '{"title":"x","contentType":"video/mp4","sizeBytes":9007199254740993}',
+      'invalid_request',
+    ],
     ['sizeBytes 1e400', '{"title":"x","contentType":"video/mp4","sizeBytes":1e400}', 'invalid_request'],
     ['an empty title', JSON.stringify({ ...valid, title: '' }), 'invalid_request'],
     ['a blank title', JSON.stringify({ ...valid, title: '   ' }), 'invalid_request'],
@@ -81,14 +98,18 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
     expectProblem(await alice('POST', '/v1/videos', { ...valid, sizeBytes: 1024 * MIB + 1 }), 413, 'upload_too_large');
   });
 
-  it.each(['NOT-AN-ID', '7zzzzzzzzzzzzzzzzzzzzzzzz*', '8aaaaaaaaaaaaaaaaaaaaaaaaa', '0AAAAAAAAAAAAAAAAAAAAAAAAA', '0aaaaaaaaaaaa.aaaaaaaaaaaa', '0aaaaaaaaaaaaaaaaaaaaaaaa%2F'])(
-    'answers an id like %s with 400 invalid_id',
-    async (id) => {
-      expectProblem(await alice('GET', `/v1/videos/${id}`), 400, 'invalid_id');
-      expectProblem(await alice('POST', `/v1/videos/${id}/upload/complete`, {}), 400, 'invalid_id');
-      expectProblem(await alice('DELETE', `/v1/videos/${id}`), 400, 'invalid_id');
-    },
-  );
+  it.each([
+    'NOT-AN-ID',
+    '7zzzzzzzzzzzzzzzzzzzzzzzz*',
+    '8aaaaaaaaaaaaaaaaaaaaaaaaa',
+    '0AAAAAAAAAAAAAAAAAAAAAAAAA',
+    '0aaaaaaaaaaaa.aaaaaaaaaaaa',
+    '0aaaaaaaaaaaaaaaaaaaaaaaa%2F',
+  ])('answers an id like %s with 400 invalid_id', async (id) => {
+    expectProblem(await alice('GET', `/v1/videos/${id}`), 400, 'invalid_id');
+    expectProblem(await alice('POST', `/v1/videos/${id}/upload/complete`, {}), 400, 'invalid_id');
+    expectProblem(await alice('DELETE', `/v1/videos/${id}`), 400, 'invalid_id');
+  });
 
   it.each([
     ['part 0', [0], 'invalid_parts'],
@@ -113,17 +134,39 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
     }
     const all = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
     const wrong = all.map((p, i) => (i === 1 ? { ...p, etag: '"0123456789abcdef0123456789abcdef"' } : p));
-    expectProblem(await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: wrong }), 400, 'invalid_parts');
-    expectProblem(await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: all.slice(0, 2) }), 400, 'invalid_parts');
-    expectProblem(await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: [...all, { partNumber: 4, etag: 'x' }] }), 400, 'invalid_parts');
-    expectProblem(await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: 'all' }), 400, 'invalid_request');
+    expectProblem(
+      await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: wrong }),
+      400,
+      'invalid_parts',
+    );
+    expectProblem(
+      await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: all.slice(0, 2) }),
+      400,
+      'invalid_parts',
+    );
+    expectProblem(
+      await alice('POST', `/v1/videos/${multipartId}/upload/complete`, {
+        parts: [...all, { partNumber: 4, etag: 'x' }],
+      }),
+      400,
+      'invalid_parts',
+    );
+    expectProblem(
+      await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: 'all' }),
+      400,
+      'invalid_request',
+    );
     expect((await alice('GET', `/v1/videos/${multipartId}`)).json.status).toBe('awaiting_upload');
     expect((await alice('GET', `/v1/videos/${multipartId}/upload`)).json.uploadedParts).toHaveLength(3);
     // The right list still completes.
     const done = await alice('POST', `/v1/videos/${multipartId}/upload/complete`, { parts: all });
     expect(done.status).toBe(202);
     expect(done.json.video.status).toBe('queued');
-    expectProblem(await alice('POST', `/v1/videos/${multipartId}/upload/parts`, { partNumbers: [1] }), 409, 'invalid_state');
+    expectProblem(
+      await alice('POST', `/v1/videos/${multipartId}/upload/parts`, { partNumbers: [1] }),
+      409,
+      'invalid_state',
+    );
     expectProblem(await alice('DELETE', `/v1/videos/${multipartId}/upload`), 409, 'invalid_state');
   });
 
@@ -153,9 +196,15 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
     const forged = await token('alice', ['creator'], { secret: 'another-secret-that-is-also-32-chars-long!' });
     expectProblem(await client(api.url, forged)('GET', '/v1/videos'), 401, 'unauthorized');
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: 'alice', roles: ['creator'], exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'alice', roles: ['creator'], exp: Math.floor(Date.now() / 1000) + 600 }),
+    ).toString('base64url');
     expectProblem(await client(api.url, `${header}.${payload}.`)('GET', '/v1/videos'), 401, 'unauthorized');
-    expectProblem(await alice('GET', '/v1/videos', undefined, { authorization: 'Basic YWxpY2U6eA==' }), 401, 'unauthorized');
+    expectProblem(
+      await alice('GET', '/v1/videos', undefined, { authorization: 'Basic YWxpY2U6eA==' }),
+      401,
+      'unauthorized',
+    );
   });
 
   it('answers 403 when the role is missing and creates nothing', async () => {
@@ -170,7 +219,11 @@ describe('bad input gets a clear problem+json error and changes nothing', () => 
     expectProblem(await alice('GET', '/v1/videos?limit=0'), 400, 'invalid_request');
     expectProblem(await alice('GET', '/v1/videos?cursor=bm9wZQ'), 400, 'invalid_cursor');
     expectProblem(await alice('PATCH', `/v1/videos/${multipartId}`, {}), 400, 'invalid_request');
-    expectProblem(await alice('POST', '/v1/videos', 'title=x', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
+    expectProblem(
+      await alice('POST', '/v1/videos', 'title=x', { 'content-type': 'text/plain' }),
+      415,
+      'unsupported_media_type',
+    );
   });
 });
 
@@ -179,7 +232,8 @@ describe('empty JSON bodies', () => {
     const api = await startApi();
     try {
       const alice = client(api.url, await token('alice'));
-      const { video } = (await alice('POST', '/v1/videos', { title: 't', contentType: 'video/mp4', sizeBytes: 10 })).json;
+      const { video } = (await alice('POST', '/v1/videos', { title: 't', contentType: 'video/mp4', sizeBytes: 10 }))
+        .json;
       const res = await alice('POST', `/v1/videos/${video.id}/upload/complete`, '');
       expect({ status: res.status, code: res.json.code }).toEqual({ status: 409, code: 'upload_incomplete' });
       const required = await alice('POST', '/v1/videos', '');

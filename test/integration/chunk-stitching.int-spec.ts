@@ -28,17 +28,50 @@ describe.each([
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'velvet-chunks-'));
     source = join(work, 'source.mp4');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${SECONDS}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', source]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${size}:rate=${fps}:duration=${SECONDS}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      source,
+    ]);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   const rungs = chooseLadder(
-    { formatName: 'mov', durationSeconds: SECONDS, video: { codec: 'h264', width, height, frameRate: rate, pixelFormat: 'yuv420p', profile: 'High' }, audio: null },
+    {
+      formatName: 'mov',
+      durationSeconds: SECONDS,
+      video: { codec: 'h264', width, height, frameRate: rate, pixelFormat: 'yuv420p', profile: 'High' },
+      audio: null,
+    },
     { shortSides: sides },
   );
   function encode(dir: string, chunk?: { startSeconds: number; durationSeconds: number; firstSegment: number }): void {
     mkdirSync(dir, { recursive: true });
-    execFileSync('ffmpeg', hlsCommand({ sourcePath: source, demuxer: 'mov', rungs, hasAudio: false, preset: 'ultrafast', segmentSeconds: SEGMENT, chunk }), { cwd: dir, stdio: 'ignore' });
+    execFileSync(
+      'ffmpeg',
+      hlsCommand({
+        sourcePath: source,
+        demuxer: 'mov',
+        rungs,
+        hasAudio: false,
+        preset: 'ultrafast',
+        segmentSeconds: SEGMENT,
+        chunk,
+      }),
+      { cwd: dir, stdio: 'ignore' },
+    );
   }
 
   it('has identical init segments, continuous tfdt at every join and the frames of one whole run', () => {
@@ -50,7 +83,9 @@ describe.each([
     for (const rung of rungs.map((r) => r.name)) {
       const inits = chunks.map((c) => {
         const folder = join(work, `chunk-${c.index}`, rung);
-        return readFileSync(join(folder, parseMediaPlaylist(readFileSync(join(folder, 'index.m3u8'), 'utf8')).initUri!));
+        return readFileSync(
+          join(folder, parseMediaPlaylist(readFileSync(join(folder, 'index.m3u8'), 'utf8')).initUri!),
+        );
       });
       for (const init of inits.slice(1)) expect(init.equals(inits[0]!)).toBe(true);
 
@@ -65,7 +100,9 @@ describe.each([
       stitched.slice(1).forEach((timing, i) => expect([i + 1, timing.start]).toEqual([i + 1, stitched[i]!.end]));
 
       const wholeFolder = join(work, 'whole', rung);
-      const whole = readdirSync(wholeFolder).filter((f) => f.endsWith('.m4s')).map((f) => segmentTiming(readFileSync(join(wholeFolder, f))));
+      const whole = readdirSync(wholeFolder)
+        .filter((f) => f.endsWith('.m4s'))
+        .map((f) => segmentTiming(readFileSync(join(wholeFolder, f))));
       expect(stitched.reduce((n, t) => n + t.samples, 0)).toBe(whole.reduce((n, t) => n + t.samples, 0));
       expect(stitched.reduce((n, t) => n + t.samples, 0)).toBe(Math.ceil(SECONDS * rate));
       // Segment boundaries on the same instants as one whole run's.

@@ -28,21 +28,59 @@ import { newVideoId } from '../../src/domain/ids';
 import { partWorkPrefix } from '../../src/domain/storage-keys';
 
 // 6 s chunks of 2 s segments, so clips of a few seconds make several chunks.
-const CHUNKED = { TRANSCODE_CHUNK_SECONDS: '6', HLS_SEGMENT_SECONDS: '2', LADDER: '360,240', TRANSCODE_PRESET: 'ultrafast', PREVIEW_SHORT_SIDE: '0', TRANSCODE_LOCK_SECONDS: '5' };
+const CHUNKED = {
+  TRANSCODE_CHUNK_SECONDS: '6',
+  HLS_SEGMENT_SECONDS: '2',
+  LADDER: '360,240',
+  TRANSCODE_PRESET: 'ultrafast',
+  PREVIEW_SHORT_SIDE: '0',
+  TRANSCODE_LOCK_SECONDS: '5',
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function makeClip(path: string, { size, fps, seconds, audio }: { size: string; fps: string; seconds: number; audio: boolean }): string {
-  const sound = audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac', '-shortest'] : [];
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`, ...sound, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path]);
+function makeClip(
+  path: string,
+  { size, fps, seconds, audio }: { size: string; fps: string; seconds: number; audio: boolean },
+): string {
+  const sound = audio
+    ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac', '-shortest']
+    : [];
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
+    ...sound,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
   return path;
 }
 
 /** Frames of a rendition folder's playlist, decoded with its init segment in front. */
 function countFrames(folder: string, scratch: string): number {
   const playlist = parseMediaPlaylist(readFileSync(join(folder, 'index.m3u8'), 'utf8'));
-  writeFileSync(scratch, Buffer.concat([readFileSync(join(folder, playlist.initUri!)), ...playlist.segments.map((s) => readFileSync(join(folder, s.uri)))]));
-  return Number(ffprobe(scratch, '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames').streams[0].nb_read_frames);
+  writeFileSync(
+    scratch,
+    Buffer.concat([
+      readFileSync(join(folder, playlist.initUri!)),
+      ...playlist.segments.map((s) => readFileSync(join(folder, s.uri))),
+    ]),
+  );
+  return Number(
+    ffprobe(scratch, '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames').streams[0]
+      .nb_read_frames,
+  );
 }
 
 describe('a chunked ladder', () => {
@@ -56,7 +94,10 @@ describe('a chunked ladder', () => {
   let db: Client;
 
   const startWorker = async (overrides: Record<string, string> = {}) => {
-    const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig({ ...CHUNKED, ...overrides })), { logger: ['error'] });
+    const worker = await NestFactory.createApplicationContext(
+      WorkerModule.forRoot(testConfig({ ...CHUNKED, ...overrides })),
+      { logger: ['error'] },
+    );
     workers.push(worker);
     return worker;
   };
@@ -68,7 +109,9 @@ describe('a chunked ladder', () => {
     return row!.hlsVersion ?? row!.ladderVersion!;
   };
   const chunkJobs = async (id: string, version: string, count: number) =>
-    Promise.all(Array.from({ length: count }, (_, i) => queue.getJob(chunkJobId(id, version, i)))) as Promise<Array<Job | undefined>>;
+    Promise.all(Array.from({ length: count }, (_, i) => queue.getJob(chunkJobId(id, version, i)))) as Promise<
+      Array<Job | undefined>
+    >;
   const until = async (what: string, check: () => Promise<boolean>, seconds = 60) => {
     const deadline = Date.now() + seconds * 1000;
     while (!(await check())) {
@@ -103,7 +146,11 @@ describe('a chunked ladder', () => {
     const video = await waitForFinal(user, id, 240);
     expect(video.status).toBe('ready');
     // Removed by the publish job right after it marks the video ready.
-    await until('the work prefix emptied', async () => (await listKeys(s3, TEST_BUCKET, `work/${id}/`)).length === 0, 10);
+    await until(
+      'the work prefix emptied',
+      async () => (await listKeys(s3, TEST_BUCKET, `work/${id}/`)).length === 0,
+      10,
+    );
     const dir = join(work, id);
     await downloadPrefix(s3, TEST_BUCKET, `videos/${id}/hls/${video.hlsVersion}/`, dir);
     // The single-process encode of the same ladder, for its frame count.
@@ -113,7 +160,18 @@ describe('a chunked ladder', () => {
     const rows = (await api.app.get(VideoStore).findById(id))!;
     const probe = await new FluentFfmpegMediaToolkit(config).probe(source);
     const plan = planTranscode(probe, { shortSides: config.transcode.ladder, previewShortSide: 0 });
-    execFileSync('ffmpeg', hlsCommand({ sourcePath: source, demuxer: 'mov', rungs: plan.ladder, hasAudio: false, preset: 'ultrafast', segmentSeconds: 2 }), { cwd: whole, stdio: 'ignore' });
+    execFileSync(
+      'ffmpeg',
+      hlsCommand({
+        sourcePath: source,
+        demuxer: 'mov',
+        rungs: plan.ladder,
+        hasAudio: false,
+        preset: 'ultrafast',
+        segmentSeconds: 2,
+      }),
+      { cwd: whole, stdio: 'ignore' },
+    );
     expect(rows.renditions!.map((r) => r.name)).toEqual(rungs);
     const cuts: string[] = [];
     for (const rung of rungs) {
@@ -127,13 +185,17 @@ describe('a chunked ladder', () => {
         end = t.end;
       }
       cuts.push(playlist.segments.map((s) => s.durationSeconds.toFixed(3)).join(','));
-      expect(countFrames(join(dir, rung), join(work, 'joined.mp4'))).toBe(countFrames(join(whole, rung), join(work, 'whole.mp4')));
+      expect(countFrames(join(dir, rung), join(work, 'joined.mp4'))).toBe(
+        countFrames(join(whole, rung), join(work, 'whole.mp4')),
+      );
     }
     expect(new Set(cuts).size).toBe(1);
     // The storyboard, made by its own child job from the source, was published with the ladder.
     expect(rows.storyboard).toBe(true);
     const storyboard = readFileSync(join(dir, 'storyboard', 'storyboard.vtt'), 'utf8');
-    const ends = [...storyboard.matchAll(/--> (\d\d):(\d\d):(\d\d\.\d{3})/g)].map((m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]));
+    const ends = [...storyboard.matchAll(/--> (\d\d):(\d\d):(\d\d\.\d{3})/g)].map(
+      (m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]),
+    );
     expect(ends.at(-1)).toBeCloseTo(rows.durationSeconds!, 2);
     expect(existsSync(join(dir, 'storyboard', 'sprite-0.jpg'))).toBe(true);
   }
@@ -146,7 +208,11 @@ describe('a chunked ladder', () => {
     const id = await uploadFile(user, clip, 'video/mp4');
     await expectStitched(id, clip, ['360p', '240p']);
     const version = await versionOf(id);
-    const jobs = [...(await chunkJobs(id, version, 4)), await queue.getJob(audioJobId(id, version)), await queue.getJob(storyboardJobId(id, version))];
+    const jobs = [
+      ...(await chunkJobs(id, version, 4)),
+      await queue.getJob(audioJobId(id, version)),
+      await queue.getJob(storyboardJobId(id, version)),
+    ];
     for (const job of jobs) expect(await job!.getState()).toBe('completed');
     expect(new Set(jobs.map((j) => j!.processedBy)).size).toBe(2);
     expect(await queue.getJob(chunkJobId(id, version, 4))).toBeUndefined();
@@ -154,7 +220,12 @@ describe('a chunked ladder', () => {
 
   it('joins a portrait 29.97 fps clip on exact frame times', async () => {
     await startWorker();
-    const clip = makeClip(join(work, 'portrait.mp4'), { size: '360x640', fps: '30000/1001', seconds: 19, audio: false });
+    const clip = makeClip(join(work, 'portrait.mp4'), {
+      size: '360x640',
+      fps: '30000/1001',
+      seconds: 19,
+      audio: false,
+    });
     const id = await uploadFile(user, clip, 'video/mp4');
     await expectStitched(id, clip, ['360p', '240p']);
   }, 300_000);
@@ -162,11 +233,20 @@ describe('a chunked ladder', () => {
   it('survives a worker SIGKILLed mid-chunk: another worker retries it, no segment missing or doubled', async () => {
     const clip = makeClip(join(work, 'killed.mp4'), { size: '1280x720', fps: '30', seconds: 24, audio: true });
     const overrides = { ...CHUNKED, TRANSCODE_PRESET: 'medium', LADDER: '720,360' };
-    child = spawn(process.execPath, ['--openssl-legacy-provider', '-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../worker/main.ts')], {
-      env: { ...process.env, ...testEnv(overrides) },
-      stdio: ['ignore', 'ignore', 'ignore'],
-      detached: true,
-    });
+    child = spawn(
+      process.execPath,
+      [
+        '--openssl-legacy-provider',
+        '-r',
+        join(__dirname, '../../scripts/ts-register.js'),
+        join(__dirname, '../../worker/main.ts'),
+      ],
+      {
+        env: { ...process.env, ...testEnv(overrides) },
+        stdio: ['ignore', 'ignore', 'ignore'],
+        detached: true,
+      },
+    );
     const id = await uploadFile(user, clip, 'video/mp4');
     let version = '';
     await until('a chunk running on the first worker', async () => {
@@ -198,7 +278,9 @@ describe('a chunked ladder', () => {
     const failing: MediaToolkit = Object.assign(Object.create(real), {
       run: (args: readonly string[], options: Parameters<MediaToolkit['run']>[1]) =>
         args.includes('-ss') && args[args.indexOf('-ss') + 1] === '6.000' && args.includes('-output_ts_offset')
-          ? Promise.reject(new MediaToolFailure('ffmpeg exited with code 1', 'Invalid data found when processing input'))
+          ? Promise.reject(
+              new MediaToolFailure('ffmpeg exited with code 1', 'Invalid data found when processing input'),
+            )
           : real.run(args, options),
     });
     const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(testConfig(CHUNKED))] })
@@ -212,7 +294,9 @@ describe('a chunked ladder', () => {
     const video = await waitForFinal(user, id, 120);
     expect(video.status).toBe('failed');
     expect(video.error.code).toBe('corrupt_media');
-    const version = (await queue.getJobs(['failed', 'completed'])).map((j) => new RegExp(`^chunk-${id}-(\\w+)-\\d+$`).exec(String(j.id))?.[1]).find(Boolean);
+    const version = (await queue.getJobs(['failed', 'completed']))
+      .map((j) => new RegExp(`^chunk-${id}-(\\w+)-\\d+$`).exec(String(j.id))?.[1])
+      .find(Boolean);
     expect(version).toBeDefined();
     const [first, second, ...rest] = await chunkJobs(id, version!, 6);
     expect(await first!.getState()).toBe('completed');
@@ -221,7 +305,11 @@ describe('a chunked ladder', () => {
     // Chunks run in order on one worker: the later ones were removed before they started.
     expect(rest.every((j) => j === undefined)).toBe(true);
     expect(await queue.getJobState(ladderJobId(id, version!))).not.toMatch(/waiting|prioritized|active/);
-    await until('the work prefix emptied', async () => (await listKeys(s3, TEST_BUCKET, `work/${id}/`)).length === 0, 10);
+    await until(
+      'the work prefix emptied',
+      async () => (await listKeys(s3, TEST_BUCKET, `work/${id}/`)).length === 0,
+      10,
+    );
     expect(await listKeys(s3, TEST_BUCKET, `videos/${id}/hls/`)).toEqual([]);
   }, 300_000);
 
@@ -230,25 +318,42 @@ describe('a chunked ladder', () => {
     const clip = makeClip(join(work, 'deleted.mp4'), { size: '1280x720', fps: '30', seconds: 36, audio: true });
     const id = await uploadFile(user, clip, 'video/mp4');
     let version = '';
-    await until('the first chunk done', async () => {
-      const row = await api.app.get(VideoStore).findById(id);
-      if (!row?.ladderVersion) return false;
-      version = row.ladderVersion;
-      return (await queue.getJobState(chunkJobId(id, version, 0))) === 'completed';
-    }, 120);
+    await until(
+      'the first chunk done',
+      async () => {
+        const row = await api.app.get(VideoStore).findById(id);
+        if (!row?.ladderVersion) return false;
+        version = row.ladderVersion;
+        return (await queue.getJobState(chunkJobId(id, version, 0))) === 'completed';
+      },
+      120,
+    );
     expect((await user('DELETE', `/v1/videos/${id}`)).status).toBe(204);
-    const ids = [...Array.from({ length: 6 }, (_, i) => chunkJobId(id, version, i)), audioJobId(id, version), ladderJobId(id, version)];
+    const ids = [
+      ...Array.from({ length: 6 }, (_, i) => chunkJobId(id, version, i)),
+      audioJobId(id, version),
+      ladderJobId(id, version),
+    ];
     await until('no job of the video waiting or running', async () => {
       const states = await Promise.all(ids.map((j) => queue.getJobState(j)));
       return states.every((s) => s === 'completed' || s === 'failed' || s === 'unknown');
     });
-    for (const prefix of [`uploads/${id}/`, `videos/${id}/`, `work/${id}/`]) expect(await listKeys(s3, TEST_BUCKET, prefix)).toEqual([]);
+    for (const prefix of [`uploads/${id}/`, `videos/${id}/`, `work/${id}/`])
+      expect(await listKeys(s3, TEST_BUCKET, prefix)).toEqual([]);
     expect(await queue.getJob(chunkJobId(id, version, 5))).toBeUndefined();
   }, 300_000);
 
   it('runs the first chunks of a short upload before the later chunks of a long one queued before it', async () => {
-    const long = await uploadFile(user, makeClip(join(work, 'long.mp4'), { size: '640x360', fps: '30', seconds: 48, audio: false }), 'video/mp4');
-    const short = await uploadFile(user, makeClip(join(work, 'short.mp4'), { size: '640x360', fps: '30', seconds: 12, audio: false }), 'video/mp4');
+    const long = await uploadFile(
+      user,
+      makeClip(join(work, 'long.mp4'), { size: '640x360', fps: '30', seconds: 48, audio: false }),
+      'video/mp4',
+    );
+    const short = await uploadFile(
+      user,
+      makeClip(join(work, 'short.mp4'), { size: '640x360', fps: '30', seconds: 12, audio: false }),
+      'video/mp4',
+    );
     // Both queued before any worker runs; one worker, one job at a time.
     await startWorker();
     expect((await waitForFinal(user, short, 180)).status).toBe('ready');
@@ -294,7 +399,12 @@ describe('a chunked ladder', () => {
     redis.disconnect();
     open();
     const jobs = api.app.get(JobQueue);
-    await until('the other chunks done and the parent waiting', async () => (await queue.getJobState(chunkJobId(id, version, 2))) === 'completed' && (await queue.getJobState(ladderJobId(id, version))) === 'waiting-children');
+    await until(
+      'the other chunks done and the parent waiting',
+      async () =>
+        (await queue.getJobState(chunkJobId(id, version, 2))) === 'completed' &&
+        (await queue.getJobState(ladderJobId(id, version))) === 'waiting-children',
+    );
     expect(await jobs.ladderJobState(id, version)).toBe('stuck');
 
     await db.query(`UPDATE videos SET updated_at = now() - interval '1 day' WHERE id = $1`, [id]);
@@ -306,7 +416,8 @@ describe('a chunked ladder', () => {
   }, 300_000);
 
   it('sweeps chunk outputs no ladder will publish and keeps those of a ladder being encoded', async () => {
-    const created = (await user('POST', '/v1/videos', { title: 'sweep', contentType: 'video/mp4', sizeBytes: 10 })).json;
+    const created = (await user('POST', '/v1/videos', { title: 'sweep', contentType: 'video/mp4', sizeBytes: 10 }))
+      .json;
     const encoding: string = created.video.id;
     await db.query(`UPDATE videos SET status = 'processing', ladder_version = 'v2' WHERE id = $1`, [encoding]);
     const gone = newVideoId();
@@ -316,7 +427,9 @@ describe('a chunked ladder', () => {
     await put(`${partWorkPrefix(gone, 'v1', 'audio')}done.json`);
 
     expect(await api.app.get(MaintenanceService).sweepOrphanedWork()).toBe(2);
-    expect(await listKeys(s3, TEST_BUCKET, `work/${encoding}/`)).toEqual([`${partWorkPrefix(encoding, 'v2', 0)}done.json`]);
+    expect(await listKeys(s3, TEST_BUCKET, `work/${encoding}/`)).toEqual([
+      `${partWorkPrefix(encoding, 'v2', 0)}done.json`,
+    ]);
     expect(await listKeys(s3, TEST_BUCKET, `work/${gone}/`)).toEqual([]);
     // A row left processing with no job would be re-queued by other suites' reconcile sweeps.
     await db.query(`DELETE FROM videos WHERE id = $1`, [encoding]);

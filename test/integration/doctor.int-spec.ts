@@ -25,7 +25,15 @@ describe('npm run doctor against a live stack', () => {
   const videoId = newVideoId();
   const servers: Server[] = [];
   const env = testEnv();
-  const storage = new S3ObjectStorage(createS3Clients({ bucket: env.S3_BUCKET!, region: env.S3_REGION!, endpoint: env.S3_ENDPOINT, forcePathStyle: true }), env.S3_BUCKET!);
+  const storage = new S3ObjectStorage(
+    createS3Clients({
+      bucket: env.S3_BUCKET!,
+      region: env.S3_REGION!,
+      endpoint: env.S3_ENDPOINT,
+      forcePathStyle: true,
+    }),
+    env.S3_BUCKET!,
+  );
 
   async function listen(server: Server): Promise<string> {
     servers.push(server);
@@ -37,13 +45,26 @@ describe('npm run doctor against a live stack', () => {
     return listen(createEdgeServer({ trustedKeys, corsOrigins: [APP], storage }));
   }
 
-  const doctorEnv = (cdn: string) => ({ ...env, CDN_BASE_URL: cdn, CLOUDFRONT_KEY_PAIR_ID: KEY_ID, CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'), CORS_ORIGINS: APP });
-  const doctor = (cdn: string): Promise<DoctorReport> => runDoctor({ config: loadDoctorConfig(doctorEnv(cdn)), videoId, reader: { skip: 'local stack' } });
+  const doctorEnv = (cdn: string) => ({
+    ...env,
+    CDN_BASE_URL: cdn,
+    CLOUDFRONT_KEY_PAIR_ID: KEY_ID,
+    CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'),
+    CORS_ORIGINS: APP,
+  });
+  const doctor = (cdn: string): Promise<DoctorReport> =>
+    runDoctor({ config: loadDoctorConfig(doctorEnv(cdn)), videoId, reader: { skip: 'local stack' } });
   const byName = (report: DoctorReport) => Object.fromEntries(report.checks.map((c) => [c.name, c]));
 
   beforeAll(async () => {
-    await storage.putObject(`videos/${videoId}/poster.jpg`, Buffer.from('poster bytes'), { contentType: 'image/jpeg', cacheControl: 'max-age=60' });
-    await storage.putObject(`uploads/${videoId}/source`, Buffer.from('source bytes'), { contentType: 'video/mp4', cacheControl: 'no-store' });
+    await storage.putObject(`videos/${videoId}/poster.jpg`, Buffer.from('poster bytes'), {
+      contentType: 'image/jpeg',
+      cacheControl: 'max-age=60',
+    });
+    await storage.putObject(`uploads/${videoId}/source`, Buffer.from('source bytes'), {
+      contentType: 'video/mp4',
+      cacheControl: 'no-store',
+    });
   });
 
   afterAll(async () => {
@@ -52,7 +73,7 @@ describe('npm run doctor against a live stack', () => {
     await storage.deletePrefix(`uploads/${videoId}/`);
   });
 
-  it('passes every probe through the verifying edge trusting Velvet\'s key', async () => {
+  it("passes every probe through the verifying edge trusting Velvet's key", async () => {
     const cdn = await edge(new Map([[KEY_ID, readFileSync(join(FIXTURES, 'rsa-public.pem'), 'utf8')]]));
     const report = await doctor(cdn);
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
@@ -86,7 +107,10 @@ describe('npm run doctor against a live stack', () => {
     const open = await listen(
       createServer((req, res) => {
         void (async () => {
-          const object = await storage.openObject(decodeURIComponent(new URL(req.url!, 'http://x').pathname.slice(1)), {});
+          const object = await storage.openObject(
+            decodeURIComponent(new URL(req.url!, 'http://x').pathname.slice(1)),
+            {},
+          );
           if (!object) return void res.writeHead(404).end();
           res.writeHead(object.status, object.headers);
           await pipeline(object.body!, res);
@@ -96,29 +120,50 @@ describe('npm run doctor against a live stack', () => {
     const report = await doctor(open);
     expect(report.ok).toBe(false);
     const checks = byName(report);
-    for (const name of ['unsigned-refused', 'unknown-key-refused', 'expired-refused', 'uploads-not-served', 'downloads-cookies-refused']) expect(checks[name]!.status).toBe('fail');
-    expect(checks['unsigned-refused']!.fix).toMatch(/^restrict viewer access: the behavior serving videos\/\* must trust Velvet's key group/);
+    for (const name of [
+      'unsigned-refused',
+      'unknown-key-refused',
+      'expired-refused',
+      'uploads-not-served',
+      'downloads-cookies-refused',
+    ])
+      expect(checks[name]!.status).toBe('fail');
+    expect(checks['unsigned-refused']!.fix).toMatch(
+      /^restrict viewer access: the behavior serving videos\/\* must trust Velvet's key group/,
+    );
     expect(checks['signed-served']!.status).toBe('pass');
   });
 
-  it('fails with the key message against an edge whose trusted key is not Velvet\'s', async () => {
-    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  it("fails with the key message against an edge whose trusted key is not Velvet's", async () => {
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     const checks = byName(await doctor(await edge(new Map([['KSOMEONEELSE', stranger]]))));
-    expect(checks['signed-served']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/403 InvalidKey: key id K2JCJMDEHXQW5F is in no key group the behavior trusts/) });
+    expect(checks['signed-served']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/403 InvalidKey: key id K2JCJMDEHXQW5F is in no key group the behavior trusts/),
+    });
     expect(checks['signed-served']!.fix).toMatch(/^CloudFront must trust Velvet's key K2JCJMDEHXQW5F/);
     // Same id, another key: the signature cannot verify.
     const sameId = byName(await doctor(await edge(new Map([[KEY_ID, stranger]]))));
-    expect(sameId['signed-served']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/403 AccessDenied: the signature under key K2JCJMDEHXQW5F did not verify/) });
+    expect(sameId['signed-served']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/403 AccessDenied: the signature under key K2JCJMDEHXQW5F did not verify/),
+    });
   });
 
   it('runs as a CLI: --json, exit 0 when all pass, 1 on a failure, 2 without a video', async () => {
     const cdn = await edge(new Map([[KEY_ID, readFileSync(join(FIXTURES, 'rsa-public.pem'), 'utf8')]]));
     const cli = (args: string[], extra: Record<string, string> = {}) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('node', ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../src/doctor/main.ts'), ...args], {
-          env: { PATH: process.env.PATH, ...doctorEnv(cdn), ...extra },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          'node',
+          ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../src/doctor/main.ts'), ...args],
+          {
+            env: { PATH: process.env.PATH, ...doctorEnv(cdn), ...extra },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let stdout = '';
         let stderr = '';
         child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));

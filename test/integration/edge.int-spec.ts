@@ -17,7 +17,12 @@ const CDN = 'https://cdn.example.test';
 const APP = 'https://app.example.test';
 
 /** A raw request, path sent exactly as given (fetch would normalise `..` and `//`). */
-function raw(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function raw(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: hostname, port, path, method, headers }, (res) => {
@@ -41,7 +46,11 @@ describe('the verifying edge in front of the S3 origin', () => {
   const cookies: Record<string, string> = {};
 
   beforeAll(async () => {
-    api = await startApi({ CDN_BASE_URL: CDN, CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F', CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem') });
+    api = await startApi({
+      CDN_BASE_URL: CDN,
+      CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
+      CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'),
+    });
     const clients = createS3Clients(api.config.s3);
     s3 = clients.data;
     edge = createEdgeServer({
@@ -58,15 +67,28 @@ describe('the verifying edge in front of the S3 origin', () => {
     const db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     for (let i = 0; i < 2; i++) {
-      const { video } = (await owner('POST', '/v1/videos', { title: `e${i}`, contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })).json;
+      const { video } = (
+        await owner('POST', '/v1/videos', { title: `e${i}`, contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })
+      ).json;
       await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1' WHERE id = $1`, [video.id]);
       const put = (key: string, body: Buffer | string, type: string) =>
-        s3.send(new PutObjectCommand({ Bucket: api.config.s3.bucket, Key: key, Body: body, ContentType: type, CacheControl: 'public, max-age=31536000, immutable' }));
+        s3.send(
+          new PutObjectCommand({
+            Bucket: api.config.s3.bucket,
+            Key: key,
+            Body: body,
+            ContentType: type,
+            CacheControl: 'public, max-age=31536000, immutable',
+          }),
+        );
       await put(`videos/${video.id}/hls/v1/master.m3u8`, `#EXTM3U\n# ${video.id}\n`, 'application/vnd.apple.mpegurl');
       await put(`videos/${video.id}/hls/v1/360p/seg_00000.m4s`, segment, 'video/mp4');
       await put(`uploads/${video.id}/source`, 'secret source', 'video/mp4');
       const session = await owner('POST', `/v1/videos/${video.id}/playback-sessions`);
-      cookies[video.id] = session.headers.getSetCookie().map((c: string) => c.split(';')[0]).join('; ');
+      cookies[video.id] = session.headers
+        .getSetCookie()
+        .map((c: string) => c.split(';')[0])
+        .join('; ');
       ids.push(video.id);
     }
     await db.end();
@@ -86,16 +108,29 @@ describe('the verifying edge in front of the S3 origin', () => {
     const seg = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]! });
     expect(seg.body.equals(segment)).toBe(true);
     expect(seg.headers['cache-control']).toMatch(/immutable/);
-    const part = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]!, range: 'bytes=100-199' });
+    const part = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, {
+      cookie: cookies[a]!,
+      range: 'bytes=100-199',
+    });
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 100-199/${segment.length}`);
     expect(part.body.equals(segment.subarray(100, 200))).toBe(true);
-    const again = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]!, 'if-none-match': String(seg.headers.etag) });
+    const again = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, {
+      cookie: cookies[a]!,
+      'if-none-match': String(seg.headers.etag),
+    });
     expect(again.status).toBe(304);
-    const past = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]!, range: `bytes=${segment.length + 10}-` });
+    const past = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, {
+      cookie: cookies[a]!,
+      range: `bytes=${segment.length + 10}-`,
+    });
     expect(past.status).toBe(416);
     const head = await raw(edgeUrl, `/videos/${a}/hls/v1/360p/seg_00000.m4s`, { cookie: cookies[a]! }, 'HEAD');
-    expect({ status: head.status, length: head.headers['content-length'], body: head.body.length }).toEqual({ status: 200, length: String(segment.length), body: 0 });
+    expect({ status: head.status, length: head.headers['content-length'], body: head.body.length }).toEqual({
+      status: 200,
+      length: String(segment.length),
+      body: 0,
+    });
   });
 
   it('answers CloudFront’s 403s: no credentials, another video’s cookies, tampered, expired', async () => {
@@ -108,8 +143,13 @@ describe('the verifying edge in front of the S3 origin', () => {
     expect(none.body.toString()).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Error><Code>MissingKey</Code><Message>Missing Key-Pair-Id query parameter or cookie value</Message></Error>',
     );
-    expect((await raw(edgeUrl, `/videos/${b}/hls/v1/master.m3u8`, { cookie: cookies[a]! })).body.toString()).toContain('<Code>AccessDenied</Code>');
-    const tampered = cookies[a]!.replace(/CloudFront-Signature=(.)/, (_, c: string) => `CloudFront-Signature=${c === 'A' ? 'B' : 'A'}`);
+    expect((await raw(edgeUrl, `/videos/${b}/hls/v1/master.m3u8`, { cookie: cookies[a]! })).body.toString()).toContain(
+      '<Code>AccessDenied</Code>',
+    );
+    const tampered = cookies[a]!.replace(
+      /CloudFront-Signature=(.)/,
+      (_, c: string) => `CloudFront-Signature=${c === 'A' ? 'B' : 'A'}`,
+    );
     expect((await raw(edgeUrl, `/videos/${a}/hls/v1/master.m3u8`, { cookie: tampered })).status).toBe(403);
     now = Math.floor(Date.now() / 1000) + 3600;
     try {
@@ -146,7 +186,12 @@ describe('the verifying edge in front of the S3 origin', () => {
     expect(denied.headers['access-control-allow-origin']).toBe(APP);
     const stranger = await raw(edgeUrl, `/videos/${a}/hls/v1/master.m3u8`, { origin: 'https://evil.test' });
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await raw(edgeUrl, `/videos/${a}/hls/v1/master.m3u8`, { origin: APP, 'access-control-request-method': 'GET' }, 'OPTIONS');
+    const preflight = await raw(
+      edgeUrl,
+      `/videos/${a}/hls/v1/master.m3u8`,
+      { origin: APP, 'access-control-request-method': 'GET' },
+      'OPTIONS',
+    );
     expect(preflight.status).toBe(204);
   });
 });

@@ -19,7 +19,12 @@ describe('the local S3 server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'velvet-atomic-'));
     s3 = await startLocalS3({ directory: dir, bucket: BUCKET, maxFormBytes: 1024 });
-    client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS });
+    client = new S3Client({
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: LOCAL_S3_CREDENTIALS,
+    });
   });
   afterAll(async () => {
     client.destroy();
@@ -27,8 +32,14 @@ describe('the local S3 server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const put = (byte: string) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a/playlist.m3u8', Body: Buffer.alloc(SIZE, byte) }));
-  const get = async () => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a/playlist.m3u8' }))).Body!.transformToByteArray());
+  const put = (byte: string) =>
+    client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a/playlist.m3u8', Body: Buffer.alloc(SIZE, byte) }));
+  const get = async () =>
+    Buffer.from(
+      await (
+        await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a/playlist.m3u8' }))
+      ).Body!.transformToByteArray(),
+    );
 
   it('gives every read racing an overwrite the old object or the new one, whole', async () => {
     await put('a');
@@ -51,7 +62,7 @@ describe('the local S3 server', () => {
     expect([...seen].sort()).toEqual(['a', 'b']);
   }, 60_000);
 
-  it('ends the emulator\'s answer when a reader leaves halfway, so no connection is left paused', async () => {
+  it("ends the emulator's answer when a reader leaves halfway, so no connection is left paused", async () => {
     // An upstream that answers a long body slowly, and says when its answer ended.
     let ended: () => void = () => {};
     const answerEnded = new Promise<void>((r) => (ended = r));
@@ -64,14 +75,25 @@ describe('the local S3 server', () => {
       });
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const front = await startVerifyingFront({ upstream: new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`), bucket: BUCKET, maxFormBytes: 1024, secretFor: () => undefined });
+    const front = await startVerifyingFront({
+      upstream: new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`),
+      bucket: BUCKET,
+      maxFormBytes: 1024,
+      secretFor: () => undefined,
+    });
     try {
       // As the source server does when ffmpeg seeks: read the start, then drop the connection.
       const aborter = new AbortController();
-      const reply = await fetch(`${front.url}/${BUCKET}/big.mp4`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x' }, signal: aborter.signal });
+      const reply = await fetch(`${front.url}/${BUCKET}/big.mp4`, {
+        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x' },
+        signal: aborter.signal,
+      });
       await reply.body!.getReader().read();
       aborter.abort();
-      const outcome = await Promise.race([answerEnded.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still streaming after 5 s'), 5000))]);
+      const outcome = await Promise.race([
+        answerEnded.then(() => 'ended'),
+        new Promise((r) => setTimeout(() => r('still streaming after 5 s'), 5000)),
+      ]);
       expect(outcome).toBe('ended');
     } finally {
       front.server.closeAllConnections();

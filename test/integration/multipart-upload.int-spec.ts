@@ -51,14 +51,20 @@ describe('multipart upload through presigned part URLs', () => {
   it('uploads 300 MB in parts, resumes after a "crash", and queues exactly one job', async () => {
     const size = 300 * MIB;
     const source = fill(size, 42);
-    const created = await alice('POST', '/v1/videos', { title: 'Big one', contentType: 'video/quicktime', sizeBytes: size });
+    const created = await alice('POST', '/v1/videos', {
+      title: 'Big one',
+      contentType: 'video/quicktime',
+      sizeBytes: size,
+    });
     expect(created.status).toBe(201);
     const { video, upload } = created.json;
     expect(upload).toMatchObject({ strategy: 'multipart', partSize: 16 * MIB, partCount: 19 });
     const { partSize, partCount } = upload;
 
     // First session: half the parts, then the client "crashes".
-    const first = await alice('POST', `/v1/videos/${video.id}/upload/parts`, { partNumbers: [1, 2, 3, 4, 5, 6, 7, 8, 9] });
+    const first = await alice('POST', `/v1/videos/${video.id}/upload/parts`, {
+      partNumbers: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    });
     expect(first.status).toBe(200);
     for (const part of first.json.parts) {
       const url = new URL(part.url);
@@ -71,7 +77,9 @@ describe('multipart upload through presigned part URLs', () => {
     // Resume: ask what is there, re-presign the rest, finish.
     const state = await alice('GET', `/v1/videos/${video.id}/upload`);
     expect(state.json.strategy).toBe('multipart');
-    expect(state.json.uploadedParts.map((p: { partNumber: number }) => p.partNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(state.json.uploadedParts.map((p: { partNumber: number }) => p.partNumber)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
     expect(state.json.uploadedParts.every((p: { size: number }) => p.size === partSize)).toBe(true);
 
     const early = await alice('POST', `/v1/videos/${video.id}/upload/complete`, {});
@@ -82,11 +90,18 @@ describe('multipart upload through presigned part URLs', () => {
       (n) => !state.json.uploadedParts.some((p: { partNumber: number }) => p.partNumber === n),
     );
     const rest = await alice('POST', `/v1/videos/${video.id}/upload/parts`, { partNumbers: missing });
-    const etags = new Map<number, string>(state.json.uploadedParts.map((p: { partNumber: number; etag: string }) => [p.partNumber, p.etag]));
+    const etags = new Map<number, string>(
+      state.json.uploadedParts.map((p: { partNumber: number; etag: string }) => [p.partNumber, p.etag]),
+    );
     for (const part of rest.json.parts) {
-      etags.set(part.partNumber, await putPart(part.url, source.subarray((part.partNumber - 1) * partSize, part.partNumber * partSize)));
+      etags.set(
+        part.partNumber,
+        await putPart(part.url, source.subarray((part.partNumber - 1) * partSize, part.partNumber * partSize)),
+      );
     }
-    const parts = [...etags].map(([partNumber, etag]) => ({ partNumber, etag })).sort((a, b) => a.partNumber - b.partNumber);
+    const parts = [...etags]
+      .map(([partNumber, etag]) => ({ partNumber, etag }))
+      .sort((a, b) => a.partNumber - b.partNumber);
 
     // Two completes racing: both answer 202 queued, one job exists.
     const [a, b] = await Promise.all([
@@ -114,7 +129,11 @@ describe('multipart upload through presigned part URLs', () => {
   }, 180_000);
 
   it('cancels an unfinished multipart upload: the upload is aborted and the video gone', async () => {
-    const created = await alice('POST', '/v1/videos', { title: 'Never mind', contentType: 'video/mp4', sizeBytes: 120 * MIB });
+    const created = await alice('POST', '/v1/videos', {
+      title: 'Never mind',
+      contentType: 'video/mp4',
+      sizeBytes: 120 * MIB,
+    });
     const { video } = created.json;
     const [part] = (await alice('POST', `/v1/videos/${video.id}/upload/parts`, { partNumbers: [1] })).json.parts;
     await putPart(part.url, fill(16 * MIB, 7));

@@ -13,10 +13,14 @@ describe('the Node.js runtime', () => {
   });
 
   it('starts a worker, spawned as `node` from PATH, on Node 24, without the AWS SDK’s Node-version warning', async () => {
-    const child = spawn('node', ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../worker/main.ts')], {
-      env: { ...process.env, ...testEnv({ LOG_LEVEL: 'log', TRANSCODE_CONCURRENCY: '1' }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'node',
+      ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../worker/main.ts')],
+      {
+        env: { ...process.env, ...testEnv({ LOG_LEVEL: 'log', TRANSCODE_CONCURRENCY: '1' }) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const started = new Promise<string>((resolve, reject) => {

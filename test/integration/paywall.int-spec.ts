@@ -6,7 +6,8 @@ import { edgeAllowsSession, PLAYBACK_ENV } from '../support/playback-cookies';
 import { testDatabaseUrl } from '../support/test-env';
 
 const epoch = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
-const session = (user: Api, id: string, playerId?: string) => user('POST', `/v1/videos/${id}/playback-sessions`, playerId ? { playerId } : undefined);
+const session = (user: Api, id: string, playerId?: string) =>
+  user('POST', `/v1/videos/${id}/playback-sessions`, playerId ? { playerId } : undefined);
 
 describe('the paywall: collections, rentals, premieres, takedowns', () => {
   let api: RunningApi;
@@ -17,8 +18,13 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
   let late: Api;
 
   async function readyVideo(as: Api, title: string): Promise<string> {
-    const { video } = (await as('POST', '/v1/videos', { title, contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })).json;
-    await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', width = 640, height = 360, ready_at = now() WHERE id = $1`, [video.id]);
+    const { video } = (
+      await as('POST', '/v1/videos', { title, contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })
+    ).json;
+    await db.query(
+      `UPDATE videos SET status = 'ready', hls_version = 'v1', width = 640, height = 360, ready_at = now() WHERE id = $1`,
+      [video.id],
+    );
     return video.id;
   }
 
@@ -38,7 +44,11 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
   });
 
   it('opens every video of a collection to its grant, later ones too; a removed one stays for grants live then', async () => {
-    const [a, b, c] = [await readyVideo(owner, 'lesson 1'), await readyVideo(owner, 'lesson 2'), await readyVideo(owner, 'lesson 3')];
+    const [a, b, c] = [
+      await readyVideo(owner, 'lesson 1'),
+      await readyVideo(owner, 'lesson 2'),
+      await readyVideo(owner, 'lesson 3'),
+    ];
     const foreign = await readyVideo(other, 'not mine');
     const course = (await owner('POST', '/v1/collections', { title: 'The course', description: 'three lessons' })).json;
     expect(course.id).toMatch(/^col_/);
@@ -71,9 +81,15 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
     const video = await readyVideo(owner, 'season 1, episode 1');
     const season = (await owner('POST', '/v1/collections', { title: 'Season 1' })).json;
     await owner('PUT', `/v1/collections/${season.id}/items/${video}`);
-    await owner('PUT', `/v1/collections/${season.id}/grants/late-buyer`, { expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
-    expect((await owner('GET', `/v1/collections/${season.id}/grants`)).json.items).toEqual([expect.objectContaining({ userId: 'late-buyer', expiresAt: expect.any(String) })]);
-    expect((await owner('PATCH', `/v1/collections/${season.id}`, { title: 'Season one', description: null })).json).toMatchObject({ title: 'Season one', description: null });
+    await owner('PUT', `/v1/collections/${season.id}/grants/late-buyer`, {
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect((await owner('GET', `/v1/collections/${season.id}/grants`)).json.items).toEqual([
+      expect.objectContaining({ userId: 'late-buyer', expiresAt: expect.any(String) }),
+    ]);
+    expect(
+      (await owner('PATCH', `/v1/collections/${season.id}`, { title: 'Season one', description: null })).json,
+    ).toMatchObject({ title: 'Season one', description: null });
     expect((await owner('GET', '/v1/collections')).json.items.map((c: any) => c.id)).toContain(season.id);
     expect((await other('GET', '/v1/collections')).json.items.map((c: any) => c.id)).not.toContain(season.id);
     expect((await other('PATCH', `/v1/collections/${season.id}`, { title: 'mine now' })).status).toBe(404);
@@ -85,7 +101,11 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
 
   it('runs a rental from its first session, caps the cookies at its end, and kills one never started past startBy', async () => {
     const film = await readyVideo(owner, 'film');
-    const granted = await owner('PUT', `/v1/videos/${film}/grants/buyer`, { kind: 'rental', rentalSeconds: 3600, startBy: new Date(Date.now() + 86_400_000).toISOString() });
+    const granted = await owner('PUT', `/v1/videos/${film}/grants/buyer`, {
+      kind: 'rental',
+      rentalSeconds: 3600,
+      startBy: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(granted.json).toMatchObject({ kind: 'rental', rentalSeconds: 3600, startedAt: null, endsAt: null });
     const first = await session(buyer, film);
     expect(first.status).toBe(201);
@@ -109,12 +129,16 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
     expect((await session(buyer, film)).json.code).toBe('not_entitled');
 
     const unstarted = await readyVideo(owner, 'never started');
-    await owner('PUT', `/v1/videos/${unstarted}/grants/buyer`, { kind: 'rental', rentalSeconds: 3600, startBy: new Date(Date.now() - 1000).toISOString() });
+    await owner('PUT', `/v1/videos/${unstarted}/grants/buyer`, {
+      kind: 'rental',
+      rentalSeconds: 3600,
+      startBy: new Date(Date.now() - 1000).toISOString(),
+    });
     expect((await session(buyer, unstarted)).json.code).toBe('not_entitled');
     expect((await owner('PUT', `/v1/videos/${unstarted}/grants/buyer`, { kind: 'rental' })).status).toBe(400);
   });
 
-  it('gives a premiere\'s viewers cookies that CloudFront honours only from its start, and holds back no owner', async () => {
+  it("gives a premiere's viewers cookies that CloudFront honours only from its start, and holds back no owner", async () => {
     const premiere = await readyVideo(owner, 'premiere');
     await owner('PUT', `/v1/videos/${premiere}/grants/buyer`);
     const start = new Date(Date.now() + 10 * 60_000);
@@ -146,7 +170,13 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
     expect(gone.status).toBe(403);
     expect(gone.json.code).toBe('not_available');
     expect((await session(owner, leaving)).status).toBe(201);
-    expect((await owner('PATCH', `/v1/videos/${leaving}`, { availableFrom: new Date(Date.now() + 86_400_000).toISOString() })).status).toBe(400);
+    expect(
+      (
+        await owner('PATCH', `/v1/videos/${leaving}`, {
+          availableFrom: new Date(Date.now() + 86_400_000).toISOString(),
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -162,7 +192,14 @@ describe('concurrent streams', () => {
     db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     const owner = client(refuse.url, await token('streamer'));
-    video = (await owner('POST', '/v1/videos', { title: 'live-ish', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })).json.video.id;
+    video = (
+      await owner('POST', '/v1/videos', {
+        title: 'live-ish',
+        contentType: 'video/mp4',
+        sizeBytes: 10,
+        access: 'public',
+      })
+    ).json.video.id;
     await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', ready_at = now() WHERE id = $1`, [video]);
   });
 
@@ -209,7 +246,9 @@ describe('grants at the speed of a cache', () => {
     await db.connect();
     try {
       const owner = client(one.url, await token('cached-owner'));
-      const video = (await owner('POST', '/v1/videos', { title: 'cached', contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })).json.video.id;
+      const video = (
+        await owner('POST', '/v1/videos', { title: 'cached', contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })
+      ).json.video.id;
       await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', ready_at = now() WHERE id = $1`, [video]);
       await owner('PUT', `/v1/videos/${video}/grants/fan`);
       const fanOnTwo = client(two.url, await token('fan', []));
@@ -240,7 +279,9 @@ describe('grants at the speed of a cache', () => {
     await db.connect();
     try {
       const owner = client(api.url, await token('outage-owner'));
-      const video = (await owner('POST', '/v1/videos', { title: 'outage', contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })).json.video.id;
+      const video = (
+        await owner('POST', '/v1/videos', { title: 'outage', contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })
+      ).json.video.id;
       await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1', ready_at = now() WHERE id = $1`, [video]);
       await owner('PUT', `/v1/videos/${video}/grants/patient`);
       const viewer = client(api.url, await token('patient', []));
@@ -275,7 +316,11 @@ describe('grants at the speed of a cache', () => {
 
 /** A Redis of the test's own on loopback, to kill and bring back. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   await new Promise((r) => setTimeout(r, 300));
   return redis;
 }

@@ -30,14 +30,24 @@ function parseSetCookies(headers: Headers): Cookie[] {
 /** A browser's choice of cookies for a request path (RFC 6265 §5.1.4, longer paths first). */
 function cookieHeaderFor(jar: Cookie[], path: string): string {
   return jar
-    .filter((c) => path === c.path || (path.startsWith(c.path) && (c.path.endsWith('/') || path[c.path.length] === '/')))
+    .filter(
+      (c) => path === c.path || (path.startsWith(c.path) && (c.path.endsWith('/') || path[c.path.length] === '/')),
+    )
     .sort((a, b) => b.path.length - a.path.length)
     .map((c) => `${c.name}=${c.value}`)
     .join('; ');
 }
 
-function edgeAllows(jar: Cookie[], url: string, now = Math.floor(Date.now() / 1000), clientIp = '203.0.113.7'): boolean {
-  return verifyViewerRequest({ url, cookieHeader: cookieHeaderFor(jar, new URL(url).pathname), clientIp, now }, { trustedKeys }).allow;
+function edgeAllows(
+  jar: Cookie[],
+  url: string,
+  now = Math.floor(Date.now() / 1000),
+  clientIp = '203.0.113.7',
+): boolean {
+  return verifyViewerRequest(
+    { url, cookieHeader: cookieHeaderFor(jar, new URL(url).pathname), clientIp, now },
+    { trustedKeys },
+  ).allow;
 }
 
 describe('playback sessions: the paywall and CloudFront signed cookies', () => {
@@ -50,7 +60,9 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
   const videos: Record<'public' | 'private' | 'paid', string> = { public: '', private: '', paid: '' };
 
   async function readyVideo(access: string): Promise<string> {
-    const { video } = (await owner('POST', '/v1/videos', { title: access, contentType: 'video/mp4', sizeBytes: 10, access })).json;
+    const { video } = (
+      await owner('POST', '/v1/videos', { title: access, contentType: 'video/mp4', sizeBytes: 10, access })
+    ).json;
     // The transcoder's result, written directly: the pipeline has its own tests.
     await db.query(
       `UPDATE videos SET status = 'ready', hls_version = 'v1', width = 640, height = 360, ready_at = now() WHERE id = $1`,
@@ -85,7 +97,11 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     const res = await session(owner, videos.paid);
     expect(res.status).toBe(201);
     const jar = parseSetCookies(res.headers);
-    expect(jar.map((c) => c.name).sort()).toEqual(['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']);
+    expect(jar.map((c) => c.name).sort()).toEqual([
+      'CloudFront-Key-Pair-Id',
+      'CloudFront-Policy',
+      'CloudFront-Signature',
+    ]);
     for (const c of jar) {
       expect(c.path).toBe(`/videos/${videos.paid}/`);
       expect(c.attributes).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax']));
@@ -99,8 +115,24 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     expect(Date.parse(body.refreshAt)).toBeLessThan(expires);
     expect(Math.abs(Date.parse(body.issuedAt) - Date.now())).toBeLessThan(5000);
     expect(jar[0]!.expires.getTime()).toBe(Math.floor(expires / 1000) * 1000);
-    const policy = JSON.parse(Buffer.from(jar.find((c) => c.name === 'CloudFront-Policy')!.value.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64').toString());
-    expect(policy).toEqual({ Statement: [{ Resource: `${CDN}/videos/${videos.paid}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': expires / 1000 } } }] });
+    const policy = JSON.parse(
+      Buffer.from(
+        jar
+          .find((c) => c.name === 'CloudFront-Policy')!
+          .value.replace(/-/g, '+')
+          .replace(/_/g, '=')
+          .replace(/~/g, '/'),
+        'base64',
+      ).toString(),
+    );
+    expect(policy).toEqual({
+      Statement: [
+        {
+          Resource: `${CDN}/videos/${videos.paid}/*`,
+          Condition: { DateLessThan: { 'AWS:EpochTime': expires / 1000 } },
+        },
+      ],
+    });
 
     expect(edgeAllows(jar, body.manifestUrl)).toBe(true);
     expect(edgeAllows(jar, `${CDN}/videos/${videos.paid}/hls/v1/720p/seg_00001.m4s`)).toBe(true);
@@ -108,22 +140,41 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     expect(edgeAllows(jar, `http://cdn.example.test/videos/${videos.paid}/hls/v1/master.m3u8`)).toBe(false);
     expect(edgeAllows(jar, body.manifestUrl, expires / 1000)).toBe(false);
     // Players without cookies: the same policy as query parameters.
-    expect(verifyViewerRequest({ url: `${body.manifestUrl}?${body.signedQuery}`, clientIp: '198.51.100.4', now: Math.floor(Date.now() / 1000) }, { trustedKeys }).allow).toBe(true);
+    expect(
+      verifyViewerRequest(
+        {
+          url: `${body.manifestUrl}?${body.signedQuery}`,
+          clientIp: '198.51.100.4',
+          now: Math.floor(Date.now() / 1000),
+        },
+        { trustedKeys },
+      ).allow,
+    ).toBe(true);
     // The poster: a canned signed URL for that one file.
-    expect(verifyViewerRequest({ url: body.posterUrl, clientIp: '198.51.100.4', now: Math.floor(Date.now() / 1000) }, { trustedKeys }).allow).toBe(true);
+    expect(
+      verifyViewerRequest(
+        { url: body.posterUrl, clientIp: '198.51.100.4', now: Math.floor(Date.now() / 1000) },
+        { trustedKeys },
+      ).allow,
+    ).toBe(true);
     expect(body.posterUrl).toContain(`/videos/${videos.paid}/poster.jpg?Expires=`);
   });
 
   it('keeps two videos’ cookies apart in one jar: each opens only its own video', async () => {
     const other = await readyVideo('public');
-    const jar = [...parseSetCookies((await session(owner, videos.paid)).headers), ...parseSetCookies((await session(owner, other)).headers)];
+    const jar = [
+      ...parseSetCookies((await session(owner, videos.paid)).headers),
+      ...parseSetCookies((await session(owner, other)).headers),
+    ];
     expect(jar).toHaveLength(6);
     expect(edgeAllows(jar, `${CDN}/videos/${videos.paid}/hls/v1/master.m3u8`)).toBe(true);
     expect(edgeAllows(jar, `${CDN}/videos/${other}/hls/v1/master.m3u8`)).toBe(true);
     // A third video's path gets no cookies at all.
     expect(edgeAllows(jar, `${CDN}/videos/0000000000000000000000000a/hls/v1/master.m3u8`)).toBe(false);
     // Swapping the sets: one video's cookies never open the other.
-    const paidOnly = jar.filter((c) => c.path === `/videos/${videos.paid}/`).map((c) => ({ ...c, path: `/videos/${other}/` }));
+    const paidOnly = jar
+      .filter((c) => c.path === `/videos/${videos.paid}/`)
+      .map((c) => ({ ...c, path: `/videos/${other}/` }));
     expect(edgeAllows(paidOnly, `${CDN}/videos/${other}/hls/v1/master.m3u8`)).toBe(false);
   });
 
@@ -133,7 +184,13 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     const granted = client(api.url, await token('gina', []));
     const lapsed = client(api.url, await token('lapsed', []));
     expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/gina`, {})).status).toBe(200);
-    expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/lapsed`, { expiresAt: new Date(Date.now() - 1000).toISOString() })).status).toBe(200);
+    expect(
+      (
+        await admin('PUT', `/v1/videos/${videos.paid}/grants/lapsed`, {
+          expiresAt: new Date(Date.now() - 1000).toISOString(),
+        })
+      ).status,
+    ).toBe(200);
     const expectations: Array<[string, Api, keyof typeof videos, number, string?]> = [
       ['anonymous', anonymous, 'public', 201],
       ['anonymous', anonymous, 'private', 404, 'not_found'],
@@ -173,7 +230,9 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     expect((await stranger('PUT', `/v1/videos/${videos.paid}/grants/sam`, {})).status).toBe(404);
     expect((await owner('PUT', `/v1/videos/${videos.paid}/grants/ownergift`, { expiresAt: null })).status).toBe(200);
     const list = await admin('GET', `/v1/videos/${videos.paid}/grants`);
-    expect(list.json.items.map((g: { userId: string }) => g.userId)).toEqual(expect.arrayContaining(['gina', 'ownergift']));
+    expect(list.json.items.map((g: { userId: string }) => g.userId)).toEqual(
+      expect.arrayContaining(['gina', 'ownergift']),
+    );
     expect((await admin('DELETE', `/v1/videos/${videos.paid}/grants/ownergift`)).status).toBe(204);
     expect((await admin('DELETE', `/v1/videos/${videos.paid}/grants/ownergift`)).status).toBe(404);
     expect((await admin('PUT', `/v1/videos/${videos.paid}/grants/bad%20user`, {})).status).toBe(400);
@@ -196,20 +255,26 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
   });
 
   it('answers 409 not_ready until the video is ready', async () => {
-    const { video } = (await owner('POST', '/v1/videos', { title: 'soon', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })).json;
+    const { video } = (
+      await owner('POST', '/v1/videos', { title: 'soon', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })
+    ).json;
     const res = await session(anonymous, video.id);
     expect({ status: res.status, code: res.json.code }).toEqual({ status: 409, code: 'not_ready' });
     expect(res.json.detail).toContain('awaiting_upload');
   });
 
-  it.each(['*', '%2A', '0aaaaaaaaaaaaaaaaaaaaaaaa*', '0aaaaaaaaaaaaaaaaaaaaaaaa%3F', '..%2F0aaaaaaaaaaaaaaaaaaaaaaaaa', '0aaaaaaaaaaaaaaaaaaaaaaaa%2F'])(
-    'refuses the id %s before signing anything',
-    async (id) => {
-      const res = await session(owner, id);
-      expect({ status: res.status, code: res.json.code }).toEqual({ status: 400, code: 'invalid_id' });
-      expect(res.headers.getSetCookie()).toEqual([]);
-    },
-  );
+  it.each([
+    '*',
+    '%2A',
+    '0aaaaaaaaaaaaaaaaaaaaaaaa*',
+    '0aaaaaaaaaaaaaaaaaaaaaaaa%3F',
+    '..%2F0aaaaaaaaaaaaaaaaaaaaaaaaa',
+    '0aaaaaaaaaaaaaaaaaaaaaaaa%2F',
+  ])('refuses the id %s before signing anything', async (id) => {
+    const res = await session(owner, id);
+    expect({ status: res.status, code: res.json.code }).toEqual({ status: 400, code: 'invalid_id' });
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
 
   it('signs identical unbound policies once and shares them across viewers', async () => {
     const a = await session(anonymous, videos.public);
@@ -222,7 +287,10 @@ describe('playback without CloudFront configuration', () => {
   it('answers 503 playback_not_configured', async () => {
     const api = await startApi();
     try {
-      const res = await client(api.url, await token('x'))('POST', '/v1/videos/0aaaaaaaaaaaaaaaaaaaaaaaaa/playback-sessions');
+      const res = await client(api.url, await token('x'))(
+        'POST',
+        '/v1/videos/0aaaaaaaaaaaaaaaaaaaaaaaaa/playback-sessions',
+      );
       expect({ status: res.status, code: res.json.code }).toEqual({ status: 503, code: 'playback_not_configured' });
     } finally {
       await api.close();
@@ -232,13 +300,23 @@ describe('playback without CloudFront configuration', () => {
 
 describe('playback with IP binding and key rotation', () => {
   const rsa = { CLOUDFRONT_KEY_PAIR_ID: KEY_ID, CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem') };
-  const ec = { CLOUDFRONT_KEY_PAIR_ID: 'K3ROTATEDKEY01', CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'ec-private.pem') };
+  const ec = {
+    CLOUDFRONT_KEY_PAIR_ID: 'K3ROTATEDKEY01',
+    CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'ec-private.pem'),
+  };
   const bothKeys = new Map([...trustedKeys, ['K3ROTATEDKEY01', readFileSync(join(FIXTURES, 'ec-public.pem'), 'utf8')]]);
 
   async function publicReadyVideo(api: RunningApi): Promise<string> {
     const db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
-    const { video } = (await client(api.url, await token('rita'))('POST', '/v1/videos', { title: 'r', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })).json;
+    const { video } = (
+      await client(api.url, await token('rita'))('POST', '/v1/videos', {
+        title: 'r',
+        contentType: 'video/mp4',
+        sizeBytes: 10,
+        access: 'public',
+      })
+    ).json;
     await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v1' WHERE id = $1`, [video.id]);
     await db.end();
     return video.id;
@@ -248,14 +326,18 @@ describe('playback with IP binding and key rotation', () => {
     const api = await startApi({ CDN_BASE_URL: CDN, ...rsa, PLAYBACK_BIND_IP: 'true', TRUST_PROXY: '1' });
     try {
       const id = await publicReadyVideo(api);
-      const res = await client(api.url)('POST', `/v1/videos/${id}/playback-sessions`, undefined, { 'x-forwarded-for': '192.0.2.44' });
+      const res = await client(api.url)('POST', `/v1/videos/${id}/playback-sessions`, undefined, {
+        'x-forwarded-for': '192.0.2.44',
+      });
       const jar = parseSetCookies(res.headers);
       const url = res.json.manifestUrl;
       const now = Math.floor(Date.now() / 1000);
       expect(edgeAllows(jar, url, now, '192.0.2.44')).toBe(true);
       expect(edgeAllows(jar, url, now, '192.0.2.45')).toBe(false);
       // An IPv6 viewer cannot be bound (CloudFront matches IPv4 only): its policy is unbound.
-      const v6 = await client(api.url)('POST', `/v1/videos/${id}/playback-sessions`, undefined, { 'x-forwarded-for': '2001:db8::1' });
+      const v6 = await client(api.url)('POST', `/v1/videos/${id}/playback-sessions`, undefined, {
+        'x-forwarded-for': '2001:db8::1',
+      });
       expect(edgeAllows(parseSetCookies(v6.headers), url, now, '198.51.100.9')).toBe(true);
     } finally {
       await api.close();
@@ -276,7 +358,10 @@ describe('playback with IP binding and key rotation', () => {
     }
     const now = Math.floor(Date.now() / 1000);
     const verify = (jar: Cookie[], keys: Map<string, string>) =>
-      verifyViewerRequest({ url, cookieHeader: cookieHeaderFor(jar, new URL(url).pathname), clientIp: '198.51.100.9', now }, { trustedKeys: keys });
+      verifyViewerRequest(
+        { url, cookieHeader: cookieHeaderFor(jar, new URL(url).pathname), clientIp: '198.51.100.9', now },
+        { trustedKeys: keys },
+      );
     // Step 1: the key group trusts both keys; step 2: the api signs with the new one.
     const after = await startApi({ CDN_BASE_URL: CDN, ...ec });
     try {
@@ -297,7 +382,12 @@ describe('playback with IP binding and key rotation', () => {
 
 describe('playback rate limits and the source download', () => {
   it('answers 429 with Retry-After past the per-user limit', async () => {
-    const api = await startApi({ CDN_BASE_URL: CDN, CLOUDFRONT_KEY_PAIR_ID: KEY_ID, CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'), PLAYBACK_RATE_LIMIT_PER_USER: '2' });
+    const api = await startApi({
+      CDN_BASE_URL: CDN,
+      CLOUDFRONT_KEY_PAIR_ID: KEY_ID,
+      CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'),
+      PLAYBACK_RATE_LIMIT_PER_USER: '2',
+    });
     try {
       const viewer = client(api.url, await token(`rate-${Date.now()}`, []));
       const id = '0aaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -317,7 +407,14 @@ describe('playback rate limits and the source download', () => {
     try {
       const owner = client(api.url, await token('uma'));
       const bytes = Buffer.from('original bytes');
-      const { video, upload } = (await owner('POST', '/v1/videos', { title: 'o', contentType: 'video/mp4', sizeBytes: bytes.length, filename: 'My clip.mp4' })).json;
+      const { video, upload } = (
+        await owner('POST', '/v1/videos', {
+          title: 'o',
+          contentType: 'video/mp4',
+          sizeBytes: bytes.length,
+          filename: 'My clip.mp4',
+        })
+      ).json;
       expect((await owner('GET', `/v1/videos/${video.id}/source-url`)).status).toBe(409);
       await postForm(upload, bytes, 'video/mp4');
       await owner('POST', `/v1/videos/${video.id}/upload/complete`, {});
@@ -331,7 +428,9 @@ describe('playback rate limits and the source download', () => {
       // canonicalises `*` and `'` in a presigned query unlike S3 and the SDK, so it refuses those URLs.
       expect(download.headers.get('content-disposition')).toBe('attachment; filename="My clip.mp4"');
       expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
-      expect((await client(api.url, await token('not-uma'))('GET', `/v1/videos/${video.id}/source-url`)).status).toBe(404);
+      expect((await client(api.url, await token('not-uma'))('GET', `/v1/videos/${video.id}/source-url`)).status).toBe(
+        404,
+      );
     } finally {
       await api.close();
     }

@@ -40,7 +40,11 @@ describe('the preview: playable while the ladder is encoded', () => {
     const object = await stack.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return { text: await object.Body!.transformToString(), cacheControl: object.CacheControl };
   };
-  const exists = (key: string) => stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+  const exists = (key: string) =>
+    stack.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
   const session = (id: string) => stack.user('POST', `/v1/videos/${id}/playback-sessions`, {});
 
   it('lists each segment only once it is stored, keeps the renditions together, and ends them; sessions follow it to the ladder', async () => {
@@ -50,7 +54,11 @@ describe('the preview: playable while the ladder is encoded', () => {
 
     // Watch storage the way a player reloads a playlist, from the moment the master appears.
     let master = '';
-    for (const deadline = Date.now() + 60_000; !master && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    for (
+      const deadline = Date.now() + 60_000;
+      !master && Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 100))
+    ) {
       master = (await listKeys(stack.s3, bucket, `videos/${id}/hls/`)).find((k) => k.endsWith('/master.m3u8')) ?? '';
     }
     expect(master).not.toBe('');
@@ -91,11 +99,16 @@ describe('the preview: playable while the ladder is encoded', () => {
     const counts = seen.map((s) => s['360p']!.segments.length);
     expect(counts[0]).toBeLessThan(counts.at(-1)!);
     for (let i = 1; i < seen.length; i++) {
-      for (const name of renditions) expect(seen[i]![name]!.segments.slice(0, seen[i - 1]![name]!.segments.length)).toEqual(seen[i - 1]![name]!.segments);
+      for (const name of renditions)
+        expect(seen[i]![name]!.segments.slice(0, seen[i - 1]![name]!.segments.length)).toEqual(
+          seen[i - 1]![name]!.segments,
+        );
     }
     const finished = seen.at(-1)!;
     expect(finished['360p']!.segments.reduce((s, x) => s + x.durationSeconds, 0)).toBeCloseTo(20, 0);
-    expect((await read(`${prefix}360p/${finished['360p']!.segments[0]!.uri}`)).cacheControl).toBe('public, max-age=31536000, immutable');
+    expect((await read(`${prefix}360p/${finished['360p']!.segments[0]!.uri}`)).cacheControl).toBe(
+      'public, max-age=31536000, immutable',
+    );
     // The preview went out before the ladder finished.
     expect((await stack.user('GET', `/v1/videos/${id}`)).json.status).toBe('processing');
 
@@ -128,20 +141,30 @@ describe('the preview: playable while the ladder is encoded', () => {
   it('deletes a published preview and stops being playable when the video fails after it went out', async () => {
     const id = await uploadFile(stack.user, fixture('long1080'), 'video/mp4');
     let video: any;
-    for (const deadline = Date.now() + 60_000; !video?.playable && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    for (
+      const deadline = Date.now() + 60_000;
+      !video?.playable && Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 100))
+    ) {
       video = (await stack.user('GET', `/v1/videos/${id}`)).json;
     }
     expect(video.playable).toBe(true);
     // A permanent failure found later in the work (what the processor does with one).
     await stack.worker.get(TranscodeService).fail(id, 'corrupt_media', 'The file could not be decoded.');
     const failed = (await stack.user('GET', `/v1/videos/${id}`)).json;
-    expect(failed).toMatchObject({ status: 'failed', playable: false, playableAt: null, error: { code: 'corrupt_media' } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      playable: false,
+      playableAt: null,
+      error: { code: 'corrupt_media' },
+    });
     expect([(await session(id)).status]).toEqual([409]);
     // The running job finds the video failed and publishes nothing more.
     await new Promise((r) => setTimeout(r, 3000));
     const { video: after } = await watchUntilFinal(stack.user, id);
     expect(after.status).toBe('failed');
-    for (let i = 0; i < 100 && (await listKeys(stack.s3, bucket, `videos/${id}/`)).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && (await listKeys(stack.s3, bucket, `videos/${id}/`)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
     expect(await listKeys(stack.s3, bucket, `videos/${id}/`)).toEqual([]);
   }, 120_000);
 });
@@ -149,12 +172,19 @@ describe('the preview: playable while the ladder is encoded', () => {
 describe('with the preview switched off (PREVIEW_SHORT_SIDE=0)', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ HLS_SEGMENT_SECONDS: String(SEGMENT), TRANSCODE_PRESET: 'ultrafast', PREVIEW_SHORT_SIDE: '0' });
+    stack = await startStack({
+      HLS_SEGMENT_SECONDS: String(SEGMENT),
+      TRANSCODE_PRESET: 'ultrafast',
+      PREVIEW_SHORT_SIDE: '0',
+    });
   });
   afterAll(() => stack.close());
 
   it('becomes playable only when ready, with one version', async () => {
-    const { video, playableSeen } = await watchUntilFinal(stack.user, await uploadFile(stack.user, fixture('standard'), 'video/mp4'));
+    const { video, playableSeen } = await watchUntilFinal(
+      stack.user,
+      await uploadFile(stack.user, fixture('standard'), 'video/mp4'),
+    );
     expect(playableSeen).toBe(false);
     expect(video).toMatchObject({ status: 'ready', playable: true, playableAt: video.readyAt });
     const keys = await listKeys(stack.s3, stack.api.config.s3.bucket, `videos/${video.id}/hls/`);

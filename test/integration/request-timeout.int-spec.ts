@@ -44,7 +44,11 @@ describe('a request past REQUEST_TIMEOUT_SECONDS', () => {
     });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { video: { id: string } }).video.id;
-    const complete = await fetch(`${api.url}/v1/videos/${id}/upload/complete`, { method: 'POST', headers: { authorization: `Bearer ${creator}` }, signal: AbortSignal.timeout(10_000) });
+    const complete = await fetch(`${api.url}/v1/videos/${id}/upload/complete`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${creator}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(complete.status).toBe(503);
     expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
   });

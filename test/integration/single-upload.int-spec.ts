@@ -31,7 +31,13 @@ describe('single upload through a presigned POST', () => {
     });
     expect(created.status).toBe(201);
     const { video, upload } = created.json;
-    expect(video).toMatchObject({ title: 'First clip', status: 'awaiting_upload', access: 'paid', sizeBytes: bytes.length, contentType: 'video/mp4' });
+    expect(video).toMatchObject({
+      title: 'First clip',
+      status: 'awaiting_upload',
+      access: 'paid',
+      sizeBytes: bytes.length,
+      contentType: 'video/mp4',
+    });
     expect(upload).toMatchObject({ strategy: 'single', method: 'POST' });
     expect(Date.parse(upload.expiresAt)).toBeGreaterThan(Date.now());
 
@@ -54,7 +60,11 @@ describe('single upload through a presigned POST', () => {
     expect(sent.status).toBe(204);
 
     const resumed = await alice('GET', `/v1/videos/${video.id}/upload`);
-    expect(resumed.json).toMatchObject({ strategy: 'single', partCount: 1, uploadedParts: [{ partNumber: 1, size: bytes.length }] });
+    expect(resumed.json).toMatchObject({
+      strategy: 'single',
+      partCount: 1,
+      uploadedParts: [{ partNumber: 1, size: bytes.length }],
+    });
 
     const done = await alice('POST', `/v1/videos/${video.id}/upload/complete`);
     expect(done.status).toBe(202);

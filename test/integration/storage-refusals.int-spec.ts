@@ -11,7 +11,11 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
   let alice: Api;
 
   beforeAll(async () => {
-    api = await startApi({ UPLOAD_URL_TTL_SECONDS: '60', UPLOAD_SINGLE_MAX_BYTES: String(6 * 1024 * 1024), UPLOAD_PART_BYTES: String(5 * 1024 * 1024) });
+    api = await startApi({
+      UPLOAD_URL_TTL_SECONDS: '60',
+      UPLOAD_SINGLE_MAX_BYTES: String(6 * 1024 * 1024),
+      UPLOAD_PART_BYTES: String(5 * 1024 * 1024),
+    });
     alice = client(api.url, await token('alice'));
   });
   afterAll(() => api.close());
@@ -34,19 +38,37 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
 
   it('refuses a form upload larger or smaller than declared', async () => {
     const { upload } = await single();
-    expect(await refusal(await postForm(upload, randomBytes(1001), 'video/mp4'))).toEqual({ status: 400, code: 'EntityTooLarge' });
-    expect(await refusal(await postForm(upload, randomBytes(999), 'video/mp4'))).toEqual({ status: 400, code: 'EntityTooSmall' });
+    expect(await refusal(await postForm(upload, randomBytes(1001), 'video/mp4'))).toEqual({
+      status: 400,
+      code: 'EntityTooLarge',
+    });
+    expect(await refusal(await postForm(upload, randomBytes(999), 'video/mp4'))).toEqual({
+      status: 400,
+      code: 'EntityTooSmall',
+    });
   });
 
   it('refuses another Content-Type, another key, a tampered signature or an extra field', async () => {
     const { video, upload } = await single();
     const bytes = randomBytes(1000);
-    expect(await refusal(await postForm(upload, bytes, 'text/html', { 'Content-Type': 'text/html' }))).toEqual({ status: 403, code: 'AccessDenied' });
-    expect(await refusal(await postForm(upload, bytes, 'video/mp4', { key: `uploads/${video.id}/other` }))).toEqual({ status: 403, code: 'AccessDenied' });
+    expect(await refusal(await postForm(upload, bytes, 'text/html', { 'Content-Type': 'text/html' }))).toEqual({
+      status: 403,
+      code: 'AccessDenied',
+    });
+    expect(await refusal(await postForm(upload, bytes, 'video/mp4', { key: `uploads/${video.id}/other` }))).toEqual({
+      status: 403,
+      code: 'AccessDenied',
+    });
     const signature = upload.fields['X-Amz-Signature']!;
     const tampered = (signature[0] === 'a' ? 'b' : 'a') + signature.slice(1);
-    expect(await refusal(await postForm(upload, bytes, 'video/mp4', { 'X-Amz-Signature': tampered }))).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
-    expect(await refusal(await postForm(upload, bytes, 'video/mp4', { 'x-amz-meta-evil': '1' }))).toEqual({ status: 403, code: 'AccessDenied' });
+    expect(await refusal(await postForm(upload, bytes, 'video/mp4', { 'X-Amz-Signature': tampered }))).toEqual({
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+    });
+    expect(await refusal(await postForm(upload, bytes, 'video/mp4', { 'x-amz-meta-evil': '1' }))).toEqual({
+      status: 403,
+      code: 'AccessDenied',
+    });
   });
 
   it('refuses a form upload after its policy expired', async () => {
@@ -73,7 +95,11 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
   });
 
   it('refuses a part of another length, a part URL reused for another part, and tampered part URLs', async () => {
-    const created = await alice('POST', '/v1/videos', { title: 'parts', contentType: 'video/mp4', sizeBytes: 11 * 1024 * 1024 });
+    const created = await alice('POST', '/v1/videos', {
+      title: 'parts',
+      contentType: 'video/mp4',
+      sizeBytes: 11 * 1024 * 1024,
+    });
     const { video, upload } = created.json;
     expect(upload).toMatchObject({ strategy: 'multipart', partSize: 5 * 1024 * 1024, partCount: 3 });
     const parts = (await alice('POST', `/v1/videos/${video.id}/upload/parts`, { partNumbers: [1, 3] })).json.parts;
@@ -81,7 +107,10 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
     expect((await fetch(one!.url, { method: 'PUT', body: randomBytes(5 * 1024 * 1024 + 1) })).status).toBe(403);
     const reused = one!.url.replace('partNumber=1', 'partNumber=2');
     expect((await fetch(reused, { method: 'PUT', body: randomBytes(5 * 1024 * 1024) })).status).toBe(403);
-    const tampered = three!.url.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === 'a' ? 'b' : 'a'}`);
+    const tampered = three!.url.replace(
+      /X-Amz-Signature=([0-9a-f])/,
+      (_, c: string) => `X-Amz-Signature=${c === 'a' ? 'b' : 'a'}`,
+    );
     expect((await fetch(tampered, { method: 'PUT', body: randomBytes(1024 * 1024) })).status).toBe(403);
     // The genuine URL with the right length works.
     expect((await fetch(three!.url, { method: 'PUT', body: randomBytes(1024 * 1024) })).status).toBe(200);

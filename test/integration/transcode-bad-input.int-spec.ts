@@ -45,7 +45,18 @@ describe('transcoding refuses what is not media, and never reads anything but th
     const whole = readFileSync(fixture('standard'));
     await failsWith(whole.subarray(0, Math.floor(whole.length / 2)), 'video/mp4', 'not_media');
     const faststart = join(work, 'faststart.mp4');
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', fixture('standard'), '-c', 'copy', '-movflags', '+faststart', faststart]);
+    execFileSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      fixture('standard'),
+      '-c',
+      'copy',
+      '-movflags',
+      '+faststart',
+      faststart,
+    ]);
     const fs = readFileSync(faststart);
     await failsWith(fs.subarray(0, Math.floor(fs.length / 2)), 'video/mp4', 'corrupt_media');
   });

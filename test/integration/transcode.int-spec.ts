@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { canEncode, fixture } from '../support/fixtures';
-import { decodeAll, downloadObject, downloadPrefix, ffprobe, listKeys, startsWithKeyframe, startStack, uploadFile, waitForFinal, type Stack } from '../support/pipeline';
+import {
+  decodeAll,
+  downloadObject,
+  downloadPrefix,
+  ffprobe,
+  listKeys,
+  startsWithKeyframe,
+  startStack,
+  uploadFile,
+  waitForFinal,
+  type Stack,
+} from '../support/pipeline';
 
 const SEGMENT = 2;
 
@@ -36,7 +47,11 @@ describe('transcoding: upload → HLS ladder → ready', () => {
 
   beforeAll(async () => {
     // The preview encoded like the ladder, so the ladder adopts its renditions (checked below).
-    stack = await startStack({ HLS_SEGMENT_SECONDS: String(SEGMENT), TRANSCODE_PRESET: 'ultrafast', PREVIEW_PRESET: 'ultrafast' });
+    stack = await startStack({
+      HLS_SEGMENT_SECONDS: String(SEGMENT),
+      TRANSCODE_PRESET: 'ultrafast',
+      PREVIEW_PRESET: 'ultrafast',
+    });
     work = mkdtempSync(join(tmpdir(), 'velvet-transcode-test-'));
   });
   afterAll(async () => {
@@ -58,7 +73,9 @@ describe('transcoding: upload → HLS ladder → ready', () => {
     expect(Date.parse(video.playableAt)).toBeLessThanOrEqual(Date.parse(video.readyAt));
     // Besides the ladder, only the finished preview, kept until its sessions have expired.
     const all = await listKeys(stack.s3, bucket, `videos/${video.id}/hls/`);
-    const others = [...new Set(all.filter((k) => !k.startsWith(prefix)).map((k) => k.split('/').slice(0, 4).join('/')))];
+    const others = [
+      ...new Set(all.filter((k) => !k.startsWith(prefix)).map((k) => k.split('/').slice(0, 4).join('/'))),
+    ];
     expect(others).toHaveLength(1);
     const previewPlaylists = all.filter((k) => k.startsWith(`${others[0]}/`) && k.endsWith('/index.m3u8'));
     expect(all).toContain(`${others[0]}/master.m3u8`);
@@ -73,7 +90,9 @@ describe('transcoding: upload → HLS ladder → ready', () => {
     // The ladder adopted the preview's renditions: the very same segments, not a second encode.
     const etags = async (p: string) => {
       const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p }));
-      return new Map((listed.Contents ?? []).filter((o) => o.Key!.endsWith('.m4s')).map((o) => [o.Key!.slice(p.length), o.ETag]));
+      return new Map(
+        (listed.Contents ?? []).filter((o) => o.Key!.endsWith('.m4s')).map((o) => [o.Key!.slice(p.length), o.ETag]),
+      );
     };
     const [previewSegments, ladderSegments] = await Promise.all([etags(`${others[0]}/`), etags(prefix)]);
     expect(previewSegments.size).toBeGreaterThan(0);
@@ -120,13 +139,21 @@ describe('transcoding: upload → HLS ladder → ready', () => {
       const init = join(folder, playlist.initUri!);
       const joined = join(work, 'joined.mp4');
       writeFileSync(joined, Buffer.concat([readFileSync(init), readFileSync(join(folder, playlist.segments[0]!.uri))]));
-      const probed = ffprobe(joined, '-select_streams', 'v:0', '-show_entries', 'stream=width,height,profile,level,codec_name').streams[0];
+      const probed = ffprobe(
+        joined,
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=width,height,profile,level,codec_name',
+      ).streams[0];
       expect(attrs.RESOLUTION).toBe(`${probed.width}x${probed.height}`);
       expect(attrs.CODECS!.split(',')[0]).toBe(avcCodec(probed.profile, probed.level));
       expect(Number(attrs.BANDWIDTH)).toBeGreaterThanOrEqual(Number(attrs['AVERAGE-BANDWIDTH']));
       expect(Number(attrs['FRAME-RATE'])).toBeGreaterThan(0);
       expect(probed.codec_name).toBe('h264');
-      playlist.segments.forEach((seg, i) => expect(startsWithKeyframe(init, join(folder, seg.uri), join(work, `probe-${i}.mp4`))).toBe(true));
+      playlist.segments.forEach((seg, i) =>
+        expect(startsWithKeyframe(init, join(folder, seg.uri), join(work, `probe-${i}.mp4`))).toBe(true),
+      );
     }
   }
 
@@ -152,7 +179,13 @@ describe('transcoding: upload → HLS ladder → ready', () => {
     expect(video.renditions[0].bandwidth).toBe(Number(master.streams[0]!.attrs.BANDWIDTH));
     checkVideoVariants(dir, master);
     // The audio rendition: AAC-LC 48 kHz stereo.
-    const audio = ffprobe(join(dir, 'audio/index.m3u8'), '-allowed_extensions', 'ALL', '-show_entries', 'stream=codec_name,profile,sample_rate,channels');
+    const audio = ffprobe(
+      join(dir, 'audio/index.m3u8'),
+      '-allowed_extensions',
+      'ALL',
+      '-show_entries',
+      'stream=codec_name,profile,sample_rate,channels',
+    );
     expect(audio.streams[0]).toMatchObject({ codec_name: 'aac', profile: 'LC', sample_rate: '48000', channels: 2 });
 
     const poster = join(work, `${id}-poster.jpg`);
@@ -196,7 +229,10 @@ describe('transcoding: upload → HLS ladder → ready', () => {
   });
 
   it('keeps 60 fps and caps 120 fps at 60', async () => {
-    for (const [name, expected] of [['fps60', 60], ['fps120', 60]] as const) {
+    for (const [name, expected] of [
+      ['fps60', 60],
+      ['fps120', 60],
+    ] as const) {
       const video = await waitForFinal(stack.user, await uploadFile(stack.user, fixture(name), 'video/mp4'));
       const { dir, master } = await checkPublished(video);
       expect(Number(master.streams[0]!.attrs['FRAME-RATE'])).toBeCloseTo(expected, 1);
@@ -215,7 +251,15 @@ describe('transcoding: upload → HLS ladder → ready', () => {
     const video = await waitForFinal(stack.user, await uploadFile(stack.user, fixture('hevc10'), 'video/mp4'));
     const { dir, master } = await checkPublished(video);
     checkVideoVariants(dir, master);
-    const probed = ffprobe(join(dir, master.streams[0]!.uri), '-allowed_extensions', 'ALL', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt');
+    const probed = ffprobe(
+      join(dir, master.streams[0]!.uri),
+      '-allowed_extensions',
+      'ALL',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=pix_fmt',
+    );
     expect(probed.streams[0].pix_fmt).toBe('yuv420p');
   });
 });

@@ -16,7 +16,9 @@ describe('videos: list, read, update, delete', () => {
   it('lists only the caller’s videos, newest first, with cursor pagination and a status filter', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await carol('POST', '/v1/videos', { title: `v${i}`, contentType: 'video/mp4', sizeBytes: 100 })).json.video.id);
+      ids.push(
+        (await carol('POST', '/v1/videos', { title: `v${i}`, contentType: 'video/mp4', sizeBytes: 100 })).json.video.id,
+      );
     }
     const dave = client(api.url, await token('dave'));
     await dave('POST', '/v1/videos', { title: 'not carol', contentType: 'video/mp4', sizeBytes: 100 });
@@ -34,7 +36,8 @@ describe('videos: list, read, update, delete', () => {
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
 
-    const { upload } = (await carol('POST', '/v1/videos', { title: 'done', contentType: 'video/mp4', sizeBytes: 10 })).json;
+    const { upload } = (await carol('POST', '/v1/videos', { title: 'done', contentType: 'video/mp4', sizeBytes: 10 }))
+      .json;
     const queuedId = upload.fields.key.split('/')[1];
     await postForm(upload, randomBytes(10), 'video/mp4');
     await carol('POST', `/v1/videos/${queuedId}/upload/complete`, {});
@@ -43,11 +46,19 @@ describe('videos: list, read, update, delete', () => {
   });
 
   it('updates title and access, and nothing else', async () => {
-    const { video } = (await carol('POST', '/v1/videos', { title: 'old', contentType: 'audio/mpeg', sizeBytes: 5, access: 'public' })).json;
+    const { video } = (
+      await carol('POST', '/v1/videos', { title: 'old', contentType: 'audio/mpeg', sizeBytes: 5, access: 'public' })
+    ).json;
     expect(video.access).toBe('public');
     const patched = await carol('PATCH', `/v1/videos/${video.id}`, { title: 'new', access: 'private' });
     expect(patched.status).toBe(200);
-    expect(patched.json).toMatchObject({ id: video.id, title: 'new', access: 'private', status: 'awaiting_upload', contentType: 'audio/mpeg' });
+    expect(patched.json).toMatchObject({
+      id: video.id,
+      title: 'new',
+      access: 'private',
+      status: 'awaiting_upload',
+      contentType: 'audio/mpeg',
+    });
     expect(Date.parse(patched.json.updatedAt)).toBeGreaterThanOrEqual(Date.parse(video.updatedAt));
     const refused = await carol('PATCH', `/v1/videos/${video.id}`, { status: 'ready' });
     expect(refused.status).toBe(400);
@@ -55,15 +66,22 @@ describe('videos: list, read, update, delete', () => {
   });
 
   it('deletes every object under both prefixes, then the row', async () => {
-    const { video, upload } = (await carol('POST', '/v1/videos', { title: 'gone', contentType: 'video/mp4', sizeBytes: 10 })).json;
+    const { video, upload } = (
+      await carol('POST', '/v1/videos', { title: 'gone', contentType: 'video/mp4', sizeBytes: 10 })
+    ).json;
     await postForm(upload, randomBytes(10), 'video/mp4');
     const { data: s3 } = createS3Clients(api.config.s3);
     // Stand-ins for what the transcoder publishes: more than one page of keys (1000 a page).
     const keys = Array.from({ length: 1005 }, (_, i) => `videos/${video.id}/hls/v1/seg-${i}.m4s`);
     for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: api.config.s3.bucket, Key, Body: 'x' }))));
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((Key) => s3.send(new PutObjectCommand({ Bucket: api.config.s3.bucket, Key, Body: 'x' }))),
+      );
     }
-    const count = async (Prefix: string) => (await s3.send(new ListObjectsV2Command({ Bucket: api.config.s3.bucket, Prefix }))).KeyCount ?? 0;
+    const count = async (Prefix: string) =>
+      (await s3.send(new ListObjectsV2Command({ Bucket: api.config.s3.bucket, Prefix }))).KeyCount ?? 0;
     expect(await count(`videos/${video.id}/`)).toBe(1000);
     const res = await carol('DELETE', `/v1/videos/${video.id}`);
     expect(res.status).toBe(204);
@@ -78,10 +96,15 @@ describe('videos: list, read, update, delete', () => {
     expect((await anonymous('GET', '/healthz')).json).toEqual({ status: 'ok' });
     const ready = await anonymous('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.json).toEqual({ ready: true, checks: { database: { status: 'up' }, redis: { status: 'up' }, storage: { status: 'up' } } });
+    expect(ready.json).toEqual({
+      ready: true,
+      checks: { database: { status: 'up' }, redis: { status: 'up' }, storage: { status: 'up' } },
+    });
     const doc = await anonymous('GET', '/docs/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/v1/videos', '/v1/videos/{id}/upload/parts', '/v1/videos/{id}/upload/complete']));
+    expect(Object.keys(doc.json.paths)).toEqual(
+      expect.arrayContaining(['/v1/videos', '/v1/videos/{id}/upload/parts', '/v1/videos/{id}/upload/complete']),
+    );
     const create = doc.json.paths['/v1/videos'].post.requestBody.content['application/json'].schema;
     expect(create.required).toEqual(expect.arrayContaining(['title', 'contentType', 'sizeBytes']));
   });

@@ -38,11 +38,17 @@ describe('the webhook sender', () => {
 
   it('refuses the metadata address before any socket', async () => {
     const result = await strict.post('http://169.254.169.254/latest/meta-data/', {}, '{}', 2000);
-    expect(result).toMatchObject({ status: null, error: expect.stringMatching(/^refused: 169\.254\.169\.254 is not a public address/) });
+    expect(result).toMatchObject({
+      status: null,
+      error: expect.stringMatching(/^refused: 169\.254\.169\.254 is not a public address/),
+    });
   });
 
   it('posts when private addresses are allowed (development) and never follows a redirect', async () => {
-    expect(await open.post(receiver.url, { 'content-type': 'application/json' }, '{"a":1}', 2000)).toMatchObject({ status: 200, error: null });
+    expect(await open.post(receiver.url, { 'content-type': 'application/json' }, '{"a":1}', 2000)).toMatchObject({
+      status: 200,
+      error: null,
+    });
     expect(receiver.received.at(-1)!.body).toBe('{"a":1}');
     const redirected = await open.post(receiver.url, { 'x-answer': 'redirect' }, '{}', 2000);
     expect(redirected).toMatchObject({ status: 302, error: expect.stringMatching(/^redirect to .* not followed$/) });

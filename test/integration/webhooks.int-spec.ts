@@ -32,15 +32,20 @@ describe('webhooks', () => {
     return r;
   }
 
-  async function subscribe(user: Api, url: string, extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
+  async function subscribe(
+    user: Api,
+    url: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ id: string; secret: string }> {
     const created = await user('POST', '/v1/webhooks', { url, ...extra });
     expect(created.status).toBe(201);
     return created.json;
   }
 
-  const verified = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any;
+  const verified = (secret: string, r: Received) =>
+    new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any;
 
-  it('delivers a video\'s whole life, signed, in sequence order, to its owner only', async () => {
+  it("delivers a video's whole life, signed, in sequence order, to its owner only", async () => {
     const mine = await receiver();
     const disabled = await receiver();
     const theirs = await receiver();
@@ -60,7 +65,14 @@ describe('webhooks', () => {
       return all.some((e) => e.type === 'video.deleted') ? all : undefined;
     });
     const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) => a.sequence - b.sequence);
-    expect(unique.map((e) => e.type)).toEqual(['video.created', 'video.upload.completed', 'video.processing', 'video.playable', 'video.ready', 'video.deleted']);
+    expect(unique.map((e) => e.type)).toEqual([
+      'video.created',
+      'video.upload.completed',
+      'video.processing',
+      'video.playable',
+      'video.ready',
+      'video.deleted',
+    ]);
     expect(unique.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
     const ready = unique.find((e) => e.type === 'video.ready');
     expect(ready.data.video).toMatchObject({ id, status: 'ready', playable: true });
@@ -71,7 +83,12 @@ describe('webhooks', () => {
 
     const deliveries = await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=succeeded&limit=100`);
     expect(deliveries.json.items.filter((d: any) => d.type.startsWith('video.')).length).toBeGreaterThanOrEqual(6);
-    expect(deliveries.json.items[0]).toMatchObject({ status: 'succeeded', responseStatus: 200, attempt: 1, nextAttemptAt: null });
+    expect(deliveries.json.items[0]).toMatchObject({
+      status: 'succeeded',
+      responseStatus: 200,
+      attempt: 1,
+      nextAttemptAt: null,
+    });
   });
 
   it('retries after a 500, a timeout and a refused connection, then succeeds', async () => {
@@ -91,11 +108,15 @@ describe('webhooks', () => {
     const back = await startReceiver(() => 200, Number(new URL(goneUrl).port));
     receivers.push(back);
     const final = async (hookId: string, deliveryId: string) =>
-      until(`delivery ${deliveryId}`, async () => {
-        const { json } = await stack.user('GET', `/v1/webhooks/${hookId}/deliveries`);
-        const d = json.items.find((x: any) => x.id === deliveryId);
-        return d?.status === 'succeeded' ? d : undefined;
-      }, 40);
+      until(
+        `delivery ${deliveryId}`,
+        async () => {
+          const { json } = await stack.user('GET', `/v1/webhooks/${hookId}/deliveries`);
+          const d = json.items.find((x: any) => x.id === deliveryId);
+          return d?.status === 'succeeded' ? d : undefined;
+        },
+        40,
+      );
     const done = await Promise.all(hooks.map((h, i) => final(h.id, tests[i]!.json.id)));
     expect(done.map((d) => d.attempt)).toEqual([2, 2, 2]);
     const refused = (await stack.user('GET', `/v1/webhooks/${hooks[2]!.id}/deliveries`)).json.items[0];
@@ -113,16 +134,27 @@ describe('webhooks', () => {
     const hook = await subscribe(stack.user, down.url);
     const test = await stack.user('POST', `/v1/webhooks/${hook.id}/test`);
     // The delivery was created long ago: its window has closed by the first failure.
-    await db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '25 hours' WHERE id = $1`, [test.json.id]);
+    await db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '25 hours' WHERE id = $1`, [
+      test.json.id,
+    ]);
     const failed = await until('failed', async () => {
       const { json } = await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=failed`);
       return json.items[0];
     });
-    expect(failed).toMatchObject({ id: test.json.id, status: 'failed', responseStatus: 503, error: 'HTTP 503', nextAttemptAt: null });
+    expect(failed).toMatchObject({
+      id: test.json.id,
+      status: 'failed',
+      responseStatus: 503,
+      error: 'HTTP 503',
+      nextAttemptAt: null,
+    });
     down.answer = () => 200;
     const again = await stack.user('POST', `/v1/webhooks/${hook.id}/deliveries/${test.json.id}/redeliver`);
     expect(again.status).toBe(202);
-    await until('redelivered', async () => (await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=succeeded`)).json.items[0]);
+    await until(
+      'redelivered',
+      async () => (await stack.user('GET', `/v1/webhooks/${hook.id}/deliveries?status=succeeded`)).json.items[0],
+    );
     // Every failed try reached the receiver, and the redelivery once more.
     expect(down.received.length).toBe(failed.attempt + 1);
   });
@@ -145,18 +177,29 @@ describe('webhooks', () => {
     const hook = await subscribe(stack.user, mine.url, { events: ['video.updated', 'grant.created', 'grant.revoked'] });
     const admin = client(stack.api.url, await token('root', ['admin']));
     const all = await subscribe(admin, everyone.url, { scope: 'all', events: ['video.created'] });
-    const video = (await stack.user('POST', '/v1/videos', { title: 'before', contentType: 'video/mp4', sizeBytes: 1000, access: 'paid' })).json.video;
+    const video = (
+      await stack.user('POST', '/v1/videos', {
+        title: 'before',
+        contentType: 'video/mp4',
+        sizeBytes: 1000,
+        access: 'paid',
+      })
+    ).json.video;
     await stack.user('PATCH', `/v1/videos/${video.id}`, { title: 'after' });
     expect((await stack.user('PUT', `/v1/videos/${video.id}/grants/viewer-1`, {})).status).toBeLessThan(300);
     expect((await stack.user('DELETE', `/v1/videos/${video.id}/grants/viewer-1`)).status).toBeLessThan(300);
-    const events = await until('three events', () => (mine.received.length >= 3 ? mine.received.map((r) => verified(hook.secret, r)) : undefined));
+    const events = await until('three events', () =>
+      mine.received.length >= 3 ? mine.received.map((r) => verified(hook.secret, r)) : undefined,
+    );
     const ordered = events.filter((e) => e.data.video.id === video.id).sort((a, b) => a.sequence - b.sequence);
     expect(ordered.map((e) => e.type)).toEqual(['video.updated', 'grant.created', 'grant.revoked']);
     expect(ordered[0].data.video.title).toBe('after');
     expect(ordered[1].data.grant).toMatchObject({ videoId: video.id, userId: 'viewer-1' });
     // Sequences count every event of the video, the ones this endpoint does not take included.
     expect(ordered.map((e) => e.sequence)).toEqual([2, 3, 4]);
-    const heard = await until('the admin endpoint', () => everyone.received.map((r) => verified(all.secret, r)).find((e) => e.data.video.id === video.id));
+    const heard = await until('the admin endpoint', () =>
+      everyone.received.map((r) => verified(all.secret, r)).find((e) => e.data.video.id === video.id),
+    );
     expect(heard.type).toBe('video.created');
   });
 
@@ -164,12 +207,21 @@ describe('webhooks', () => {
     const strict = await startApi({ WEBHOOK_ALLOW_PRIVATE: 'false' });
     try {
       const user = client(strict.url, await token('careful'));
-      for (const url of ['http://127.0.0.1:9/hook', 'http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/latest/', 'http://localhost:8080/']) {
+      for (const url of [
+        'http://127.0.0.1:9/hook',
+        'http://2130706433/',
+        'http://0x7f.1/',
+        'http://[::ffff:127.0.0.1]/',
+        'http://169.254.169.254/latest/',
+        'http://localhost:8080/',
+      ]) {
         const answer = await user('POST', '/v1/webhooks', { url });
         expect(answer.status).toBe(422);
         expect(answer.json.code).toBe('webhook_url_not_public');
       }
-      expect((await user('POST', '/v1/webhooks', { url: 'ftp://hooks.example.com/' })).json.code).toBe('invalid_webhook_url');
+      expect((await user('POST', '/v1/webhooks', { url: 'ftp://hooks.example.com/' })).json.code).toBe(
+        'invalid_webhook_url',
+      );
       expect((await user('POST', '/v1/webhooks', { url: 'https://hooks.example.com/velvet' })).status).toBe(201);
     } finally {
       await strict.close();
@@ -207,11 +259,24 @@ describe('webhooks, one process at a time', () => {
     const r = await startReceiver();
     receivers.push(r);
     const created = await stack.user('POST', '/v1/webhooks', { url: r.url, events: ['video.failed'] });
-    const video = await stack.user('POST', '/v1/videos', { title: 'doomed', contentType: 'video/mp4', sizeBytes: 1000 });
-    const child = spawn('node', ['-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../support/change-then-die.ts'), video.json.video.id], {
-      env: { PATH: process.env.PATH, ...testEnv() },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const video = await stack.user('POST', '/v1/videos', {
+      title: 'doomed',
+      contentType: 'video/mp4',
+      sizeBytes: 1000,
     });
+    const child = spawn(
+      'node',
+      [
+        '-r',
+        join(__dirname, '../../scripts/ts-register.js'),
+        join(__dirname, '../support/change-then-die.ts'),
+        video.json.video.id,
+      ],
+      {
+        env: { PATH: process.env.PATH, ...testEnv() },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     const signal = await new Promise<string | null>((resolve) => child.once('exit', (_code, s) => resolve(s)));
@@ -219,10 +284,13 @@ describe('webhooks, one process at a time', () => {
     expect(out).toBe('changed\n');
     const got = await until('the failed event', () => r.received[0]);
     const event = new Webhook(created.json.secret).verify(got.body, got.headers as Record<string, string>) as any;
-    expect(event).toMatchObject({ type: 'video.failed', data: { video: { id: video.json.video.id, status: 'failed' } } });
+    expect(event).toMatchObject({
+      type: 'video.failed',
+      data: { video: { id: video.json.video.id, status: 'failed' } },
+    });
   });
 
-  it('never lets one slow endpoint hold back another\'s deliveries', async () => {
+  it("never lets one slow endpoint hold back another's deliveries", async () => {
     const slow = await startReceiver(() => 'hang');
     const fast = await startReceiver();
     receivers.push(slow, fast);
@@ -250,7 +318,10 @@ describe('webhooks, one process at a time', () => {
       await db.end();
     }
     await stack.user('POST', `/v1/webhooks/${hook.id}/test`);
-    const disabled = await until('disabled', async () => (await stack.user('GET', `/v1/webhooks/${hook.id}`)).json.disabledAt ?? undefined);
+    const disabled = await until(
+      'disabled',
+      async () => (await stack.user('GET', `/v1/webhooks/${hook.id}`)).json.disabledAt ?? undefined,
+    );
     expect(typeof disabled).toBe('string');
     const enabled = await stack.user('PATCH', `/v1/webhooks/${hook.id}`, { enabled: true });
     expect(enabled.json.disabledAt).toBeNull();

@@ -27,7 +27,12 @@ class Handover {
   private stderr = '';
 
   constructor(overrides: Record<string, string>) {
-    this.overrides = { TRANSCODE_PRESET: 'veryfast', HLS_SEGMENT_SECONDS: '2', TRANSCODE_TMP_DIR: this.tmp, ...overrides };
+    this.overrides = {
+      TRANSCODE_PRESET: 'veryfast',
+      HLS_SEGMENT_SECONDS: '2',
+      TRANSCODE_TMP_DIR: this.tmp,
+      ...overrides,
+    };
   }
 
   async start(): Promise<void> {
@@ -36,12 +41,23 @@ class Handover {
   }
 
   /** Starts the first worker, uploads the long clip and returns once `reached` holds of the video. */
-  async encodingOnFirstWorker(reached: (video: any) => boolean = (v) => v.status === 'processing' && v.progress > 0): Promise<string> {
-    const first = spawn(process.execPath, ['--openssl-legacy-provider', '-r', join(__dirname, '../../scripts/ts-register.js'), join(__dirname, '../../worker/main.ts')], {
-      env: { ...process.env, ...testEnv(this.overrides) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
+  async encodingOnFirstWorker(
+    reached: (video: any) => boolean = (v) => v.status === 'processing' && v.progress > 0,
+  ): Promise<string> {
+    const first = spawn(
+      process.execPath,
+      [
+        '--openssl-legacy-provider',
+        '-r',
+        join(__dirname, '../../scripts/ts-register.js'),
+        join(__dirname, '../../worker/main.ts'),
+      ],
+      {
+        env: { ...process.env, ...testEnv(this.overrides) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      },
+    );
     this.first = first;
     first.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const id = await uploadFile(this.user, fixture('long1080'), 'video/mp4');
@@ -60,17 +76,22 @@ class Handover {
   /** Signals the first worker (its whole group for SIGKILL) and resolves with how it exited. */
   stopFirst(signal: 'SIGKILL' | 'SIGTERM'): Promise<{ code: number | null; signal: string | null }> {
     const first = this.first!;
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => first.once('exit', (code, sig) => r({ code, signal: sig })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      first.once('exit', (code, sig) => r({ code, signal: sig })),
+    );
     process.kill(signal === 'SIGKILL' ? -first.pid! : first.pid!, signal);
     return exited;
   }
 
   async startSecond(): Promise<void> {
-    this.second = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig(this.overrides)), { logger: ['error'] });
+    this.second = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig(this.overrides)), {
+      logger: ['error'],
+    });
   }
 
   async close(): Promise<void> {
-    if (this.first?.pid && this.first.exitCode === null && this.first.signalCode === null) process.kill(-this.first.pid, 'SIGKILL');
+    if (this.first?.pid && this.first.exitCode === null && this.first.signalCode === null)
+      process.kill(-this.first.pid, 'SIGKILL');
     await this.second?.close();
     await this.api?.close();
     rmSync(this.tmp, { recursive: true, force: true });
@@ -95,9 +116,12 @@ describe('a worker killed mid-transcode', () => {
     const s3 = createS3Clients(h.api.config.s3).data;
     const bucket = h.api.config.s3.bucket;
     const keys = await listKeys(s3, bucket, `videos/${id}/`);
-    expect(keys.every((k) => k === `videos/${id}/poster.jpg` || k.startsWith(`videos/${id}/hls/${video.hlsVersion}/`))).toBe(true);
+    expect(
+      keys.every((k) => k === `videos/${id}/poster.jpg` || k.startsWith(`videos/${id}/hls/${video.hlsVersion}/`)),
+    ).toBe(true);
     expect(keys).toContain(`videos/${id}/hls/${video.hlsVersion}/master.m3u8`);
-    for (const rung of ['1080p', '720p', '480p', '360p', 'audio']) expect(keys).toContain(`videos/${id}/hls/${video.hlsVersion}/${rung}/index.m3u8`);
+    for (const rung of ['1080p', '720p', '480p', '360p', 'audio'])
+      expect(keys).toContain(`videos/${id}/hls/${video.hlsVersion}/${rung}/index.m3u8`);
     // `ready` is visible before the job's `finally` removes its own folder: wait for that, bounded.
     const leftovers = () => readdirSync(h.tmp).filter((d) => d.startsWith(`velvet-${id}-`));
     for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
@@ -107,7 +131,8 @@ describe('a worker killed mid-transcode', () => {
     const jobs = h.second!.get(JobQueue);
     await jobs.enqueueTranscode(id);
     const until = Date.now() + 30_000;
-    while ((await jobs.transcodeJobState(id)) !== 'finished' && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    while ((await jobs.transcodeJobState(id)) !== 'finished' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await jobs.transcodeJobState(id)).toBe('finished');
     expect((await h.user('GET', `/v1/videos/${id}`)).json.hlsVersion).toBe(video.hlsVersion);
     expect(await listKeys(s3, bucket, `videos/${id}/`)).toEqual(keys);
@@ -176,7 +201,8 @@ describe('a worker killed during the preview', () => {
     // Nothing a viewer may have fetched was rewritten.
     const etagsAfter = await etags(s3, bucket, prefix);
     for (const [name, before] of Object.entries(loaded)) {
-      for (const segment of before.segments) expect(etagsAfter[`${prefix}${name}/${segment.uri}`]).toBe(etagsBefore[`${prefix}${name}/${segment.uri}`]);
+      for (const segment of before.segments)
+        expect(etagsAfter[`${prefix}${name}/${segment.uri}`]).toBe(etagsBefore[`${prefix}${name}/${segment.uri}`]);
     }
     s3.destroy();
   }, 300_000);

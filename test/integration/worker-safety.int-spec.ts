@@ -38,7 +38,9 @@ describe('worker safety nets', () => {
     it('re-queues a video stuck in queued whose job was lost, and leaves live ones alone', async () => {
       const user = client(api.url, await token('sweeper'));
       const make = async () => {
-        const { video, upload } = (await user('POST', '/v1/videos', { title: 's', contentType: 'video/mp4', sizeBytes: 10 })).json;
+        const { video, upload } = (
+          await user('POST', '/v1/videos', { title: 's', contentType: 'video/mp4', sizeBytes: 10 })
+        ).json;
         await postForm(upload, randomBytes(10), 'video/mp4');
         expect((await user('POST', `/v1/videos/${video.id}/upload/complete`, {})).status).toBe(202);
         return video.id as string;

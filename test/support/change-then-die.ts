@@ -11,7 +11,10 @@ import { PostgresVideoStore } from '../../src/adapters/postgres/postgres.video-s
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const store = new PostgresVideoStore(createPgClient(config.database.url!));
-  const changed = await store.transition(process.argv[2]!, 'awaiting_upload', 'failed', { errorCode: 'upload_incomplete', errorMessage: 'killed right after' });
+  const changed = await store.transition(process.argv[2]!, 'awaiting_upload', 'failed', {
+    errorCode: 'upload_incomplete',
+    errorMessage: 'killed right after',
+  });
   process.stdout.write(changed ? 'changed\n' : 'unchanged\n', () => process.kill(process.pid, 'SIGKILL'));
 }
 

@@ -8,7 +8,12 @@ const DIR = join(tmpdir(), 'velvet-fixtures');
 
 type Spec = readonly string[];
 
-const video = (size: string, rate: number, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
+const video = (size: string, rate: number, seconds: number) => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
+];
 const tone = (seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`];
 const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 const aac = ['-c:a', 'aac', '-b:a', '96k'];
@@ -24,16 +29,37 @@ export const FIXTURES = {
   oneSecond: { file: 'one-second.mp4', args: [...video('640x360', 30, 1), ...tone(1), ...h264, ...aac, '-shortest'] },
   hevc10: {
     file: 'hevc10.mp4',
-    args: [...video('640x360', 30, 2), '-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', '-tag:v', 'hvc1', '-x265-params', 'log-level=error'],
+    args: [
+      ...video('640x360', 30, 2),
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p10le',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error',
+    ],
   },
   // The browser test's upload: long enough to play past 3 s.
-  tenSeconds: { file: 'ten-seconds.mp4', args: [...video('640x360', 30, 10), ...tone(10), ...h264, ...aac, '-shortest'] },
+  tenSeconds: {
+    file: 'ten-seconds.mp4',
+    args: [...video('640x360', 30, 10), ...tone(10), ...h264, ...aac, '-shortest'],
+  },
   // The preview's browser test: 1080p, so the full ladder takes far longer than the preview.
-  preview30: { file: 'preview-30s-1080.mp4', args: [...video('1920x1080', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'] },
+  preview30: {
+    file: 'preview-30s-1080.mp4',
+    args: [...video('1920x1080', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'],
+  },
   // Long enough that a worker can be killed mid-transcode.
   long1080: { file: 'long-1080.mp4', args: [...video('1920x1080', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
   // Several 6 s chunks (and a short last one) for the chunked ladder in the browser.
-  chunked20: { file: 'chunked-20s.mp4', args: [...video('640x360', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
+  chunked20: {
+    file: 'chunked-20s.mp4',
+    args: [...video('640x360', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'],
+  },
   png: { file: 'image.png', args: ['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1'] },
 } satisfies Record<string, { file: string; args: Spec }>;
 

@@ -19,7 +19,9 @@ export interface Stack {
 
 export async function startStack(overrides: Record<string, string> = {}, sub = 'transcoder'): Promise<Stack> {
   const api = await startApi(overrides);
-  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig(overrides)), { logger: ['error'] });
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig(overrides)), {
+    logger: ['error'],
+  });
   const s3 = createS3Clients(api.config.s3).data;
   return {
     api,
@@ -37,7 +39,11 @@ export async function startStack(overrides: Record<string, string> = {}, sub = '
 /** Creates a video, uploads the file through the presigned POST, completes; returns the id. */
 export async function uploadFile(user: Api, path: string, contentType: string): Promise<string> {
   const bytes = readFileSync(path);
-  const created = await user('POST', '/v1/videos', { title: path.split('/').pop(), contentType, sizeBytes: bytes.length });
+  const created = await user('POST', '/v1/videos', {
+    title: path.split('/').pop(),
+    contentType,
+    sizeBytes: bytes.length,
+  });
   if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.text}`);
   const sent = await postForm(created.json.upload, bytes, contentType);
   if (sent.status !== 204) throw new Error(`upload answered ${sent.status}`);
@@ -52,7 +58,11 @@ export async function waitForFinal(user: Api, id: string, seconds = 120): Promis
 }
 
 /** Like waitForFinal, also telling whether the video was ever seen playable before it ended. */
-export async function watchUntilFinal(user: Api, id: string, seconds = 120): Promise<{ video: any; playableSeen: boolean }> {
+export async function watchUntilFinal(
+  user: Api,
+  id: string,
+  seconds = 120,
+): Promise<{ video: any; playableSeen: boolean }> {
   const deadline = Date.now() + seconds * 1000;
   let playableSeen = false;
   for (;;) {
@@ -95,12 +105,22 @@ export function ffprobe(path: string, ...args: string[]): any {
 
 /** Decodes a whole HLS rendition; throws on any decoding error. */
 export function decodeAll(playlist: string): void {
-  execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-allowed_extensions', 'ALL', '-i', playlist, '-f', 'null', '-'], { stdio: 'pipe' });
+  execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-allowed_extensions', 'ALL', '-i', playlist, '-f', 'null', '-'], {
+    stdio: 'pipe',
+  });
 }
 
 /** Whether a fragment's first video frame is a keyframe (probed with its init segment in front). */
 export function startsWithKeyframe(init: string, segment: string, scratch: string): boolean {
   writeFileSync(scratch, Buffer.concat([readFileSync(init), readFileSync(segment)]));
-  const frames = ffprobe(scratch, '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pict_type', '-read_intervals', '%+#1');
+  const frames = ffprobe(
+    scratch,
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'frame=key_frame,pict_type',
+    '-read_intervals',
+    '%+#1',
+  );
   return frames.frames?.[0]?.key_frame === 1;
 }

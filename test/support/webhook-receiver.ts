@@ -43,7 +43,11 @@ export async function startReceiver(answer: Receiver['answer'] = () => 200, port
   return receiver;
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, seconds = 60): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  seconds = 60,
+): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const value = await probe();

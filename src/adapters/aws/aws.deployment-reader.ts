@@ -1,4 +1,10 @@
-import { CloudFrontClient, GetDistributionCommand, GetPublicKeyCommand, ListDistributionsCommand, type DistributionConfig } from '@aws-sdk/client-cloudfront';
+import {
+  CloudFrontClient,
+  GetDistributionCommand,
+  GetPublicKeyCommand,
+  ListDistributionsCommand,
+  type DistributionConfig,
+} from '@aws-sdk/client-cloudfront';
 import {
   GetBucketCorsCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -38,7 +44,10 @@ export class AwsDeploymentReader extends DeploymentReader {
     const distribution = out?.Distribution;
     if (!distribution?.DistributionConfig) return null;
     const config: DistributionConfig = distribution.DistributionConfig;
-    const behavior = (pathPattern: string | null, b: { TrustedKeyGroups?: { Enabled?: boolean; Quantity?: number }; ViewerProtocolPolicy?: string }) => ({
+    const behavior = (
+      pathPattern: string | null,
+      b: { TrustedKeyGroups?: { Enabled?: boolean; Quantity?: number }; ViewerProtocolPolicy?: string },
+    ) => ({
       pathPattern,
       trustedKeyGroups: b.TrustedKeyGroups?.Enabled ? (b.TrustedKeyGroups.Quantity ?? 0) : 0,
       viewerProtocolPolicy: b.ViewerProtocolPolicy ?? 'allow-all',
@@ -53,7 +62,9 @@ export class AwsDeploymentReader extends DeploymentReader {
       ],
       activeKeyIds: (distribution.ActiveTrustedKeyGroups?.Items ?? []).flatMap((g) => g.KeyPairIds?.Items ?? []),
       ipv6Enabled: config.IsIPV6Enabled ?? false,
-      customCertificate: !config.ViewerCertificate?.CloudFrontDefaultCertificate && Boolean(config.ViewerCertificate?.ACMCertificateArn ?? config.ViewerCertificate?.IAMCertificateId),
+      customCertificate:
+        !config.ViewerCertificate?.CloudFrontDefaultCertificate &&
+        Boolean(config.ViewerCertificate?.ACMCertificateArn ?? config.ViewerCertificate?.IAMCertificateId),
       minimumProtocolVersion: config.ViewerCertificate?.MinimumProtocolVersion ?? null,
     };
   }
@@ -65,19 +76,39 @@ export class AwsDeploymentReader extends DeploymentReader {
 
   async bucket(name: string): Promise<BucketView> {
     const [block, cors, lifecycle, policy] = await Promise.all([
-      missingAsNull(this.s3.send(new GetPublicAccessBlockCommand({ Bucket: name })), 'NoSuchPublicAccessBlockConfiguration'),
+      missingAsNull(
+        this.s3.send(new GetPublicAccessBlockCommand({ Bucket: name })),
+        'NoSuchPublicAccessBlockConfiguration',
+      ),
       missingAsNull(this.s3.send(new GetBucketCorsCommand({ Bucket: name })), 'NoSuchCORSConfiguration'),
-      missingAsNull(this.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })), 'NoSuchLifecycleConfiguration'),
+      missingAsNull(
+        this.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })),
+        'NoSuchLifecycleConfiguration',
+      ),
       missingAsNull(this.s3.send(new GetBucketPolicyCommand({ Bucket: name })), 'NoSuchBucketPolicy'),
     ]);
     const b = block?.PublicAccessBlockConfiguration;
     return {
       publicAccessBlock: b
-        ? { blockPublicAcls: b.BlockPublicAcls === true, ignorePublicAcls: b.IgnorePublicAcls === true, blockPublicPolicy: b.BlockPublicPolicy === true, restrictPublicBuckets: b.RestrictPublicBuckets === true }
+        ? {
+            blockPublicAcls: b.BlockPublicAcls === true,
+            ignorePublicAcls: b.IgnorePublicAcls === true,
+            blockPublicPolicy: b.BlockPublicPolicy === true,
+            restrictPublicBuckets: b.RestrictPublicBuckets === true,
+          }
         : null,
-      cors: cors ? (cors.CORSRules ?? []).map((r) => ({ methods: r.AllowedMethods ?? [], origins: r.AllowedOrigins ?? [], exposeHeaders: r.ExposeHeaders ?? [] })) : null,
+      cors: cors
+        ? (cors.CORSRules ?? []).map((r) => ({
+            methods: r.AllowedMethods ?? [],
+            origins: r.AllowedOrigins ?? [],
+            exposeHeaders: r.ExposeHeaders ?? [],
+          }))
+        : null,
       lifecycle: lifecycle
-        ? (lifecycle.Rules ?? []).map((r) => ({ enabled: r.Status === 'Enabled', abortIncompleteAfterDays: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? null }))
+        ? (lifecycle.Rules ?? []).map((r) => ({
+            enabled: r.Status === 'Enabled',
+            abortIncompleteAfterDays: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? null,
+          }))
         : null,
       policyStatements: policy?.Policy ? statements(policy.Policy) : null,
     };

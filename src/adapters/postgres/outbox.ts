@@ -21,7 +21,13 @@ export async function writeVideoEvents(tx: Queryable, before: VideoRow | null, a
 }
 
 /** One event about a video (a grant's, for example), in the caller's transaction. */
-export async function writeEvent(tx: Queryable, type: VideoEventType, row: VideoRow, deleted = false, grant?: Grant): Promise<void> {
+export async function writeEvent(
+  tx: Queryable,
+  type: VideoEventType,
+  row: VideoRow,
+  deleted = false,
+  grant?: Grant,
+): Promise<void> {
   let sequence: number;
   if (deleted) {
     sequence = Number(row.event_sequence) + 1;

@@ -32,11 +32,15 @@ export class PostgresCaptionStore extends CaptionStore {
     super();
   }
 
-  put(videoId: string, c: { lang: string; label: string; isDefault: boolean; vtt: string; cueCount: number }): Promise<{ caption: CaptionInfo; created: boolean }> {
+  put(
+    videoId: string,
+    c: { lang: string; label: string; isDefault: boolean; vtt: string; cueCount: number },
+  ): Promise<{ caption: CaptionInfo; created: boolean }> {
     return this.sql.transaction(async (tx) => {
       // The revision first: it locks the video row, so changes to one video's captions queue up.
       await tx.query('UPDATE videos SET captions_revision = captions_revision + 1 WHERE id = $1', [videoId]);
-      if (c.isDefault) await tx.query('UPDATE captions SET is_default = false WHERE video_id = $1 AND lang <> $2', [videoId, c.lang]);
+      if (c.isDefault)
+        await tx.query('UPDATE captions SET is_default = false WHERE video_id = $1 AND lang <> $2', [videoId, c.lang]);
       const { rows } = await tx.query<CaptionRow & { created: boolean }>(
         `INSERT INTO captions (video_id, lang, label, is_default, vtt, cue_count) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (video_id, lang) DO UPDATE SET label = EXCLUDED.label, is_default = EXCLUDED.is_default, vtt = EXCLUDED.vtt,
@@ -49,15 +53,22 @@ export class PostgresCaptionStore extends CaptionStore {
   }
 
   async list(videoId: string): Promise<CaptionInfo[]> {
-    const { rows } = await this.sql.query<CaptionRow>(`SELECT ${INFO_COLUMNS} FROM captions WHERE video_id = $1 ORDER BY lang`, [videoId]);
+    const { rows } = await this.sql.query<CaptionRow>(
+      `SELECT ${INFO_COLUMNS} FROM captions WHERE video_id = $1 ORDER BY lang`,
+      [videoId],
+    );
     return rows.map(toInfo);
   }
 
   remove(videoId: string, lang: string): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      const { rows } = await tx.query('DELETE FROM captions WHERE video_id = $1 AND lang = $2 RETURNING lang', [videoId, lang]);
+      const { rows } = await tx.query('DELETE FROM captions WHERE video_id = $1 AND lang = $2 RETURNING lang', [
+        videoId,
+        lang,
+      ]);
       // Only a removal is a change: asking to remove what is not there leaves the revision alone.
-      if (rows.length > 0) await tx.query('UPDATE videos SET captions_revision = captions_revision + 1 WHERE id = $1', [videoId]);
+      if (rows.length > 0)
+        await tx.query('UPDATE videos SET captions_revision = captions_revision + 1 WHERE id = $1', [videoId]);
       return rows.length > 0;
     });
   }
@@ -65,9 +76,15 @@ export class PostgresCaptionStore extends CaptionStore {
   snapshot(videoId: string): Promise<{ revision: number; captions: StoredCaption[] } | null> {
     // One transaction: the revision and the rows it counts are read together.
     return this.sql.transaction(async (tx) => {
-      const video = await tx.query<{ captions_revision: number }>('SELECT captions_revision FROM videos WHERE id = $1 FOR SHARE', [videoId]);
+      const video = await tx.query<{ captions_revision: number }>(
+        'SELECT captions_revision FROM videos WHERE id = $1 FOR SHARE',
+        [videoId],
+      );
       if (!video.rows[0]) return null;
-      const { rows } = await tx.query<CaptionRow>(`SELECT ${INFO_COLUMNS}, vtt FROM captions WHERE video_id = $1 ORDER BY lang`, [videoId]);
+      const { rows } = await tx.query<CaptionRow>(
+        `SELECT ${INFO_COLUMNS}, vtt FROM captions WHERE video_id = $1 ORDER BY lang`,
+        [videoId],
+      );
       return { revision: video.rows[0].captions_revision, captions: rows.map((r) => ({ ...toInfo(r), vtt: r.vtt! })) };
     });
   }

@@ -20,8 +20,21 @@ interface GrantRow {
   download: boolean;
 }
 
-const toCollection = (r: CollectionRow): Collection => ({ id: r.id, ownerId: r.owner_id, title: r.title, description: r.description, createdAt: r.created_at, updatedAt: r.updated_at });
-const toGrant = (r: GrantRow): CollectionGrant => ({ collectionId: r.collection_id, userId: r.user_id, expiresAt: r.expires_at, createdAt: r.created_at, download: r.download });
+const toCollection = (r: CollectionRow): Collection => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  title: r.title,
+  description: r.description,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toGrant = (r: GrantRow): CollectionGrant => ({
+  collectionId: r.collection_id,
+  userId: r.user_id,
+  expiresAt: r.expires_at,
+  createdAt: r.created_at,
+  download: r.download,
+});
 
 @Injectable()
 export class PostgresCollectionStore extends CollectionStore {
@@ -30,7 +43,10 @@ export class PostgresCollectionStore extends CollectionStore {
   }
 
   async create(c: { id: string; ownerId: string; title: string; description: string | null }): Promise<Collection> {
-    const { rows } = await this.sql.query<CollectionRow>('INSERT INTO collections (id, owner_id, title, description) VALUES ($1, $2, $3, $4) RETURNING *', [c.id, c.ownerId, c.title, c.description]);
+    const { rows } = await this.sql.query<CollectionRow>(
+      'INSERT INTO collections (id, owner_id, title, description) VALUES ($1, $2, $3, $4) RETURNING *',
+      [c.id, c.ownerId, c.title, c.description],
+    );
     return toCollection(rows[0]!);
   }
 
@@ -40,7 +56,10 @@ export class PostgresCollectionStore extends CollectionStore {
   }
 
   async list(ownerId: string): Promise<Collection[]> {
-    const { rows } = await this.sql.query<CollectionRow>('SELECT * FROM collections WHERE owner_id = $1 ORDER BY created_at, id', [ownerId]);
+    const { rows } = await this.sql.query<CollectionRow>(
+      'SELECT * FROM collections WHERE owner_id = $1 ORDER BY created_at, id',
+      [ownerId],
+    );
     return rows.map(toCollection);
   }
 
@@ -66,7 +85,11 @@ export class PostgresCollectionStore extends CollectionStore {
     return rows.map((r) => ({ videoId: r.video_id, position: r.position }));
   }
 
-  async putItem(id: string, videoId: string, position: number | undefined): Promise<{ videoId: string; position: number }> {
+  async putItem(
+    id: string,
+    videoId: string,
+    position: number | undefined,
+  ): Promise<{ videoId: string; position: number }> {
     const { rows } = await this.sql.query<{ video_id: string; position: number }>(
       `INSERT INTO collection_items (collection_id, video_id, position)
        VALUES ($1, $2, COALESCE($3, (SELECT COALESCE(MAX(position), 0) + 1 FROM collection_items WHERE collection_id = $1 AND removed_at IS NULL)))
@@ -86,7 +109,11 @@ export class PostgresCollectionStore extends CollectionStore {
     return rows.length > 0;
   }
 
-  async putGrant(id: string, userId: string, terms: { expiresAt: Date | null; download: boolean }): Promise<CollectionGrant> {
+  async putGrant(
+    id: string,
+    userId: string,
+    terms: { expiresAt: Date | null; download: boolean },
+  ): Promise<CollectionGrant> {
     const { rows } = await this.sql.query<GrantRow>(
       `INSERT INTO collection_grants (collection_id, user_id, expires_at, download) VALUES ($1, $2, $3, $4)
        ON CONFLICT (collection_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at, download = EXCLUDED.download RETURNING *`,
@@ -96,12 +123,18 @@ export class PostgresCollectionStore extends CollectionStore {
   }
 
   async removeGrant(id: string, userId: string): Promise<boolean> {
-    const { rows } = await this.sql.query('DELETE FROM collection_grants WHERE collection_id = $1 AND user_id = $2 RETURNING user_id', [id, userId]);
+    const { rows } = await this.sql.query(
+      'DELETE FROM collection_grants WHERE collection_id = $1 AND user_id = $2 RETURNING user_id',
+      [id, userId],
+    );
     return rows.length > 0;
   }
 
   async listGrants(id: string): Promise<CollectionGrant[]> {
-    const { rows } = await this.sql.query<GrantRow>('SELECT * FROM collection_grants WHERE collection_id = $1 ORDER BY created_at, user_id', [id]);
+    const { rows } = await this.sql.query<GrantRow>(
+      'SELECT * FROM collection_grants WHERE collection_id = $1 ORDER BY created_at, user_id',
+      [id],
+    );
     return rows.map(toGrant);
   }
 }

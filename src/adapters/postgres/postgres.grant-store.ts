@@ -46,7 +46,15 @@ export class PostgresGrantStore extends GrantStore {
            -- A rental's clock, once started, is never restarted by granting again.
            started_at = CASE WHEN EXCLUDED.kind = 'rental' THEN grants.started_at ELSE NULL END
          RETURNING *`,
-        [videoId, userId, terms.expiresAt, terms.rental ? 'rental' : 'purchase', terms.rental?.seconds ?? null, terms.rental?.startBy ?? null, terms.download],
+        [
+          videoId,
+          userId,
+          terms.expiresAt,
+          terms.rental ? 'rental' : 'purchase',
+          terms.rental?.seconds ?? null,
+          terms.rental?.startBy ?? null,
+          terms.download,
+        ],
       );
       const grant = toGrant(rows[0]!);
       if (video) await writeEvent(tx, 'grant.created', video, false, grant);
@@ -55,12 +63,18 @@ export class PostgresGrantStore extends GrantStore {
   }
 
   async find(videoId: string, userId: string): Promise<Grant | null> {
-    const { rows } = await this.sql.query<GrantRow>('SELECT * FROM grants WHERE video_id = $1 AND user_id = $2', [videoId, userId]);
+    const { rows } = await this.sql.query<GrantRow>('SELECT * FROM grants WHERE video_id = $1 AND user_id = $2', [
+      videoId,
+      userId,
+    ]);
     return rows[0] ? toGrant(rows[0]) : null;
   }
 
   async list(videoId: string): Promise<Grant[]> {
-    const { rows } = await this.sql.query<GrantRow>('SELECT * FROM grants WHERE video_id = $1 ORDER BY created_at, user_id', [videoId]);
+    const { rows } = await this.sql.query<GrantRow>(
+      'SELECT * FROM grants WHERE video_id = $1 ORDER BY created_at, user_id',
+      [videoId],
+    );
     return rows.map(toGrant);
   }
 
@@ -68,7 +82,10 @@ export class PostgresGrantStore extends GrantStore {
   async remove(videoId: string, userId: string): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
       const video = await lockVideoRow(tx, videoId);
-      const { rows } = await tx.query<GrantRow>('DELETE FROM grants WHERE video_id = $1 AND user_id = $2 RETURNING *', [videoId, userId]);
+      const { rows } = await tx.query<GrantRow>('DELETE FROM grants WHERE video_id = $1 AND user_id = $2 RETURNING *', [
+        videoId,
+        userId,
+      ]);
       if (rows[0] && video) await writeEvent(tx, 'grant.revoked', video, false, toGrant(rows[0]));
       return rows.length > 0;
     });
@@ -89,7 +106,9 @@ export class PostgresGrantStore extends GrantStore {
     const video = rows.find((r) => r.collection_id === null);
     return {
       videoGrant: video ? toGrant(video) : null,
-      collectionGrants: rows.filter((r) => r.collection_id !== null).map((r) => ({ collectionId: r.collection_id!, expiresAt: r.expires_at, download: r.download })),
+      collectionGrants: rows
+        .filter((r) => r.collection_id !== null)
+        .map((r) => ({ collectionId: r.collection_id!, expiresAt: r.expires_at, download: r.download })),
     };
   }
 

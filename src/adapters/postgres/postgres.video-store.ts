@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DownloadFile, Video, VideoStatus } from '../../domain/video';
-import { type DetailsPatch, type NewVideo, type ProbedDetails, type ReadyResult, type StatusChange, type VideoQuery, VideoStore } from '../../ports/video-store';
+import {
+  type DetailsPatch,
+  type NewVideo,
+  type ProbedDetails,
+  type ReadyResult,
+  type StatusChange,
+  type VideoQuery,
+  VideoStore,
+} from '../../ports/video-store';
 import { lockVideoRow, writeVideoEvents } from './outbox';
 import type { Queryable, SqlClient } from './sql-client';
 import { toVideo, type VideoRow } from './video-rows';
@@ -39,8 +47,19 @@ export class PostgresVideoStore extends VideoStore {
         `INSERT INTO videos (id, owner_id, title, status, access, content_type, size_bytes, filename,
                            upload_strategy, multipart_upload_id, part_size, part_count)
        VALUES ($1, $2, $3, 'awaiting_upload', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-        [v.id, v.ownerId, v.title, v.access, v.contentType, v.sizeBytes, v.filename, v.uploadStrategy,
-          v.multipartUploadId, v.partSize, v.partCount],
+        [
+          v.id,
+          v.ownerId,
+          v.title,
+          v.access,
+          v.contentType,
+          v.sizeBytes,
+          v.filename,
+          v.uploadStrategy,
+          v.multipartUploadId,
+          v.partSize,
+          v.partCount,
+        ],
       );
       await writeVideoEvents(tx, null, row!);
       return toVideo(row!);
@@ -77,8 +96,16 @@ export class PostgresVideoStore extends VideoStore {
          download = CASE WHEN $8 = false THEN NULL ELSE download END,
          updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [id, patch.title ?? null, patch.access ?? null, 'availableFrom' in patch, patch.availableFrom ?? null, 'availableUntil' in patch, patch.availableUntil ?? null,
-        patch.downloadable ?? null],
+      [
+        id,
+        patch.title ?? null,
+        patch.access ?? null,
+        'availableFrom' in patch,
+        patch.availableFrom ?? null,
+        'availableUntil' in patch,
+        patch.availableUntil ?? null,
+        patch.downloadable ?? null,
+      ],
     );
   }
 
@@ -91,8 +118,16 @@ export class PostgresVideoStore extends VideoStore {
          error_code = CASE WHEN $6::boolean THEN $7 ELSE error_code END,
          error_message = CASE WHEN $6::boolean THEN $8 ELSE error_message END
        WHERE id = $1 AND status = $2 RETURNING *`,
-      [id, from, to, 'multipartUploadId' in change, change.multipartUploadId ?? null,
-        'errorCode' in change, change.errorCode ?? null, change.errorMessage ?? null],
+      [
+        id,
+        from,
+        to,
+        'multipartUploadId' in change,
+        change.multipartUploadId ?? null,
+        'errorCode' in change,
+        change.errorCode ?? null,
+        change.errorMessage ?? null,
+      ],
     );
   }
 
@@ -182,7 +217,16 @@ export class PostgresVideoStore extends VideoStore {
          source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, ladder_version = NULL,
          storyboard = $8, captions_master = NULL, updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
-      [id, r.durationSeconds, r.width, r.height, JSON.stringify(r.renditions), r.hlsVersion, r.sourceEtag, r.storyboard],
+      [
+        id,
+        r.durationSeconds,
+        r.width,
+        r.height,
+        JSON.stringify(r.renditions),
+        r.hlsVersion,
+        r.sourceEtag,
+        r.storyboard,
+      ],
     );
   }
 

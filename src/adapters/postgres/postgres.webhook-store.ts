@@ -80,7 +80,8 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   updatedAt: r.updated_at,
 });
 
-const DELIVERY_COLUMNS = 'id, endpoint_id, event_id, type, attempt, status, response_status, duration_ms, error, next_attempt_at, created_at, updated_at';
+const DELIVERY_COLUMNS =
+  'id, endpoint_id, event_id, type, attempt, status, response_status, duration_ms, error, next_attempt_at, created_at, updated_at';
 
 @Injectable()
 export class PostgresWebhookStore extends WebhookStore {
@@ -88,7 +89,10 @@ export class PostgresWebhookStore extends WebhookStore {
     super();
   }
 
-  async createEndpoint(e: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'disabledAt' | 'failingSince'>, sealedSecret: string): Promise<WebhookEndpoint> {
+  async createEndpoint(
+    e: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'disabledAt' | 'failingSince'>,
+    sealedSecret: string,
+  ): Promise<WebhookEndpoint> {
     const { rows } = await this.sql.query<EndpointRow>(
       `INSERT INTO webhook_endpoints (id, owner_id, url, events, description, scope, secret_sealed)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
@@ -103,11 +107,17 @@ export class PostgresWebhookStore extends WebhookStore {
   }
 
   async listEndpoints(ownerId: string): Promise<WebhookEndpoint[]> {
-    const { rows } = await this.sql.query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id', [ownerId]);
+    const { rows } = await this.sql.query<EndpointRow>(
+      'SELECT * FROM webhook_endpoints WHERE owner_id = $1 ORDER BY created_at, id',
+      [ownerId],
+    );
     return rows.map(toEndpoint);
   }
 
-  async updateEndpoint(id: string, patch: { url?: string; events?: readonly string[] | null; description?: string | null; enabled?: boolean }): Promise<WebhookEndpoint | null> {
+  async updateEndpoint(
+    id: string,
+    patch: { url?: string; events?: readonly string[] | null; description?: string | null; enabled?: boolean },
+  ): Promise<WebhookEndpoint | null> {
     // Each column is written only when the patch names it ($n::boolean flags).
     const { rows } = await this.sql.query<EndpointRow>(
       `UPDATE webhook_endpoints SET
@@ -118,7 +128,17 @@ export class PostgresWebhookStore extends WebhookStore {
          failing_since = CASE WHEN $8::boolean AND $9::boolean THEN NULL ELSE failing_since END,
          updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [id, patch.url !== undefined, patch.url ?? null, patch.events !== undefined, patch.events ?? null, patch.description !== undefined, patch.description ?? null, patch.enabled !== undefined, patch.enabled ?? false],
+      [
+        id,
+        patch.url !== undefined,
+        patch.url ?? null,
+        patch.events !== undefined,
+        patch.events ?? null,
+        patch.description !== undefined,
+        patch.description ?? null,
+        patch.enabled !== undefined,
+        patch.enabled ?? false,
+      ],
     );
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
@@ -131,7 +151,12 @@ export class PostgresWebhookStore extends WebhookStore {
   async endpointWithSecrets(id: string): Promise<{ endpoint: WebhookEndpoint; sealed: SealedSecrets } | null> {
     const { rows } = await this.sql.query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE id = $1', [id]);
     const r = rows[0];
-    return r ? { endpoint: toEndpoint(r), sealed: { current: r.secret_sealed, previous: r.previous_sealed, previousUntil: r.previous_until } } : null;
+    return r
+      ? {
+          endpoint: toEndpoint(r),
+          sealed: { current: r.secret_sealed, previous: r.previous_sealed, previousUntil: r.previous_until },
+        }
+      : null;
   }
 
   async rotateSecret(id: string, sealedSecret: string, previousUntil: Date): Promise<boolean> {
@@ -143,7 +168,10 @@ export class PostgresWebhookStore extends WebhookStore {
     return rows.length > 0;
   }
 
-  async relayEvents(limit: number, wants: (endpoint: WebhookEndpoint, event: { ownerId: string; type: string }) => boolean): Promise<string[]> {
+  async relayEvents(
+    limit: number,
+    wants: (endpoint: WebhookEndpoint, event: { ownerId: string; type: string }) => boolean,
+  ): Promise<string[]> {
     return this.sql.transaction(async (tx) => {
       // Committed events only, each claimed by one relay: another relay skips the locked rows.
       const { rows: events } = await tx.query<EventRow>(
@@ -158,7 +186,11 @@ export class PostgresWebhookStore extends WebhookStore {
         [owners],
       );
       const subscribed = endpoints.map(toEndpoint);
-      const pairs = events.flatMap((event) => subscribed.filter((e) => wants(e, { ownerId: event.owner_id, type: event.type })).map((endpoint) => ({ event, endpoint })));
+      const pairs = events.flatMap((event) =>
+        subscribed
+          .filter((e) => wants(e, { ownerId: event.owner_id, type: event.type }))
+          .map((endpoint) => ({ event, endpoint })),
+      );
       // One statement for the whole pass, however many endpoints want how many events.
       const { rows } = pairs.length
         ? await tx.query<{ id: string }>(
@@ -175,7 +207,9 @@ export class PostgresWebhookStore extends WebhookStore {
             ],
           )
         : { rows: [] };
-      await tx.query('UPDATE video_events SET relayed_at = now() WHERE seq = ANY($1::bigint[])', [events.map((e) => e.seq)]);
+      await tx.query('UPDATE video_events SET relayed_at = now() WHERE seq = ANY($1::bigint[])', [
+        events.map((e) => e.seq),
+      ]);
       return rows.map((r) => r.id);
     });
   }
@@ -194,7 +228,10 @@ export class PostgresWebhookStore extends WebhookStore {
     return rows[0] ? { ...toDelivery(rows[0]), body: rows[0].body } : null;
   }
 
-  async listDeliveries(endpointId: string, q: { status?: DeliveryStatus; before?: { createdAt: Date; id: string }; limit: number }): Promise<WebhookDelivery[]> {
+  async listDeliveries(
+    endpointId: string,
+    q: { status?: DeliveryStatus; before?: { createdAt: Date; id: string }; limit: number },
+  ): Promise<WebhookDelivery[]> {
     const params: unknown[] = [endpointId];
     const bind = (v: unknown) => `$${params.push(v)}`;
     const where = ['endpoint_id = $1'];
@@ -245,12 +282,21 @@ export class PostgresWebhookStore extends WebhookStore {
   }
 
   async disableEndpoint(id: string): Promise<void> {
-    await this.sql.query('UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, now()), updated_at = now() WHERE id = $1', [id]);
+    await this.sql.query(
+      'UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, now()), updated_at = now() WHERE id = $1',
+      [id],
+    );
   }
 
   async prune(eventsBefore: Date, deliveriesBefore: Date): Promise<number> {
-    const events = await this.sql.query('DELETE FROM video_events WHERE relayed_at IS NOT NULL AND created_at < $1 RETURNING seq', [eventsBefore]);
-    const deliveries = await this.sql.query(`DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 RETURNING id`, [deliveriesBefore]);
+    const events = await this.sql.query(
+      'DELETE FROM video_events WHERE relayed_at IS NOT NULL AND created_at < $1 RETURNING seq',
+      [eventsBefore],
+    );
+    const deliveries = await this.sql.query(
+      `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 RETURNING id`,
+      [deliveriesBefore],
+    );
     return events.rows.length + deliveries.rows.length;
   }
 }

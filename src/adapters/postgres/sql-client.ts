@@ -49,7 +49,8 @@ export function createPgClient(url: string): SqlClient {
 // SQLSTATE classes meaning the server is gone or going (08: connection exception, 57P: operator
 // intervention such as a shutdown) rather than a problem with the statement.
 const UNAVAILABLE_STATE = /^(08|57P)/;
-const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+const UNAVAILABLE_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
 
 /**
  * A lost database answers 503 `dependency_unavailable` (retried by jobs, Retry-After for clients),
@@ -59,7 +60,10 @@ function unavailable(error: unknown): never {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if ((typeof code === 'string' && UNAVAILABLE_STATE.test(code)) || UNAVAILABLE_MESSAGE.test(message)) {
-    throw new DomainError('dependency_unavailable', `The database is unavailable (${typeof code === 'string' ? code : message.slice(0, 80)}).`);
+    throw new DomainError(
+      'dependency_unavailable',
+      `The database is unavailable (${typeof code === 'string' ? code : message.slice(0, 80)}).`,
+    );
   }
   throw error;
 }

@@ -80,4 +80,3 @@ export function toVideo(row: VideoRow): Video {
     updatedAt: row.updated_at,
   };
 }
-

@@ -22,7 +22,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { attachmentDisposition } from '../../domain/content-disposition';
 import { DomainError } from '../../domain/errors';
 import type { PartRef, StoredPart } from '../../domain/upload-plan';
-import { ObjectStorage, type ObjectHeaders, type ObjectStream, type PresignedPost, type StoredObject } from '../../ports/object-storage';
+import {
+  ObjectStorage,
+  type ObjectHeaders,
+  type ObjectStream,
+  type PresignedPost,
+  type StoredObject,
+} from '../../ports/object-storage';
 import type { S3Clients } from './s3-clients';
 
 export const S3_CLIENTS = Symbol('S3_CLIENTS');
@@ -106,7 +112,9 @@ export class S3ObjectStorage extends ObjectStorage {
     let token: string | undefined;
     try {
       do {
-        const page = await this.clients.data.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        const page = await this.clients.data.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
         for (const o of page.Contents ?? []) if (o.Key) objects.push({ key: o.Key, size: o.Size ?? 0 });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -136,7 +144,12 @@ export class S3ObjectStorage extends ObjectStorage {
   async openObject(key: string, conditions: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null> {
     try {
       const out = await this.clients.data.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: conditions.range, IfNoneMatch: conditions.ifNoneMatch }),
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: conditions.range,
+          IfNoneMatch: conditions.ifNoneMatch,
+        }),
       );
       const headers: Record<string, string> = {};
       const set = (name: string, value: string | number | Date | undefined) => {
@@ -153,7 +166,8 @@ export class S3ObjectStorage extends ObjectStorage {
       return { status: out.ContentRange ? 206 : 200, headers, body: out.Body as Readable };
     } catch (error) {
       const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
-      if (status === 304) return { status: 304, headers: conditions.ifNoneMatch ? { etag: conditions.ifNoneMatch } : {}, body: null };
+      if (status === 304)
+        return { status: 304, headers: conditions.ifNoneMatch ? { etag: conditions.ifNoneMatch } : {}, body: null };
       if (status === 416) return { status: 416, headers: {}, body: null };
       if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
       throw classify(error);
@@ -174,7 +188,10 @@ export class S3ObjectStorage extends ObjectStorage {
             new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }),
           );
           if (out.Errors?.length) {
-            throw new DomainError('dependency_unavailable', `Storage kept ${out.Errors.length} objects under ${prefix}.`);
+            throw new DomainError(
+              'dependency_unavailable',
+              `Storage kept ${out.Errors.length} objects under ${prefix}.`,
+            );
           }
           deleted += keys.length;
         }
@@ -305,7 +322,9 @@ export class S3ObjectStorage extends ObjectStorage {
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     try {
-      await this.clients.data.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+      await this.clients.data.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      );
     } catch (error) {
       if (error instanceof S3ServiceException && error.name === 'NoSuchUpload') return;
       throw classify(error);
@@ -324,7 +343,11 @@ async function presigning<T>(sign: () => Promise<T>): Promise<T> {
 }
 
 function objectHeaders(h: ObjectHeaders): { ContentType: string; CacheControl: string; ContentDisposition?: string } {
-  return { ContentType: h.contentType, CacheControl: h.cacheControl, ...(h.contentDisposition ? { ContentDisposition: h.contentDisposition } : {}) };
+  return {
+    ContentType: h.contentType,
+    CacheControl: h.cacheControl,
+    ...(h.contentDisposition ? { ContentDisposition: h.contentDisposition } : {}),
+  };
 }
 
 function classify(error: unknown): unknown {

@@ -18,7 +18,11 @@ export const createVideoBody = z.strictObject({
   access: z.enum(VIDEO_ACCESS).optional(),
 });
 
-const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v)).nullable().optional();
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v))
+  .nullable()
+  .optional();
 
 export const updateVideoBody = z
   .strictObject({
@@ -28,7 +32,10 @@ export const updateVideoBody = z
     availableUntil: instant,
     downloadable: z.boolean().optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give title, access, availableFrom, availableUntil or downloadable');
+  .refine(
+    (b) => Object.values(b).some((v) => v !== undefined),
+    'give title, access, availableFrom, availableUntil or downloadable',
+  );
 
 /** `?cursor=&limit=` of every keyset-paginated list. */
 export const pageQuery = {

@@ -4,7 +4,11 @@ import type { WebhookDelivery, WebhookEndpoint } from '../../ports/webhook-store
 import { pageQuery } from './video.dto';
 
 const events = z.array(z.enum(VIDEO_EVENT_TYPES)).min(1).max(VIDEO_EVENT_TYPES.length);
-const description = z.string().trim().max(500).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+const description = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 const url = z.string().trim().min(1).max(2048);
 
 export const createWebhookBody = z.strictObject({
@@ -15,7 +19,12 @@ export const createWebhookBody = z.strictObject({
 });
 
 export const updateWebhookBody = z
-  .strictObject({ url: url.optional(), events: events.nullable().optional(), description: description.nullable().optional(), enabled: z.boolean().optional() })
+  .strictObject({
+    url: url.optional(),
+    events: events.nullable().optional(),
+    description: description.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, 'give url, events, description or enabled');
 
 export const listDeliveriesQuery = z.strictObject({

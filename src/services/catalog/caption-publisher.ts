@@ -38,14 +38,25 @@ export class CaptionPublisher {
       let master: string | null = null;
       if (snapshot.captions.length > 0) {
         const plain = await readObjectText(this.storage, `${prefix}${PLAIN_MASTER}`);
-        const tracks = snapshot.captions.map((c) => ({ lang: c.lang, label: c.label, isDefault: c.isDefault, vtt: c.vtt }));
+        const tracks = snapshot.captions.map((c) => ({
+          lang: c.lang,
+          label: c.label,
+          isDefault: c.isDefault,
+          vtt: c.vtt,
+        }));
         const made = captionFiles(tracks, video.durationSeconds ?? 0, plain)!;
         // The master last (captionFiles puts it there): it names files that must already be there.
-        for (const file of made.files) await this.storage.putObject(`${prefix}${file.path}`, file.body, { contentType: file.contentType, cacheControl: IMMUTABLE });
+        for (const file of made.files)
+          await this.storage.putObject(`${prefix}${file.path}`, file.body, {
+            contentType: file.contentType,
+            cacheControl: IMMUTABLE,
+          });
         master = made.master;
       }
       if (await this.videos.setCaptionsMaster(videoId, video.hlsVersion, snapshot.revision, master)) {
-        this.logger.log(`video ${videoId}: ${snapshot.captions.length} caption languages published in version ${video.hlsVersion}${master ? ` (${master})` : ''}`);
+        this.logger.log(
+          `video ${videoId}: ${snapshot.captions.length} caption languages published in version ${video.hlsVersion}${master ? ` (${master})` : ''}`,
+        );
         return master;
       }
     }

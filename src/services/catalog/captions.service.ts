@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { canonicalLanguage, CaptionsError, languageLabel, MAX_CAPTIONS_BYTES, parseCaptions } from '../../domain/captions';
+import {
+  canonicalLanguage,
+  CaptionsError,
+  languageLabel,
+  MAX_CAPTIONS_BYTES,
+  parseCaptions,
+} from '../../domain/captions';
 import { DomainError } from '../../domain/errors';
 import type { Actor } from '../../domain/video';
 import { CaptionStore, type CaptionInfo } from '../../ports/caption-store';
@@ -29,19 +35,33 @@ export class CaptionsService {
     private readonly changes: EntitlementChanges,
   ) {}
 
-  async put(actor: Actor, id: string, lang: string, upload: CaptionUpload): Promise<{ caption: CaptionInfo; created: boolean }> {
+  async put(
+    actor: Actor,
+    id: string,
+    lang: string,
+    upload: CaptionUpload,
+  ): Promise<{ caption: CaptionInfo; created: boolean }> {
     const video = await loadOwnedVideo(this.videos, actor, id);
     const tag = language(lang);
     const bytes = Buffer.byteLength(upload.text);
     if (bytes > MAX_CAPTIONS_BYTES) {
-      throw new DomainError('invalid_captions', `The captions file is ${bytes} bytes; at most ${MAX_CAPTIONS_BYTES} (1 MB) are accepted.`, [{ path: 'body', message: 'larger than 1 MB' }]);
+      throw new DomainError(
+        'invalid_captions',
+        `The captions file is ${bytes} bytes; at most ${MAX_CAPTIONS_BYTES} (1 MB) are accepted.`,
+        [{ path: 'body', message: 'larger than 1 MB' }],
+      );
     }
     let parsed;
     try {
       parsed = parseCaptions(upload.text);
     } catch (error) {
       if (!(error instanceof CaptionsError)) throw error;
-      throw new DomainError('invalid_captions', `The captions file is not valid WebVTT or SRT: ${error.message}.`, [{ path: `line ${error.line}`, message: error.message }], { line: error.line });
+      throw new DomainError(
+        'invalid_captions',
+        `The captions file is not valid WebVTT or SRT: ${error.message}.`,
+        [{ path: `line ${error.line}`, message: error.message }],
+        { line: error.line },
+      );
     }
     const result = await this.captions.put(video.id, {
       lang: tag,
@@ -51,7 +71,9 @@ export class CaptionsService {
       cueCount: parsed.cueCount,
     });
     await this.published(video.id);
-    this.logger.log(`captions ${tag} of ${video.id} ${result.created ? 'added' : 'replaced'} by ${actor.userId}: ${parsed.cueCount} cues from ${parsed.format}`);
+    this.logger.log(
+      `captions ${tag} of ${video.id} ${result.created ? 'added' : 'replaced'} by ${actor.userId}: ${parsed.cueCount} cues from ${parsed.format}`,
+    );
     return result;
   }
 
@@ -62,7 +84,8 @@ export class CaptionsService {
 
   async remove(actor: Actor, id: string, lang: string): Promise<void> {
     const video = await loadOwnedVideo(this.videos, actor, id);
-    if (!(await this.captions.remove(video.id, language(lang)))) throw new DomainError('not_found', 'The video has no captions in that language.');
+    if (!(await this.captions.remove(video.id, language(lang))))
+      throw new DomainError('not_found', 'The video has no captions in that language.');
     await this.published(video.id);
     this.logger.log(`captions ${lang} of ${video.id} removed by ${actor.userId}`);
   }
@@ -76,6 +99,11 @@ export class CaptionsService {
 
 function language(lang: string): string {
   const tag = canonicalLanguage(lang);
-  if (!tag) throw new DomainError('invalid_request', `"${lang.slice(0, 40)}" is not a BCP 47 language tag (for example en, pt-BR, zh-Hant).`, [{ path: 'lang', message: 'must be a BCP 47 language tag' }]);
+  if (!tag)
+    throw new DomainError(
+      'invalid_request',
+      `"${lang.slice(0, 40)}" is not a BCP 47 language tag (for example en, pt-BR, zh-Hant).`,
+      [{ path: 'lang', message: 'must be a BCP 47 language tag' }],
+    );
   return tag;
 }

@@ -56,7 +56,10 @@ export class VideosService {
     const video = await loadOwnedVideo(this.store, actor, id);
     const from = patch.availableFrom !== undefined ? patch.availableFrom : video.availableFrom;
     const until = patch.availableUntil !== undefined ? patch.availableUntil : video.availableUntil;
-    if (from && until && from >= until) throw new DomainError('invalid_request', 'availableFrom must come before availableUntil.', [{ path: 'availableUntil', message: 'must be after availableFrom' }]);
+    if (from && until && from >= until)
+      throw new DomainError('invalid_request', 'availableFrom must come before availableUntil.', [
+        { path: 'availableUntil', message: 'must be after availableFrom' },
+      ]);
     const updated = await this.store.updateDetails(video.id, patch);
     // Every api instance forgets the video at once (access, availability, existence).
     await this.changes.videoChanged(video.id);
@@ -71,19 +74,26 @@ export class VideosService {
   private async followDownload(video: Video, turnedOff: boolean): Promise<void> {
     if (!video.downloadable) {
       // Only a PATCH turning downloads off lists storage; a rename of a video without one does not.
-      if (turnedOff && (await this.storage.deletePrefix(downloadPrefix(video.id))) > 0) this.logger.log(`video ${video.id}: download removed`);
+      if (turnedOff && (await this.storage.deletePrefix(downloadPrefix(video.id))) > 0)
+        this.logger.log(`video ${video.id}: download removed`);
       return;
     }
     if (video.status !== 'ready' || !video.hlsVersion) return;
     const made = currentDownload(video);
-    if (!made || made.filename !== downloadFilename(video.title)) await this.jobs.enqueueDownload(video.id, video.hlsVersion);
+    if (!made || made.filename !== downloadFilename(video.title))
+      await this.jobs.enqueueDownload(video.id, video.hlsVersion);
   }
 
   /** An S3 presigned GET for the creator's original, downloaded under its original name. */
   async sourceUrl(actor: Actor, id: string): Promise<{ url: string; expiresAt: Date }> {
     const video = await loadOwnedVideo(this.store, actor, id);
-    if (video.status === 'awaiting_upload') throw new DomainError('invalid_state', 'The source has not been uploaded yet.');
-    const url = await this.storage.presignDownload(sourceKey(video.id), video.filename ?? `${video.id}`, SOURCE_URL_TTL_SECONDS);
+    if (video.status === 'awaiting_upload')
+      throw new DomainError('invalid_state', 'The source has not been uploaded yet.');
+    const url = await this.storage.presignDownload(
+      sourceKey(video.id),
+      video.filename ?? `${video.id}`,
+      SOURCE_URL_TTL_SECONDS,
+    );
     return { url, expiresAt: new Date(this.clock.now().getTime() + SOURCE_URL_TTL_SECONDS * 1000) };
   }
 
@@ -98,7 +108,10 @@ export class VideosService {
     try {
       await this.jobs.enqueueTranscode(video.id);
     } catch (error) {
-      await this.store.transition(video.id, 'queued', 'failed', { errorCode: video.errorCode, errorMessage: video.errorMessage });
+      await this.store.transition(video.id, 'queued', 'failed', {
+        errorCode: video.errorCode,
+        errorMessage: video.errorMessage,
+      });
       throw error;
     }
     this.logger.log(`video ${video.id} re-queued by ${actor.userId}`);

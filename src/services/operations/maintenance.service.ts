@@ -53,8 +53,10 @@ export class MaintenanceService {
     if (!video) return 0;
     const live = new Set([video.hlsVersion, video.previewVersion]);
     let deleted = 0;
-    for (const version of versions.filter((v) => !live.has(v))) deleted += await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
-    if (deleted > 0) this.logger.log(`video ${videoId}: ${deleted} objects of replaced versions ${versions.join(', ')} deleted`);
+    for (const version of versions.filter((v) => !live.has(v)))
+      deleted += await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
+    if (deleted > 0)
+      this.logger.log(`video ${videoId}: ${deleted} objects of replaced versions ${versions.join(', ')} deleted`);
     return deleted;
   }
 
@@ -76,7 +78,9 @@ export class MaintenanceService {
       await this.jobs.enqueueTranscode(video.id);
       requeued++;
       const flow = ladder ? `, ladder ${video.ladderVersion} ${ladder}` : '';
-      this.logger.warn(`video ${video.id}: ${video.status} since ${video.updatedAt.toISOString()} with job ${state}${flow}; re-queued`);
+      this.logger.warn(
+        `video ${video.id}: ${video.status} since ${video.updatedAt.toISOString()} with job ${state}${flow}; re-queued`,
+      );
     }
     return requeued;
   }

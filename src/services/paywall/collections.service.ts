@@ -18,7 +18,12 @@ export class CollectionsService {
   ) {}
 
   create(actor: Actor, input: { title: string; description?: string }): Promise<Collection> {
-    return this.collections.create({ id: newPrefixedId('col'), ownerId: actor.userId, title: input.title, description: input.description ?? null });
+    return this.collections.create({
+      id: newPrefixedId('col'),
+      ownerId: actor.userId,
+      title: input.title,
+      description: input.description ?? null,
+    });
   }
 
   list(actor: Actor): Promise<Collection[]> {
@@ -50,11 +55,20 @@ export class CollectionsService {
     await this.changes.collectionChanged(collection.id);
   }
 
-  async putItem(actor: Actor, id: string, videoId: string, position: number | undefined): Promise<{ videoId: string; position: number }> {
+  async putItem(
+    actor: Actor,
+    id: string,
+    videoId: string,
+    position: number | undefined,
+  ): Promise<{ videoId: string; position: number }> {
     const collection = await this.managed(actor, id);
     const video = await this.videos.findById(assertVideoId(videoId));
-    if (!video || (video.ownerId !== actor.userId && !isAdmin(actor))) throw new DomainError('not_found', 'No such video.');
-    if (video.ownerId !== collection.ownerId) throw new DomainError('invalid_request', "A collection holds only its owner's videos.", [{ path: 'videoId', message: 'not the collection owner\'s video' }]);
+    if (!video || (video.ownerId !== actor.userId && !isAdmin(actor)))
+      throw new DomainError('not_found', 'No such video.');
+    if (video.ownerId !== collection.ownerId)
+      throw new DomainError('invalid_request', "A collection holds only its owner's videos.", [
+        { path: 'videoId', message: "not the collection owner's video" },
+      ]);
     const item = await this.collections.putItem(collection.id, video.id, position);
     await this.changes.collectionChanged(collection.id);
     return item;
@@ -62,21 +76,30 @@ export class CollectionsService {
 
   async removeItem(actor: Actor, id: string, videoId: string): Promise<void> {
     const collection = await this.managed(actor, id);
-    if (!(await this.collections.removeItem(collection.id, assertVideoId(videoId)))) throw new DomainError('not_found', 'The video is not in this collection.');
+    if (!(await this.collections.removeItem(collection.id, assertVideoId(videoId))))
+      throw new DomainError('not_found', 'The video is not in this collection.');
     await this.changes.collectionChanged(collection.id);
   }
 
-  async putGrant(actor: Actor, id: string, userId: string, terms: { expiresAt: Date | null; download: boolean }): Promise<CollectionGrant> {
+  async putGrant(
+    actor: Actor,
+    id: string,
+    userId: string,
+    terms: { expiresAt: Date | null; download: boolean },
+  ): Promise<CollectionGrant> {
     const collection = await this.managed(actor, id);
     const grant = await this.collections.putGrant(collection.id, userId, terms);
     await this.changes.viewerChanged(userId);
-    this.logger.log(`collection grant on ${collection.id} for ${userId} by ${actor.userId}, until ${terms.expiresAt?.toISOString() ?? 'forever'}${terms.download ? ', with downloads' : ''}`);
+    this.logger.log(
+      `collection grant on ${collection.id} for ${userId} by ${actor.userId}, until ${terms.expiresAt?.toISOString() ?? 'forever'}${terms.download ? ', with downloads' : ''}`,
+    );
     return grant;
   }
 
   async removeGrant(actor: Actor, id: string, userId: string): Promise<void> {
     const collection = await this.managed(actor, id);
-    if (!(await this.collections.removeGrant(collection.id, userId))) throw new DomainError('not_found', 'No such grant.');
+    if (!(await this.collections.removeGrant(collection.id, userId)))
+      throw new DomainError('not_found', 'No such grant.');
     await this.changes.viewerChanged(userId);
   }
 

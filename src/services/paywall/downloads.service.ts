@@ -37,7 +37,8 @@ export class DownloadsService {
 
   async link(viewer: Actor | null, id: string): Promise<DownloadLink> {
     const baseUrl = this.config.cloudfront.baseUrl;
-    if (!this.signer.enabled || !baseUrl) throw new DomainError('playback_not_configured', 'Downloads need CDN_BASE_URL and a CloudFront signing key.');
+    if (!this.signer.enabled || !baseUrl)
+      throw new DomainError('playback_not_configured', 'Downloads need CDN_BASE_URL and a CloudFront signing key.');
     const video = await this.hot.find(assertVideoId(id));
     if (!video) throw new DomainError('not_found', 'No such video.');
     const now = this.clock.now();
@@ -49,17 +50,24 @@ export class DownloadsService {
     }
     if (!entitlement.allowed) throw refusal(entitlement.reason, 'download');
     // A rental starts its clock only by playing: asking for a download never does.
-    if (entitlement.startsRental && !mayDownload(video, viewer, facts, now)) throw notDownloadable('A rental does not include downloading.');
-    if (entitlement.notBefore) throw new DomainError('not_available', 'This video premieres later; it can be downloaded from then.', [{ path: 'availableFrom', message: entitlement.notBefore.toISOString() }]);
+    if (entitlement.startsRental && !mayDownload(video, viewer, facts, now))
+      throw notDownloadable('A rental does not include downloading.');
+    if (entitlement.notBefore)
+      throw new DomainError('not_available', 'This video premieres later; it can be downloaded from then.', [
+        { path: 'availableFrom', message: entitlement.notBefore.toISOString() },
+      ]);
     if (!video.downloadable) throw notDownloadable('The creator has not made this video downloadable.');
-    if (!mayDownload(video, viewer, facts, now)) throw notDownloadable('Your access to this video does not include downloading.');
+    if (!mayDownload(video, viewer, facts, now))
+      throw notDownloadable('Your access to this video does not include downloading.');
     const file = currentDownload(video);
     if (!file) throw new DomainError('not_ready', 'The download is still being made; try again in a moment.');
 
     const wanted = now.getTime() + this.config.downloads.urlTtlSeconds * 1000;
     const expiresAt = new Date(Math.floor(Math.min(wanted, entitlement.until?.getTime() ?? wanted) / 1000) * 1000);
     const url = this.signer.signUrl(`${baseUrl.replace(/\/+$/, '')}/${file.key}`, expiresAt);
-    this.logger.log(`download link for ${video.id} to ${viewer?.userId ?? 'anonymous'}, until ${expiresAt.toISOString()}`);
+    this.logger.log(
+      `download link for ${video.id} to ${viewer?.userId ?? 'anonymous'}, until ${expiresAt.toISOString()}`,
+    );
     return { url, expiresAt, filename: file.filename, sizeBytes: file.sizeBytes };
   }
 }

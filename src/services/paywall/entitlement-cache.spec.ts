@@ -12,9 +12,18 @@ function setup() {
   const heard: Array<(change: EntitlementChange) => void> = [];
   const reads: string[] = [];
   const evicted: string[] = [];
-  const facts = (n: number): EntitlementFacts => ({ videoGrant: null, collectionGrants: [{ collectionId: `c${n}`, expiresAt: null, download: false }] });
-  const store = { facts: async (videoId: string, userId: string) => (reads.push(`${userId}/${videoId}`), facts(reads.length)) } as unknown as GrantStore;
-  const bus = { healthy: () => healthy, subscribe: (h: (c: EntitlementChange) => void) => heard.push(h), publish: async () => undefined } as unknown as EntitlementBus;
+  const facts = (n: number): EntitlementFacts => ({
+    videoGrant: null,
+    collectionGrants: [{ collectionId: `c${n}`, expiresAt: null, download: false }],
+  });
+  const store = {
+    facts: async (videoId: string, userId: string) => (reads.push(`${userId}/${videoId}`), facts(reads.length)),
+  } as unknown as GrantStore;
+  const bus = {
+    healthy: () => healthy,
+    subscribe: (h: (c: EntitlementChange) => void) => heard.push(h),
+    publish: async () => undefined,
+  } as unknown as EntitlementBus;
   const clock = { now: () => new Date(now) } as Clock;
   const hot = { evict: (id: string) => evicted.push(id) } as unknown as HotVideos;
   const cache = new EntitlementCache(store, bus, clock, hot);

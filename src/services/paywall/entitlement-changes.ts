@@ -30,6 +30,8 @@ export class EntitlementChanges {
 
   private async announce(change: EntitlementChange): Promise<void> {
     this.cache.forget(change);
-    await this.bus.publish(change).catch((error: Error) => this.logger.warn(`broadcast of a ${change.kind} change failed: ${error.message}`));
+    await this.bus
+      .publish(change)
+      .catch((error: Error) => this.logger.warn(`broadcast of a ${change.kind} change failed: ${error.message}`));
   }
 }

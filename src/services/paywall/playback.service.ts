@@ -75,26 +75,36 @@ export class PlaybackService {
     const entitlement = await this.entitlement(video, viewer, now);
     const version = playableVersion(video);
     if (!version) {
-      throw new DomainError('not_ready', `The video is not ready to play (status ${video.status}).`, [{ path: 'status', message: video.status }]);
+      throw new DomainError('not_ready', `The video is not ready to play (status ${video.status}).`, [
+        { path: 'status', message: video.status },
+      ]);
     }
     const { bindIp, maxStreams } = this.config.playback;
     // With a stream limit the cookies are short, so a refused renewal stops playback soon after.
     const limited = Boolean(viewer) && maxStreams > 0;
     const ttlSeconds = limited ? this.config.playback.streamTtlSeconds : this.config.playback.ttlSeconds;
-    const expiryBucketSeconds = limited ? Math.min(STREAM_BUCKET_SECONDS, this.config.playback.expiryBucketSeconds) : this.config.playback.expiryBucketSeconds;
+    const expiryBucketSeconds = limited
+      ? Math.min(STREAM_BUCKET_SECONDS, this.config.playback.expiryBucketSeconds)
+      : this.config.playback.expiryBucketSeconds;
     // Before a premiere the session is timed from its start: the cookies are good when it begins.
     const from = entitlement.notBefore && entitlement.notBefore > now ? entitlement.notBefore : now;
     const expiresAtEpoch = sessionExpiry(from, ttlSeconds, expiryBucketSeconds, entitlement.until);
-    if (expiresAtEpoch <= Math.floor(from.getTime() / 1000)) throw new DomainError('not_entitled', 'Your access to this video has expired.');
+    if (expiresAtEpoch <= Math.floor(from.getTime() / 1000))
+      throw new DomainError('not_entitled', 'Your access to this video has expired.');
     const notBeforeEpoch = entitlement.notBefore ? Math.floor(entitlement.notBefore.getTime() / 1000) : undefined;
     if (limited) await this.leaseStream(viewer!, playerId ?? `ip-${clientIp}`, expiresAtEpoch);
     // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
     const viewerIp = unmapIpv4(clientIp);
     const sourceIp = bindIp && isIPv4(viewerIp) ? viewerIp : undefined;
-    const sign = () => this.signer.signPolicy(videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp, notBeforeEpoch }));
+    const sign = () =>
+      this.signer.signPolicy(
+        videoPolicy({ cdnBaseUrl: baseUrl, videoId: video.id, expiresAtEpoch, sourceIp, notBeforeEpoch }),
+      );
     // Identical unbound policies (same video, expiry and premiere) are signed once and shared
     // across viewers until they expire; the key names what the policy is made of.
-    const signed = sourceIp ? sign() : this.cached(`policy:${video.id}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, sign);
+    const signed = sourceIp
+      ? sign()
+      : this.cached(`policy:${video.id}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, sign);
     const prefix = videoResourcePrefix(baseUrl, video.id);
     const published = version === video.hlsVersion;
     return {
@@ -105,7 +115,8 @@ export class PlaybackService {
       refreshAt: new Date(refreshAt(from, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,
       posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
-      storyboardUrl: published && video.storyboard ? `${prefix}hls/${version}/${STORYBOARD_DIR}/${STORYBOARD_VTT}` : null,
+      storyboardUrl:
+        published && video.storyboard ? `${prefix}hls/${version}/${STORYBOARD_DIR}/${STORYBOARD_VTT}` : null,
       signed,
       cookiePath: `/videos/${video.id}/`,
       availableFrom: entitlement.notBefore,
@@ -115,22 +126,35 @@ export class PlaybackService {
   /** The session request is the heartbeat: it holds (or renews) this player's slot until the cookies expire. */
   private async leaseStream(viewer: Actor, playerId: string, expiresAtEpoch: number): Promise<void> {
     const { maxStreams, streamPolicy } = this.config.playback;
-    const lease = await this.leases.lease(viewer.userId, playerId, expiresAtEpoch * 1000, maxStreams, streamPolicy === 'evict-oldest');
+    const lease = await this.leases.lease(
+      viewer.userId,
+      playerId,
+      expiresAtEpoch * 1000,
+      maxStreams,
+      streamPolicy === 'evict-oldest',
+    );
     if (!lease.granted) {
-      throw new DomainError('too_many_streams', `You are already watching on ${maxStreams} player${maxStreams === 1 ? '' : 's'}, the most allowed at once; stop one to watch here.`, [
-        { path: 'limit', message: String(maxStreams) },
-      ]);
+      throw new DomainError(
+        'too_many_streams',
+        `You are already watching on ${maxStreams} player${maxStreams === 1 ? '' : 's'}, the most allowed at once; stop one to watch here.`,
+        [{ path: 'limit', message: String(maxStreams) }],
+      );
     }
     if (lease.evicted) this.logger.log(`stream of ${viewer.userId} on player ${lease.evicted} evicted by ${playerId}`);
   }
 
   /** A player closed: its slot is free at once instead of at its cookies' expiry. */
   async endStream(viewer: Actor, playerId: string): Promise<void> {
-    if (!(await this.leases.release(viewer.userId, playerId))) throw new DomainError('not_found', 'No stream of yours on that player.');
+    if (!(await this.leases.release(viewer.userId, playerId)))
+      throw new DomainError('not_found', 'No stream of yours on that player.');
   }
 
   /** The paywall's answer; grants are looked up only when nothing else lets the viewer in. */
-  private async entitlement(video: Video, viewer: Actor | null, now: Date): Promise<Extract<Entitlement, { allowed: true }>> {
+  private async entitlement(
+    video: Video,
+    viewer: Actor | null,
+    now: Date,
+  ): Promise<Extract<Entitlement, { allowed: true }>> {
     let entitlement = decideEntitlement(video, viewer, NO_FACTS, now);
     if (viewer && !entitlement.allowed && entitlement.reason === 'not_entitled') {
       entitlement = decideEntitlement(video, viewer, await this.facts.get(video.id, viewer.userId), now);
@@ -159,7 +183,9 @@ export class PlaybackService {
 
   /** The poster's canned URL depends only on the video and the expiry bucket: shared too. */
   private signedPosterUrl(url: string, expiresAtEpoch: number): string {
-    return this.cached(`poster:${url}:${expiresAtEpoch}`, expiresAtEpoch, () => this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)));
+    return this.cached(`poster:${url}:${expiresAtEpoch}`, expiresAtEpoch, () =>
+      this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)),
+    );
   }
 
   /** RSA signing costs about a millisecond; a bounded map of unexpired signatures spares most. */
@@ -176,7 +202,9 @@ export class PlaybackService {
     const video = await this.grantable(actor, id);
     const grant = await this.grants.put(video.id, userId, terms);
     await this.changes.viewerChanged(userId);
-    this.logger.log(`grant on ${video.id} for ${userId} by ${actor.userId}: ${terms.rental ? `rental of ${terms.rental.seconds} s` : 'purchase'}, until ${terms.expiresAt?.toISOString() ?? 'forever'}`);
+    this.logger.log(
+      `grant on ${video.id} for ${userId} by ${actor.userId}: ${terms.rental ? `rental of ${terms.rental.seconds} s` : 'purchase'}, until ${terms.expiresAt?.toISOString() ?? 'forever'}`,
+    );
     return grant;
   }
 

@@ -29,8 +29,14 @@ export class AfterPublication {
     await this.retireOtherVersions(ready.id, ready.hlsVersion!);
     // The video is ready whatever happens below: these are logged, and the next caption change
     // or PATCH makes them again.
-    if (ready.downloadable) await this.jobs.enqueueDownload(ready.id, ready.hlsVersion!).catch((error: Error) => this.logger.warn(`video ${ready.id}: download not queued: ${error.message}`));
-    if (ready.captionsRevision > 0) await this.captions.publish(ready.id).catch((error: Error) => this.logger.warn(`video ${ready.id}: captions not published: ${error.message}`));
+    if (ready.downloadable)
+      await this.jobs
+        .enqueueDownload(ready.id, ready.hlsVersion!)
+        .catch((error: Error) => this.logger.warn(`video ${ready.id}: download not queued: ${error.message}`));
+    if (ready.captionsRevision > 0)
+      await this.captions
+        .publish(ready.id)
+        .catch((error: Error) => this.logger.warn(`video ${ready.id}: captions not published: ${error.message}`));
   }
 
   /**
@@ -40,9 +46,16 @@ export class AfterPublication {
    */
   private async retireOtherVersions(videoId: string, keep: string): Promise<void> {
     const current = hlsVersionPrefix(videoId, keep);
-    const others = (await this.storage.listChildPrefixes(hlsPrefix(videoId))).filter((p) => p !== current).map((p) => p.split('/').at(-2)!);
+    const others = (await this.storage.listChildPrefixes(hlsPrefix(videoId)))
+      .filter((p) => p !== current)
+      .map((p) => p.split('/').at(-2)!);
     if (others.length === 0) return;
     const { ttlSeconds, expiryBucketSeconds } = this.config.playback;
-    await this.jobs.scheduleVersionCleanup(videoId, keep, others, longestSessionSeconds(ttlSeconds, expiryBucketSeconds) * 1000);
+    await this.jobs.scheduleVersionCleanup(
+      videoId,
+      keep,
+      others,
+      longestSessionSeconds(ttlSeconds, expiryBucketSeconds) * 1000,
+    );
   }
 }

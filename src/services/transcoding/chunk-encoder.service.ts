@@ -61,7 +61,15 @@ export class ChunkEncoderService {
 
   encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: TranscodeContext): Promise<PartOutcome> {
     const args = (source: string) =>
-      hlsCommand({ sourcePath: source, demuxer: ladder.demuxer, rungs: ladder.rungs, hasAudio: false, preset: ladder.preset, segmentSeconds: ladder.segmentSeconds, chunk });
+      hlsCommand({
+        sourcePath: source,
+        demuxer: ladder.demuxer,
+        rungs: ladder.rungs,
+        hasAudio: false,
+        preset: ladder.preset,
+        segmentSeconds: ladder.segmentSeconds,
+        chunk,
+      });
     const isLast = chunk.index === ladder.chunkCount - 1;
     return this.encodePart(ladder, chunk.index, chunk.durationSeconds, this.ffmpeg(args), ctx, async (out) => {
       // ffmpeg exits 0 on a source cut short; a chunk that came out short means the middle of the
@@ -70,7 +78,10 @@ export class ChunkEncoderService {
       for (const rung of ladder.rungs) {
         const seconds = await playlistSeconds(join(out, rung.name, 'index.m3u8'));
         if (seconds < chunk.durationSeconds * 0.9 - 0.5) {
-          throw new MediaError('corrupt_media', `Only ${seconds.toFixed(1)} of the ${chunk.durationSeconds.toFixed(1)} seconds from ${chunk.startSeconds.toFixed(1)} s could be decoded; the file is damaged.`);
+          throw new MediaError(
+            'corrupt_media',
+            `Only ${seconds.toFixed(1)} of the ${chunk.durationSeconds.toFixed(1)} seconds from ${chunk.startSeconds.toFixed(1)} s could be decoded; the file is damaged.`,
+          );
         }
       }
     });
@@ -78,7 +89,14 @@ export class ChunkEncoderService {
 
   encodeAudio(ladder: LadderSpec, ctx: TranscodeContext): Promise<PartOutcome> {
     const args = (source: string) =>
-      hlsCommand({ sourcePath: source, demuxer: ladder.demuxer, rungs: [], hasAudio: true, preset: ladder.preset, segmentSeconds: ladder.segmentSeconds });
+      hlsCommand({
+        sourcePath: source,
+        demuxer: ladder.demuxer,
+        rungs: [],
+        hasAudio: true,
+        preset: ladder.preset,
+        segmentSeconds: ladder.segmentSeconds,
+      });
     return this.encodePart(ladder, AUDIO_RENDITION, ladder.durationSeconds, this.ffmpeg(args), ctx, async (out) => {
       await stat(join(out, AUDIO_RENDITION, 'index.m3u8'));
     });
@@ -138,7 +156,10 @@ export class ChunkEncoderService {
     const started = Date.now();
     try {
       try {
-        await produce(served.url, out, { timeoutMs: 60_000 + seconds * this.config.transcode.timeoutFactor * 1000, signal: stop.signal });
+        await produce(served.url, out, {
+          timeoutMs: 60_000 + seconds * this.config.transcode.timeoutFactor * 1000,
+          signal: stop.signal,
+        });
       } catch (error) {
         if (stop.signal.reason instanceof PartAbandoned) return 'skipped';
         throw asCorrupt(error, this.logger);
@@ -152,9 +173,15 @@ export class ChunkEncoderService {
       };
       const files = await listFiles(out);
       await mapWithLimit(files, UPLOAD_CONCURRENCY, (file) =>
-        this.storage.uploadFile(`${prefix}${file}`, join(out, file), { contentType: contentTypeOf(file), cacheControl: IMMUTABLE }),
+        this.storage.uploadFile(`${prefix}${file}`, join(out, file), {
+          contentType: contentTypeOf(file),
+          cacheControl: IMMUTABLE,
+        }),
       );
-      await this.storage.putObject(`${prefix}${PART_DONE}`, JSON.stringify(report), { contentType: 'application/json', cacheControl: 'no-store' });
+      await this.storage.putObject(`${prefix}${PART_DONE}`, JSON.stringify(report), {
+        contentType: 'application/json',
+        cacheControl: 'no-store',
+      });
       // Deleted while uploading: the delete may have emptied the prefix before these landed.
       if (!(await this.wanted(videoId, version))) {
         await this.storage.deletePrefix(prefix);

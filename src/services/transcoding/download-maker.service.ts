@@ -55,13 +55,21 @@ export class DownloadMakerService {
     return outcome;
   }
 
-  private async makeFile(video: Video, version: string, key: string, disposition: string, ctx: TranscodeContext): Promise<void> {
+  private async makeFile(
+    video: Video,
+    version: string,
+    key: string,
+    disposition: string,
+    ctx: TranscodeContext,
+  ): Promise<void> {
     const dir = await mkdtemp(join(this.config.transcode.tmpDir ?? tmpdir(), `velvet-download-${video.id}-`));
     try {
       const rung = downloadRendition(video.renditions!, this.config.downloads.maxShortSide);
       const prefix = hlsVersionPrefix(video.id, version);
       const videoPath = rung ? await this.joinRendition(`${prefix}${rung.name}/`, join(dir, 'video.mp4')) : null;
-      const audioPath = hasAudio(video.renditions!) ? await this.joinRendition(`${prefix}${AUDIO_RENDITION}/`, join(dir, 'audio.mp4')) : null;
+      const audioPath = hasAudio(video.renditions!)
+        ? await this.joinRendition(`${prefix}${AUDIO_RENDITION}/`, join(dir, 'audio.mp4'))
+        : null;
       const out = join(dir, 'download.mp4');
       const started = Date.now();
       await this.media.run(downloadCommand(videoPath, audioPath, out), {
@@ -72,7 +80,11 @@ export class DownloadMakerService {
       });
       const copySeconds = (Date.now() - started) / 1000;
       const sizeBytes = (await stat(out)).size;
-      await this.storage.uploadFile(key, out, { contentType: 'video/mp4', cacheControl: IMMUTABLE, contentDisposition: disposition });
+      await this.storage.uploadFile(key, out, {
+        contentType: 'video/mp4',
+        cacheControl: IMMUTABLE,
+        contentDisposition: disposition,
+      });
       const filename = downloadFilename(video.title);
       const recorded = await this.store.recordDownload(video.id, { version, key, sizeBytes, filename });
       // Every other file of the video goes: an older version's, an older title's, or this one
@@ -100,7 +112,9 @@ export class DownloadMakerService {
         await pipeline(object.body, file, { end: false });
       }
     } finally {
-      await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        file.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
     }
     return path;
   }

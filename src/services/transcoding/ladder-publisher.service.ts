@@ -57,25 +57,40 @@ export class LadderPublisherService {
       return 'skipped';
     }
     ctx.onProgress(ladder.progress[1]);
-    const sizes = new Map((await this.storage.listObjects(ladderWorkPrefix(videoId, version))).map((o) => [o.key, o.size]));
+    const sizes = new Map(
+      (await this.storage.listObjects(ladderWorkPrefix(videoId, version))).map((o) => [o.key, o.size]),
+    );
     const parts = [...Array.from({ length: ladder.chunkCount }, (_, i) => partWorkPrefix(videoId, version, i))];
     if (ladder.hasAudio) parts.push(partWorkPrefix(videoId, version, 'audio'));
     if (ladder.storyboard) parts.push(partWorkPrefix(videoId, version, 'storyboard'));
     const missing = parts.filter((p) => !sizes.has(`${p}${PART_DONE}`));
-    if (missing.length > 0) throw new Error(`ladder ${version}: ${missing.length} parts are not in storage (first ${missing[0]})`);
+    if (missing.length > 0)
+      throw new Error(`ladder ${version}: ${missing.length} parts are not in storage (first ${missing[0]})`);
 
     const target = hlsVersionPrefix(videoId, version);
     const copies: Copy[] = [];
     const playlists = new Map<string, string>();
     const measured = new Map<string, MeasuredRendition>();
     for (const rung of ladder.rungs) {
-      const chunks = await mapWithLimit(parts.slice(0, ladder.chunkCount), READ_CONCURRENCY, (prefix) => this.readChunk(`${prefix}${rung.name}/`, sizes));
-      checkJoins(rung.name, chunks.map((c, index) => ({ ...c, index })));
+      const chunks = await mapWithLimit(parts.slice(0, ladder.chunkCount), READ_CONCURRENCY, (prefix) =>
+        this.readChunk(`${prefix}${rung.name}/`, sizes),
+      );
+      checkJoins(
+        rung.name,
+        chunks.map((c, index) => ({ ...c, index })),
+      );
       const segments = chunks.flatMap((c) => c.segments);
       measured.set(rung.name, measureRendition(rung.name, segments, chunks[0]!.init));
       playlists.set(`${rung.name}/index.m3u8`, stitchedPlaylist(chunks[0]!.initUri, segments));
-      copies.push({ from: `${parts[0]}${rung.name}/${chunks[0]!.initUri}`, to: `${target}${rung.name}/${chunks[0]!.initUri}` });
-      chunks.forEach((c, i) => c.segments.forEach((s) => copies.push({ from: `${parts[i]}${rung.name}/${s.uri}`, to: `${target}${rung.name}/${s.uri}` })));
+      copies.push({
+        from: `${parts[0]}${rung.name}/${chunks[0]!.initUri}`,
+        to: `${target}${rung.name}/${chunks[0]!.initUri}`,
+      });
+      chunks.forEach((c, i) =>
+        c.segments.forEach((s) =>
+          copies.push({ from: `${parts[i]}${rung.name}/${s.uri}`, to: `${target}${rung.name}/${s.uri}` }),
+        ),
+      );
     }
     let audio: MeasuredRendition | null = null;
     if (ladder.hasAudio) {
@@ -84,18 +99,29 @@ export class LadderPublisherService {
       const playlist = parseMediaPlaylist(text);
       if (!playlist.initUri || !playlist.ended) throw new Error(`ladder ${version}: the audio playlist is incomplete`);
       const init = await readObject(this.storage, `${from}${playlist.initUri}`);
-      audio = measureRendition(AUDIO_RENDITION, playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${from}${s.uri}`) })), init);
+      audio = measureRendition(
+        AUDIO_RENDITION,
+        playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${from}${s.uri}`) })),
+        init,
+      );
       playlists.set(`${AUDIO_RENDITION}/index.m3u8`, text);
-      for (const uri of [playlist.initUri, ...playlist.segments.map((s) => s.uri)]) copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
+      for (const uri of [playlist.initUri, ...playlist.segments.map((s) => s.uri)])
+        copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
     }
     const { master, renditions } = ladderMaster(ladder.rungs, measured, audio, ladder.durationSeconds);
     const storyboard = this.storyboardCopies(videoId, version, sizes, target);
     copies.push(...storyboard);
 
-    await mapWithLimit(copies, COPY_CONCURRENCY, (c) => this.storage.copyObject(c.from, c.to, { contentType: contentTypeOf(c.to), cacheControl: IMMUTABLE }));
-    for (const [file, text] of playlists) await this.storage.putObject(`${target}${file}`, text, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+    await mapWithLimit(copies, COPY_CONCURRENCY, (c) =>
+      this.storage.copyObject(c.from, c.to, { contentType: contentTypeOf(c.to), cacheControl: IMMUTABLE }),
+    );
+    for (const [file, text] of playlists)
+      await this.storage.putObject(`${target}${file}`, text, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
     // Last: its presence means the version is complete.
-    await this.storage.putObject(`${target}master.m3u8`, master, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+    await this.storage.putObject(`${target}master.m3u8`, master, {
+      contentType: PLAYLIST_TYPE,
+      cacheControl: IMMUTABLE,
+    });
 
     const ready = await this.store.markReady(videoId, {
       durationSeconds: ladder.durationSeconds,
@@ -120,19 +146,34 @@ export class LadderPublisherService {
   }
 
   /** The storyboard part's sprites and WebVTT, if it made any (a video too short for a tile has none). */
-  private storyboardCopies(videoId: string, version: string, sizes: ReadonlyMap<string, number>, target: string): Copy[] {
+  private storyboardCopies(
+    videoId: string,
+    version: string,
+    sizes: ReadonlyMap<string, number>,
+    target: string,
+  ): Copy[] {
     const from = `${partWorkPrefix(videoId, version, 'storyboard')}${STORYBOARD_DIR}/`;
     if (!sizes.has(`${from}${STORYBOARD_VTT}`)) return [];
-    return [...sizes.keys()].filter((k) => k.startsWith(from)).map((k) => ({ from: k, to: `${target}${STORYBOARD_DIR}/${k.slice(from.length)}` }));
+    return [...sizes.keys()]
+      .filter((k) => k.startsWith(from))
+      .map((k) => ({ from: k, to: `${target}${STORYBOARD_DIR}/${k.slice(from.length)}` }));
   }
 
   /** One chunk of one rung: its playlist, init segment, segment sizes and the timing at both ends. */
   private async readChunk(prefix: string, sizes: ReadonlyMap<string, number>): Promise<Omit<ChunkRendition, 'index'>> {
     const playlist = parseMediaPlaylist(await readObjectText(this.storage, `${prefix}index.m3u8`));
-    if (!playlist.initUri || !playlist.ended || playlist.segments.length === 0) throw new Error(`${prefix}index.m3u8 is incomplete`);
+    if (!playlist.initUri || !playlist.ended || playlist.segments.length === 0)
+      throw new Error(`${prefix}index.m3u8 is incomplete`);
     const segments: SegmentStat[] = playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${prefix}${s.uri}`) }));
-    const timing = (s: SegmentStat) => readSegmentTiming(s.bytes, (start, end) => readObject(this.storage, `${prefix}${s.uri}`, `bytes=${start}-${end - 1}`));
-    const [init, first, last] = await Promise.all([readObject(this.storage, `${prefix}${playlist.initUri}`), timing(segments[0]!), timing(segments.at(-1)!)]);
+    const timing = (s: SegmentStat) =>
+      readSegmentTiming(s.bytes, (start, end) =>
+        readObject(this.storage, `${prefix}${s.uri}`, `bytes=${start}-${end - 1}`),
+      );
+    const [init, first, last] = await Promise.all([
+      readObject(this.storage, `${prefix}${playlist.initUri}`),
+      timing(segments[0]!),
+      timing(segments.at(-1)!),
+    ]);
     return { initUri: playlist.initUri, init, segments, first, last };
   }
 }

@@ -52,7 +52,9 @@ export class PreviewPublisher {
 
   /** Seconds every rendition has listed: what a viewer can play. */
   get publishedSeconds(): number {
-    return Math.min(...this.o.renditions.map((n) => this.listed.get(n)!.reduce((sum, s) => sum + s.durationSeconds, 0)));
+    return Math.min(
+      ...this.o.renditions.map((n) => this.listed.get(n)!.reduce((sum, s) => sum + s.durationSeconds, 0)),
+    );
   }
 
   get hasMaster(): boolean {
@@ -91,7 +93,10 @@ export class PreviewPublisher {
     if (this.masterUploaded || !this.everyRenditionListed) return;
     const path = join(this.o.scratchDir, 'master.m3u8');
     await writeFile(path, text);
-    await this.o.storage.uploadFile(`${this.prefix}master.m3u8`, path, { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+    await this.o.storage.uploadFile(`${this.prefix}master.m3u8`, path, {
+      contentType: PLAYLIST_TYPE,
+      cacheControl: IMMUTABLE,
+    });
     this.masterUploaded = true;
   }
 
@@ -138,15 +143,26 @@ export class PreviewPublisher {
   private async uploadPlaylist(name: string, ended: boolean): Promise<void> {
     const initUri = this.initUris.get(name) ?? this.o.resume?.[name]?.initUri;
     if (!initUri || this.listed.get(name)!.length === 0) return;
-    const text = eventPlaylist({ targetDurationSeconds: this.o.targetDurationSeconds, initUri, segments: this.listed.get(name)!, ended });
+    const text = eventPlaylist({
+      targetDurationSeconds: this.o.targetDurationSeconds,
+      initUri,
+      segments: this.listed.get(name)!,
+      ended,
+    });
     const path = join(this.o.scratchDir, `${name}.m3u8`);
     await writeFile(path, text);
     // Once ended the playlist never changes again, so caches may keep it like a segment.
-    await this.o.storage.uploadFile(`${this.prefix}${name}/index.m3u8`, path, { contentType: PLAYLIST_TYPE, cacheControl: ended ? IMMUTABLE : GROWING });
+    await this.o.storage.uploadFile(`${this.prefix}${name}/index.m3u8`, path, {
+      contentType: PLAYLIST_TYPE,
+      cacheControl: ended ? IMMUTABLE : GROWING,
+    });
   }
 
   private upload(file: string, cacheControl: string): Promise<void> {
-    return this.o.storage.uploadFile(`${this.prefix}${file}`, join(this.o.outDir, file), { contentType: contentTypeOf(file), cacheControl });
+    return this.o.storage.uploadFile(`${this.prefix}${file}`, join(this.o.outDir, file), {
+      contentType: contentTypeOf(file),
+      cacheControl,
+    });
   }
 }
 

@@ -76,18 +76,28 @@ export class PreviewService {
     const preview = input.plan.preview;
     if (!preview) return null;
     const renditions = [...preview.rungs.map((r) => r.name), ...(preview.hasAudio ? [AUDIO_RENDITION] : [])];
-    const started = await this.store.startPreview(input.video.id, newVersion(this.clock.now(), randomBytes(3).toString('hex')), {
-      durationSeconds: input.info.durationSeconds,
-      width: input.info.video?.width ?? null,
-      height: input.info.video?.height ?? null,
-    });
+    const started = await this.store.startPreview(
+      input.video.id,
+      newVersion(this.clock.now(), randomBytes(3).toString('hex')),
+      {
+        durationSeconds: input.info.durationSeconds,
+        width: input.info.video?.width ?? null,
+        height: input.info.video?.height ?? null,
+      },
+    );
     if (!started?.previewVersion) throw new VideoMovedOn(`video ${input.video.id} is no longer processing`);
     const version = started.previewVersion;
     const dir = join(input.workDir, `preview-${version}`);
     await mkdir(join(dir, 'scratch'), { recursive: true });
     let kept = false;
     try {
-      const resume = await readPublishedPreview(this.storage, input.video.id, version, renditions, join(dir, 'scratch'));
+      const resume = await readPublishedPreview(
+        this.storage,
+        input.video.id,
+        version,
+        renditions,
+        join(dir, 'scratch'),
+      );
       if (resume && Object.values(resume).every((r) => r.ended)) {
         this.log(input, `preview ${version} already published`);
         await this.becomePlayable(input.video.id, version);
@@ -197,10 +207,18 @@ export class PreviewService {
       );
     }
     await this.publishMasterWhenWatchable(input, version, publisher, Infinity);
-    this.log(input, `preview ${version} published: ${publisher.publishedSeconds.toFixed(1)} s in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    this.log(
+      input,
+      `preview ${version} published: ${publisher.publishedSeconds.toFixed(1)} s in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+    );
   }
 
-  private async publishMasterWhenWatchable(input: PreviewInput, version: string, publisher: PreviewPublisher, speed: number): Promise<void> {
+  private async publishMasterWhenWatchable(
+    input: PreviewInput,
+    version: string,
+    publisher: PreviewPublisher,
+    speed: number,
+  ): Promise<void> {
     if (publisher.hasMaster || !publisher.everyRenditionListed) return;
     if (!viewerStaysBehind(publisher.publishedSeconds, input.info.durationSeconds, speed)) return;
     await publisher.publishMaster(await this.master(input.plan, publisher));
@@ -210,12 +228,14 @@ export class PreviewService {
 
   private async assertStillPreviewing(videoId: string, version: string): Promise<void> {
     const row = await this.store.findById(videoId);
-    if (row?.status !== 'processing' || row.previewVersion !== version) throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
+    if (row?.status !== 'processing' || row.previewVersion !== version)
+      throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
   }
 
   /** The one place a video becomes playable (a later webhook for this moment hooks in here). */
   private async becomePlayable(videoId: string, version: string): Promise<void> {
-    if (!(await this.store.markPlayable(videoId, version))) throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
+    if (!(await this.store.markPlayable(videoId, version)))
+      throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
   }
 
   /**
@@ -225,7 +245,8 @@ export class PreviewService {
   private async master(plan: TranscodePlan, publisher: PreviewPublisher): Promise<string> {
     const preview = plan.preview!;
     const segmentSeconds = this.config.transcode.segmentSeconds;
-    const codecsOf = async (name: string) => codecsFromInitSegment((await publisher.localInit(name)) ?? Buffer.alloc(0)).join(',');
+    const codecsOf = async (name: string) =>
+      codecsFromInitSegment((await publisher.localInit(name)) ?? Buffer.alloc(0)).join(',');
     const audio: AudioEntry | null = preview.hasAudio
       ? {
           groupId: AUDIO_RENDITION,

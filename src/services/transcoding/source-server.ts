@@ -18,7 +18,11 @@ export interface ServedSource {
  * ffmpeg never holds a storage URL or credential (a presigned URL in its arguments would show in
  * `ps` and in logs); the server answers one unguessable path, GET only, and never redirects.
  */
-export async function serveSource(storage: ObjectStorage, key: string, logger: Pick<Logger, 'warn'>): Promise<ServedSource> {
+export async function serveSource(
+  storage: ObjectStorage,
+  key: string,
+  logger: Pick<Logger, 'warn'>,
+): Promise<ServedSource> {
   const path = `/${randomBytes(16).toString('hex')}`;
   let bytes = 0;
   const server = createServer((req, res) => {
@@ -37,7 +41,8 @@ export async function serveSource(storage: ObjectStorage, key: string, logger: P
     if (!object) return void res.writeHead(404).end();
     if (!object.body) return void res.writeHead(object.status).end();
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
-    for (const name of ['content-length', 'content-range']) if (object.headers[name]) headers[name] = object.headers[name];
+    for (const name of ['content-length', 'content-range'])
+      if (object.headers[name]) headers[name] = object.headers[name];
     res.writeHead(object.status, headers);
     const body = object.body;
     body.on('data', (chunk: Buffer) => (bytes += chunk.length));

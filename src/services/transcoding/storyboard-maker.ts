@@ -5,7 +5,16 @@ import type { AppConfig } from '../../config/config';
 import type { Rung } from '../../domain/ladder';
 import type { MediaInfo } from '../../domain/media-info';
 import { pinnedDemuxer } from '../../domain/media-policy';
-import { planStoryboard, SPRITE_PATTERN, STORYBOARD_DIR, storyboardSpritesCommand, storyboardTilesCommand, storyboardVtt, STORYBOARD_VTT, type StoryboardPlan } from '../../domain/storyboard';
+import {
+  planStoryboard,
+  SPRITE_PATTERN,
+  STORYBOARD_DIR,
+  storyboardSpritesCommand,
+  storyboardTilesCommand,
+  storyboardVtt,
+  STORYBOARD_VTT,
+  type StoryboardPlan,
+} from '../../domain/storyboard';
 import type { MediaToolkit } from '../../ports/media-toolkit';
 
 export interface StoryboardInput {
@@ -32,10 +41,16 @@ export async function makeStoryboard(media: MediaToolkit, input: StoryboardInput
   try {
     await mkdir(input.outDir, { recursive: true });
     const run = { cwd: tilesDir, signal: input.signal, timeoutMs: input.timeoutMs };
-    await media.run(storyboardTilesCommand(input.source, input.demuxer, input.plan, join(tilesDir, 'tile-%05d.jpg')), run);
+    await media.run(
+      storyboardTilesCommand(input.source, input.demuxer, input.plan, join(tilesDir, 'tile-%05d.jpg')),
+      run,
+    );
     const tiles = (await readdir(tilesDir)).filter((f) => /^tile-\d{5}\.jpg$/.test(f)).length;
     if (tiles === 0) return 0;
-    await media.run(storyboardSpritesCommand(join(tilesDir, 'tile-%05d.jpg'), input.plan, join(input.outDir, SPRITE_PATTERN)), run);
+    await media.run(
+      storyboardSpritesCommand(join(tilesDir, 'tile-%05d.jpg'), input.plan, join(input.outDir, SPRITE_PATTERN)),
+      run,
+    );
     await writeFile(join(input.outDir, STORYBOARD_VTT), storyboardVtt(input.plan, tiles, input.durationSeconds));
     return tiles;
   } finally {
@@ -44,10 +59,17 @@ export async function makeStoryboard(media: MediaToolkit, input: StoryboardInput
 }
 
 /** The storyboard to make for a video, or null (audio only, or storyboards off). */
-export function storyboardPlanFor(config: AppConfig['transcode'], info: MediaInfo, rungs: readonly Rung[]): StoryboardPlan | null {
+export function storyboardPlanFor(
+  config: AppConfig['transcode'],
+  info: MediaInfo,
+  rungs: readonly Rung[],
+): StoryboardPlan | null {
   const top = rungs[0];
   if (config.storyboardIntervalSeconds === 0 || !top) return null;
-  return planStoryboard(info.durationSeconds, top.width, top.height, { intervalSeconds: config.storyboardIntervalSeconds, maxTiles: config.storyboardMaxTiles });
+  return planStoryboard(info.durationSeconds, top.width, top.height, {
+    intervalSeconds: config.storyboardIntervalSeconds,
+    maxTiles: config.storyboardMaxTiles,
+  });
 }
 
 /**
@@ -55,7 +77,12 @@ export function storyboardPlanFor(config: AppConfig['transcode'], info: MediaInf
  * failed for its storyboard (the seek bar just shows no previews), so any error but an abort is
  * logged and whatever was written is removed. True when a storyboard was made.
  */
-export async function storyboardOrNone(media: MediaToolkit, logger: LoggerService, tag: string, input: StoryboardInput): Promise<boolean> {
+export async function storyboardOrNone(
+  media: MediaToolkit,
+  logger: LoggerService,
+  tag: string,
+  input: StoryboardInput,
+): Promise<boolean> {
   try {
     return (await makeStoryboard(media, input)) > 0;
   } catch (error) {
@@ -67,7 +94,14 @@ export async function storyboardOrNone(media: MediaToolkit, logger: LoggerServic
 }
 
 /** The one-job transcode's storyboard input: into `out/storyboard/`, published with the ladder. */
-export function storyboardInput(job: { sourcePath: string; info: MediaInfo; plan: StoryboardPlan; out: string; scratch: string; signal: AbortSignal }): StoryboardInput {
+export function storyboardInput(job: {
+  sourcePath: string;
+  info: MediaInfo;
+  plan: StoryboardPlan;
+  out: string;
+  scratch: string;
+  signal: AbortSignal;
+}): StoryboardInput {
   return {
     source: job.sourcePath,
     demuxer: pinnedDemuxer(job.info.formatName),

@@ -63,7 +63,8 @@ export class TranscodeService {
   ) {}
 
   async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
-    const log = (message: string) => this.logger.log(`[job ${ctx.jobId} video ${videoId} attempt ${ctx.attempt}] ${message}`);
+    const log = (message: string) =>
+      this.logger.log(`[job ${ctx.jobId} video ${videoId} attempt ${ctx.attempt}] ${message}`);
     const video = await this.store.findById(videoId);
     if (!video) return 'skipped';
     const source = await this.storage.head(sourceKey(videoId));
@@ -88,7 +89,9 @@ export class TranscodeService {
       const { ladder: ladderSides, previewShortSide } = this.config.transcode;
       const plan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
       const rungs = plan.ladder;
-      log(`probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`);
+      log(
+        `probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`,
+      );
 
       const scratch = join(dir, 'scratch');
       const out = join(dir, 'out');
@@ -97,7 +100,12 @@ export class TranscodeService {
       // Before anything is published: a source cut off after its index is refused here.
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
       const chunks = this.chunksOf(info, rungs);
-      if (chunks) return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, { sourcePath, workDir: dir, ctx });
+      if (chunks)
+        return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, {
+          sourcePath,
+          workDir: dir,
+          ctx,
+        });
       let preview: EncodedPreview | null;
       try {
         preview = await this.previews.publish({ video: claimed, sourcePath, info, plan: plan, workDir: dir, ctx });
@@ -112,11 +120,17 @@ export class TranscodeService {
       const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
       const toEncode = rungs.filter((r) => !adopted.includes(r.name));
       const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
-      if (toEncode.length > 0 || withAudio) await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
+      if (toEncode.length > 0 || withAudio)
+        await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
       if (preview) await this.adopt(preview, adopted, out);
       const board = storyboardPlanFor(this.config.transcode, info, rungs);
       const storyboard = board
-        ? await storyboardOrNone(this.media, this.logger, `[job ${ctx.jobId} video ${videoId}]`, storyboardInput({ sourcePath, info, plan: board, out, scratch, signal: ctx.signal }))
+        ? await storyboardOrNone(
+            this.media,
+            this.logger,
+            `[job ${ctx.jobId} video ${videoId}]`,
+            storyboardInput({ sourcePath, info, plan: board, out, scratch, signal: ctx.signal }),
+          )
         : false;
       const renditions = await this.writeMaster(out, rungs, info);
       ctx.onProgress(plan.progress.publish[0]);
@@ -199,10 +213,24 @@ export class TranscodeService {
       progress: plan.progress.ladder,
       storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
     };
-    await this.jobs.addLadder(chunks, { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null });
-    this.logger.log(`[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`);
+    await this.jobs.addLadder(chunks, {
+      ladder,
+      sourceEtag,
+      width: info.video?.width ?? null,
+      height: info.video?.height ?? null,
+    });
+    this.logger.log(
+      `[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`,
+    );
     try {
-      await this.previews.publish({ video: started, sourcePath: job.sourcePath, info, plan, workDir: job.workDir, ctx: job.ctx });
+      await this.previews.publish({
+        video: started,
+        sourcePath: job.sourcePath,
+        info,
+        plan,
+        workDir: job.workDir,
+        ctx: job.ctx,
+      });
     } catch (error) {
       if (!(error instanceof VideoMovedOn)) throw error;
     }
@@ -213,18 +241,36 @@ export class TranscodeService {
    * A poster (for video) and a decode of the source's last second. The poster is uploaded now,
    * so a session on the preview can show it.
    */
-  private async checkTailAndPoster(videoId: string, sourcePath: string, info: MediaInfo, scratch: string, ctx: TranscodeContext): Promise<void> {
+  private async checkTailAndPoster(
+    videoId: string,
+    sourcePath: string,
+    info: MediaInfo,
+    scratch: string,
+    ctx: TranscodeContext,
+  ): Promise<void> {
     const demuxer = pinnedDemuxer(info.formatName);
     const tail = join(scratch, 'tail.raw');
-    await this.runDecoding(tailCheckCommand(sourcePath, demuxer, info.durationSeconds, Boolean(info.video), tail), scratch, ctx);
-    if (!(await stat(tail).then((s) => s.size > 0, () => false))) {
+    await this.runDecoding(
+      tailCheckCommand(sourcePath, demuxer, info.durationSeconds, Boolean(info.video), tail),
+      scratch,
+      ctx,
+    );
+    if (
+      !(await stat(tail).then(
+        (s) => s.size > 0,
+        () => false,
+      ))
+    ) {
       throw new MediaError('corrupt_media', 'The end of the file could not be decoded; it is damaged or truncated.');
     }
     if (!info.video) return;
     const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
     const poster = join(scratch, 'poster.jpg');
     await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster), scratch, ctx);
-    await this.storage.uploadFile(posterKey(videoId), poster, { contentType: 'image/jpeg', cacheControl: POSTER_CACHE });
+    await this.storage.uploadFile(posterKey(videoId), poster, {
+      contentType: 'image/jpeg',
+      cacheControl: POSTER_CACHE,
+    });
   }
 
   /** One short ffmpeg run whose failure means the source cannot be decoded. */
@@ -303,9 +349,15 @@ export class TranscodeService {
     const files = (await listFiles(out)).filter((f) => f !== 'master.m3u8');
     const prefix = hlsVersionPrefix(videoId, version);
     await mapWithLimit(files, UPLOAD_CONCURRENCY, (file) =>
-      this.storage.uploadFile(`${prefix}${file}`, join(out, file), { contentType: contentTypeOf(file), cacheControl: IMMUTABLE }),
+      this.storage.uploadFile(`${prefix}${file}`, join(out, file), {
+        contentType: contentTypeOf(file),
+        cacheControl: IMMUTABLE,
+      }),
     );
-    await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), { contentType: PLAYLIST_TYPE, cacheControl: IMMUTABLE });
+    await this.storage.uploadFile(`${prefix}master.m3u8`, join(out, 'master.m3u8'), {
+      contentType: PLAYLIST_TYPE,
+      cacheControl: IMMUTABLE,
+    });
   }
 
   /** A killed attempt on this machine leaves its folder behind; the next attempt clears it. */
@@ -316,7 +368,9 @@ export class TranscodeService {
 }
 
 function describe(info: MediaInfo): string {
-  const v = info.video ? `${info.video.codec} ${info.video.width}x${info.video.height}@${info.video.frameRate.toFixed(2)}` : 'no video';
+  const v = info.video
+    ? `${info.video.codec} ${info.video.width}x${info.video.height}@${info.video.frameRate.toFixed(2)}`
+    : 'no video';
   const a = info.audio ? `${info.audio.codec} ${info.audio.channels}ch` : 'no audio';
   return `${info.formatName.split(',')[0]} ${info.durationSeconds.toFixed(1)} s, ${v}, ${a}`;
 }

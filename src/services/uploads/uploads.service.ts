@@ -101,14 +101,20 @@ export class UploadsService {
         partCount: plan.strategy === 'multipart' ? plan.partCount : null,
       });
     } catch (error) {
-      if (multipartUploadId) await this.storage.abortMultipartUpload(sourceKey(id), multipartUploadId).catch(() => undefined);
+      if (multipartUploadId)
+        await this.storage.abortMultipartUpload(sourceKey(id), multipartUploadId).catch(() => undefined);
       throw error;
     }
     this.logger.log(`video ${id} created by ${actor.userId}: ${plan.strategy} upload of ${input.sizeBytes} bytes`);
     const upload: UploadInstructions =
       plan.strategy === 'single'
         ? await this.presignSingle(video)
-        : { strategy: 'multipart', partSize: plan.partSize, partCount: plan.partCount, expiresAt: this.abandonAt(video) };
+        : {
+            strategy: 'multipart',
+            partSize: plan.partSize,
+            partCount: plan.partCount,
+            expiresAt: this.abandonAt(video),
+          };
     return { video, upload };
   }
 

@@ -41,12 +41,20 @@ export class WebhookDeliveryService {
     const { endpoint, sealed: secrets } = found;
     const tag = `delivery ${delivery.id} (${delivery.type} to ${endpoint.id}) try ${attempt}`;
     if (endpoint.disabledAt) {
-      await this.store.recordAttempt(delivery.id, { attempt, status: 'failed', responseStatus: null, durationMs: 0, error: 'endpoint disabled', nextAttemptAt: null });
+      await this.store.recordAttempt(delivery.id, {
+        attempt,
+        status: 'failed',
+        responseStatus: null,
+        durationMs: 0,
+        error: 'endpoint disabled',
+        nextAttemptAt: null,
+      });
       return 'failed';
     }
 
     const busy = this.inFlight.get(endpoint.id) ?? 0;
-    if (busy >= (this.fast.has(endpoint.id) ? this.config.webhooks.concurrency : MAX_IN_FLIGHT_UNPROVEN)) return 'deferred';
+    if (busy >= (this.fast.has(endpoint.id) ? this.config.webhooks.concurrency : MAX_IN_FLIGHT_UNPROVEN))
+      return 'deferred';
     this.inFlight.set(endpoint.id, busy + 1);
     let result: SendResult;
     try {
@@ -61,14 +69,37 @@ export class WebhookDeliveryService {
     if (succeeded && result.durationMs < FAST_MS) this.fast.add(endpoint.id);
     else this.fast.delete(endpoint.id);
     if (succeeded) {
-      await this.store.recordAttempt(delivery.id, { attempt, status: 'succeeded', responseStatus: result.status, durationMs: result.durationMs, error: null, nextAttemptAt: null });
+      await this.store.recordAttempt(delivery.id, {
+        attempt,
+        status: 'succeeded',
+        responseStatus: result.status,
+        durationMs: result.durationMs,
+        error: null,
+        nextAttemptAt: null,
+      });
       if (endpoint.failingSince) await this.store.markEndpointHealth(endpoint.id, true);
       return 'succeeded';
     }
-    const next = nextAttemptAt({ attempts: attempt, firstAttemptAt: delivery.createdAt, now, retryHours: this.config.webhooks.retryHours });
-    const recorded = await this.store.recordAttempt(delivery.id, { attempt, status: next ? 'pending' : 'failed', responseStatus: result.status, durationMs: result.durationMs, error: result.error, nextAttemptAt: next });
+    const next = nextAttemptAt({
+      attempts: attempt,
+      firstAttemptAt: delivery.createdAt,
+      now,
+      retryHours: this.config.webhooks.retryHours,
+    });
+    const recorded = await this.store.recordAttempt(delivery.id, {
+      attempt,
+      status: next ? 'pending' : 'failed',
+      responseStatus: result.status,
+      durationMs: result.durationMs,
+      error: result.error,
+      nextAttemptAt: next,
+    });
     const health = await this.store.markEndpointHealth(endpoint.id, false);
-    if (health && !health.disabledAt && shouldDisable(health.failingSince, now, this.config.webhooks.disableAfterDays)) {
+    if (
+      health &&
+      !health.disabledAt &&
+      shouldDisable(health.failingSince, now, this.config.webhooks.disableAfterDays)
+    ) {
       await this.store.disableEndpoint(endpoint.id);
       this.logger.warn(`webhook ${endpoint.id} disabled: failing since ${health.failingSince!.toISOString()}`);
     }
@@ -85,14 +116,18 @@ export class WebhookDeliveryService {
   private async post(url: string, eventId: string, body: string, sealed: SealedSecrets): Promise<SendResult> {
     try {
       // The URL is checked again at each delivery: the rules (https, public) may have tightened.
-      checkWebhookUrl(url, { httpsOnly: this.config.webhooks.httpsOnly, allowPrivate: this.config.webhooks.allowPrivate });
+      checkWebhookUrl(url, {
+        httpsOnly: this.config.webhooks.httpsOnly,
+        allowPrivate: this.config.webhooks.allowPrivate,
+      });
     } catch (error) {
       return { status: null, durationMs: 0, error: `refused: ${isDomainError(error) ? error.message : String(error)}` };
     }
     const key = this.config.webhooks.secretKey;
     const secrets = [open(key, sealed.current)];
     // During a rotation's overlap both secrets sign: the receiver may still hold either.
-    if (sealed.previous && sealed.previousUntil && sealed.previousUntil > new Date()) secrets.push(open(key, sealed.previous));
+    if (sealed.previous && sealed.previousUntil && sealed.previousUntil > new Date())
+      secrets.push(open(key, sealed.previous));
     const timestamp = new Date();
     const signature = secrets.map((secret) => new Webhook(secret).sign(eventId, timestamp, body)).join(' ');
     return this.sender.post(
