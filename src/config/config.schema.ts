@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { S3_MAX_PART_BYTES, S3_MAX_SINGLE_UPLOAD_BYTES, S3_MIN_PART_BYTES } from '../domain/upload-plan';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -72,8 +73,8 @@ export const envSchema = z
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
     UPLOAD_MAX_BYTES: integer(20 * GIB, 1),
-    UPLOAD_SINGLE_MAX_BYTES: integer(100 * MIB, 1, 5 * GIB),
-    UPLOAD_PART_BYTES: integer(16 * MIB, 5 * MIB, 5 * GIB),
+    UPLOAD_SINGLE_MAX_BYTES: integer(100 * MIB, 1, S3_MAX_SINGLE_UPLOAD_BYTES),
+    UPLOAD_PART_BYTES: integer(16 * MIB, S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
     // SigV4 presigned URLs cannot outlive 7 days.
     UPLOAD_URL_TTL_SECONDS: integer(900, 60, 604800),
     UPLOAD_ABANDON_AFTER_SECONDS: integer(86400, 60),

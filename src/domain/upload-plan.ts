@@ -4,6 +4,8 @@ const MIB = 1024 * 1024;
 /** S3 limits: parts are 5 MiB to 5 GiB (except the last), at most 10,000 of them. */
 export const S3_MIN_PART_BYTES = 5 * MIB;
 export const S3_MAX_PART_BYTES = 5 * 1024 * MIB;
+/** S3's limit for one PUT or POST of a whole object. */
+export const S3_MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 * MIB;
 export const S3_MAX_PARTS = 10_000;
 /** How many part URLs one request may ask for, so one call cannot mint thousands of signatures. */
 export const MAX_PARTS_PER_REQUEST = 100;

@@ -92,11 +92,6 @@ export function playableVersion(
   return null;
 }
 
-/** Statuses past the upload: completing again must be a no-op. */
-export function isUploadCompleted(status: VideoStatus): boolean {
-  return status !== 'awaiting_upload';
-}
-
 export interface Actor {
   readonly userId: string;
   readonly roles: readonly string[];
