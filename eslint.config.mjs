@@ -1,6 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const SDKS = ['fluent-ffmpeg', '@aws-sdk/*', 'bullmq', 'ioredis', 'pg', '@electric-sql/pglite'];
 const sdkBan = { group: SDKS, message: 'Technology lives behind a port, in src/adapters/ (CONVENTIONS.md).' };
@@ -52,14 +54,38 @@ const boundaries = [
     patterns: [sdkBan, layer(['worker', 'dev'], 'The api never imports the worker (it would consume jobs).')],
   },
   {
+    files: ['src/edge/**/*.ts', 'src/doctor/**/*.ts'],
+    patterns: [layer(['worker', 'dev'], 'src/ never imports worker/ or dev/.')],
+  },
+  {
     files: ['worker/**/*.ts'],
     patterns: [
       // Processors translate BullMQ jobs, so worker/ alone may use bullmq besides the adapters.
       { group: SDKS.filter((s) => s !== 'bullmq'), message: sdkBan.message },
-      { group: ['**/src/http/**', '**/dev/**'], message: 'worker/ uses services, jobs, config and the infra module.' },
+      {
+        group: [
+          '**/src/domain/**',
+          '**/src/ports/**',
+          '**/src/http/**',
+          '**/src/edge/**',
+          '**/src/doctor/**',
+          '**/dev/**',
+        ],
+        message: 'worker/ imports services, jobs, config and the adapters module only: a job is one service call.',
+      },
       {
         group: ['**/src/adapters/*', '!**/src/adapters/adapters.module'],
         message: 'worker/ binds adapters through src/adapters/adapters.module only.',
+      },
+    ],
+  },
+  {
+    // The embedded development stack: any part of Velvet and the local stand-ins, never the tests.
+    files: ['dev/**/*.ts'],
+    patterns: [
+      {
+        group: ['**/test/**', '**/bench/**'],
+        message: 'dev/ is a tool beside the product; tests use it, not the reverse.',
       },
     ],
   },
@@ -81,6 +107,16 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // No import circle anywhere: a module's place in the layers is read from its imports alone.
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   ...boundaries.map(({ files, patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } })),
   {

@@ -18,16 +18,13 @@ export function registerDevTokens(fastify: FastifyInstance, secret: string): voi
       !SUBJECT.test(body.sub) ||
       !roles.every((r) => typeof r === 'string' && ROLES.has(r))
     ) {
-      return reply
-        .status(400)
-        .type('application/problem+json')
-        .send({
-          type: 'about:blank',
-          title: 'Bad Request',
-          status: 400,
-          code: 'invalid_request',
-          detail: 'sub (a user id) and roles (creator, admin) are required.',
-        });
+      return reply.status(400).type('application/problem+json').send({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        code: 'invalid_request',
+        detail: 'sub (a user id) and roles (creator, admin) are required.',
+      });
     }
     const token = await new SignJWT({ roles })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

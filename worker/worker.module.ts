@@ -1,10 +1,10 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AdaptersModule } from '../src/adapters/adapters.module';
 import type { AppConfig } from '../src/config/config';
 import { ConfigModule } from '../src/config/config.module';
-import { MAINTENANCE_QUEUE } from '../src/jobs/job-contract';
-import { ServicesModule } from '../src/services/services.module';
+import { MaintenanceModule } from '../src/services/operations/maintenance.module';
+import { TranscodingModule } from '../src/services/transcoding/transcoding.module';
+import { WebhookDeliveryModule } from '../src/services/webhooks/webhook-delivery.module';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { TranscodeProcessor } from './transcode.processor';
 import { WebhookProcessor } from './webhook.processor';
@@ -18,10 +18,9 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         AdaptersModule.forRoot(config),
-        ServicesModule,
-        // BullMQ owns (and closes) these connections; its workers set maxRetriesPerRequest: null.
-        BullModule.forRoot({ connection: { url: config.redis.url } }),
-        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
+        TranscodingModule,
+        MaintenanceModule,
+        WebhookDeliveryModule,
       ],
       providers: [MaintenanceProcessor, TranscodeProcessor, WebhookProcessor],
     };

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { DomainError } from '../domain/errors';
-import { chunkPriority, type Chunk } from '../domain/chunk-plan';
+import type { LadderChild, LadderFlow } from '../domain/ladder-job';
 import {
   audioJobId,
   chunkJobId,
@@ -15,10 +15,11 @@ import {
   JOB_OPTIONS,
   ladderJobId,
   MAINTENANCE_QUEUE,
+  MAINTENANCE_SWEEPS,
   PRIORITIES,
   TRANSCODE_QUEUE,
   transcodeJobId,
-  type PublishPayload,
+  type LadderSpec,
 } from '../jobs/job-contract';
 import { JobQueue, type LadderJobState, type TranscodeJobState } from '../ports/job-queue';
 
@@ -100,34 +101,28 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     }
   }
 
-  async addLadder(chunks: readonly Chunk[], publish: PublishPayload): Promise<void> {
-    const { ladder } = publish;
+  async scheduleSweeps(everyMs: number): Promise<void> {
+    try {
+      // One scheduler per job name: every worker upserts the same one, so each runs once per interval.
+      for (const name of MAINTENANCE_SWEEPS) {
+        await this.maintenance.upsertJobScheduler(name, { every: everyMs }, { name, opts: JOB_OPTIONS.maintenance });
+      }
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async addLadder(flow: LadderFlow): Promise<void> {
+    const { ladder } = flow.publish;
     const { videoId, version } = ladder;
     // A failed child fails the parent at once (else it would wait forever, bullmq#3362); the
     // child's own handler has already failed the video and cancelled its siblings.
     const child = { ...this.transcodeOptions(), failParentOnFailure: true };
-    const children: FlowJob[] = chunks.map((chunk) => ({
-      name: JOB_NAMES.encodeChunk,
+    const children: FlowJob[] = flow.children.map((c) => ({
       queueName: TRANSCODE_QUEUE,
-      data: { ladder, chunk },
-      opts: { ...child, priority: chunkPriority(chunk), jobId: chunkJobId(videoId, version, chunk.index) },
+      ...ladderChildJob(c, ladder),
+      opts: { ...child, priority: c.priority, jobId: ladderChildJobId(c, videoId, version) },
     }));
-    if (ladder.storyboard) {
-      children.push({
-        name: JOB_NAMES.makeStoryboard,
-        queueName: TRANSCODE_QUEUE,
-        data: { ladder },
-        opts: { ...child, priority: PRIORITIES.storyboard, jobId: storyboardJobId(videoId, version) },
-      });
-    }
-    if (ladder.hasAudio) {
-      children.push({
-        name: JOB_NAMES.encodeAudio,
-        queueName: TRANSCODE_QUEUE,
-        data: { ladder },
-        opts: { ...child, priority: PRIORITIES.audio, jobId: audioJobId(videoId, version) },
-      });
-    }
     try {
       const state = await this.ladderJobState(videoId, version);
       if (state === 'pending' || state === 'active') return;
@@ -137,8 +132,8 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
       await this.flows.add({
         name: JOB_NAMES.publishLadder,
         queueName: TRANSCODE_QUEUE,
-        data: publish,
-        opts: { ...this.transcodeOptions(), priority: PRIORITIES.publish, jobId: ladderJobId(videoId, version) },
+        data: flow.publish,
+        opts: { ...this.transcodeOptions(), priority: flow.priority, jobId: ladderJobId(videoId, version) },
         children,
       });
     } catch (error) {
@@ -240,4 +235,16 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
 function unavailable(error: unknown): DomainError {
   const reason = error instanceof Error ? error.message : String(error);
   return new DomainError('dependency_unavailable', `The job queue is unavailable (${reason}).`);
+}
+
+function ladderChildJob(child: LadderChild, ladder: LadderSpec): Pick<FlowJob, 'name' | 'data'> {
+  if (child.kind === 'chunk') return { name: JOB_NAMES.encodeChunk, data: { ladder, chunk: child.chunk } };
+  if (child.kind === 'storyboard') return { name: JOB_NAMES.makeStoryboard, data: { ladder } };
+  return { name: JOB_NAMES.encodeAudio, data: { ladder } };
+}
+
+function ladderChildJobId(child: LadderChild, videoId: string, version: string): string {
+  if (child.kind === 'chunk') return chunkJobId(videoId, version, child.chunk.index);
+  if (child.kind === 'storyboard') return storyboardJobId(videoId, version);
+  return audioJobId(videoId, version);
 }

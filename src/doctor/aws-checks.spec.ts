@@ -147,15 +147,13 @@ describe("the doctor's AWS API checks (read-only, on responses shaped like AWS's
       },
     });
     cloudfront.on(GetDistributionCommand, { Id: DISTRIBUTION_ID }).resolves(distribution());
-    cloudfront
-      .on(GetPublicKeyCommand, { Id: KEY_ID })
-      .resolves({
-        PublicKey: {
-          Id: KEY_ID,
-          CreatedTime: new Date(),
-          PublicKeyConfig: { CallerReference: 'c', Name: 'VelvetKey', EncodedKey: PUBLIC_KEY },
-        },
-      });
+    cloudfront.on(GetPublicKeyCommand, { Id: KEY_ID }).resolves({
+      PublicKey: {
+        Id: KEY_ID,
+        CreatedTime: new Date(),
+        PublicKeyConfig: { CallerReference: 'c', Name: 'VelvetKey', EncodedKey: PUBLIC_KEY },
+      },
+    });
     s3.on(GetPublicAccessBlockCommand).resolves({
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -244,17 +242,15 @@ describe("the doctor's AWS API checks (read-only, on responses shaped like AWS's
         fix: expect.stringMatching(/^restrict viewer access/),
       }),
     ]);
-    cloudfront
-      .on(GetDistributionCommand)
-      .resolves(
-        distribution(
-          (d) =>
-            (d.DistributionConfig.CacheBehaviors = {
-              Quantity: 1,
-              Items: [d.DistributionConfig.CacheBehaviors.Items[0]],
-            }),
-        ),
-      );
+    cloudfront.on(GetDistributionCommand).resolves(
+      distribution(
+        (d) =>
+          (d.DistributionConfig.CacheBehaviors = {
+            Quantity: 1,
+            Items: [d.DistributionConfig.CacheBehaviors.Items[0]],
+          }),
+      ),
+    );
     expect(await failed()).toEqual([expect.objectContaining({ name: 'aws-downloads', status: 'warn' })]);
   });
 
@@ -272,15 +268,13 @@ describe("the doctor's AWS API checks (read-only, on responses shaped like AWS's
   });
 
   it("fails a public key that is not the half of Velvet's private key, or none", async () => {
-    cloudfront
-      .on(GetPublicKeyCommand)
-      .resolves({
-        PublicKey: {
-          Id: KEY_ID,
-          CreatedTime: new Date(),
-          PublicKeyConfig: { CallerReference: 'c', Name: 'x', EncodedKey: OTHER_PUBLIC_KEY },
-        },
-      });
+    cloudfront.on(GetPublicKeyCommand).resolves({
+      PublicKey: {
+        Id: KEY_ID,
+        CreatedTime: new Date(),
+        PublicKeyConfig: { CallerReference: 'c', Name: 'x', EncodedKey: OTHER_PUBLIC_KEY },
+      },
+    });
     expect(await failed()).toEqual([
       expect.objectContaining({
         name: 'aws-public-key',

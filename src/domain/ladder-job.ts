@@ -1,4 +1,4 @@
-import type { Chunk } from './chunk-plan';
+import { chunkPriority, type Chunk } from './chunk-plan';
 import type { Rung } from './ladder';
 import type { StoryboardPlan } from './storyboard';
 
@@ -34,4 +34,38 @@ export interface PublishPayload {
   readonly sourceEtag: string;
   readonly width: number | null;
   readonly height: number | null;
+}
+
+/**
+ * BullMQ priorities (lower runs sooner; unprioritised jobs would run before all of these). A new
+ * upload's probe and preview and a ladder ready to publish go first, the audio and the storyboard
+ * with the first chunks; chunks by their place in their video (chunkPriority); an MP4 download
+ * (a stream copy, seconds) after the first chunks of any other video.
+ */
+export const PRIORITIES = { transcode: 1, publish: 1, audio: 10, storyboard: 10, download: 20 } as const;
+
+/** One child job of a chunked ladder, with its priority. */
+export type LadderChild =
+  | { readonly kind: 'chunk'; readonly chunk: Chunk; readonly priority: number }
+  | { readonly kind: 'storyboard'; readonly priority: number }
+  | { readonly kind: 'audio'; readonly priority: number };
+
+/** A chunked ladder's job graph: the publish job, run once every child is done. */
+export interface LadderFlow {
+  readonly publish: PublishPayload;
+  readonly priority: number;
+  readonly children: readonly LadderChild[];
+}
+
+/**
+ * The job graph of a chunked ladder, decided here and only translated by the queue adapter: one
+ * child per chunk, one for the storyboard and one for the audio when the ladder has them, and the
+ * publish job as their parent.
+ */
+export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload): LadderFlow {
+  const { ladder } = publish;
+  const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
+  if (ladder.storyboard) children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
+  if (ladder.hasAudio) children.push({ kind: 'audio', priority: PRIORITIES.audio });
+  return { publish, priority: PRIORITIES.publish, children };
 }

@@ -107,3 +107,24 @@ export function isAdmin(actor: Actor): boolean {
 export function canAct(actor: Actor, video: Pick<Video, 'ownerId'>): boolean {
   return isAdmin(actor) || video.ownerId === actor.userId;
 }
+
+/** Work a job does for a video: its first transcode, a preview version, or a chunked ladder's version. */
+export type VideoWork =
+  | { readonly kind: 'transcode' }
+  | { readonly kind: 'preview'; readonly version: string }
+  | { readonly kind: 'ladder'; readonly version: string };
+
+/**
+ * Whether the row still wants the work: the video is processing (not deleted, failed or already
+ * published) and, for a preview or a ladder, still on that version. Every job asks this before
+ * and while it works, and stops without a trace when the answer is no.
+ */
+export function wantsWork(
+  video: Pick<Video, 'status' | 'previewVersion' | 'ladderVersion'> | null,
+  work: VideoWork,
+): boolean {
+  if (video?.status !== 'processing') return false;
+  if (work.kind === 'preview') return video.previewVersion === work.version;
+  if (work.kind === 'ladder') return video.ladderVersion === work.version;
+  return true;
+}

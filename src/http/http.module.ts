@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ServicesModule } from '../services/services.module';
+import { CatalogModule } from '../services/catalog/catalog.module';
+import { HealthModule } from '../services/operations/health.module';
+import { PaywallModule } from '../services/paywall/paywall.module';
+import { UploadsModule } from '../services/uploads/uploads.module';
+import { WebhooksModule } from '../services/webhooks/webhooks.module';
 import { AuthGuard } from './auth.guard';
 import { HealthController } from './health.controller';
 import { PlaybackController } from './playback.controller';
@@ -14,7 +18,8 @@ import { DownloadsController } from './downloads.controller';
 import { CaptionsController } from './captions.controller';
 
 @Module({
-  imports: [ServicesModule],
+  // The api's services only: nothing here consumes jobs or transcodes.
+  imports: [UploadsModule, CatalogModule, PaywallModule, WebhooksModule, HealthModule],
   controllers: [
     VideosController,
     UploadsController,

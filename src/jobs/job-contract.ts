@@ -21,6 +21,20 @@ export const JOB_NAMES = {
   deliverWebhook: 'deliver-webhook',
 } as const;
 
+/** The maintenance jobs that run on a schedule (MAINTENANCE_INTERVAL_SECONDS). */
+export const MAINTENANCE_SWEEPS = [
+  JOB_NAMES.expireAbandonedUploads,
+  JOB_NAMES.reconcileStuckVideos,
+  JOB_NAMES.sweepOrphanedWork,
+] as const;
+
+/**
+ * A job failing on a dependency outage (the database restarting, storage answering 503) waits it
+ * out in steps of `delayMs`, for at most `maxWaits` steps (10 minutes), without spending attempts:
+ * otherwise a few seconds of outage would burn every queued job's attempts within the outage.
+ */
+export const OUTAGE_WAIT = { delayMs: 5000, maxWaits: 120 } as const;
+
 /** One try of one delivery: the job id names both, so enqueueing a try twice makes one job. */
 export interface WebhookDeliveryPayload {
   readonly deliveryId: string;
@@ -214,10 +228,4 @@ export const parseDownloadPayload = (data: unknown): DownloadPayload =>
 // second request while one waits is the same job.
 export const downloadJobId = (videoId: string): string => `download-${assertVideoId(videoId)}`;
 
-/**
- * BullMQ priorities (lower runs sooner; unprioritised jobs would run before all of these). A new
- * upload's probe and preview and a ladder ready to publish go first, the audio and the storyboard
- * with the first chunks; chunks by their place in their video (chunkPriority); an MP4 download
- * (a stream copy, seconds) after the first chunks of any other video.
- */
-export const PRIORITIES = { transcode: 1, publish: 1, audio: 10, storyboard: 10, download: 20 } as const;
+export { PRIORITIES } from '../domain/ladder-job';

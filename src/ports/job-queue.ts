@@ -2,8 +2,7 @@
  * The producer side of the job queues. Adding is idempotent: a job id is derived from the video
  * id, so adding twice leaves one job.
  */
-import type { Chunk } from '../domain/chunk-plan';
-import type { PublishPayload } from '../domain/ladder-job';
+import type { LadderFlow } from '../domain/ladder-job';
 
 export type TranscodeJobState = 'pending' | 'active' | 'finished' | 'absent';
 
@@ -31,11 +30,13 @@ export abstract class JobQueue {
     versions: readonly string[],
     delayMs: number,
   ): Promise<void>;
+  /** Runs each maintenance sweep every `everyMs` (idempotent: every worker may ask at boot). */
+  abstract scheduleSweeps(everyMs: number): Promise<void>;
   /**
-   * Adds a chunked ladder as one flow: the publish job, waiting on one job per chunk and one for
-   * the audio. Ids derive from the video, the version and the chunk: adding it again adds nothing.
+   * Adds a chunked ladder's planned flow (planLadderFlow): the publish job, waiting on its
+   * children. Ids derive from the video, the version and the chunk: adding it again adds nothing.
    */
-  abstract addLadder(chunks: readonly Chunk[], publish: PublishPayload): Promise<void>;
+  abstract addLadder(flow: LadderFlow): Promise<void>;
   /**
    * Adds the job making a downloadable video's MP4 from its published `version` (one per video:
    * a finished one is replaced, a waiting one kept, since it reads the row when it runs).

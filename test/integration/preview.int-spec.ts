@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { parseMediaPlaylist, type MediaPlaylist } from '../../src/domain/playlists';
 import { MAINTENANCE_QUEUE } from '../../src/jobs/job-contract';
 import { MaintenanceService } from '../../src/services/operations/maintenance.service';
-import { TranscodeService } from '../../src/services/transcoding/transcode.service';
+import { VideoFailures } from '../../src/services/transcoding/video-failures.service';
 import { fixture } from '../support/fixtures';
 import { TEST_REDIS_URL } from '../support/test-env';
 import { listKeys, startStack, uploadFile, waitForFinal, watchUntilFinal, type Stack } from '../support/pipeline';
@@ -150,7 +150,7 @@ describe('the preview: playable while the ladder is encoded', () => {
     }
     expect(video.playable).toBe(true);
     // A permanent failure found later in the work (what the processor does with one).
-    await stack.worker.get(TranscodeService).fail(id, 'corrupt_media', 'The file could not be decoded.');
+    await stack.worker.get(VideoFailures).fail(id, 'corrupt_media', 'The file could not be decoded.');
     const failed = (await stack.user('GET', `/v1/videos/${id}`)).json;
     expect(failed).toMatchObject({
       status: 'failed',

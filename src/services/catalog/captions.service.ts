@@ -12,7 +12,7 @@ import { CaptionStore, type CaptionInfo } from '../../ports/caption-store';
 import { VideoStore } from '../../ports/video-store';
 import { CaptionPublisher } from './caption-publisher';
 import { EntitlementChanges } from '../paywall/entitlement-changes';
-import { loadOwnedVideo } from './video-access';
+import { loadOwnedVideo } from '../shared/video-access';
 
 export interface CaptionUpload {
   readonly text: string;

@@ -9,7 +9,7 @@ import { JobQueue } from '../../ports/job-queue';
 import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore, type DetailsPatch } from '../../ports/video-store';
 import { EntitlementChanges } from '../paywall/entitlement-changes';
-import { loadOwnedVideo } from './video-access';
+import { loadOwnedVideo } from '../shared/video-access';
 
 // Long enough to start a large download; the download continues past expiry once started.
 const SOURCE_URL_TTL_SECONDS = 300;

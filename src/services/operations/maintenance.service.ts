@@ -7,7 +7,8 @@ import { hlsVersionPrefix, WORK_ROOT } from '../../domain/storage-keys';
 import { JobQueue } from '../../ports/job-queue';
 import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
-import { UploadsService } from '../uploads/uploads.service';
+import { UnfinishedUploads } from '../uploads/unfinished-uploads.service';
+import { wantsWork } from '../../domain/video';
 
 // Bounded batches keep one sweep's memory and run time small however large the backlog.
 const BATCH = 100;
@@ -19,11 +20,16 @@ export class MaintenanceService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: VideoStore,
-    private readonly uploads: UploadsService,
+    private readonly unfinished: UnfinishedUploads,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly storage: ObjectStorage,
   ) {}
+
+  /** Starts the sweeps' schedules (every worker asks at boot; each sweep still runs once per interval). */
+  scheduleSweeps(): Promise<void> {
+    return this.jobs.scheduleSweeps(this.config.maintenance.intervalSeconds * 1000);
+  }
 
   /**
    * Deletes videos whose upload never finished within UPLOAD_ABANDON_AFTER_SECONDS: the row, the
@@ -35,7 +41,7 @@ export class MaintenanceService {
     for (;;) {
       const batch = await this.store.findAwaitingUploadSince(cutoff, BATCH);
       for (const video of batch) {
-        if (await this.uploads.discardUnfinished(video)) {
+        if (await this.unfinished.discard(video)) {
           expired++;
           this.logger.log(`video ${video.id}: upload abandoned since ${video.createdAt.toISOString()}, deleted`);
         }
@@ -103,7 +109,7 @@ export class MaintenanceService {
     let removed = 0;
     for (const [prefix, { videoId, version }] of ladders) {
       const video = await this.store.findById(videoId);
-      if (video?.status === 'processing' && video.ladderVersion === version) continue;
+      if (wantsWork(video, { kind: 'ladder', version })) continue;
       const objects = await this.storage.deletePrefix(prefix);
       if (objects > 0) {
         removed++;

@@ -9,7 +9,7 @@ import { CdnSigner } from '../../ports/cdn-signer';
 import { Clock } from '../../ports/clock';
 import { EntitlementCache } from './entitlement-cache';
 import { HotVideos } from './hot-videos';
-import { refusal } from '../catalog/video-access';
+import { refusal } from './refusal';
 
 export interface DownloadLink {
   /** A CloudFront signed URL (canned policy) for the one MP4. */

@@ -20,7 +20,8 @@ import { StreamLeases } from '../../ports/stream-leases';
 import { EntitlementCache } from './entitlement-cache';
 import { EntitlementChanges } from './entitlement-changes';
 import { HotVideos } from './hot-videos';
-import { loadOwnedVideo, refusal } from '../catalog/video-access';
+import { loadOwnedVideo } from '../shared/video-access';
+import { refusal } from './refusal';
 
 export interface PlaybackSession {
   readonly videoId: string;

@@ -13,13 +13,13 @@ import { STORYBOARD_DIR } from '../../domain/storyboard';
 import type { LadderSpec } from '../../jobs/job-contract';
 import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
-import { VideoStore } from '../../ports/video-store';
 import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles } from '../shared/hls-files';
 import { asCorrupt } from './media-failure';
 import { serveSource } from './source-server';
 import { storyboardOrNone } from './storyboard-maker';
-import type { TranscodeContext } from './transcode.service';
+import type { JobContext } from '../../jobs/job-context';
+import { WorkCheck } from './work-check';
 
 // Written last into a part's work prefix: its presence means every other file of the part is there.
 export const PART_DONE = 'done.json';
@@ -54,12 +54,12 @@ export class ChunkEncoderService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly store: VideoStore,
+    private readonly work: WorkCheck,
     private readonly storage: ObjectStorage,
     private readonly media: MediaToolkit,
   ) {}
 
-  encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: TranscodeContext): Promise<PartOutcome> {
+  encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: JobContext): Promise<PartOutcome> {
     const args = (source: string) =>
       hlsCommand({
         sourcePath: source,
@@ -87,7 +87,7 @@ export class ChunkEncoderService {
     });
   }
 
-  encodeAudio(ladder: LadderSpec, ctx: TranscodeContext): Promise<PartOutcome> {
+  encodeAudio(ladder: LadderSpec, ctx: JobContext): Promise<PartOutcome> {
     const args = (source: string) =>
       hlsCommand({
         sourcePath: source,
@@ -103,7 +103,7 @@ export class ChunkEncoderService {
   }
 
   /** The storyboard's sprites and WebVTT into the part's `storyboard/` (nothing for a video too short for a tile). */
-  makeStoryboard(ladder: LadderSpec, ctx: TranscodeContext): Promise<PartOutcome> {
+  makeStoryboard(ladder: LadderSpec, ctx: JobContext): Promise<PartOutcome> {
     const plan = ladder.storyboard;
     if (!plan) return Promise.resolve('skipped');
     const produce: Produce = async (source, out, run) => {
@@ -131,13 +131,13 @@ export class ChunkEncoderService {
     part: number | 'audio' | 'storyboard',
     seconds: number,
     produce: Produce,
-    ctx: TranscodeContext,
+    ctx: JobContext,
     check: (out: string) => Promise<void>,
   ): Promise<PartOutcome> {
     const { videoId, version } = ladder;
     const prefix = partWorkPrefix(videoId, version, part);
     const name = typeof part === 'number' ? `chunk ${part}` : part;
-    if (!(await this.wanted(videoId, version))) return 'skipped';
+    if (!(await this.work.stillWanted(videoId, { kind: 'ladder', version }))) return 'skipped';
     if (await this.storage.head(`${prefix}${PART_DONE}`)) return 'reused';
 
     const source = await this.storage.head(sourceKey(videoId));
@@ -147,7 +147,7 @@ export class ChunkEncoderService {
     const onAbort = () => stop.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const watch = setInterval(() => {
-      void this.wanted(videoId, version).then(
+      void this.work.stillWanted(videoId, { kind: 'ladder', version }).then(
         (wanted) => wanted || stop.abort(new PartAbandoned(`video ${videoId} no longer wants version ${version}`)),
         () => undefined,
       );
@@ -183,7 +183,7 @@ export class ChunkEncoderService {
         cacheControl: 'no-store',
       });
       // Deleted while uploading: the delete may have emptied the prefix before these landed.
-      if (!(await this.wanted(videoId, version))) {
+      if (!(await this.work.stillWanted(videoId, { kind: 'ladder', version }))) {
         await this.storage.deletePrefix(prefix);
         return 'skipped';
       }
@@ -197,12 +197,6 @@ export class ChunkEncoderService {
       await served.close();
       await rm(out, { recursive: true, force: true });
     }
-  }
-
-  /** The row still wants this version encoded: processing, with this ladder version. */
-  private async wanted(videoId: string, version: string): Promise<boolean> {
-    const video = await this.store.findById(videoId);
-    return video?.status === 'processing' && video.ladderVersion === version;
   }
 }
 

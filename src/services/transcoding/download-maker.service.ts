@@ -16,7 +16,7 @@ import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
 import { IMMUTABLE } from '../shared/hls-files';
 import { readObjectText } from '../shared/object-text';
-import type { TranscodeContext } from './transcode.service';
+import type { JobContext } from '../../jobs/job-context';
 
 export type DownloadOutcome = 'made' | 'skipped';
 
@@ -41,7 +41,7 @@ export class DownloadMakerService {
     private readonly media: MediaToolkit,
   ) {}
 
-  async make(videoId: string, ctx: TranscodeContext): Promise<DownloadOutcome> {
+  async make(videoId: string, ctx: JobContext): Promise<DownloadOutcome> {
     let outcome: DownloadOutcome = 'skipped';
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const video = await this.store.findById(videoId);
@@ -60,7 +60,7 @@ export class DownloadMakerService {
     version: string,
     key: string,
     disposition: string,
-    ctx: TranscodeContext,
+    ctx: JobContext,
   ): Promise<void> {
     const dir = await mkdtemp(join(this.config.transcode.tmpDir ?? tmpdir(), `velvet-download-${video.id}-`));
     try {

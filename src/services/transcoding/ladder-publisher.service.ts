@@ -7,6 +7,7 @@ import { parseMediaPlaylist, type SegmentStat } from '../../domain/playlists';
 import { hlsVersionPrefix, ladderWorkPrefix, partWorkPrefix } from '../../domain/storage-keys';
 import { STORYBOARD_DIR, STORYBOARD_VTT } from '../../domain/storyboard';
 import type { PublishPayload } from '../../jobs/job-contract';
+import { wantsWork } from '../../domain/video';
 import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
 import { PART_DONE } from './chunk-encoder.service';
@@ -14,7 +15,8 @@ import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, PLAYLIST_TYPE } from '../shared/hls-files';
 import { readObject, readObjectText } from '../shared/object-text';
 import { AfterPublication } from './after-publication.service';
-import type { TranscodeContext, TranscodeOutcome } from './transcode.service';
+import type { JobContext } from '../../jobs/job-context';
+import type { TranscodeOutcome } from './transcode.service';
 
 // Server-side copies at once: each is one small request, the bytes never leave storage.
 const COPY_CONCURRENCY = 16;
@@ -42,7 +44,7 @@ export class LadderPublisherService {
     private readonly afterPublication: AfterPublication,
   ) {}
 
-  async publish(payload: PublishPayload, ctx: TranscodeContext): Promise<TranscodeOutcome> {
+  async publish(payload: PublishPayload, ctx: JobContext): Promise<TranscodeOutcome> {
     const { ladder } = payload;
     const { videoId, version } = ladder;
     const video = await this.store.findById(videoId);
@@ -52,7 +54,7 @@ export class LadderPublisherService {
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';
     }
-    if (video?.status !== 'processing' || video.ladderVersion !== version) {
+    if (!wantsWork(video, { kind: 'ladder', version })) {
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';
     }

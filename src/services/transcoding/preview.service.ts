@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
-import { viewerStaysBehind } from '../../domain/growing-playlist';
+import { endedEventAsVod, viewerStaysBehind } from '../../domain/growing-playlist';
 import { AUDIO_BITRATE, AUDIO_RENDITION, hlsCommand } from '../../domain/hls-command';
 import type { Rung } from '../../domain/ladder';
 import { MediaError, type MediaInfo } from '../../domain/media-info';
@@ -21,7 +21,8 @@ import { VideoStore } from '../../ports/video-store';
 import { newVersion } from '../shared/hls-files';
 import { asCorrupt } from './media-failure';
 import { PreviewDiverged, PreviewPublisher, readPublishedPreview, type PublishedRendition } from './preview-publisher';
-import type { TranscodeContext } from './transcode.service';
+import type { JobContext } from '../../jobs/job-context';
+import { WorkCheck } from './work-check';
 
 // How often ffmpeg's output folder is looked at: a 6 s segment at 3x realtime is ready every 2 s.
 const POLL_MS = 400;
@@ -38,7 +39,7 @@ export interface PreviewInput {
   readonly plan: TranscodePlan;
   /** The job's scratch folder; the preview works in a sub-folder of it. */
   readonly workDir: string;
-  readonly ctx: TranscodeContext;
+  readonly ctx: JobContext;
 }
 
 /** A preview this attempt encoded whole: ffmpeg's own output, one folder per rendition. */
@@ -65,6 +66,7 @@ export class PreviewService {
     private readonly storage: ObjectStorage,
     private readonly media: MediaToolkit,
     private readonly clock: Clock,
+    private readonly work: WorkCheck,
   ) {}
 
   /**
@@ -119,6 +121,19 @@ export class PreviewService {
       throw error;
     } finally {
       if (!kept) await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Moves adopted preview renditions into the ladder's output folder `out` as VOD renditions: the
+   * same segments (same rung, preset, keyframe instants and segment cuts as the ladder's own),
+   * their finished EVENT playlist declared VOD.
+   */
+  async adopt(preview: EncodedPreview, names: readonly string[], out: string): Promise<void> {
+    for (const name of names) {
+      await rename(join(preview.outDir, name), join(out, name));
+      const playlist = join(out, name, 'index.m3u8');
+      await writeFile(playlist, endedEventAsVod(await readFile(playlist, 'utf8')));
     }
   }
 
@@ -227,8 +242,7 @@ export class PreviewService {
   }
 
   private async assertStillPreviewing(videoId: string, version: string): Promise<void> {
-    const row = await this.store.findById(videoId);
-    if (row?.status !== 'processing' || row.previewVersion !== version)
+    if (!(await this.work.stillWanted(videoId, { kind: 'preview', version })))
       throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
   }
 

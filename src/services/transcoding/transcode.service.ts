@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -9,10 +9,9 @@ import { AUDIO_RENDITION, hlsCommand, posterCommand, tailCheckCommand } from '..
 import type { Rung } from '../../domain/ladder';
 import { MediaError, type MediaInfo } from '../../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../../domain/media-policy';
-import { endedEventAsVod } from '../../domain/growing-playlist';
 import { ladderMaster, measureRendition, type MeasuredRendition } from '../../domain/ladder-master';
 import { parseMediaPlaylist } from '../../domain/playlists';
-import { hlsVersionPrefix, ladderWorkPrefix, posterKey, sourceKey } from '../../domain/storage-keys';
+import { hlsVersionPrefix, posterKey, sourceKey } from '../../domain/storage-keys';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
 import type { Rendition, Video } from '../../domain/video';
 import type { LadderSpec } from '../../jobs/job-contract';
@@ -27,14 +26,9 @@ import { asCorrupt } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
 import { storyboardInput, storyboardOrNone, storyboardPlanFor } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
-
-export interface TranscodeContext {
-  readonly jobId: string;
-  readonly attempt: number;
-  /** Aborted at shutdown (after the grace period): ffmpeg is killed and nothing is published. */
-  readonly signal: AbortSignal;
-  readonly onProgress: (percent: number) => void;
-}
+import { WorkCheck } from './work-check';
+import type { JobContext } from '../../jobs/job-context';
+import { planLadderFlow } from '../../domain/ladder-job';
 
 /** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
 export type TranscodeOutcome = 'ready' | 'skipped' | 'chunked';
@@ -60,9 +54,10 @@ export class TranscodeService {
     private readonly previews: PreviewService,
     private readonly jobs: JobQueue,
     private readonly afterPublication: AfterPublication,
+    private readonly work: WorkCheck,
   ) {}
 
-  async transcode(videoId: string, ctx: TranscodeContext): Promise<TranscodeOutcome> {
+  async transcode(videoId: string, ctx: JobContext): Promise<TranscodeOutcome> {
     const log = (message: string) =>
       this.logger.log(`[job ${ctx.jobId} video ${videoId} attempt ${ctx.attempt}] ${message}`);
     const video = await this.store.findById(videoId);
@@ -114,7 +109,7 @@ export class TranscodeService {
         throw error;
       }
       // Deleted or failed while the preview was out: the ladder would be thrown away.
-      if ((await this.store.findById(videoId))?.status !== 'processing') return 'skipped';
+      if (!(await this.work.stillWanted(videoId, { kind: 'transcode' }))) return 'skipped';
 
       // The preview's renditions are the ladder's own when encoded alike: adopted, not redone.
       const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
@@ -122,7 +117,7 @@ export class TranscodeService {
       const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
       if (toEncode.length > 0 || withAudio)
         await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
-      if (preview) await this.adopt(preview, adopted, out);
+      if (preview) await this.previews.adopt(preview, adopted, out);
       const board = storyboardPlanFor(this.config.transcode, info, rungs);
       const storyboard = board
         ? await storyboardOrNone(
@@ -159,23 +154,6 @@ export class TranscodeService {
     }
   }
 
-  /**
-   * The video fails for good: no longer playable, its preview deleted (a failed video never
-   * keeps half a playlist listed), a chunked ladder's waiting jobs cancelled and its work
-   * removed. Called for permanent problems and after the last attempt.
-   */
-  async fail(videoId: string, code: string, message: string): Promise<void> {
-    const before = await this.store.findById(videoId);
-    if (!(await this.store.markFailed(videoId, code, message))) return;
-    if (before?.ladderVersion) {
-      await this.jobs.cancelLadder(videoId, before.ladderVersion);
-      await this.storage.deletePrefix(ladderWorkPrefix(videoId, before.ladderVersion));
-    }
-    if (before?.previewVersion) await this.storage.deletePrefix(hlsVersionPrefix(videoId, before.previewVersion));
-    // Made before the preview; a failed video shows nothing (a retry makes it again).
-    await this.storage.deletePrefix(posterKey(videoId));
-  }
-
   /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
   private chunksOf(info: MediaInfo, rungs: readonly Rung[]): Chunk[] | null {
     const { chunkSeconds, segmentSeconds } = this.config.transcode;
@@ -195,7 +173,7 @@ export class TranscodeService {
     info: MediaInfo,
     plan: TranscodePlan,
     chunks: readonly Chunk[],
-    job: { sourcePath: string; workDir: string; ctx: TranscodeContext },
+    job: { sourcePath: string; workDir: string; ctx: JobContext },
   ): Promise<TranscodeOutcome> {
     const started = await this.store.startLadder(video.id, newVersion(new Date(), randomBytes(3).toString('hex')));
     if (!started?.ladderVersion) return 'skipped';
@@ -213,12 +191,8 @@ export class TranscodeService {
       progress: plan.progress.ladder,
       storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
     };
-    await this.jobs.addLadder(chunks, {
-      ladder,
-      sourceEtag,
-      width: info.video?.width ?? null,
-      height: info.video?.height ?? null,
-    });
+    const publish = { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null };
+    await this.jobs.addLadder(planLadderFlow(chunks, publish));
     this.logger.log(
       `[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`,
     );
@@ -246,7 +220,7 @@ export class TranscodeService {
     sourcePath: string,
     info: MediaInfo,
     scratch: string,
-    ctx: TranscodeContext,
+    ctx: JobContext,
   ): Promise<void> {
     const demuxer = pinnedDemuxer(info.formatName);
     const tail = join(scratch, 'tail.raw');
@@ -274,7 +248,7 @@ export class TranscodeService {
   }
 
   /** One short ffmpeg run whose failure means the source cannot be decoded. */
-  private async runDecoding(args: string[], cwd: string, ctx: TranscodeContext): Promise<void> {
+  private async runDecoding(args: string[], cwd: string, ctx: JobContext): Promise<void> {
     try {
       await this.media.run(args, { cwd, timeoutMs: 60_000, signal: ctx.signal });
     } catch (error) {
@@ -288,7 +262,7 @@ export class TranscodeService {
     rungs: readonly Rung[],
     hasAudio: boolean,
     out: string,
-    ctx: TranscodeContext,
+    ctx: JobContext,
     share: readonly [number, number],
   ): Promise<void> {
     const args = hlsCommand({
@@ -308,19 +282,6 @@ export class TranscodeService {
       });
     } catch (error) {
       throw asCorrupt(error, this.logger);
-    }
-  }
-
-  /**
-   * Moves adopted preview renditions into the ladder's output as VOD renditions: the same
-   * segments (same rung, preset, keyframe instants and segment cuts as the ladder's own), their
-   * finished EVENT playlist declared VOD.
-   */
-  private async adopt(preview: EncodedPreview, names: readonly string[], out: string): Promise<void> {
-    for (const name of names) {
-      await rename(join(preview.outDir, name), join(out, name));
-      const playlist = join(out, name, 'index.m3u8');
-      await writeFile(playlist, endedEventAsVod(await readFile(playlist, 'utf8')));
     }
   }
 

@@ -18,7 +18,8 @@ import { Clock } from '../../ports/clock';
 import { JobQueue } from '../../ports/job-queue';
 import { ObjectStorage, type PresignedPost } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
-import { loadOwnedVideo } from '../catalog/video-access';
+import { loadOwnedVideo } from '../shared/video-access';
+import { UnfinishedUploads } from './unfinished-uploads.service';
 
 export interface CreateVideoInput {
   readonly title: string;
@@ -71,6 +72,7 @@ export class UploadsService {
     private readonly storage: ObjectStorage,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
+    private readonly unfinished: UnfinishedUploads,
   ) {}
 
   async createVideo(actor: Actor, input: CreateVideoInput): Promise<{ video: Video; upload: UploadInstructions }> {
@@ -194,21 +196,7 @@ export class UploadsService {
     if (video.status !== 'awaiting_upload') {
       throw new DomainError('invalid_state', `The upload is already complete (status ${video.status}).`);
     }
-    await this.discardUnfinished(video);
-  }
-
-  /**
-   * Deletes the row first, conditionally, so a racing complete cannot queue a video whose bytes
-   * are being removed; then the multipart upload and any objects.
-   */
-  async discardUnfinished(video: Video): Promise<boolean> {
-    const deleted = await this.store.delete(video.id, 'awaiting_upload');
-    if (!deleted) return false;
-    if (deleted.multipartUploadId) {
-      await this.storage.abortMultipartUpload(sourceKey(video.id), deleted.multipartUploadId);
-    }
-    await this.storage.deletePrefix(uploadPrefix(video.id));
-    return true;
+    await this.unfinished.discard(video);
   }
 
   private async assembleParts(video: Video, claimed: readonly PartRef[] | undefined): Promise<void> {

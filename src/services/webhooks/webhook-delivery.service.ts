@@ -8,6 +8,8 @@ import { checkWebhookUrl } from '../../domain/webhook-url';
 import { WebhookQueue } from '../../ports/webhook-queue';
 import { WebhookSender, type SendResult } from '../../ports/webhook-sender';
 import { WebhookStore, type SealedSecrets } from '../../ports/webhook-store';
+import type { WebhookDeliveryPayload } from '../../jobs/job-contract';
+import { JobPutBack, type JobContext } from '../../jobs/job-context';
 import { open } from './secret-box';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 'deferred';
@@ -17,6 +19,8 @@ export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 
 // deliveries keep flowing. An endpoint answering 2xx within FAST_MS may use every slot.
 const MAX_IN_FLIGHT_UNPROVEN = 4;
 const FAST_MS = 1000;
+// How long a deferred try waits in the queue before it asks for a slot again.
+const DEFER_MS = 250;
 
 /** One try of one delivery: sign, POST, record, and schedule the next try or give up. */
 @Injectable()
@@ -31,6 +35,14 @@ export class WebhookDeliveryService {
     private readonly sender: WebhookSender,
     private readonly queue: WebhookQueue,
   ) {}
+
+  /** The `deliver-webhook` job: a try whose endpoint is busy here waits a moment in the queue, not in a slot. */
+  async deliverJob({ deliveryId, attempt }: WebhookDeliveryPayload, ctx: JobContext): Promise<DeliveryOutcome> {
+    const outcome = await this.deliver(deliveryId, attempt);
+    if (outcome !== 'deferred') return outcome;
+    await ctx.postpone(DEFER_MS);
+    throw new JobPutBack(`delivery ${deliveryId}: its endpoint is busy here`);
+  }
 
   async deliver(deliveryId: string, attempt: number): Promise<DeliveryOutcome> {
     const delivery = await this.store.findDelivery(deliveryId);

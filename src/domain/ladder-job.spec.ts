@@ -1,0 +1,43 @@
+import { planChunks } from './chunk-plan';
+import { planLadderFlow, PRIORITIES, type LadderSpec, type PublishPayload } from './ladder-job';
+
+const ladder = (over: Partial<LadderSpec> = {}): LadderSpec => ({
+  videoId: '0123456789abcdefghjkmnpqrs',
+  version: 'v1',
+  demuxer: 'mov,mp4,m4a,3gp,3g2,mj2',
+  preset: 'veryfast',
+  segmentSeconds: 6,
+  durationSeconds: 40,
+  rungs: [],
+  hasAudio: true,
+  chunkCount: 3,
+  progress: [15, 90],
+  storyboard: { intervalSeconds: 5, tileWidth: 160, tileHeight: 90, columns: 5, rows: 5 },
+  ...over,
+});
+const publish = (spec: LadderSpec): PublishPayload => ({ ladder: spec, sourceEtag: '"e"', width: 640, height: 360 });
+
+describe('planLadderFlow', () => {
+  it('plans one child per chunk, then the storyboard and the audio, under the publish job', () => {
+    const chunks = planChunks(40, 12, 6, 30);
+    const flow = planLadderFlow(chunks, publish(ladder()));
+    expect(flow.priority).toBe(PRIORITIES.publish);
+    expect(flow.publish.ladder.version).toBe('v1');
+    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk', 'storyboard', 'audio']);
+    expect(flow.children.filter((c) => c.kind === 'chunk').map((c) => c.chunk.index)).toEqual([0, 1, 2]);
+  });
+
+  it('runs the first chunks of every video before the later chunks of a long one', () => {
+    const flow = planLadderFlow(planChunks(120, 12, 6, 30), publish(ladder({ chunkCount: 10 })));
+    const priorities = flow.children.filter((c) => c.kind === 'chunk').map((c) => c.priority);
+    expect(priorities).toEqual([...priorities].sort((a, b) => a - b));
+    expect(new Set(priorities).size).toBe(priorities.length);
+    expect(flow.children.find((c) => c.kind === 'audio')!.priority).toBeLessThanOrEqual(priorities[1]!);
+    expect(flow.priority).toBeLessThan(priorities[0]!);
+  });
+
+  it('has no storyboard child without a storyboard plan, and no audio child for a silent video', () => {
+    const flow = planLadderFlow(planChunks(40, 12, 6, 30), publish(ladder({ storyboard: null, hasAudio: false })));
+    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk']);
+  });
+});

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { WebhookDeliveryService } from './webhook-delivery.service';
+import { WebhookRelayLoop } from './webhook-relay.loop';
+import { WebhookRelayService } from './webhook-relay.service';
+
+/** Worker side: the outbox relayed into deliveries, and each delivery's tries. */
+@Module({
+  providers: [WebhookRelayService, WebhookRelayLoop, WebhookDeliveryService],
+  exports: [WebhookRelayService, WebhookDeliveryService],
+})
+export class WebhookDeliveryModule {}
