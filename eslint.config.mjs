@@ -5,10 +5,10 @@ import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const SDKS = ['fluent-ffmpeg', '@aws-sdk/*', 'bullmq', 'ioredis', 'pg', '@electric-sql/pglite'];
-const sdkBan = { group: SDKS, message: 'Technology lives behind a port, in src/adapters/ (CONVENTIONS.md).' };
+const sdkBan = { group: SDKS, message: 'Technology lives behind a port, in src/adapters/ (docs/conventions.md).' };
 const layer = (folders, message) => ({ group: folders.map((f) => `**/${f}/**`), message });
 
-/** The import rules of CONVENTIONS.md, one block per folder. */
+/** The import rules of docs/conventions.md, one block per folder. */
 const boundaries = [
   {
     files: ['src/domain/**/*.ts'],

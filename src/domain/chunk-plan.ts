@@ -1,5 +1,5 @@
 /**
- * The ladder in chunks (PIPELINE.md, "Chunks that stitch into one playlist"): boundaries on
+ * The ladder in chunks (docs/transcoding.md, "Chunks that stitch into one playlist"): boundaries on
  * multiples of the segment length, hence of the 2 s GOP, so every chunk starts on a keyframe
  * and a segment never spans two chunks; the last chunk takes what is left.
  */

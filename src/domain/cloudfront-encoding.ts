@@ -1,5 +1,5 @@
 /**
- * CloudFront's base64 (CLOUDFRONT.md §2): standard base64 with padding, then `+`→`-`, `=`→`_`,
+ * CloudFront's base64 (docs/cloudfront.md §2): standard base64 with padding, then `+`→`-`, `=`→`_`,
  * `/`→`~`. Not base64url, which maps `/` to `_` and drops padding.
  */
 export function cfb64Encode(bytes: Uint8Array | string): string {

@@ -1,5 +1,5 @@
 /**
- * CloudFront custom-policy Resource matching (CLOUDFRONT.md §8.3): `*` is any run of characters
+ * CloudFront custom-policy Resource matching (docs/cloudfront.md §8.3): `*` is any run of characters
  * and `?` exactly one, each within its own section — protocol, domain, path, query — so a domain
  * wildcard never swallows a `/`. Path and query compare as sent (case-sensitive), the domain
  * lowercased.

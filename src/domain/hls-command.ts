@@ -17,7 +17,7 @@ export interface HlsCommandInput {
   readonly playlistType?: 'vod' | 'event';
   /**
    * Encode only `[startSeconds, startSeconds + durationSeconds)` of the video, as one chunk of a
-   * ladder stitched from independently encoded chunks (never with audio: PIPELINE.md).
+   * ladder stitched from independently encoded chunks (never with audio: docs/transcoding.md).
    */
   readonly chunk?: { readonly startSeconds: number; readonly durationSeconds: number; readonly firstSegment: number };
 }
@@ -135,7 +135,7 @@ export function hlsCommand(input: HlsCommandInput): string[] {
     '%v/seg_%05d.m4s',
     ...(chunk
       ? [
-          // Measured (PIPELINE.md): timestamps shifted to the chunk's place and kept as they are,
+          // Measured (docs/transcoding.md): timestamps shifted to the chunk's place and kept as they are,
           // and frag_discont so tfdt runs on from the offset with no edit list: every chunk's
           // init segment is then byte-identical and one EXT-X-MAP serves the stitched playlist.
           '-output_ts_offset',

@@ -3,7 +3,7 @@ import type { SegmentStat } from './playlists';
 
 /**
  * Joining independently encoded chunks of one rendition into one playlist with one EXT-X-MAP
- * (PIPELINE.md): only sound when every chunk's init segment is byte-identical and each chunk's
+ * (docs/transcoding.md): only sound when every chunk's init segment is byte-identical and each chunk's
  * timestamps run on exactly from where the previous chunk's ended. Anything else is refused
  * before publishing, never papered over with a discontinuity.
  */

@@ -2,7 +2,7 @@ import { assertVideoId } from './ids';
 
 export { decideEntitlement, type Entitlement, type Grant } from './entitlement';
 
-/** The one-statement custom policy for a video's whole prefix (CLOUDFRONT.md §5, §8.4). */
+/** The one-statement custom policy for a video's whole prefix (docs/cloudfront.md §5, §8.4). */
 export function videoPolicy(input: {
   cdnBaseUrl: string;
   videoId: string;

@@ -1,5 +1,5 @@
 /**
- * CLOUDFRONT.md §17, case by case, with the clock injected (epoch 1800000000). Cases marked
+ * docs/cloudfront.md §17, case by case, with the clock injected (epoch 1800000000). Cases marked
  * [unv] there pin this verifier's declared choices, not CloudFront's behaviour.
  */
 import { createSign } from 'node:crypto';
@@ -46,7 +46,7 @@ const verify = (
   );
 const outcome = (verdict: ReturnType<typeof verify>) => (verdict.allow ? 'allow' : verdict.code);
 
-describe('CLOUDFRONT.md §17: the cases the verifying edge must pass', () => {
+describe('docs/cloudfront.md §17: the cases the verifying edge must pass', () => {
   it('17.1 canned URLs: plain, with their own query string, with an encoded space and bracket', () => {
     expect(outcome(verify(cannedUrl(`${BASE}/videos/v1/index.m3u8`)))).toBe('allow');
     expect(outcome(verify(cannedUrl(`${BASE}/videos/v1/index.m3u8?lang=en&x=1`)))).toBe('allow');

@@ -16,7 +16,7 @@ const verify = (url: string, extra: { cookieHeader?: string; clientIp?: string; 
     cfg,
   );
 
-describe('the independent CloudFront verifier (CLOUDFRONT.md §16) against the shared vectors', () => {
+describe('the independent CloudFront verifier (docs/cloudfront.md §16) against the shared vectors', () => {
   it.each((vectors.urlVectors as any[]).map((v) => [v.id, v] as [string, any]))('signed URL %s', (_, v: any) => {
     const expected = v.expectAt;
     if (expected.clientIpAllowed) {

@@ -6,7 +6,7 @@ import { unmapIpv4 } from '../domain/ip';
 
 /**
  * Decides a viewer request exactly as CloudFront does for a behavior with trusted key groups
- * (../shared/design/CLOUDFRONT.md §16, the reference algorithm; §7–§10 for the rules). Pure but
+ * (docs/cloudfront.md §16, the reference algorithm; §7–§10 for the rules). Pure but
  * for signature verification; the clock and the viewer IP are inputs.
  */
 export interface VerifierConfig {
@@ -202,7 +202,7 @@ function parsePolicy(bytes: Buffer): ParsedPolicy | null {
   let ipAddress: string | undefined;
   if (condition.IpAddress !== undefined) {
     const ip = isObject(condition.IpAddress) ? condition.IpAddress['AWS:SourceIp'] : undefined;
-    // Declared choice (CLOUDFRONT.md §9, unverified): a bare address without its mask is malformed.
+    // Declared choice (docs/cloudfront.md §9, unverified): a bare address without its mask is malformed.
     if (typeof ip !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(ip)) return null;
     ipAddress = ip;
   }

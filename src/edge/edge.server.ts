@@ -26,7 +26,7 @@ const UNSAFE_ESCAPES = /%(?:2[eEfF]|5[cC]|00)/;
 // The behaviors the CDN has: streams (cookies or signed URLs) and downloads (signed URLs only).
 const SERVED_PREFIXES = ['/videos/', '/downloads/'];
 const DOWNLOADS = '/downloads/';
-// CloudFront reads a request as a signed URL when its query has these (CLOUDFRONT.md §7).
+// CloudFront reads a request as a signed URL when its query has these (docs/cloudfront.md §7).
 const SIGNED_URL_PARAMS = /(?:^|&)(?:Signature|Key-Pair-Id)=/;
 
 /**
@@ -44,7 +44,7 @@ export function isSafeServedPath(path: string): boolean {
 /**
  * The development/test stand-in for CloudFront in front of the S3 origin: serves only
  * `/videos/*` and `/downloads/*` (signed URLs only), only to requests CloudFront would let
- * through (CLOUDFRONT.md §16), streaming objects with Range, ETag and If-None-Match.
+ * through (docs/cloudfront.md §16), streaming objects with Range, ETag and If-None-Match.
  */
 export function createEdgeServer(options: EdgeOptions): Server {
   const verifiedSignatures = new SignatureCache();
@@ -125,7 +125,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** CloudFront's 403 (CLOUDFRONT.md §10). */
+/** CloudFront's 403 (docs/cloudfront.md §10). */
 function forbidden(res: ServerResponse, code: ErrorCode, message: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   res.writeHead(403, {

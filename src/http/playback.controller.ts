@@ -99,7 +99,7 @@ export class PlaybackController {
       availableFrom: session.availableFrom?.toISOString() ?? null,
     });
     // `cookies` and `signedQuery` (the same policy as query parameters, for players that cannot
-    // hold cookies, CLOUDFRONT.md §14.7) are most of the answer: serialized once per policy.
+    // hold cookies, docs/cloudfront.md §14.7) are most of the answer: serialized once per policy.
     return `${head.slice(0, -1)},${tail}`;
   }
 

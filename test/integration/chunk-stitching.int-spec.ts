@@ -9,7 +9,7 @@ import { segmentTiming } from '../../src/domain/mp4-fragments';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 
 /**
- * What PIPELINE.md measured for chunked encoding, asserted on this machine's ffmpeg so an
+ * What docs/transcoding.md measured for chunked encoding, asserted on this machine's ffmpeg so an
  * upgrade cannot break it silently: chunks encoded independently with the chunk flags have
  * byte-identical init segments per rung and timestamps that run on across every join, with no
  * frame lost or doubled against one whole run.

@@ -17,7 +17,7 @@ import { JobQueue } from '../../src/ports/job-queue';
 import { VideoStore } from '../../src/ports/video-store';
 import { MaintenanceService } from '../../src/services/operations/maintenance.service';
 import { WorkerModule } from '../../worker/worker.module';
-import { client, startApi, testConfig, testEnv, token, type Api, type RunningApi } from '../support/harness';
+import { client, startApi, startSweeps, testConfig, testEnv, token, type Api, type RunningApi } from '../support/harness';
 import { downloadPrefix, ffprobe, listKeys, uploadFile, waitForFinal } from '../support/pipeline';
 import { TEST_BUCKET, TEST_REDIS_URL, testDatabaseUrl } from '../support/test-env';
 import { Client } from 'pg';
@@ -86,6 +86,8 @@ function countFrames(folder: string, scratch: string): number {
 describe('a chunked ladder', () => {
   let work: string;
   let api: RunningApi;
+  // The maintenance sweeps, run by hand (no processor: the test decides when they run).
+  let sweeps: INestApplicationContext;
   let user: Api;
   let queue: Queue;
   let s3: S3Client;
@@ -123,6 +125,7 @@ describe('a chunked ladder', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'velvet-chunked-'));
     api = await startApi(CHUNKED);
+    sweeps = await startSweeps(CHUNKED);
     user = client(api.url, await token('chunker'));
     queue = new Queue(TRANSCODE_QUEUE, { connection: { url: TEST_REDIS_URL } });
     s3 = createS3Clients(api.config.s3).data;
@@ -137,6 +140,7 @@ describe('a chunked ladder', () => {
     await db.end();
     s3.destroy();
     await queue.close();
+    await sweeps.close();
     await api.close();
     rmSync(work, { recursive: true, force: true });
   });
@@ -408,7 +412,7 @@ describe('a chunked ladder', () => {
     expect(await jobs.ladderJobState(id, version)).toBe('stuck');
 
     await db.query(`UPDATE videos SET updated_at = now() - interval '1 day' WHERE id = $1`, [id]);
-    expect(await api.app.get(MaintenanceService).reconcileStuckVideos()).toBe(1);
+    expect(await sweeps.get(MaintenanceService).reconcileStuckVideos()).toBe(1);
     await expectStitched(id, clip, ['360p', '240p']);
     // The same version, its chunks done before the loss reused by the new flow: each encoded once.
     expect((await api.app.get(VideoStore).findById(id))!.hlsVersion).toBe(version);
@@ -426,7 +430,7 @@ describe('a chunked ladder', () => {
     await put(`${partWorkPrefix(encoding, 'v1', 0)}done.json`);
     await put(`${partWorkPrefix(gone, 'v1', 'audio')}done.json`);
 
-    expect(await api.app.get(MaintenanceService).sweepOrphanedWork()).toBe(2);
+    expect(await sweeps.get(MaintenanceService).sweepOrphanedWork()).toBe(2);
     expect(await listKeys(s3, TEST_BUCKET, `work/${encoding}/`)).toEqual([
       `${partWorkPrefix(encoding, 'v2', 0)}done.json`,
     ]);
@@ -434,6 +438,6 @@ describe('a chunked ladder', () => {
     // A row left processing with no job would be re-queued by other suites' reconcile sweeps.
     await db.query(`DELETE FROM videos WHERE id = $1`, [encoding]);
     await put(`${partWorkPrefix(encoding, 'v2', 0)}done.json`);
-    expect(await api.app.get(MaintenanceService).sweepOrphanedWork()).toBe(1);
+    expect(await sweeps.get(MaintenanceService).sweepOrphanedWork()).toBe(1);
   });
 });

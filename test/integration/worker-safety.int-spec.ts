@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { FluentFfmpegMediaToolkit } from '../../src/adapters/fluent-ffmpeg.media-toolkit';
-import { ApiModule } from '../../src/api.module';
 import { JobQueue } from '../../src/ports/job-queue';
 import { MaintenanceService } from '../../src/services/operations/maintenance.service';
-import { client, postForm, startApi, testConfig, token, type RunningApi } from '../support/harness';
+import { client, postForm, startApi, startSweeps, testConfig, token, type RunningApi } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
 
 describe('worker safety nets', () => {
@@ -24,8 +22,8 @@ describe('worker safety nets', () => {
 
     beforeAll(async () => {
       api = await startApi(overrides);
-      // The sweep's service with the api's bindings, without starting any processor.
-      ctx = await NestFactory.createApplicationContext(ApiModule.forRoot(testConfig(overrides)), { logger: false });
+      // The sweep's service with the real bindings, without starting any processor.
+      ctx = await startSweeps(overrides);
       db = new Client({ connectionString: testDatabaseUrl() });
       await db.connect();
     });

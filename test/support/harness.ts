@@ -1,7 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
 import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AdaptersModule } from '../../src/adapters/adapters.module';
 import { createApiApp } from '../../src/api.app';
+import { ConfigModule } from '../../src/config/config.module';
+import { MaintenanceModule } from '../../src/services/operations/maintenance.module';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 import { TEST_BUCKET, TEST_JWT_SECRET, TEST_REDIS_URL, testDatabaseUrl } from './test-env';
 
@@ -95,4 +100,14 @@ export async function postForm(
   for (const [name, value] of Object.entries({ ...upload.fields, ...overrideFields })) form.append(name, value);
   form.append('file', new Blob([bytes], { type: contentType }), 'upload.bin');
   return fetch(upload.url, { method: 'POST', body: form });
+}
+
+/** The worker's maintenance sweeps with the real bindings, and no processor consuming any queue. */
+export function startSweeps(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
+  const config = testConfig(overrides);
+  class SweepsOnly {}
+  return NestFactory.createApplicationContext(
+    { module: SweepsOnly, imports: [ConfigModule.forRoot(config), AdaptersModule.forRoot(config), MaintenanceModule] },
+    { logger: false },
+  );
 }

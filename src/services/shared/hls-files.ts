@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 /** Segments, init segments, masters and finished playlists never change under their key. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
-/** A playlist that still grows: at most half a 6 s segment in any cache (PIPELINE.md). */
+/** A playlist that still grows: at most half a 6 s segment in any cache (docs/transcoding.md). */
 export const GROWING = 'public, max-age=3';
 // The poster keeps one key across versions, so caches must re-check it.
 export const POSTER_CACHE = 'public, max-age=300';
