@@ -17,7 +17,16 @@ import { JobQueue } from '../../src/ports/job-queue';
 import { VideoStore } from '../../src/ports/video-store';
 import { MaintenanceService } from '../../src/services/operations/maintenance.service';
 import { WorkerModule } from '../../worker/worker.module';
-import { client, startApi, startSweeps, testConfig, testEnv, token, type Api, type RunningApi } from '../support/harness';
+import {
+  client,
+  startApi,
+  startSweeps,
+  testConfig,
+  testEnv,
+  token,
+  type Api,
+  type RunningApi,
+} from '../support/harness';
 import { downloadPrefix, ffprobe, listKeys, uploadFile, waitForFinal } from '../support/pipeline';
 import { TEST_BUCKET, TEST_REDIS_URL, testDatabaseUrl } from '../support/test-env';
 import { Client } from 'pg';
