@@ -14,7 +14,9 @@ import { parseMediaPlaylist } from '../../domain/playlists';
 import { hlsVersionPrefix, posterKey, sourceKey } from '../../domain/storage-keys';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
 import type { Rendition, Video } from '../../domain/video';
+import { planLadderFlow } from '../../domain/ladder-job';
 import type { LadderSpec } from '../../jobs/job-contract';
+import type { JobContext } from '../../jobs/job-context';
 import { planChunks, type Chunk } from '../../domain/chunk-plan';
 import { JobQueue } from '../../ports/job-queue';
 import { MediaToolkit } from '../../ports/media-toolkit';
@@ -27,8 +29,6 @@ import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.ser
 import { storyboardInput, storyboardOrNone, storyboardPlanFor } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
 import { WorkCheck } from './work-check';
-import type { JobContext } from '../../jobs/job-context';
-import { planLadderFlow } from '../../domain/ladder-job';
 
 /** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
 export type TranscodeOutcome = 'ready' | 'skipped' | 'chunked';
