@@ -41,25 +41,48 @@ export class S3rverMultipartGaps {
   async listPartsXml(key: string, uploadId: string, marker: number, maxParts: number): Promise<string | null> {
     if (!(await this.exists(uploadId))) return null;
     const dir = this.dir(uploadId)!;
-    const numbers = (await readdir(dir))
+    const listed = (await readdir(dir))
       .filter((f) => /^\d+$/.test(f))
       .map(Number)
       .filter((n) => n > marker)
       .sort((a, b) => a - b);
-    const page = numbers.slice(0, maxParts);
-    const parts = await Promise.all(
-      page.map(async (n) => {
-        const [info, md5] = await Promise.all([stat(join(dir, String(n))), readFile(join(dir, `${n}.md5`), 'utf8')]);
-        return `<Part><PartNumber>${n}</PartNumber><LastModified>${info.mtime.toISOString()}</LastModified><ETag>"${md5.trim()}"</ETag><Size>${info.size}</Size></Part>`;
-      }),
+    // A part still being written, or cut off by its client, is no part yet (S3 lists only stored parts).
+    const stored = (await Promise.all(listed.map((n) => storedPart(dir, n)))).filter((p) => p !== null);
+    const page = stored.slice(0, maxParts);
+    const parts = page.map(
+      (p) =>
+        `<Part><PartNumber>${p.number}</PartNumber><LastModified>${p.modified.toISOString()}</LastModified><ETag>"${p.md5}"</ETag><Size>${p.size}</Size></Part>`,
     );
-    const truncated = numbers.length > page.length;
+    const truncated = stored.length > page.length;
     return (
       '<?xml version="1.0" encoding="UTF-8"?>\n<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
       `<Bucket>${this.bucket}</Bucket><Key>${escape(key)}</Key><UploadId>${uploadId}</UploadId>` +
-      `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${page.at(-1) ?? marker}</NextPartNumberMarker>` +
+      `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${page.at(-1)?.number ?? marker}</NextPartNumberMarker>` +
       `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>${parts.join('')}</ListPartsResult>`
     );
+  }
+}
+
+interface StoredPart {
+  readonly number: number;
+  readonly size: number;
+  readonly modified: Date;
+  readonly md5: string;
+}
+
+/**
+ * A part s3rver has finished storing: it writes the part's checksum file after its bytes, so a
+ * part without one (or with an empty one) is still being written or was cut off.
+ */
+async function storedPart(dir: string, number: number): Promise<StoredPart | null> {
+  try {
+    const md5 = (await readFile(join(dir, `${number}.md5`), 'utf8')).trim();
+    if (md5 === '') return null;
+    const info = await stat(join(dir, String(number)));
+    return { number, size: info.size, modified: info.mtime, md5 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
   }
 }
 
