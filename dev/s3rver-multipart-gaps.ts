@@ -46,8 +46,13 @@ export class S3rverMultipartGaps {
       .map(Number)
       .filter((n) => n > marker)
       .sort((a, b) => a - b);
-    // A part still being written, or cut off by its client, is no part yet (S3 lists only stored parts).
-    const stored = (await Promise.all(listed.map((n) => storedPart(dir, n)))).filter((p) => p !== null);
+    // A part still being written, or cut off by its client, is no part yet (S3 lists only stored
+    // parts). Read a page's worth at a time, one more than the page to know whether it is cut.
+    const stored: StoredPart[] = [];
+    for (let i = 0; i < listed.length && stored.length <= maxParts; i += maxParts) {
+      const batch = await Promise.all(listed.slice(i, i + maxParts).map((n) => storedPart(dir, n)));
+      stored.push(...batch.filter((p) => p !== null));
+    }
     const page = stored.slice(0, maxParts);
     const parts = page.map(
       (p) =>

@@ -78,16 +78,18 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     const payload = this.parse(job, handler);
     const abort = new AbortController();
     this.running.add(abort);
+    // Every way back to the queue without spending an attempt: a postponed try, an outage wait, a shutdown.
+    const putBack = async (delayMs: number) => {
+      await job.moveToDelayed(Date.now() + delayMs, token);
+    };
     const ctx: JobContext = {
       jobId: String(job.id),
       attempt: job.attemptsMade + 1,
       attempts: job.opts.attempts ?? 1,
       signal: abort.signal,
       onProgress: (percent) => void job.updateProgress(percent).catch(() => undefined),
-      waitOutOutage: (reason) => this.waitOutOutage(job, token, reason),
-      postpone: async (delayMs) => {
-        await job.moveToDelayed(Date.now() + delayMs, token);
-      },
+      waitOutOutage: (reason) => this.waitOutOutage(job, token, putBack, reason),
+      postpone: putBack,
     };
     try {
       return await handler.run(payload as never, ctx);
@@ -95,7 +97,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       if (error instanceof JobPutBack) throw new DelayedError();
       if (stoppedByShutdown(ctx) && token) {
         // Back to the queue without spending an attempt; another worker picks it up.
-        await job.moveToDelayed(Date.now() + 1000, token);
+        await putBack(1000);
         this.logger.warn(`[job ${job.id} attempt ${ctx.attempt}] stopped by shutdown; re-queued`);
         throw new DelayedError();
       }
@@ -118,13 +120,18 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
   }
 
   /** Counts the waits in the job's own data, so they survive a worker's death (OUTAGE_WAIT). */
-  private async waitOutOutage(job: Job, token: string | undefined, reason: string): Promise<boolean> {
+  private async waitOutOutage(
+    job: Job,
+    token: string | undefined,
+    putBack: (delayMs: number) => Promise<void>,
+    reason: string,
+  ): Promise<boolean> {
     if (!token) return false;
     const waits = Number((job.data as { outageWaits?: unknown }).outageWaits ?? 0);
     if (!Number.isInteger(waits) || waits >= OUTAGE_WAIT.maxWaits) return false;
     try {
       await job.updateData({ ...(job.data as object), outageWaits: waits + 1 });
-      await job.moveToDelayed(Date.now() + OUTAGE_WAIT.delayMs, token);
+      await putBack(OUTAGE_WAIT.delayMs);
     } catch {
       // The queue itself is down: the attempt is spent the usual way, with its backoff.
       return false;

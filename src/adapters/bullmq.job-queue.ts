@@ -118,11 +118,10 @@ export class BullmqJobQueue extends JobQueue implements OnApplicationShutdown {
     // A failed child fails the parent at once (else it would wait forever, bullmq#3362); the
     // child's own handler has already failed the video and cancelled its siblings.
     const child = { ...this.transcodeOptions(), failParentOnFailure: true };
-    const children: FlowJob[] = flow.children.map((c) => ({
-      queueName: TRANSCODE_QUEUE,
-      ...ladderChildJob(c, ladder),
-      opts: { ...child, priority: c.priority, jobId: ladderChildJobId(c, videoId, version) },
-    }));
+    const children: FlowJob[] = flow.children.map((c) => {
+      const { name, data, jobId } = ladderChildJob(c, ladder);
+      return { name, data, queueName: TRANSCODE_QUEUE, opts: { ...child, priority: c.priority, jobId } };
+    });
     try {
       const state = await this.ladderJobState(videoId, version);
       if (state === 'pending' || state === 'active') return;
@@ -237,14 +236,18 @@ function unavailable(error: unknown): DomainError {
   return new DomainError('dependency_unavailable', `The job queue is unavailable (${reason}).`);
 }
 
-function ladderChildJob(child: LadderChild, ladder: LadderSpec): Pick<FlowJob, 'name' | 'data'> {
-  if (child.kind === 'chunk') return { name: JOB_NAMES.encodeChunk, data: { ladder, chunk: child.chunk } };
-  if (child.kind === 'storyboard') return { name: JOB_NAMES.makeStoryboard, data: { ladder } };
-  return { name: JOB_NAMES.encodeAudio, data: { ladder } };
-}
-
-function ladderChildJobId(child: LadderChild, videoId: string, version: string): string {
-  if (child.kind === 'chunk') return chunkJobId(videoId, version, child.chunk.index);
-  if (child.kind === 'storyboard') return storyboardJobId(videoId, version);
-  return audioJobId(videoId, version);
+/** A planned child as BullMQ sees it: its job name, payload and id (from the video, version and chunk). */
+function ladderChildJob(child: LadderChild, ladder: LadderSpec): { name: string; data: object; jobId: string } {
+  const { videoId, version } = ladder;
+  if (child.kind === 'chunk') {
+    return {
+      name: JOB_NAMES.encodeChunk,
+      data: { ladder, chunk: child.chunk },
+      jobId: chunkJobId(videoId, version, child.chunk.index),
+    };
+  }
+  if (child.kind === 'storyboard') {
+    return { name: JOB_NAMES.makeStoryboard, data: { ladder }, jobId: storyboardJobId(videoId, version) };
+  }
+  return { name: JOB_NAMES.encodeAudio, data: { ladder }, jobId: audioJobId(videoId, version) };
 }

@@ -57,3 +57,8 @@ export class RateLimitedError extends DomainError {
     super('rate_limited', `Too many requests; try again in ${retryAfterSeconds} s.`);
   }
 }
+
+/** An error's message for a log line, whatever was thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,4 +1,4 @@
-import { DomainError } from './errors';
+import { describeError, DomainError } from './errors';
 import { StitchError } from './ladder-stitch';
 import { MediaError } from './media-info';
 
@@ -58,8 +58,4 @@ export function decideFailure(error: unknown, attempt: number, attempts: number)
     };
   }
   return { videoFailure: null, final: false, level: 'warn', log: `failed, will retry: ${describeError(error)}` };
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

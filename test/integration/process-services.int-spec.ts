@@ -1,4 +1,4 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test } from '@nestjs/testing';
 import { ApiModule } from '../../src/api.module';
 import { CaptionsService } from '../../src/services/catalog/captions.service';
 import { VideosService } from '../../src/services/catalog/videos.service';
@@ -25,38 +25,37 @@ const WORKER_SIDE = [
   TranscodeProcessor,
 ];
 
-/** Which providers a process's composition root builds (compiled, never started: nothing consumes a job). */
-async function built(module: unknown): Promise<{ has: (token: unknown) => boolean; close: () => Promise<void> }> {
-  const compiled: TestingModule = await Test.createTestingModule({ imports: [module as never] }).compile();
-  const has = (token: unknown) => {
-    try {
-      compiled.get(token as never);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return { has, close: () => compiled.close() };
-}
-
 describe('each process builds only its own services', () => {
-  it('the api: uploads, catalog, paywall, webhook endpoints and health; nothing that transcodes or consumes jobs', async () => {
-    const api = await built(ApiModule.forRoot(testConfig()));
+  it.each([
+    {
+      process:
+        'the api: uploads, catalog, paywall, webhook endpoints and health; nothing that transcodes or consumes jobs',
+      root: () => ApiModule.forRoot(testConfig()),
+      own: API_SIDE,
+      other: WORKER_SIDE,
+    },
+    {
+      process: "the worker: transcoding, maintenance and webhook delivery; none of the api's use cases",
+      root: () => WorkerModule.forRoot(testConfig()),
+      own: WORKER_SIDE,
+      other: API_SIDE,
+    },
+  ])('$process', async ({ root, own, other }) => {
+    // Compiled, never started: no processor consumes a job.
+    const compiled = await Test.createTestingModule({ imports: [root()] }).compile();
+    const has = (token: unknown) => {
+      try {
+        compiled.get(token as never);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     try {
-      expect(API_SIDE.filter((s) => !api.has(s)).map((s) => s.name)).toEqual([]);
-      expect(WORKER_SIDE.filter((s) => api.has(s)).map((s) => s.name)).toEqual([]);
+      expect(own.filter((s) => !has(s)).map((s) => s.name)).toEqual([]);
+      expect(other.filter((s) => has(s)).map((s) => s.name)).toEqual([]);
     } finally {
-      await api.close();
-    }
-  });
-
-  it("the worker: transcoding, maintenance and webhook delivery; none of the api's use cases", async () => {
-    const worker = await built(WorkerModule.forRoot(testConfig()));
-    try {
-      expect(WORKER_SIDE.filter((s) => !worker.has(s)).map((s) => s.name)).toEqual([]);
-      expect(API_SIDE.filter((s) => worker.has(s)).map((s) => s.name)).toEqual([]);
-    } finally {
-      await worker.close();
+      await compiled.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decideFailure, describeError, isOutage } from '../../domain/job-failure';
+import { describeError } from '../../domain/errors';
+import { decideFailure, isOutage } from '../../domain/job-failure';
 import type {
   ChunkPayload,
   DownloadPayload,
@@ -93,14 +94,14 @@ export class TranscodingJobs {
       return await work(this.progress.track(videoId, ctx));
     } catch (error) {
       if (stoppedByShutdown(ctx)) throw error;
-      if (isOutage(error) && (await ctx.waitOutOutage(describeError(error))))
-        throw new JobPutBack(describeError(error));
+      const reason = describeError(error);
+      if (isOutage(error) && (await ctx.waitOutOutage(reason))) throw new JobPutBack(reason);
       const decision = decideFailure(error, ctx.attempt, ctx.attempts);
       if (decision.videoFailure) {
         await this.failures.fail(videoId, decision.videoFailure.code, decision.videoFailure.message);
       }
       this.logger[decision.level](`${tag(ctx, videoId)} ${decision.log}`);
-      throw decision.final ? new JobRefused(describeError(error)) : error;
+      throw decision.final ? new JobRefused(reason) : error;
     }
   }
 }

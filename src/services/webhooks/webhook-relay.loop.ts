@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
+import { describeError } from '../../domain/errors';
 import { WebhookRelayService } from './webhook-relay.service';
 
 // Lost tries are looked for (and old rows pruned) this often.
@@ -51,7 +52,7 @@ export class WebhookRelayLoop implements OnApplicationBootstrap, BeforeApplicati
       return relayed > 0;
     } catch (error) {
       // PostgreSQL or Redis away for a moment: the events wait in the outbox, nothing is lost.
-      this.logger.warn(`relay: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`relay: ${describeError(error)}`);
       return false;
     }
   }
