@@ -7,9 +7,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
 import type { AppConfig } from './config/config';
 import { DomainError } from './domain/errors';
+import { CAPTIONS_ROUTE, registerCaptionUploadGate } from './http/caption-upload-gate';
 import { registerDemoPage } from './http/demo-page';
 import { sendProblem } from './http/problem.filter';
 import { createLogger } from './logging';
+import { TokenVerifier } from './ports/token-verifier';
+import { VideoStore } from './ports/video-store';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -39,7 +42,6 @@ function routerError(error: { code?: string }): DomainError {
     : new DomainError('invalid_request', 'The request path is malformed.');
 }
 const CAPTION_TYPES = ['text/vtt', 'application/x-subrip', 'text/srt', 'application/x-srt', 'text/plain'];
-const CAPTIONS_ROUTE = /^\/v1\/videos\/[^/]+\/captions\/[^/]+$/;
 
 /** Builds the api application (not yet listening): used by main, `npm run dev` and tests. */
 export async function createApiApp(
@@ -110,6 +112,7 @@ export async function createApiApp(
     void reply.header('x-request-id', request.id);
     answerBy(request, reply, config.http.requestTimeoutSeconds);
   });
+  registerCaptionUploadGate(fastify, app.get(TokenVerifier, { strict: false }), app.get(VideoStore, { strict: false }));
   registerDemoPage(fastify);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.http.corsOrigins], credentials: true, exposedHeaders: ['x-request-id'] });

@@ -1,4 +1,4 @@
-import { captionFiles, subtitlePlaylist } from './caption-files';
+import { captionDigest, captionMaster, publishedTracks, subtitlePlaylist, trackFiles } from './caption-files';
 
 const MASTER = [
   '#EXTM3U',
@@ -11,20 +11,15 @@ const MASTER = [
   '360p/index.m3u8',
   '',
 ].join('\n');
-const en = { lang: 'en', label: 'English', isDefault: true, vtt: 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n' };
-const fr = {
-  lang: 'fr',
-  label: 'Français',
-  isDefault: false,
-  vtt: 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour\n',
-};
+const EN_VTT = 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n';
+const FR_VTT = 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour\n';
+const en = { lang: 'en', label: 'English', isDefault: true, digest: captionDigest(EN_VTT) };
+const fr = { lang: 'fr', label: 'Français', isDefault: false, digest: captionDigest(FR_VTT) };
 
 describe('caption files', () => {
   it('adds a subtitle group to the master and points every variant at it', () => {
-    const made = captionFiles([fr, en], 12.5, MASTER)!;
-    const master = made.files.at(-1)!;
-    expect(master.path).toBe(made.master);
-    expect(made.master).toMatch(/^master-[0-9a-f]{16}\.m3u8$/);
+    const master = captionMaster([fr, en], MASTER)!;
+    expect(master.path).toMatch(/^master-[0-9a-f]{16}\.m3u8$/);
     const lines = master.body.split('\n');
     const media = lines.filter((l) => l.startsWith('#EXT-X-MEDIA:TYPE=SUBTITLES'));
     expect(media).toEqual([
@@ -38,25 +33,32 @@ describe('caption files', () => {
       expect.stringMatching(/AUDIO="audio",SUBTITLES="subs"$/),
       expect.stringMatching(/,SUBTITLES="subs"$/),
     ]);
+    // The master names exactly the files trackFiles publishes for the language.
     const uri = /URI="(captions\/en\/[^"]+)"/.exec(media[0]!)![1]!;
-    const playlist = made.files.find((f) => f.path === uri)!;
-    const vtt = made.files.find((f) => f.path === uri.replace('.m3u8', '.vtt'))!;
-    expect(playlist.body).toBe(subtitlePlaylist(uri.split('/').pop()!.replace('.m3u8', '.vtt'), 12.5));
-    expect(vtt.body).toBe(
+    const files = trackFiles('en', EN_VTT, 12.5);
+    expect(files.map((f) => f.path)).toEqual([uri.replace('.m3u8', '.vtt'), uri]);
+    expect(files[1]!.body).toBe(subtitlePlaylist(uri.split('/').pop()!.replace('.m3u8', '.vtt'), 12.5));
+    expect(files[0]!.body).toBe(
       'WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n00:00:01.000 --> 00:00:02.000\nHello\n',
     );
   });
 
   it('names files by content: the same captions make the same master, a change a new one; none make none', () => {
-    expect(captionFiles([en, fr], 12.5, MASTER)!.master).toBe(captionFiles([fr, en], 12.5, MASTER)!.master);
-    expect(captionFiles([en], 12.5, MASTER)!.master).not.toBe(captionFiles([en, fr], 12.5, MASTER)!.master);
-    expect(captionFiles([{ ...en, label: 'English (CC)' }], 12.5, MASTER)!.master).not.toBe(
-      captionFiles([en], 12.5, MASTER)!.master,
-    );
-    expect(captionFiles([], 12.5, MASTER)).toBeNull();
+    expect(captionMaster([en, fr], MASTER)!.path).toBe(captionMaster([fr, en], MASTER)!.path);
+    expect(captionMaster([en], MASTER)!.path).not.toBe(captionMaster([en, fr], MASTER)!.path);
+    expect(captionMaster([{ ...en, label: 'English (CC)' }], MASTER)!.path).not.toBe(captionMaster([en], MASTER)!.path);
+    expect(trackFiles('en', EN_VTT, 1)[0]!.path).not.toBe(trackFiles('en', FR_VTT, 1)[0]!.path);
+    expect(captionMaster([], MASTER)).toBeNull();
   });
 
-  it('refuses a label that would break out of its quoted attribute', () => {
-    expect(() => captionFiles([{ ...en, label: 'a",URI="x' }], 1, MASTER)).toThrow(/double quote/);
+  it('reads back from a master which languages, at which content, it names', () => {
+    const published = publishedTracks(captionMaster([en, fr], MASTER)!.body);
+    expect([...published].sort()).toEqual([`en/${en.digest}`, `fr/${fr.digest}`]);
+    expect(publishedTracks(MASTER).size).toBe(0);
+  });
+
+  it('refuses a label that would break out of its quoted attribute, and a malformed digest', () => {
+    expect(() => captionMaster([{ ...en, label: 'a",URI="x' }], MASTER)).toThrow(/double quote/);
+    expect(() => captionMaster([{ ...en, digest: '../../x' }], MASTER)).toThrow(/digest/);
   });
 });

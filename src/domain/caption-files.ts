@@ -11,8 +11,8 @@ export interface CaptionTrack {
   readonly lang: string;
   readonly label: string;
   readonly isDefault: boolean;
-  /** Normalized WebVTT (parseCaptions). */
-  readonly vtt: string;
+  /** captionDigest of its normalized WebVTT: the name its files are published under. */
+  readonly digest: string;
 }
 
 export interface PublishedFile {
@@ -22,45 +22,63 @@ export interface PublishedFile {
   readonly contentType: string;
 }
 
-/**
- * Everything a version needs to offer its captions: per language a WebVTT file and its one-segment
- * media playlist, and a master naming them. Every name carries a hash of its content, so each file
- * is immutable (cached for a year like the segments) and a change of captions is a new master
- * name: players holding the old master keep working, new sessions are handed the new one.
- * Null for no captions: sessions get the plain master.
- */
-export function captionFiles(
-  tracks: readonly CaptionTrack[],
-  durationSeconds: number,
-  plainMaster: string,
-): { files: PublishedFile[]; master: string } | null {
-  if (tracks.length === 0) return null;
-  const sorted = [...tracks].sort((a, b) => a.lang.localeCompare(b.lang));
-  const files: PublishedFile[] = [];
-  const media: string[] = [];
-  for (const track of sorted) {
-    checkQuotable(track.label);
-    if (!/^[A-Za-z0-9-]{2,35}$/.test(track.lang)) throw new Error(`malformed language tag ${track.lang}`);
-    const hash = digest(track.vtt);
-    const dir = `${CAPTIONS_DIR}/${track.lang}`;
-    files.push({
-      path: `${dir}/${hash}.vtt`,
-      body: withTimestampMap(track.vtt),
-      contentType: 'text/vtt; charset=utf-8',
-    });
-    files.push({
+/** One language's files: its WebVTT and the one-segment media playlist naming it. */
+export function trackFiles(lang: string, vtt: string, durationSeconds: number): PublishedFile[] {
+  checkLanguage(lang);
+  const hash = captionDigest(vtt);
+  const dir = trackDir(lang);
+  return [
+    { path: `${dir}/${hash}.vtt`, body: withTimestampMap(vtt), contentType: 'text/vtt; charset=utf-8' },
+    {
       path: `${dir}/${hash}.m3u8`,
       body: subtitlePlaylist(`${hash}.vtt`, durationSeconds),
       contentType: 'application/vnd.apple.mpegurl',
+    },
+  ];
+}
+
+/**
+ * The master naming every language (the plain master plus the subtitle group), under a name
+ * made of its content; null for no captions (sessions get the plain master). Its tracks' files
+ * (trackFiles) must be published first.
+ */
+export function captionMaster(tracks: readonly CaptionTrack[], plainMaster: string): PublishedFile | null {
+  if (tracks.length === 0) return null;
+  const media = [...tracks]
+    .sort((a, b) => a.lang.localeCompare(b.lang))
+    .map((track) => {
+      checkQuotable(track.label);
+      checkLanguage(track.lang);
+      if (!/^[0-9a-f]{16}$/.test(track.digest)) throw new Error(`malformed caption digest ${track.digest}`);
+      const flag = track.isDefault ? 'YES' : 'NO';
+      return `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="${SUBTITLE_GROUP}",NAME="${track.label}",LANGUAGE="${track.lang}",DEFAULT=${flag},AUTOSELECT=YES,FORCED=NO,URI="${trackDir(track.lang)}/${track.digest}.m3u8"`;
     });
-    const flag = track.isDefault ? 'YES' : 'NO';
-    media.push(
-      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="${SUBTITLE_GROUP}",NAME="${track.label}",LANGUAGE="${track.lang}",DEFAULT=${flag},AUTOSELECT=YES,FORCED=NO,URI="${dir}/${hash}.m3u8"`,
-    );
-  }
   const master = withSubtitles(plainMaster, media);
-  files.push({ path: `master-${digest(master)}.m3u8`, body: master, contentType: 'application/vnd.apple.mpegurl' });
-  return { files, master: files.at(-1)!.path };
+  return { path: `master-${captionDigest(master)}.m3u8`, body: master, contentType: 'application/vnd.apple.mpegurl' };
+}
+
+/**
+ * The tracks a captioned master names, as `lang/digest`: their files are already in the version,
+ * so a change republishes only the languages that are not among them.
+ */
+export function publishedTracks(master: string): Set<string> {
+  const found = new Set<string>();
+  const uri = new RegExp(
+    `^#EXT-X-MEDIA:TYPE=SUBTITLES,.*URI="${CAPTIONS_DIR}/([A-Za-z0-9-]{2,35})/([0-9a-f]{16})\\.m3u8"$`,
+  );
+  for (const line of master.split('\n')) {
+    const match = uri.exec(line);
+    if (match) found.add(`${match[1]}/${match[2]}`);
+  }
+  return found;
+}
+
+function trackDir(lang: string): string {
+  return `${CAPTIONS_DIR}/${lang}`;
+}
+
+function checkLanguage(lang: string): void {
+  if (!/^[A-Za-z0-9-]{2,35}$/.test(lang)) throw new Error(`malformed language tag ${lang}`);
 }
 
 /**
@@ -104,6 +122,11 @@ function checkQuotable(label: string): void {
   if (/["\r\n]/.test(label)) throw new Error('a caption label cannot hold a double quote or a line break');
 }
 
-function digest(text: string): string {
+/**
+ * Every name carries a hash of its content, so each file is immutable (cached for a year like
+ * the segments) and a change of captions is a new master name: players holding the old master
+ * keep working, new sessions are handed the new one.
+ */
+export function captionDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

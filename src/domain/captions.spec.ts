@@ -1,4 +1,11 @@
-import { canonicalLanguage, CaptionsError, languageLabel, parseCaptions } from './captions';
+import {
+  canonicalLanguage,
+  CaptionsError,
+  CaptionsTooSlowError,
+  languageLabel,
+  MAX_CAPTION_LINE,
+  parseCaptions,
+} from './captions';
 
 const lineOf = (text: string): number => {
   try {
@@ -42,6 +49,41 @@ describe('parseCaptions', () => {
     expect(lineOf('WEBVTT\n\nNOTE only a note\n')).toBe(1);
     expect(lineOf('just some text')).toBe(1);
     expect(lineOf('')).toBe(1);
+  });
+
+  it('refuses a line longer than MAX_CAPTION_LINE, naming it, before any pattern reads it', () => {
+    const cue = (text: string) => `1\n00:00:01,000 --> 00:00:02,000\n${text}\n`;
+    expect(parseCaptions(cue('x'.repeat(MAX_CAPTION_LINE))).cueCount).toBe(1);
+    expect(lineOf(cue('x'.repeat(MAX_CAPTION_LINE + 1)))).toBe(3);
+    // The audit's line: 200 KB of unclosed ASS codes, once ten seconds of the api's event loop.
+    expect(lineOf(cue('{\\'.repeat(100_000)))).toBe(3);
+  });
+
+  it('refuses timestamps past 99 hours instead of publishing Infinity:NaN', () => {
+    expect(parseCaptions('WEBVTT\n\n99:59:58.000 --> 99:59:59.999\nlate\n').vtt).toContain(
+      '99:59:58.000 --> 99:59:59.999',
+    );
+    expect(lineOf('WEBVTT\n\n00:00:01.000 --> 100:00:00.000\nx\n')).toBe(3);
+    expect(lineOf(`WEBVTT\n\n00:00:01.000 --> ${'9'.repeat(400)}:00:00.000\nx\n`)).toBe(3);
+    expect(lineOf(`1\n00:00:01,000 --> ${'9'.repeat(20)}:00:00,000\nx\n`)).toBe(2);
+  });
+
+  it('stops at its time budget with the line it reached', () => {
+    const file = Array.from({ length: 2000 }, (_, i) => `${i + 1}\n00:00:01,000 --> 00:00:02,000\nline ${i}\n`).join(
+      '\n',
+    );
+    let clock = 0;
+    const now = () => (clock += 40);
+    let error: unknown;
+    try {
+      parseCaptions(file, { budgetMs: 100, now });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CaptionsTooSlowError);
+    expect((error as CaptionsError).line).toBeGreaterThan(1);
+    expect((error as CaptionsError).line).toBeLessThan(8000);
+    expect(parseCaptions(file, { budgetMs: 60_000 }).cueCount).toBe(2000);
   });
 });
 

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_ready'
   | 'not_downloadable'
   | 'invalid_captions'
+  | 'too_many_captions'
   | 'not_entitled'
   | 'not_available'
   | 'too_many_streams'

@@ -18,6 +18,13 @@ export const RequireRole = (role: string) => SetMetadata(ROLE, role);
 
 type AuthedRequest = FastifyRequest & { actor?: Actor };
 
+/** The bearer token of an Authorization header; 401 without a well-formed one. */
+export function bearerToken(header: string | undefined): string {
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '');
+  if (!match?.[1]) throw new DomainError('unauthorized', 'A bearer token is required.');
+  return match[1];
+}
+
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
   const actor = ctx.switchToHttp().getRequest<AuthedRequest>().actor;
   if (!actor) throw new DomainError('unauthorized', 'A bearer token is required.');
@@ -41,9 +48,7 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = ctx.switchToHttp().getRequest<AuthedRequest>();
     if (this.reflector.getAllAndOverride<boolean>(OPTIONAL, targets) && !request.headers.authorization) return true;
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(request.headers.authorization ?? '');
-    if (!match?.[1]) throw new DomainError('unauthorized', 'A bearer token is required.');
-    const actor = await this.tokens.verify(match[1]);
+    const actor = await this.tokens.verify(bearerToken(request.headers.authorization));
     const role = this.reflector.getAllAndOverride<string | undefined>(ROLE, targets);
     if (role && !actor.roles.includes(role) && !isAdmin(actor)) {
       throw new DomainError('forbidden', `This needs the ${role} role.`);

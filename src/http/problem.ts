@@ -16,6 +16,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   not_ready: 409,
   not_downloadable: 409,
   invalid_captions: 400,
+  too_many_captions: 409,
   not_entitled: 403,
   not_available: 403,
   too_many_streams: 429,

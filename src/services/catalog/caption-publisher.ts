@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { captionFiles, PLAIN_MASTER } from '../../domain/caption-files';
+import { captionDigest, captionMaster, PLAIN_MASTER, publishedTracks, trackFiles } from '../../domain/caption-files';
 import { hlsVersionPrefix } from '../../domain/storage-keys';
 import { CaptionStore } from '../../ports/caption-store';
 import { ObjectStorage } from '../../ports/object-storage';
@@ -37,21 +37,25 @@ export class CaptionPublisher {
       const prefix = hlsVersionPrefix(videoId, video.hlsVersion);
       let master: string | null = null;
       if (snapshot.captions.length > 0) {
-        const plain = await readObjectText(this.storage, `${prefix}${PLAIN_MASTER}`);
-        const tracks = snapshot.captions.map((c) => ({
-          lang: c.lang,
-          label: c.label,
-          isDefault: c.isDefault,
-          vtt: c.vtt,
-        }));
-        const made = captionFiles(tracks, video.durationSeconds ?? 0, plain)!;
-        // The master last (captionFiles puts it there): it names files that must already be there.
-        for (const file of made.files)
+        // Only the languages the current master does not name are written: a change costs its
+        // own two files and one master, whatever the number of languages.
+        const published = video.captionsMaster ? await this.tracksIn(`${prefix}${video.captionsMaster}`) : new Set();
+        const missing = snapshot.captions.filter((c) => !published.has(`${c.lang}/${c.digest}`));
+        const vtts = await this.captions.vtts(
+          videoId,
+          missing.map((c) => c.lang),
+        );
+        // A language changed or removed since the snapshot: its revision is newer, start over.
+        if (missing.some((c) => captionDigest(vtts.get(c.lang) ?? '') !== c.digest)) continue;
+        const files = missing.flatMap((c) => trackFiles(c.lang, vtts.get(c.lang)!, video.durationSeconds ?? 0));
+        const made = captionMaster(snapshot.captions, await readObjectText(this.storage, `${prefix}${PLAIN_MASTER}`))!;
+        // The master last: it names files that must already be there.
+        for (const file of [...files, made])
           await this.storage.putObject(`${prefix}${file.path}`, file.body, {
             contentType: file.contentType,
             cacheControl: IMMUTABLE,
           });
-        master = made.master;
+        master = made.path;
       }
       if (await this.videos.setCaptionsMaster(videoId, video.hlsVersion, snapshot.revision, master)) {
         this.logger.log(
@@ -61,5 +65,15 @@ export class CaptionPublisher {
       }
     }
     throw new Error(`the captions of ${videoId} kept changing while being published`);
+  }
+
+  /** The tracks a published master names; none when it cannot be read (every file is then written). */
+  private async tracksIn(masterKey: string): Promise<Set<string>> {
+    try {
+      return publishedTracks(await readObjectText(this.storage, masterKey));
+    } catch (error) {
+      this.logger.warn(`${masterKey} could not be read (${String(error)}): every language is written again`);
+      return new Set();
+    }
   }
 }

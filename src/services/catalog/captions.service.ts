@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { captionDigest } from '../../domain/caption-files';
 import {
   canonicalLanguage,
   CaptionsError,
@@ -13,6 +14,14 @@ import { VideoStore } from '../../ports/video-store';
 import { CaptionPublisher } from './caption-publisher';
 import { EntitlementChanges } from '../paywall/entitlement-changes';
 import { loadOwnedVideo } from '../shared/video-access';
+
+/** Languages one video may have captions in: each is a rendition every player's master lists. */
+export const MAX_CAPTION_LANGUAGES = 50;
+/**
+ * Event-loop time one file's parsing may take. A valid 1 MB file parses in tens of milliseconds;
+ * the budget bounds what an input no one foresaw could cost every other request on the instance.
+ */
+export const CAPTIONS_PARSE_BUDGET_MS = 500;
 
 export interface CaptionUpload {
   readonly text: string;
@@ -53,7 +62,7 @@ export class CaptionsService {
     }
     let parsed;
     try {
-      parsed = parseCaptions(upload.text);
+      parsed = parseCaptions(upload.text, { budgetMs: CAPTIONS_PARSE_BUDGET_MS });
     } catch (error) {
       if (!(error instanceof CaptionsError)) throw error;
       throw new DomainError(
@@ -63,13 +72,25 @@ export class CaptionsService {
         { line: error.line },
       );
     }
-    const result = await this.captions.put(video.id, {
-      lang: tag,
-      label: upload.label ?? languageLabel(tag),
-      isDefault: upload.isDefault ?? false,
-      vtt: parsed.vtt,
-      cueCount: parsed.cueCount,
-    });
+    const result = await this.captions.put(
+      video.id,
+      {
+        lang: tag,
+        label: upload.label ?? languageLabel(tag),
+        isDefault: upload.isDefault ?? false,
+        vtt: parsed.vtt,
+        digest: captionDigest(parsed.vtt),
+        cueCount: parsed.cueCount,
+      },
+      MAX_CAPTION_LANGUAGES,
+    );
+    if ('tooMany' in result)
+      throw new DomainError(
+        'too_many_captions',
+        `The video already has captions in ${MAX_CAPTION_LANGUAGES} languages, the most one video may have; replace or remove one.`,
+        [{ path: 'lang', message: `a new language past the limit of ${MAX_CAPTION_LANGUAGES}` }],
+        { limit: MAX_CAPTION_LANGUAGES },
+      );
     await this.published(video.id);
     this.logger.log(
       `captions ${tag} of ${video.id} ${result.created ? 'added' : 'replaced'} by ${actor.userId}: ${parsed.cueCount} cues from ${parsed.format}`,
