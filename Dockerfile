@@ -24,9 +24,10 @@ FROM runtime AS edge
 EXPOSE 3001
 CMD ["node", "dist/src/edge/main.js"]
 
-# The worker runs ffmpeg: Debian's build (libx264, libx265, aac).
+# The worker runs ffmpeg: Debian's build (libx264, libx265, aac); bubblewrap sandboxes it where the
+# platform allows user namespaces (FFMPEG_SANDBOX=auto falls back, with a warning, where not).
 FROM runtime AS worker
 USER root
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg bubblewrap && rm -rf /var/lib/apt/lists/*
 USER node
 CMD ["node", "dist/worker/main.js"]

@@ -11,7 +11,13 @@ import { SignJWT } from 'jose';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../dev/local-s3';
-import { BENCH_DATABASE_URL, BENCH_JWT_SECRET as SECRET, freshServices, REDIS_URL } from './services';
+import {
+  BENCH_DATABASE_URL,
+  BENCH_JWT_SECRET as SECRET,
+  BENCH_WEBHOOK_KEY,
+  freshServices,
+  REDIS_URL,
+} from './services';
 
 const BUCKET = 'velvet-bench';
 
@@ -120,6 +126,7 @@ export async function runPipeline(
     S3_ENDPOINT: s3.endpoint,
     S3_FORCE_PATH_STYLE: 'true',
     JWT_SECRET: SECRET,
+    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_KEY,
     UPLOAD_SINGLE_MAX_BYTES: String(5 * 1024 ** 3),
     ...extraEnv,
   };

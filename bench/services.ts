@@ -6,6 +6,8 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/
 export const BENCH_DATABASE_URL = ADMIN_DB.replace(/\/[^/]*$/, '/velvet_bench');
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+/** The webhook sealing key a production-mode process requires (any 32 bytes for a benchmark). */
+export const BENCH_WEBHOOK_KEY = Buffer.alloc(32, 9).toString('base64');
 
 /**
  * The settings every benchmarked Velvet process shares: the bench database and Redis db, and an
@@ -22,6 +24,7 @@ export function benchEnv(overrides: Record<string, string>): Record<string, stri
     S3_ENDPOINT: 'http://127.0.0.1:9',
     S3_FORCE_PATH_STYLE: 'true',
     JWT_SECRET: BENCH_JWT_SECRET,
+    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_KEY,
     ...overrides,
   };
 }

@@ -29,8 +29,8 @@ let jwt = new SignJWT({
   .setSubject(values.sub)
   .setIssuedAt()
   .setExpirationTime(Math.floor(Date.now() / 1000) + ttl);
-if (process.env.JWT_ISSUER) jwt = jwt.setIssuer(process.env.JWT_ISSUER);
-if (process.env.JWT_AUDIENCE) jwt = jwt.setAudience(process.env.JWT_AUDIENCE);
+// The defaults docker-compose.yml gives the api; an api that checks neither ignores them.
+jwt = jwt.setIssuer(process.env.JWT_ISSUER || 'velvet-local').setAudience(process.env.JWT_AUDIENCE || 'velvet');
 console.log(await jwt.sign(new TextEncoder().encode(secret)));
 
 // Same file and format as dev/dev-secret.ts, so tokens match the running dev server.

@@ -9,7 +9,7 @@ import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   loadDotEnv();
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, { verifiesNoTokens: true });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: createLogger(config, 'Worker'),
   });

@@ -32,7 +32,7 @@ import { HttpWebhookSender } from './http.webhook-sender';
 import { PostgresWebhookStore } from './postgres/postgres.webhook-store';
 import { BullmqJobQueue, REDIS_PRODUCER } from './bullmq.job-queue';
 import { CloudfrontCdnSigner } from './cloudfront.cdn-signer';
-import { FluentFfmpegMediaToolkit } from './fluent-ffmpeg.media-toolkit';
+import { FfmpegMediaToolkit } from './ffmpeg.media-toolkit';
 import { JoseTokenVerifier } from './jose.token-verifier';
 import { migrate } from './postgres/migrator';
 import { PostgresGrantStore } from './postgres/postgres.grant-store';
@@ -90,7 +90,7 @@ export class AdaptersModule {
         { provide: JobQueue, useClass: BullmqJobQueue },
         { provide: TokenVerifier, useClass: JoseTokenVerifier },
         { provide: Clock, useClass: SystemClock },
-        { provide: MediaToolkit, useClass: FluentFfmpegMediaToolkit },
+        { provide: MediaToolkit, useClass: FfmpegMediaToolkit },
         { provide: GrantStore, useClass: PostgresGrantStore },
         { provide: CdnSigner, useClass: CloudfrontCdnSigner },
         { provide: RateLimiter, useClass: RedisRateLimiter },

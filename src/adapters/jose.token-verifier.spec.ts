@@ -3,9 +3,16 @@ import type { AppConfig } from '../config/config';
 import { JoseTokenVerifier } from './jose.token-verifier';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret-0123';
-const config = {
-  auth: { secret: SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined },
-} as unknown as AppConfig;
+const auth = {
+  secret: SECRET,
+  jwksUrl: undefined,
+  issuer: undefined,
+  audience: undefined,
+  rolesClaim: 'roles',
+  entitlementsClaim: 'entitlements',
+  allAccess: false,
+};
+const config = { auth } as unknown as AppConfig;
 
 const sign = (claims: Record<string, unknown>, expiresAt: number) =>
   new SignJWT(claims)
@@ -41,5 +48,27 @@ describe('JoseTokenVerifier', () => {
       JSON.stringify({ entitlements: ['*'], sub: 'viewer', exp: start / 1000 + 300 }),
     ).toString('base64url');
     await expect(verifier.verify(`${header}.${widened}.${signature}`)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('reads roles and entitlements only from the configured claims; "*" only where all access is on', async () => {
+    const claims = { roles: ['admin'], 'cognito:groups': ['creator'], entitlements: ['*', 'vid_a'], grants: ['vid_b'] };
+    const token = await sign(claims, start / 1000 + 300);
+    await expect(new JoseTokenVerifier(config).verify(token)).resolves.toEqual({
+      userId: 'viewer',
+      roles: ['admin'],
+      entitlements: ['vid_a'],
+    });
+    const cognito = {
+      auth: { ...auth, rolesClaim: 'cognito:groups', entitlementsClaim: 'grants' },
+    } as unknown as AppConfig;
+    await expect(new JoseTokenVerifier(cognito).verify(token)).resolves.toEqual({
+      userId: 'viewer',
+      roles: ['creator'],
+      entitlements: ['vid_b'],
+    });
+    const subscriptions = { auth: { ...auth, allAccess: true } } as unknown as AppConfig;
+    await expect(new JoseTokenVerifier(subscriptions).verify(token)).resolves.toMatchObject({
+      entitlements: ['*', 'vid_a'],
+    });
   });
 });

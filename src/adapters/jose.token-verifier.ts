@@ -23,6 +23,7 @@ export class JoseTokenVerifier extends TokenVerifier {
   private readonly secret: Promise<webcrypto.CryptoKey> | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly options: { issuer?: string; audience?: string };
+  private readonly claims: AppConfig['auth'];
   // WebCrypto verification is the costliest step of a playback session; players repeat tokens.
   private readonly verified = new ExpiringCache<string, Actor>(10_000);
 
@@ -36,6 +37,7 @@ export class JoseTokenVerifier extends TokenVerifier {
       : undefined;
     this.jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
     this.options = { issuer, audience };
+    this.claims = config.auth;
   }
 
   async verify(token: string): Promise<Actor> {
@@ -63,21 +65,30 @@ export class JoseTokenVerifier extends TokenVerifier {
       throw new DomainError('unauthorized', `The bearer token is invalid: ${reason(error)}.`);
     }
     // `exp` is required above, so it is a number here.
-    return { actor: toActor(payload), expiresAtMs: payload.exp! * 1000 };
+    return { actor: toActor(payload, this.claims), expiresAtMs: payload.exp! * 1000 };
   }
 }
 
-function toActor(payload: JWTPayload): Actor {
+/**
+ * Only the configured claims are read (JWT_ROLES_CLAIM, JWT_ENTITLEMENTS_CLAIM): an identity
+ * provider shared with other applications may put anything in a token's other claims. "*" (every
+ * paid video) only counts where the deployment switched it on (JWT_ALL_ACCESS).
+ */
+function toActor(
+  payload: JWTPayload,
+  claims: Pick<AppConfig['auth'], 'rolesClaim' | 'entitlementsClaim' | 'allAccess'>,
+): Actor {
   const sub = payload.sub;
   if (typeof sub !== 'string' || !SUBJECT.test(sub)) {
     throw new DomainError('unauthorized', 'The token subject is malformed.');
   }
-  // `roles` is Velvet's claim; Cognito puts groups in `cognito:groups`.
-  const claimed = payload['roles'] ?? payload['cognito:groups'] ?? [];
+  const claimed = payload[claims.rolesClaim];
   const roles = Array.isArray(claimed) ? claimed.filter((r): r is string => typeof r === 'string' && ROLE.test(r)) : [];
-  const claimedEntitlements = payload['entitlements'];
+  const claimedEntitlements = payload[claims.entitlementsClaim];
   const entitlements = Array.isArray(claimedEntitlements)
-    ? claimedEntitlements.filter((e): e is string => typeof e === 'string' && e.length <= 64)
+    ? claimedEntitlements.filter(
+        (e): e is string => typeof e === 'string' && e.length <= 64 && (e !== '*' || claims.allAccess),
+      )
     : [];
   return { userId: sub, roles, entitlements };
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { S3_MAX_PART_BYTES, S3_MAX_SINGLE_UPLOAD_BYTES, S3_MIN_PART_BYTES } from '../domain/upload-plan';
 
 const MIB = 1024 * 1024;
+// A JWT claim's name: Velvet's own, or a provider's namespaced one (cognito:groups, https://x/roles).
+const CLAIM_NAME = /^[A-Za-z0-9_:/.-]{1,128}$/;
 const GIB = 1024 * MIB;
 
 const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -72,6 +74,11 @@ export const envSchema = z
     JWT_JWKS_URL: optionalText.pipe(url(/^https?$/).optional()),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
+    // The claims holding a user's roles and entitlements (Cognito: JWT_ROLES_CLAIM=cognito:groups).
+    JWT_ROLES_CLAIM: z.string().trim().regex(CLAIM_NAME, 'must be a claim name').default('roles'),
+    JWT_ENTITLEMENTS_CLAIM: z.string().trim().regex(CLAIM_NAME, 'must be a claim name').default('entitlements'),
+    // An entitlement of "*" opens every paid video (a subscription); honoured only when switched on.
+    JWT_ALL_ACCESS: boolean(false),
     UPLOAD_MAX_BYTES: integer(20 * GIB, 1),
     UPLOAD_SINGLE_MAX_BYTES: integer(100 * MIB, 1, S3_MAX_SINGLE_UPLOAD_BYTES),
     UPLOAD_PART_BYTES: integer(16 * MIB, S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
@@ -120,6 +127,16 @@ export const envSchema = z
     MAX_SOURCE_DURATION_SECONDS: integer(14400, 1),
     // 8K UHD (7680×4320) by default.
     MAX_SOURCE_PIXELS: integer(7680 * 4320, 1),
+    // Phones film slow motion at 240 fps; a source claiming more (in its header or its timestamps) is refused.
+    MAX_SOURCE_FRAME_RATE: integer(240, 1, 10_000),
+    // Address space each ffmpeg/ffprobe process may use (prlimit --as); 0 for no limit. Three 1080p
+    // x264 encoders need about 1.5 GB; 4 GB leaves room for an 8K source's decoder.
+    FFMPEG_MEMORY_LIMIT_MB: integer(4096, 0, 1024 * 1024),
+    // ffprobe is killed after this long (it reads a few seconds of the file).
+    PROBE_TIMEOUT_SECONDS: integer(60, 1, 3600),
+    // ffmpeg and ffprobe in bubblewrap (no network, only their own folders): auto uses it when it
+    // works on the machine, bwrap requires it (the worker refuses to start without), off never.
+    FFMPEG_SANDBOX: z.enum(['auto', 'bwrap', 'off']).default('auto'),
     // Playback through CloudFront (or the verifying edge in development).
     CDN_BASE_URL: optionalText.pipe(url(/^https?$/).optional()),
     CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(
@@ -157,6 +174,9 @@ export const envSchema = z
     WEBHOOK_ALLOW_PRIVATE: boolean(false),
     // 32 bytes, base64: seals the endpoints' signing secrets in the database.
     WEBHOOK_SECRET_KEY: optionalText,
+    // Keys secrets were sealed with before (comma-separated, base64): opened, and resealed under
+    // WEBHOOK_SECRET_KEY by the worker's sweep, until none is left.
+    WEBHOOK_SECRET_KEY_PREVIOUS: optionalText,
     // Deliveries in flight per worker; one slow endpoint holds at most a few of them.
     WEBHOOK_CONCURRENCY: integer(16, 1, 256),
     // How often the relay looks for committed events (milliseconds).

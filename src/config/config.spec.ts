@@ -87,6 +87,7 @@ describe('loadConfig for the api in production', () => {
     NODE_ENV: 'production',
     CDN_BASE_URL: 'http://cdn.example.com',
     COOKIE_DOMAIN: 'app.example.com',
+    WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 
   it('lists the playback problems with every other one', () => {
@@ -99,6 +100,8 @@ describe('loadConfig for the api in production', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual([
       'PORT',
+      'JWT_ISSUER',
+      'JWT_AUDIENCE',
       'CDN_BASE_URL',
       'COOKIE_DOMAIN',
       'CLOUDFRONT_KEY_PAIR_ID',
@@ -106,8 +109,51 @@ describe('loadConfig for the api in production', () => {
     ]);
   });
 
-  it('leaves the worker and development alone', () => {
+  it('requires an issuer and an audience, and keys over https, for tokens from a shared identity provider', () => {
+    const { JWT_SECRET: _, ...noSecret } = production;
+    let error: unknown;
+    try {
+      loadConfig({ ...noSecret, JWT_JWKS_URL: 'http://idp.example.com/jwks.json' }, { requirePlayback: true });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/JWT_ISSUER: required in production/);
+    expect(problems).toMatch(/JWT_AUDIENCE: required in production/);
+    expect(problems).toMatch(/JWT_JWKS_URL: must be https in production/);
+    const issued = { JWT_ISSUER: 'https://idp.example.com', JWT_AUDIENCE: 'velvet' };
+    expect(() =>
+      loadConfig(
+        { ...noSecret, ...issued, JWT_JWKS_URL: 'https://idp.example.com/jwks.json' },
+        { requirePlayback: true },
+      ),
+    ).toThrow(/CDN_BASE_URL/);
+    expect(() =>
+      loadConfig(
+        { ...noSecret, ...issued, JWT_JWKS_URL: 'https://idp.example.com/jwks.json' },
+        { requirePlayback: true },
+      ),
+    ).not.toThrow(/JWT_/);
+  });
+
+  it('reads roles and entitlements from the configured claims, and all access only when switched on', () => {
+    expect(loadConfig(base).auth).toMatchObject({
+      rolesClaim: 'roles',
+      entitlementsClaim: 'entitlements',
+      allAccess: false,
+    });
+    expect(loadConfig({ ...base, JWT_ROLES_CLAIM: 'cognito:groups', JWT_ALL_ACCESS: 'true' }).auth).toMatchObject({
+      rolesClaim: 'cognito:groups',
+      allAccess: true,
+    });
+    expect(() => loadConfig({ ...base, JWT_ROLES_CLAIM: 'a b' })).toThrow(/JWT_ROLES_CLAIM/);
+  });
+
+  it('leaves the worker and development alone; the worker needs no token secret', () => {
     expect(() => loadConfig(production)).not.toThrow();
+    const { JWT_SECRET: _, ...noSecret } = production;
+    expect(() => loadConfig(noSecret)).toThrow(/JWT_SECRET/);
+    expect(loadConfig(noSecret, { verifiesNoTokens: true }).auth.secret).toBeUndefined();
     expect(() => loadConfig({ ...production, NODE_ENV: 'development' }, { requirePlayback: true })).not.toThrow();
   });
 });
@@ -128,16 +174,24 @@ describe('loadConfig for webhooks', () => {
     );
   });
 
-  it('derives the sealing key from JWT_SECRET when none is given, and requires one in production with JWKS only', () => {
+  it('requires WEBHOOK_SECRET_KEY in production, never derives it from JWT_SECRET, and reads older keys', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY: required in production/);
+    // Outside production a fixed development key, whatever the token secret.
     const a = loadConfig(base).webhooks.secretKey;
     expect(a).toHaveLength(32);
-    expect(loadConfig(base).webhooks.secretKey.equals(a)).toBe(true);
-    const jwks = {
-      S3_BUCKET: 'velvet-media',
-      DATABASE_URL: 'postgres://localhost/velvet',
-      JWT_JWKS_URL: 'https://issuer.example.com/jwks.json',
+    expect(loadConfig({ ...base, JWT_SECRET: 'y'.repeat(32) }).webhooks.secretKey.equals(a)).toBe(true);
+    const key = Buffer.alloc(32, 1).toString('base64');
+    const old = [Buffer.alloc(32, 2), Buffer.alloc(32, 3)];
+    const config = loadConfig({
+      ...base,
       NODE_ENV: 'production',
-    };
-    expect(() => loadConfig(jwks)).toThrow(/WEBHOOK_SECRET_KEY: required in production/);
+      WEBHOOK_SECRET_KEY: key,
+      WEBHOOK_SECRET_KEY_PREVIOUS: old.map((k) => k.toString('base64')).join(','),
+    });
+    expect(config.webhooks.secretKey.toString('base64')).toBe(key);
+    expect(config.webhooks.previousSecretKeys).toEqual(old);
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET_KEY_PREVIOUS: 'c2hvcnQ=' })).toThrow(
+      /WEBHOOK_SECRET_KEY_PREVIOUS: must be 32 bytes/,
+    );
   });
 });

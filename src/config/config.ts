@@ -29,6 +29,10 @@ export interface AppConfig {
     readonly jwksUrl: string | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
+    readonly rolesClaim: string;
+    readonly entitlementsClaim: string;
+    /** An entitlement of "*" opens every paid video. */
+    readonly allAccess: boolean;
   };
   readonly upload: {
     readonly maxBytes: number;
@@ -57,6 +61,11 @@ export interface AppConfig {
     readonly previewPreset: Env['PREVIEW_PRESET'];
     readonly maxDurationSeconds: number;
     readonly maxPixels: number;
+    readonly maxFrameRate: number;
+    /** prlimit --as for every ffmpeg/ffprobe process; 0: none. */
+    readonly memoryLimitBytes: number;
+    readonly probeTimeoutSeconds: number;
+    readonly sandbox: 'auto' | 'bwrap' | 'off';
     /** 0: no storyboards. */
     readonly storyboardIntervalSeconds: number;
     readonly storyboardMaxTiles: number;
@@ -78,6 +87,8 @@ export interface AppConfig {
     readonly httpsOnly: boolean;
     /** The AES-256-GCM key sealing endpoint secrets. */
     readonly secretKey: Buffer;
+    /** Keys secrets may still be sealed with; the worker reseals them under secretKey. */
+    readonly previousSecretKeys: readonly Buffer[];
     readonly concurrency: number;
     readonly relayIntervalMs: number;
   };
@@ -109,6 +120,8 @@ export interface LoadOptions {
   readonly embeddedDatabaseDir?: string;
   /** The api in production: refuse a CDN, cookie domain or key that cannot serve playback. */
   readonly requirePlayback?: boolean;
+  /** The worker verifies no token: JWT_SECRET and JWT_JWKS_URL are neither required nor needed. */
+  readonly verifiesNoTokens?: boolean;
 }
 
 /** Checks every variable and reports every problem in one error. */
@@ -117,14 +130,15 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(raw);
   const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
-  if (!raw.JWT_SECRET && !raw.JWT_JWKS_URL) {
+  if (!options.verifiesNoTokens && !raw.JWT_SECRET && !raw.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL so tokens can be verified');
   }
   if (parsed.success && !parsed.data.DATABASE_URL && !options.allowEmbeddedDatabase) {
     problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
   }
   const privateKey = parsed.success ? readPrivateKey(parsed.data, problems) : undefined;
-  const webhookKey = parsed.success ? readWebhookKey(parsed.data, problems) : undefined;
+  const webhookKeys = parsed.success ? readWebhookKeys(parsed.data, problems) : undefined;
+  if (options.requirePlayback && raw.NODE_ENV === 'production') problems.push(...tokenProblems(raw));
   if (options.requirePlayback && raw.NODE_ENV === 'production') {
     // Raw values, so these are listed even when another variable failed to parse; a variable
     // already reported (a key id without its key, a malformed URL) is not reported twice.
@@ -139,7 +153,7 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   return deepFreeze({
     ...group(parsed.data, options),
     cloudfront: cloudfrontGroup(parsed.data, privateKey),
-    webhooks: webhooksGroup(parsed.data, webhookKey!),
+    webhooks: webhooksGroup(parsed.data, webhookKeys!),
   });
 }
 
@@ -169,6 +183,9 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       jwksUrl: env.JWT_JWKS_URL,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+      rolesClaim: env.JWT_ROLES_CLAIM,
+      entitlementsClaim: env.JWT_ENTITLEMENTS_CLAIM,
+      allAccess: env.JWT_ALL_ACCESS,
     },
     upload: {
       maxBytes: env.UPLOAD_MAX_BYTES,
@@ -212,6 +229,10 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       previewPreset: env.PREVIEW_PRESET,
       maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,
       maxPixels: env.MAX_SOURCE_PIXELS,
+      maxFrameRate: env.MAX_SOURCE_FRAME_RATE,
+      memoryLimitBytes: env.FFMPEG_MEMORY_LIMIT_MB * 1024 * 1024,
+      probeTimeoutSeconds: env.PROBE_TIMEOUT_SECONDS,
+      sandbox: env.FFMPEG_SANDBOX,
       storyboardIntervalSeconds: env.STORYBOARD_INTERVAL_SECONDS,
       storyboardMaxTiles: env.STORYBOARD_MAX_TILES,
     },
@@ -219,39 +240,60 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
   };
 }
 
-function webhooksGroup(env: Env, secretKey: Buffer): AppConfig['webhooks'] {
+function webhooksGroup(env: Env, keys: { current: Buffer; previous: Buffer[] }): AppConfig['webhooks'] {
   return {
     timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
     retryHours: env.WEBHOOK_RETRY_HOURS,
     disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
     allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     httpsOnly: env.NODE_ENV === 'production',
-    secretKey,
+    secretKey: keys.current,
+    previousSecretKeys: keys.previous,
     concurrency: env.WEBHOOK_CONCURRENCY,
     relayIntervalMs: env.WEBHOOK_RELAY_INTERVAL_MS,
   };
 }
 
 /**
- * The key sealing webhook secrets: WEBHOOK_SECRET_KEY, or else one derived from JWT_SECRET (HKDF,
- * its own label), so a deployment with an HS256 secret needs no new setting.
+ * A production api shares its identity provider with other applications: a token for one of them
+ * must not open Velvet, so the issuer and the audience are checked, and keys come over https.
  */
-function readWebhookKey(env: Env, problems: string[]): Buffer | undefined {
-  if (env.WEBHOOK_SECRET_KEY) {
-    const key = Buffer.from(env.WEBHOOK_SECRET_KEY, 'base64');
-    if (key.length !== 32) problems.push('WEBHOOK_SECRET_KEY: must be 32 bytes, base64 (openssl rand -base64 32)');
+function tokenProblems(raw: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!raw.JWT_ISSUER) problems.push('JWT_ISSUER: required in production (the iss every accepted token must carry)');
+  if (!raw.JWT_AUDIENCE)
+    problems.push('JWT_AUDIENCE: required in production (the aud naming Velvet, so tokens for other apps are refused)');
+  const jwks = raw.JWT_JWKS_URL?.trim();
+  if (jwks && URL.canParse(jwks) && new URL(jwks).protocol !== 'https:')
+    problems.push('JWT_JWKS_URL: must be https in production (keys fetched over http can be replaced on the way)');
+  return problems;
+}
+
+/**
+ * The keys sealing webhook secrets: WEBHOOK_SECRET_KEY seals, and opens with any of
+ * WEBHOOK_SECRET_KEY_PREVIOUS. Its own setting, so the worker (which delivers, hence opens) never
+ * holds the api's token secret; required in production.
+ */
+function readWebhookKeys(env: Env, problems: string[]): { current: Buffer; previous: Buffer[] } | undefined {
+  const decode = (name: string, value: string): Buffer => {
+    const key = Buffer.from(value.trim(), 'base64');
+    if (key.length !== 32) problems.push(`${name}: must be 32 bytes, base64 (openssl rand -base64 32)`);
     return key;
-  }
-  if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
-    problems.push(
-      'WEBHOOK_SECRET_KEY: required in production when JWT_SECRET is not set (32 bytes, base64: openssl rand -base64 32)',
-    );
+  };
+  const previous = (env.WEBHOOK_SECRET_KEY_PREVIOUS ?? '')
+    .split(',')
+    .filter((v) => v.trim())
+    .map((v) => decode('WEBHOOK_SECRET_KEY_PREVIOUS', v));
+  if (env.WEBHOOK_SECRET_KEY) return { current: decode('WEBHOOK_SECRET_KEY', env.WEBHOOK_SECRET_KEY), previous };
+  if (env.NODE_ENV === 'production') {
+    problems.push('WEBHOOK_SECRET_KEY: required in production (32 bytes, base64: openssl rand -base64 32)');
     return undefined;
   }
-  // Outside production without either, a fixed key: development databases hold no real secrets.
-  return Buffer.from(
-    hkdfSync('sha256', env.JWT_SECRET ?? 'velvet development', 'velvet', 'webhook secret sealing key', 32),
-  );
+  // Outside production, a fixed key: development databases hold no real secrets.
+  return {
+    current: Buffer.from(hkdfSync('sha256', 'velvet development', 'velvet', 'webhook secret sealing key', 32)),
+    previous,
+  };
 }
 
 function playbackSettings(

@@ -124,13 +124,17 @@ describe('media policy', () => {
     expect(ALLOWED_DEMUXERS).toContain('matroska,webm');
   });
   it('rules out long, huge, tiny and stream-less sources with stable codes', () => {
-    const limits = { maxDurationSeconds: 60, maxPixels: 8192 * 8192 };
+    const limits = { maxDurationSeconds: 60, maxPixels: 8192 * 8192, maxFrameRate: 240 };
     expect(() => checkSource({ ...source, durationSeconds: 61 }, limits)).toThrow(
       expect.objectContaining({ code: 'duration_too_long' }),
     );
     expect(() => checkSource({ ...source, video: { ...source.video!, width: 8194 } }, limits)).toThrow(
       expect.objectContaining({ code: 'resolution_too_large' }),
     );
+    expect(() => checkSource({ ...source, video: { ...source.video!, frameRate: 1000 } }, limits)).toThrow(
+      expect.objectContaining({ code: 'frame_rate_too_high' }),
+    );
+    expect(() => checkSource({ ...source, video: { ...source.video!, frameRate: 240 } }, limits)).not.toThrow();
     expect(() => checkSource({ ...source, video: null, audio: null }, limits)).toThrow(
       expect.objectContaining({ code: 'not_media' }),
     );

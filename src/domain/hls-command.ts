@@ -5,6 +5,8 @@ export interface HlsCommandInput {
   readonly sourcePath: string;
   /** The demuxer the probe found, pinned so ffmpeg cannot guess another. */
   readonly demuxer: string;
+  /** The source's video stream (MediaInfo.video.streamIndex); unset: the first one. */
+  readonly videoStream?: number;
   readonly rungs: readonly Rung[];
   readonly hasAudio: boolean;
   readonly preset: string;
@@ -26,6 +28,14 @@ export interface HlsCommandInput {
 export const KEYFRAME_SECONDS = 2;
 export const AUDIO_BITRATE = 128_000;
 export const AUDIO_RENDITION = 'audio';
+
+/**
+ * ffmpeg's stream specifier for the video the probe chose: by index, so a still picture muxed
+ * before the real video (a cover in a Matroska file) is never encoded in its place.
+ */
+export function videoMap(videoStream: number | undefined): string {
+  return videoStream === undefined ? '0:v:0' : `0:${videoStream}`;
+}
 
 // The one URL shape a chunk job gives ffmpeg: its own loopback server for the one source.
 const LOOPBACK_SOURCE = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{32}$/;
@@ -69,7 +79,7 @@ export function hlsCommand(input: HlsCommandInput): string[] {
     const frameRate = rungs[0]!.frameRate;
     const labels = rungs.map((_, i) => `[s${i}]`).join('');
     // fps before split: every rung gets the same frames, hence the same keyframe instants.
-    const graph = [`[0:v:0]fps=${frameRate},split=${rungs.length}${labels}`];
+    const graph = [`[${videoMap(input.videoStream)}]fps=${frameRate},split=${rungs.length}${labels}`];
     rungs.forEach((r, i) =>
       graph.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`),
     );
@@ -159,7 +169,13 @@ export function hlsCommand(input: HlsCommandInput): string[] {
 }
 
 /** A poster frame: one JPEG from `atSeconds`, at most 1280 px wide, never upscaled. */
-export function posterCommand(sourcePath: string, demuxer: string, atSeconds: number, outputPath: string): string[] {
+export function posterCommand(
+  sourcePath: string,
+  demuxer: string,
+  atSeconds: number,
+  outputPath: string,
+  videoStream?: number,
+): string[] {
   return [
     '-hide_banner',
     '-nostdin',
@@ -171,7 +187,7 @@ export function posterCommand(sourcePath: string, demuxer: string, atSeconds: nu
     atSeconds.toFixed(3),
     ...safeInputArgs(sourcePath, demuxer),
     '-map',
-    '0:v:0',
+    videoMap(videoStream),
     '-frames:v',
     '1',
     '-vf',
@@ -197,6 +213,7 @@ export function tailCheckCommand(
   durationSeconds: number,
   hasVideo: boolean,
   outputPath: string,
+  videoStream?: number,
 ): string[] {
   const at = Math.max(0, durationSeconds - 1);
   return [
@@ -212,7 +229,7 @@ export function tailCheckCommand(
     '0.5',
     // Video is decoded (and dropped) by mapping it to a tiny raw stream; audio is kept as PCM.
     ...(hasVideo
-      ? ['-map', '0:v:0', '-vf', 'scale=16:16', '-f', 'rawvideo', '-pix_fmt', 'gray']
+      ? ['-map', videoMap(videoStream), '-vf', 'scale=16:16', '-f', 'rawvideo', '-pix_fmt', 'gray']
       : ['-map', '0:a:0', '-f', 's16le', '-ac', '1']),
     outputPath,
   ];

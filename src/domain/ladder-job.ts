@@ -12,6 +12,8 @@ export interface LadderSpec {
   readonly videoId: string;
   readonly version: string;
   readonly demuxer: string;
+  /** The source's video stream index (MediaInfo.video.streamIndex); unset in jobs queued before it. */
+  readonly videoStream?: number;
   readonly preset: string;
   readonly segmentSeconds: number;
   readonly durationSeconds: number;

@@ -8,6 +8,8 @@ export interface MediaInfo {
 }
 
 export interface VideoStreamInfo {
+  /** Its index among the file's streams: commands map exactly this stream (never a cover picture). */
+  readonly streamIndex?: number;
   readonly codec: string;
   /** Display size, after any rotation metadata is applied. */
   readonly width: number;
@@ -25,7 +27,16 @@ export interface AudioStreamInfo {
 }
 
 /** Permanent reasons a source cannot be transcoded; shown on the video. */
-export type MediaErrorCode = 'not_media' | 'duration_too_long' | 'resolution_too_large' | 'corrupt_media';
+export type MediaErrorCode =
+  | 'not_media'
+  | 'duration_too_long'
+  | 'resolution_too_large'
+  | 'frame_rate_too_high'
+  | 'corrupt_media'
+  /** Decoding ran past its wall-clock budget (proportional to the duration the probe found). */
+  | 'decode_too_slow'
+  /** Decoding needed more memory than a process is given. */
+  | 'decode_out_of_memory';
 
 export class MediaError extends Error {
   constructor(

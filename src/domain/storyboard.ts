@@ -1,4 +1,4 @@
-import { safeInputArgs } from './hls-command';
+import { safeInputArgs, videoMap } from './hls-command';
 import { vttTime } from './webvtt-time';
 
 /**
@@ -47,6 +47,7 @@ export function storyboardTilesCommand(
   demuxer: string,
   plan: StoryboardPlan,
   outputPattern: string,
+  videoStream?: number,
 ): string[] {
   return [
     '-hide_banner',
@@ -56,7 +57,7 @@ export function storyboardTilesCommand(
     'error',
     ...safeInputArgs(sourcePath, demuxer),
     '-map',
-    '0:v:0',
+    videoMap(videoStream),
     '-an',
     '-sn',
     '-vf',

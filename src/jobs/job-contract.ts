@@ -159,6 +159,7 @@ const ladderSpec = z.object({
     .string()
     .regex(/^[0-9a-z_]+(,[0-9a-z_]+)*$/)
     .max(100),
+  videoStream: count(1000).optional(),
   preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']),
   segmentSeconds: count(30).min(1),
   durationSeconds: z.number().positive().max(86_400),

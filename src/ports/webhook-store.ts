@@ -69,6 +69,17 @@ export abstract class WebhookStore {
   ): Promise<{ readonly endpoint: WebhookEndpoint; readonly sealed: SealedSecrets } | null>;
   /** The new secret signs from now; the current one keeps signing alongside until `previousUntil`. */
   abstract rotateSecret(id: string, sealedSecret: string, previousUntil: Date): Promise<boolean>;
+  /** Endpoints' sealed secrets in id order, after `afterId`: a key change walks them all. */
+  abstract sealedSecretsPage(
+    afterId: string | null,
+    limit: number,
+  ): Promise<Array<{ id: string; current: string; previous: string | null }>>;
+  /** Replaces an endpoint's sealed secrets only if they are still `was` (a rotation meanwhile wins). */
+  abstract resealSecrets(
+    id: string,
+    was: { current: string; previous: string | null },
+    now: { current: string; previous: string | null },
+  ): Promise<boolean>;
 
   /**
    * Claims up to `limit` committed, unrelayed events, creates a delivery for each endpoint that

@@ -36,6 +36,16 @@ describe('the api at boot in production', () => {
     expect(output).toMatch(/COOKIE_DOMAIN: the CDN host cdn\.example\.com is neither app\.example\.com nor under it/);
     expect(output).toMatch(/CLOUDFRONT_KEY_PAIR_ID: required in production/);
     expect(output).toMatch(/CLOUDFRONT_PRIVATE_KEY: required in production/);
+    // Tokens from a shared identity provider, and the worker's own sealing key.
+    expect(output).toMatch(/JWT_ISSUER: required in production/);
+    expect(output).toMatch(/JWT_AUDIENCE: required in production/);
+    expect(output).toMatch(/WEBHOOK_SECRET_KEY: required in production/);
+  });
+
+  it('refuses keys fetched over http', async () => {
+    const { code, output } = await boot({ JWT_SECRET: '', JWT_JWKS_URL: 'http://idp.example.com/jwks.json' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/JWT_JWKS_URL: must be https in production/);
   });
 
   it('refuses a cloudfront.net CDN with a cookie domain, the key being fine', async () => {
@@ -44,6 +54,9 @@ describe('the api at boot in production', () => {
       COOKIE_DOMAIN: 'example.com',
       CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
       CLOUDFRONT_PRIVATE_KEY_FILE: RSA_PRIVATE_KEY,
+      JWT_ISSUER: 'https://idp.example.com',
+      JWT_AUDIENCE: 'velvet',
+      WEBHOOK_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
     });
     expect(code).toBe(1);
     const problems = output.split('\n').filter((l) => l.startsWith('  - '));

@@ -6,7 +6,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Queue, type Job } from 'bullmq';
-import { FluentFfmpegMediaToolkit } from '../../src/adapters/fluent-ffmpeg.media-toolkit';
+import { FfmpegMediaToolkit } from '../../src/adapters/ffmpeg.media-toolkit';
 import { hlsCommand } from '../../src/domain/hls-command';
 import { segmentTiming } from '../../src/domain/mp4-fragments';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
@@ -171,7 +171,7 @@ describe('a chunked ladder', () => {
     mkdirSync(whole);
     const config = testConfig(CHUNKED);
     const rows = (await api.app.get(VideoStore).findById(id))!;
-    const probe = await new FluentFfmpegMediaToolkit(config).probe(source);
+    const probe = await new FfmpegMediaToolkit(config).probe(source);
     const plan = planTranscode(probe, { shortSides: config.transcode.ladder, previewShortSide: 0 });
     execFileSync(
       'ffmpeg',
@@ -286,7 +286,7 @@ describe('a chunked ladder', () => {
   }, 300_000);
 
   it('fails the video with the code of a chunk that fails for good, and stops its remaining chunks', async () => {
-    const real = new FluentFfmpegMediaToolkit(testConfig(CHUNKED));
+    const real = new FfmpegMediaToolkit(testConfig(CHUNKED));
     // ffmpeg refusing the second chunk's slice, as it does on a source damaged there.
     const failing: MediaToolkit = Object.assign(Object.create(real), {
       run: (args: readonly string[], options: Parameters<MediaToolkit['run']>[1]) =>
@@ -382,7 +382,7 @@ describe('a chunked ladder', () => {
     let open: () => void = () => {};
     const gate = new Promise<void>((r) => (open = r));
     const encoded: string[] = [];
-    const real = new FluentFfmpegMediaToolkit(testConfig(CHUNKED));
+    const real = new FfmpegMediaToolkit(testConfig(CHUNKED));
     const gated: MediaToolkit = Object.assign(Object.create(real), {
       run: async (args: readonly string[], options: Parameters<MediaToolkit['run']>[1]) => {
         const offset = args.includes('-output_ts_offset') ? args[args.indexOf('-output_ts_offset') + 1]! : undefined;

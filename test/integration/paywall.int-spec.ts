@@ -183,11 +183,14 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
 describe('concurrent streams', () => {
   let refuse: RunningApi;
   let evict: RunningApi;
+  let proxied: RunningApi;
   let db: Client;
   let video: string;
 
   beforeAll(async () => {
     refuse = await startApi({ ...PLAYBACK_ENV, PLAYBACK_MAX_STREAMS: '2' });
+    // Behind one proxy hop, the client's address is the last X-Forwarded-For entry.
+    proxied = await startApi({ ...PLAYBACK_ENV, PLAYBACK_MAX_STREAMS: '2', TRUST_PROXY: '1' });
     evict = await startApi({ ...PLAYBACK_ENV, PLAYBACK_MAX_STREAMS: '2', PLAYBACK_STREAM_POLICY: 'evict-oldest' });
     db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();
@@ -207,6 +210,24 @@ describe('concurrent streams', () => {
     await db.end();
     await refuse.close();
     await evict.close();
+    await proxied.close();
+  });
+
+  it('counts one player id sent from three addresses as three streams; DELETE frees only its own address', async () => {
+    const viewer = client(proxied.url, await token('sharer', []));
+    const from = (address: string) => ({ 'x-forwarded-for': address, 'content-type': 'application/json' });
+    const play = (address: string) =>
+      viewer('POST', `/v1/videos/${video}/playback-sessions`, { playerId: 'shared' }, from(address));
+    expect((await play('198.51.100.1')).status).toBe(201);
+    expect((await play('198.51.100.2')).status).toBe(201);
+    const third = await play('198.51.100.3');
+    expect(third.status).toBe(429);
+    expect(third.json.code).toBe('too_many_streams');
+    // The same device again is a renewal, not a new stream.
+    expect((await play('198.51.100.1')).status).toBe(201);
+    expect((await viewer('DELETE', '/v1/playback-sessions/shared', undefined, from('198.51.100.2'))).status).toBe(204);
+    expect((await play('198.51.100.3')).status).toBe(201);
+    expect((await viewer('DELETE', '/v1/playback-sessions/shared', undefined, from('198.51.100.2'))).status).toBe(404);
   });
 
   it('refuses a third player with too_many_streams, renews on heartbeat, frees on DELETE, with short cookies', async () => {

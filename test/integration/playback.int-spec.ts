@@ -77,6 +77,8 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
       CLOUDFRONT_KEY_PAIR_ID: KEY_ID,
       CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'),
       PLAYBACK_TTL_SECONDS: '600',
+      // Subscriptions ("*") are switched on here; they are off by default.
+      JWT_ALL_ACCESS: 'true',
     });
     db = new Client({ connectionString: testDatabaseUrl() });
     await db.connect();

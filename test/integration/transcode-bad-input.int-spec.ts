@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../support/fixtures';
 import { client, token } from '../support/harness';
-import { listKeys, startStack, uploadFile, waitForFinal, watchUntilFinal, type Stack } from '../support/pipeline';
+import {
+  downloadPrefix,
+  listKeys,
+  startStack,
+  uploadFile,
+  waitForFinal,
+  watchUntilFinal,
+  type Stack,
+} from '../support/pipeline';
 
 describe('transcoding refuses what is not media, and never reads anything but the upload', () => {
   let stack: Stack;
@@ -59,6 +67,106 @@ describe('transcoding refuses what is not media, and never reads anything but th
     ]);
     const fs = readFileSync(faststart);
     await failsWith(fs.subarray(0, Math.floor(fs.length / 2)), 'video/mp4', 'corrupt_media');
+  });
+
+  /** Runs ffmpeg here (test input only), from lavfi sources to `name` in the work folder. */
+  function make(name: string, ...args: string[]): string {
+    const path = join(work, name);
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...args, path]);
+    return path;
+  }
+
+  /** Distinct frames of the ready video's top rendition, decoded from what was published. */
+  async function distinctFrames(video: any): Promise<number> {
+    const dir = mkdtempSync(join(work, 'published-'));
+    const prefix = `videos/${video.id}/hls/${video.hlsVersion}/`;
+    await downloadPrefix(stack.s3, stack.api.config.s3.bucket, prefix, dir);
+    const rung = video.renditions.find((r: any) => r.width)!.name;
+    const md5 = execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, rung, 'index.m3u8'), '-f', 'framemd5', '-'], {
+      encoding: 'utf8',
+    });
+    return new Set(
+      md5
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(',').pop()!.trim()),
+    ).size;
+  }
+
+  it('plays the real video of a file whose cover picture comes first (MP4 cover art, a Matroska still)', async () => {
+    const cover = make('cover.png', '-f', 'lavfi', '-i', 'color=c=red:s=320x240', '-frames:v', '1');
+    const video = ['-f', 'lavfi', '-i', 'testsrc=d=6:r=30:s=320x240'];
+    const still = [
+      '-map',
+      '0',
+      '-map',
+      '1',
+      '-c:v:0',
+      'mjpeg',
+      '-disposition:v:0',
+      'attached_pic',
+      '-c:v:1',
+      'libx264',
+    ];
+    for (const [name, type] of [
+      ['cover.mp4', 'video/mp4'],
+      ['cover.mkv', 'video/x-matroska'],
+    ] as const) {
+      const file = make(name, '-i', cover, ...video, ...still, '-preset', 'ultrafast');
+      const done = await waitForFinal(stack.user, await uploadFile(stack.user, file, type));
+      expect({ name, status: done.status, duration: Math.round(done.durationSeconds) }).toEqual({
+        name,
+        status: 'ready',
+        duration: 6,
+      });
+      // Six seconds of testsrc at 30 fps: every frame differs; the cover is one frame.
+      expect(await distinctFrames(done)).toBeGreaterThanOrEqual(170);
+    }
+  }, 180_000);
+
+  it('fails an MPEG-TS that switches to 8192×4352 mid-stream as corrupt_media', async () => {
+    const small = make(
+      'small.ts',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=d=2:r=25:s=320x240',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+    );
+    const huge = make(
+      'huge.ts',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=d=0.2:r=25:s=8192x4352',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+    );
+    const path = join(work, 'switch.ts');
+    writeFileSync(path, Buffer.concat([readFileSync(small), readFileSync(huge)]));
+    const { video } = await watchUntilFinal(stack.user, await uploadFile(stack.user, path, 'video/mp2t'));
+    expect({ status: video.status, code: video.error?.code }).toEqual({ status: 'failed', code: 'corrupt_media' });
+  }, 180_000);
+
+  it('fails a 1000 fps source as frame_rate_too_high before decoding it', async () => {
+    const fast = make(
+      'fast.mp4',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=d=1:r=1000:s=64x64',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+    );
+    const video = await failsWith(readFileSync(fast), 'video/mp4', 'frame_rate_too_high');
+    expect(video.error.message).toMatch(/1000 frames per second; the limit is 240/);
   });
 
   it('refuses a zero-byte upload at creation (sizeBytes must be positive)', async () => {

@@ -168,6 +168,31 @@ export class PostgresWebhookStore extends WebhookStore {
     return rows.length > 0;
   }
 
+  async sealedSecretsPage(
+    afterId: string | null,
+    limit: number,
+  ): Promise<Array<{ id: string; current: string; previous: string | null }>> {
+    const { rows } = await this.sql.query<{ id: string; secret_sealed: string; previous_sealed: string | null }>(
+      `SELECT id, secret_sealed, previous_sealed FROM webhook_endpoints WHERE ($1::text IS NULL OR id > $1)
+       ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, current: r.secret_sealed, previous: r.previous_sealed }));
+  }
+
+  async resealSecrets(
+    id: string,
+    was: { current: string; previous: string | null },
+    now: { current: string; previous: string | null },
+  ): Promise<boolean> {
+    const { rows } = await this.sql.query(
+      `UPDATE webhook_endpoints SET secret_sealed = $4, previous_sealed = $5
+       WHERE id = $1 AND secret_sealed = $2 AND previous_sealed IS NOT DISTINCT FROM $3 RETURNING id`,
+      [id, was.current, was.previous, now.current, now.previous],
+    );
+    return rows.length > 0;
+  }
+
   async relayEvents(
     limit: number,
     wants: (endpoint: WebhookEndpoint, event: { ownerId: string; type: string }) => boolean,

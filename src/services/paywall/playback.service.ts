@@ -93,7 +93,7 @@ export class PlaybackService {
     if (expiresAtEpoch <= Math.floor(from.getTime() / 1000))
       throw new DomainError('not_entitled', 'Your access to this video has expired.');
     const notBeforeEpoch = entitlement.notBefore ? Math.floor(entitlement.notBefore.getTime() / 1000) : undefined;
-    if (limited) await this.leaseStream(viewer!, playerId ?? `ip-${clientIp}`, expiresAtEpoch);
+    if (limited) await this.leaseStream(viewer!, streamSlot(playerId, clientIp), expiresAtEpoch);
     // CloudFront matches IpAddress against IPv4 only; an IPv6 viewer gets an unbound policy.
     const viewerIp = unmapIpv4(clientIp);
     const sourceIp = bindIp && isIPv4(viewerIp) ? viewerIp : undefined;
@@ -145,8 +145,8 @@ export class PlaybackService {
   }
 
   /** A player closed: its slot is free at once instead of at its cookies' expiry. */
-  async endStream(viewer: Actor, playerId: string): Promise<void> {
-    if (!(await this.leases.release(viewer.userId, playerId)))
+  async endStream(viewer: Actor, playerId: string, clientIp: string): Promise<void> {
+    if (!(await this.leases.release(viewer.userId, streamSlot(playerId, clientIp))))
       throw new DomainError('not_found', 'No stream of yours on that player.');
   }
 
@@ -225,4 +225,13 @@ export class PlaybackService {
     if (!isAdmin(actor) && video.ownerId !== actor.userId) throw new DomainError('not_found', 'No such video.');
     return video;
   }
+}
+
+/**
+ * A stream's slot: the player id the client chose, on the address it plays from. The id alone is
+ * the client's word, and three devices sending one id must count as three streams; a player that
+ * changes address (a phone leaving Wi-Fi) holds a second slot until the first one's cookies expire.
+ */
+export function streamSlot(playerId: string | undefined, clientIp: string): string {
+  return `${playerId ?? '-'}@${unmapIpv4(clientIp)}`;
 }

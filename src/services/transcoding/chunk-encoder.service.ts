@@ -64,6 +64,7 @@ export class ChunkEncoderService {
       hlsCommand({
         sourcePath: source,
         demuxer: ladder.demuxer,
+        videoStream: ladder.videoStream,
         rungs: ladder.rungs,
         hasAudio: false,
         preset: ladder.preset,
@@ -110,6 +111,7 @@ export class ChunkEncoderService {
       await storyboardOrNone(this.media, this.logger, `[job ${ctx.jobId} video ${ladder.videoId}]`, {
         source,
         demuxer: ladder.demuxer,
+        videoStream: ladder.videoStream,
         plan,
         durationSeconds: ladder.durationSeconds,
         outDir: join(out, STORYBOARD_DIR),

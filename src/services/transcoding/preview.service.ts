@@ -167,6 +167,7 @@ export class PreviewService {
     const args = hlsCommand({
       sourcePath: input.sourcePath,
       demuxer: pinnedDemuxer(info.formatName),
+      videoStream: info.video?.streamIndex,
       rungs: preview.rungs,
       hasAudio: preview.hasAudio,
       preset: this.config.transcode.previewPreset,

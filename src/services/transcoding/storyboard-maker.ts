@@ -21,6 +21,7 @@ export interface StoryboardInput {
   /** The source: a local path or the loopback source URL. */
   readonly source: string;
   readonly demuxer: string;
+  readonly videoStream?: number;
   readonly plan: StoryboardPlan;
   readonly durationSeconds: number;
   /** Receives `sprite-N.jpg` and `storyboard.vtt`. */
@@ -42,7 +43,13 @@ export async function makeStoryboard(media: MediaToolkit, input: StoryboardInput
     await mkdir(input.outDir, { recursive: true });
     const run = { cwd: tilesDir, signal: input.signal, timeoutMs: input.timeoutMs };
     await media.run(
-      storyboardTilesCommand(input.source, input.demuxer, input.plan, join(tilesDir, 'tile-%05d.jpg')),
+      storyboardTilesCommand(
+        input.source,
+        input.demuxer,
+        input.plan,
+        join(tilesDir, 'tile-%05d.jpg'),
+        input.videoStream,
+      ),
       run,
     );
     const tiles = (await readdir(tilesDir)).filter((f) => /^tile-\d{5}\.jpg$/.test(f)).length;
@@ -105,6 +112,7 @@ export function storyboardInput(job: {
   return {
     source: job.sourcePath,
     demuxer: pinnedDemuxer(job.info.formatName),
+    videoStream: job.info.video?.streamIndex,
     plan: job.plan,
     durationSeconds: job.info.durationSeconds,
     outDir: join(job.out, STORYBOARD_DIR),

@@ -182,6 +182,7 @@ export class TranscodeService {
       videoId: video.id,
       version: started.ladderVersion,
       demuxer: pinnedDemuxer(info.formatName),
+      videoStream: info.video?.streamIndex,
       preset,
       segmentSeconds,
       durationSeconds: info.durationSeconds,
@@ -225,7 +226,7 @@ export class TranscodeService {
     const demuxer = pinnedDemuxer(info.formatName);
     const tail = join(scratch, 'tail.raw');
     await this.runDecoding(
-      tailCheckCommand(sourcePath, demuxer, info.durationSeconds, Boolean(info.video), tail),
+      tailCheckCommand(sourcePath, demuxer, info.durationSeconds, Boolean(info.video), tail, info.video?.streamIndex),
       scratch,
       ctx,
     );
@@ -240,7 +241,7 @@ export class TranscodeService {
     if (!info.video) return;
     const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
     const poster = join(scratch, 'poster.jpg');
-    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster), scratch, ctx);
+    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, info.video.streamIndex), scratch, ctx);
     await this.storage.uploadFile(posterKey(videoId), poster, {
       contentType: 'image/jpeg',
       cacheControl: POSTER_CACHE,
@@ -268,6 +269,7 @@ export class TranscodeService {
     const args = hlsCommand({
       sourcePath,
       demuxer: pinnedDemuxer(info.formatName),
+      videoStream: info.video?.streamIndex,
       rungs,
       hasAudio,
       preset: this.config.transcode.preset,

@@ -21,6 +21,21 @@ export function open(key: Buffer, sealed: string): string {
   return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
 }
 
+/**
+ * Opens with the first key that fits (the current one, then older ones during a key change);
+ * `key` is the index of that key, so a caller can tell a secret that needs resealing.
+ */
+export function openWithAny(keys: readonly Buffer[], sealed: string): { secret: string; key: number } {
+  for (const [index, key] of keys.entries()) {
+    try {
+      return { secret: open(key, sealed), key: index };
+    } catch {
+      // Another key's: try the next.
+    }
+  }
+  throw new Error('no configured key opens this sealed secret');
+}
+
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;

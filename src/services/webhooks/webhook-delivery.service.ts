@@ -10,7 +10,7 @@ import { WebhookSender, type SendResult } from '../../ports/webhook-sender';
 import { WebhookStore, type SealedSecrets } from '../../ports/webhook-store';
 import type { WebhookDeliveryPayload } from '../../jobs/job-contract';
 import { JobPutBack, type JobContext } from '../../jobs/job-context';
-import { open } from './secret-box';
+import { openWithAny } from './secret-box';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 'deferred';
 
@@ -135,11 +135,11 @@ export class WebhookDeliveryService {
     } catch (error) {
       return { status: null, durationMs: 0, error: `refused: ${isDomainError(error) ? error.message : String(error)}` };
     }
-    const key = this.config.webhooks.secretKey;
-    const secrets = [open(key, sealed.current)];
+    const keys = [this.config.webhooks.secretKey, ...this.config.webhooks.previousSecretKeys];
+    const secrets = [openWithAny(keys, sealed.current).secret];
     // During a rotation's overlap both secrets sign: the receiver may still hold either.
     if (sealed.previous && sealed.previousUntil && sealed.previousUntil > new Date())
-      secrets.push(open(key, sealed.previous));
+      secrets.push(openWithAny(keys, sealed.previous).secret);
     const timestamp = new Date();
     const signature = secrets.map((secret) => new Webhook(secret).sign(eventId, timestamp, body)).join(' ');
     return this.sender.post(
