@@ -15,8 +15,8 @@ import { verifySigV4Header } from './sigv4';
 /**
  * Development/test stand-in for what S3 enforces and the local emulator does not: it refuses
  * every unsigned request (the bucket is private) and evaluates browser form-upload policies
- * (size, type, key, expiry, signature). Signed requests pass through unchanged, Host included,
- * so the emulator still verifies their SigV4 signatures itself. Reads and overwrites of one object
+ * (size, type, key, expiry, signature), and If-Match on reads. Signed requests pass through
+ * unchanged, Host included, so the emulator still verifies their SigV4 signatures itself. Reads and overwrites of one object
  * take turns, so a reader sees an object whole, as on S3 (object-locks).
  */
 export interface VerifyingFrontOptions {
@@ -218,6 +218,19 @@ function forward(
     { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
     (reply) => {
       replied = true;
+      // The emulator ignores If-Match; S3 answers 412 when the object is no longer that version.
+      const ifMatch = req.headers['if-match'];
+      if (
+        ifMatch &&
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        reply.statusCode !== undefined &&
+        reply.statusCode < 300 &&
+        ifMatch !== '*' &&
+        ifMatch.replace(/"/g, '') !== String(reply.headers.etag ?? '').replace(/"/g, '')
+      ) {
+        reply.destroy();
+        return sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      }
       // A refusal can come before the client finished sending: drain the rest and close the
       // connection (as S3 does), so the client reads the refusal instead of a reset socket.
       const early = !req.readableEnded;

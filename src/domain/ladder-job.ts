@@ -14,6 +14,8 @@ export interface LadderSpec {
   readonly demuxer: string;
   /** The source's video stream index (MediaInfo.video.streamIndex); unset in jobs queued before it. */
   readonly videoStream?: number;
+  /** The source's ETag at the probe: every child reads exactly those bytes. Unset in older jobs. */
+  readonly sourceEtag?: string;
   readonly preset: string;
   readonly segmentSeconds: number;
   readonly durationSeconds: number;

@@ -36,7 +36,9 @@ export type MediaErrorCode =
   /** Decoding ran past its wall-clock budget (proportional to the duration the probe found). */
   | 'decode_too_slow'
   /** Decoding needed more memory than a process is given. */
-  | 'decode_out_of_memory';
+  | 'decode_out_of_memory'
+  /** The source's bytes changed after its upload was completed (the upload form used again). */
+  | 'source_replaced';
 
 export class MediaError extends Error {
   constructor(

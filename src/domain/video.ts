@@ -31,6 +31,8 @@ export interface Video {
   readonly hlsVersion: string | null;
   /** ETag of the source the published version was made from. */
   readonly sourceEtag: string | null;
+  /** ETag of the source when its upload was completed: what every read of it is pinned to. */
+  readonly uploadEtag: string | null;
   readonly readyAt: Date | null;
   /** The preview version (`videos/{id}/hls/{version}/`) published while the ladder is encoded. */
   readonly previewVersion: string | null;

@@ -160,6 +160,7 @@ const ladderSpec = z.object({
     .regex(/^[0-9a-z_]+(,[0-9a-z_]+)*$/)
     .max(100),
   videoStream: count(1000).optional(),
+  sourceEtag: z.string().min(1).max(200).optional(),
   preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']),
   segmentSeconds: count(30).min(1),
   durationSeconds: z.number().positive().max(86_400),

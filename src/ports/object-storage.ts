@@ -15,6 +15,14 @@ export interface ObjectStream {
   readonly body: Readable | null;
 }
 
+/** A read pinned to an ETag (If-Match) found the object replaced since: S3's 412. */
+export class ObjectChangedError extends Error {
+  constructor(readonly key: string) {
+    super(`${key} is no longer the version that was read before`);
+    this.name = 'ObjectChangedError';
+  }
+}
+
 /** What is stored with an object and sent back with it. */
 export interface ObjectHeaders {
   readonly contentType: string;
@@ -35,8 +43,8 @@ export interface PresignedPost {
 export abstract class ObjectStorage {
   /** Metadata of an object, or null when there is none. */
   abstract head(key: string): Promise<StoredObject | null>;
-  /** Streams an object into a local file (never whole in memory). */
-  abstract download(key: string, path: string): Promise<void>;
+  /** Streams an object into a local file (never whole in memory); with `ifMatch`, only that version (else ObjectChangedError). */
+  abstract download(key: string, path: string, conditions?: { ifMatch?: string }): Promise<void>;
   /** Uploads a local file (multipart when large, bounded concurrency). */
   abstract uploadFile(key: string, path: string, headers: ObjectHeaders): Promise<void>;
   /** Writes a small object from memory (playlists). */
@@ -49,9 +57,12 @@ export abstract class ObjectStorage {
   abstract listChildPrefixes(prefix: string): Promise<string[]>;
   /**
    * Opens an object for streaming, honouring a Range and an If-None-Match header; null when
-   * there is no such object.
+   * there is no such object. With `ifMatch`, only that version (else ObjectChangedError).
    */
-  abstract openObject(key: string, conditions: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null>;
+  abstract openObject(
+    key: string,
+    conditions: { range?: string; ifNoneMatch?: string; ifMatch?: string },
+  ): Promise<ObjectStream | null>;
   /** Deletes every object under the prefix (paginated); idempotent. Returns how many went. */
   abstract deletePrefix(prefix: string): Promise<number>;
   /** Throws when the bucket cannot be reached with the configured credentials. */

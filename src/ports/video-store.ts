@@ -84,6 +84,13 @@ export abstract class VideoStore {
   abstract markFailed(id: string, code: string, message: string): Promise<Video | null>;
   /** Videos queued or processing whose row has not changed since `before` (no progress either). */
   abstract findInFlightSince(before: Date, limit: number): Promise<Video[]>;
+  /** Records the completed upload's ETag (only while the video awaits its upload). */
+  abstract setUploadEtag(id: string, etag: string): Promise<void>;
+  /** Remembers a deleted video's upload prefix until `until`, when its last upload form expires. */
+  abstract tombstoneUpload(id: string, until: Date): Promise<void>;
+  /** Tombstoned videos, and whether their last form has expired (then the tombstone can go). */
+  abstract uploadTombstones(now: Date, limit: number): Promise<Array<{ videoId: string; expired: boolean }>>;
+  abstract clearUploadTombstone(id: string): Promise<void>;
   abstract ping(): Promise<void>;
 }
 

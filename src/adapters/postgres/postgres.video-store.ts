@@ -239,6 +239,30 @@ export class PostgresVideoStore extends VideoStore {
     );
   }
 
+  async setUploadEtag(id: string, etag: string): Promise<void> {
+    await this.sql.query(`UPDATE videos SET upload_etag = $2 WHERE id = $1 AND status = 'awaiting_upload'`, [id, etag]);
+  }
+
+  async tombstoneUpload(id: string, until: Date): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO upload_tombstones (video_id, until) VALUES ($1, $2)
+       ON CONFLICT (video_id) DO UPDATE SET until = GREATEST(upload_tombstones.until, EXCLUDED.until)`,
+      [id, until],
+    );
+  }
+
+  async uploadTombstones(now: Date, limit: number): Promise<Array<{ videoId: string; expired: boolean }>> {
+    const { rows } = await this.sql.query<{ video_id: string; expired: boolean }>(
+      'SELECT video_id, until < $1 AS expired FROM upload_tombstones ORDER BY until LIMIT $2',
+      [now, limit],
+    );
+    return rows.map((r) => ({ videoId: r.video_id, expired: r.expired }));
+  }
+
+  async clearUploadTombstone(id: string): Promise<void> {
+    await this.sql.query('DELETE FROM upload_tombstones WHERE video_id = $1', [id]);
+  }
+
   async setCaptionsMaster(id: string, version: string, revision: number, master: string | null): Promise<boolean> {
     const { rows } = await this.sql.query(
       `UPDATE videos SET captions_master = $4 WHERE id = $1 AND status = 'ready' AND hls_version = $2 AND captions_revision = $3 RETURNING id`,

@@ -23,6 +23,7 @@ export interface VideoRow {
   renditions: Rendition[] | null;
   hls_version: string | null;
   source_etag: string | null;
+  upload_etag: string | null;
   ready_at: Date | null;
   preview_version: string | null;
   ladder_version: string | null;
@@ -65,6 +66,7 @@ export function toVideo(row: VideoRow): Video {
     renditions: row.renditions,
     hlsVersion: row.hls_version,
     sourceEtag: row.source_etag,
+    uploadEtag: row.upload_etag,
     readyAt: row.ready_at,
     previewVersion: row.preview_version,
     ladderVersion: row.ladder_version,

@@ -23,6 +23,7 @@ import { attachmentDisposition } from '../../domain/content-disposition';
 import { DomainError } from '../../domain/errors';
 import type { PartRef, StoredPart } from '../../domain/upload-plan';
 import {
+  ObjectChangedError,
   ObjectStorage,
   type ObjectHeaders,
   type ObjectStream,
@@ -52,16 +53,18 @@ export class S3ObjectStorage extends ObjectStorage {
       return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', contentType: out.ContentType };
     } catch (error) {
       if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
-      throw classify(error);
+      throw classify(error, key);
     }
   }
 
-  async download(key: string, path: string): Promise<void> {
+  async download(key: string, path: string, conditions: { ifMatch?: string } = {}): Promise<void> {
     try {
-      const out = await this.clients.data.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.clients.data.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: conditions.ifMatch }),
+      );
       await pipeline(out.Body as Readable, createWriteStream(path));
     } catch (error) {
-      throw classify(error);
+      throw classify(error, key);
     }
   }
 
@@ -141,7 +144,10 @@ export class S3ObjectStorage extends ObjectStorage {
     return prefixes;
   }
 
-  async openObject(key: string, conditions: { range?: string; ifNoneMatch?: string }): Promise<ObjectStream | null> {
+  async openObject(
+    key: string,
+    conditions: { range?: string; ifNoneMatch?: string; ifMatch?: string },
+  ): Promise<ObjectStream | null> {
     try {
       const out = await this.clients.data.send(
         new GetObjectCommand({
@@ -149,6 +155,7 @@ export class S3ObjectStorage extends ObjectStorage {
           Key: key,
           Range: conditions.range,
           IfNoneMatch: conditions.ifNoneMatch,
+          IfMatch: conditions.ifMatch,
         }),
       );
       const headers: Record<string, string> = {};
@@ -170,7 +177,7 @@ export class S3ObjectStorage extends ObjectStorage {
         return { status: 304, headers: conditions.ifNoneMatch ? { etag: conditions.ifNoneMatch } : {}, body: null };
       if (status === 416) return { status: 416, headers: {}, body: null };
       if (error instanceof S3ServiceException && NOT_FOUND.has(error.name)) return null;
-      throw classify(error);
+      throw classify(error, key);
     }
   }
 
@@ -350,9 +357,10 @@ function objectHeaders(h: ObjectHeaders): { ContentType: string; CacheControl: s
   };
 }
 
-function classify(error: unknown): unknown {
+function classify(error: unknown, key?: string): unknown {
   if (error instanceof DomainError) return error;
   const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  if (status === 412 && key) return new ObjectChangedError(key);
   if (status === undefined || status >= 500 || status === 429) {
     return new DomainError('dependency_unavailable', `Object storage is unavailable (${describe(error)}).`);
   }

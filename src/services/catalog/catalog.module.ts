@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EntitlementChangesModule } from '../paywall/entitlement-changes.module';
+import { UnfinishedUploadsModule } from '../uploads/unfinished-uploads.module';
 import { CaptionPublishingModule } from './caption-publishing.module';
 import { CaptionsService } from './captions.service';
 import { VideosService } from './videos.service';
 
 /** Api side: a creator's videos (list, read, edit, delete, re-queue) and their captions. */
 @Module({
-  imports: [EntitlementChangesModule, CaptionPublishingModule],
+  imports: [EntitlementChangesModule, CaptionPublishingModule, UnfinishedUploadsModule],
   providers: [VideosService, CaptionsService],
   exports: [VideosService, CaptionsService],
 })

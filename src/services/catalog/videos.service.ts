@@ -9,6 +9,7 @@ import { JobQueue } from '../../ports/job-queue';
 import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore, type DetailsPatch } from '../../ports/video-store';
 import { EntitlementChanges } from '../paywall/entitlement-changes';
+import { UnfinishedUploads } from '../uploads/unfinished-uploads.service';
 import { loadOwnedVideo } from '../shared/video-access';
 
 // Long enough to start a large download; the download continues past expiry once started.
@@ -29,6 +30,7 @@ export class VideosService {
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly changes: EntitlementChanges,
+    private readonly unfinished: UnfinishedUploads,
   ) {}
 
   get(actor: Actor, id: string): Promise<Video> {
@@ -129,6 +131,7 @@ export class VideosService {
     }
     let objects = 0;
     for (const prefix of videoOwnedPrefixes(video.id)) objects += await this.storage.deletePrefix(prefix);
+    await this.unfinished.rememberForms(video.id);
     await this.store.delete(video.id);
     // A worker publishing meanwhile may have written files after the pass above and marked the
     // video ready before the row went (found by the fault run, with storage slowed down). Once the

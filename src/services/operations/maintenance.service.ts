@@ -93,7 +93,8 @@ export class MaintenanceService {
 
   /**
    * Removes chunk outputs no ladder will publish: of a deleted or finished video, or of a
-   * version the row no longer encodes. The row's version is recorded before its first chunk job
+   * version the row no longer encodes; and bytes a deleted video's upload form put there after
+   * the delete (UnfinishedUploads.removeOrphanedSources). The row's version is recorded before its first chunk job
    * exists, and is read after the versions are listed, so a ladder being encoded is never
    * taken for an orphan.
    */
@@ -106,7 +107,7 @@ export class MaintenanceService {
       const [videoId, version] = key.slice(WORK_ROOT.length).split('/');
       if (isVideoId(videoId) && version) ladders.set(`${WORK_ROOT}${videoId}/${version}/`, { videoId, version });
     }
-    let removed = 0;
+    let removed = await this.unfinished.removeOrphanedSources(BATCH);
     for (const [prefix, { videoId, version }] of ladders) {
       const video = await this.store.findById(videoId);
       if (wantsWork(video, { kind: 'ladder', version })) continue;

@@ -15,7 +15,7 @@ import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
 import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles } from '../shared/hls-files';
-import { asCorrupt } from './media-failure';
+import { asCorrupt, sourceReplaced } from './media-failure';
 import { serveSource } from './source-server';
 import { storyboardOrNone } from './storyboard-maker';
 import type { JobContext } from '../../jobs/job-context';
@@ -144,6 +144,7 @@ export class ChunkEncoderService {
 
     const source = await this.storage.head(sourceKey(videoId));
     if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
+    if (ladder.sourceEtag && source.etag !== ladder.sourceEtag) throw sourceReplaced();
     const out = await mkdtemp(join(this.config.transcode.tmpDir ?? tmpdir(), `velvet-part-${videoId}-`));
     const stop = new AbortController();
     const onAbort = () => stop.abort(ctx.signal.reason);
@@ -154,7 +155,7 @@ export class ChunkEncoderService {
         () => undefined,
       );
     }, RECHECK_MS);
-    const served = await serveSource(this.storage, sourceKey(videoId), this.logger);
+    const served = await serveSource(this.storage, sourceKey(videoId), this.logger, source.etag);
     const started = Date.now();
     try {
       try {
@@ -164,6 +165,7 @@ export class ChunkEncoderService {
         });
       } catch (error) {
         if (stop.signal.reason instanceof PartAbandoned) return 'skipped';
+        if (served.replaced()) throw sourceReplaced();
         throw asCorrupt(error, this.logger);
       }
       await check(out);

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@nestjs/common';
-import type { ObjectStorage } from '../../ports/object-storage';
+import { ObjectChangedError, type ObjectStorage } from '../../ports/object-storage';
 
 export interface ServedSource {
   /** `http://127.0.0.1:{port}/{token}`: the only address ffmpeg is given. */
   readonly url: string;
   /** Bytes passed on from storage so far. */
   bytesRead(): number;
+  /** A read found the object replaced since `etag` (answered 412, so ffmpeg stopped). */
+  replaced(): boolean;
   close(): Promise<void>;
 }
 
@@ -22,9 +24,11 @@ export async function serveSource(
   storage: ObjectStorage,
   key: string,
   logger: Pick<Logger, 'warn'>,
+  etag?: string,
 ): Promise<ServedSource> {
   const path = `/${randomBytes(16).toString('hex')}`;
   let bytes = 0;
+  let replaced = false;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.warn(`source server: ${error instanceof Error ? error.message : String(error)}`);
@@ -37,7 +41,12 @@ export async function serveSource(
     if (req.url !== path) return void res.writeHead(404).end();
     if (req.method !== 'GET') return void res.writeHead(405, { allow: 'GET' }).end();
     const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
-    const object = await storage.openObject(key, { range });
+    // Every range of exactly the bytes the probe read (If-Match): a source put there since is refused.
+    const object = await storage.openObject(key, { range, ifMatch: etag }).catch((error: unknown) => {
+      if (!(error instanceof ObjectChangedError)) throw error;
+      replaced = true;
+      return { status: 412 as const, headers: {}, body: null };
+    });
     if (!object) return void res.writeHead(404).end();
     if (!object.body) return void res.writeHead(object.status).end();
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
@@ -59,6 +68,7 @@ export async function serveSource(
   return {
     url: `http://127.0.0.1:${port}${path}`,
     bytesRead: () => bytes,
+    replaced: () => replaced,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

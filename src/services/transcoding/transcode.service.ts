@@ -24,7 +24,7 @@ import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
 import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from '../shared/hls-files';
-import { asCorrupt } from './media-failure';
+import { asCorrupt, asSourceReplaced, sourceReplaced } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
 import { storyboardInput, storyboardOrNone, storyboardPlanFor } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
@@ -70,6 +70,7 @@ export class TranscodeService {
       return 'skipped';
     }
     if (!source) throw new MediaError('not_media', 'The uploaded source is missing.');
+    if (video.uploadEtag && source.etag !== video.uploadEtag) throw sourceReplaced();
     const claimed = await this.store.claimForProcessing(videoId);
     if (!claimed) return 'skipped';
 
@@ -78,7 +79,9 @@ export class TranscodeService {
     const dir = await mkdtemp(join(root, `velvet-${videoId}-`));
     try {
       const sourcePath = join(dir, 'source');
-      await this.storage.download(sourceKey(videoId), sourcePath);
+      await this.storage.download(sourceKey(videoId), sourcePath, { ifMatch: source.etag }).catch((error: unknown) => {
+        throw asSourceReplaced(error);
+      });
       const info = await this.media.probe(sourcePath);
       checkSource(info, this.config.transcode);
       const { ladder: ladderSides, previewShortSide } = this.config.transcode;
@@ -183,6 +186,7 @@ export class TranscodeService {
       version: started.ladderVersion,
       demuxer: pinnedDemuxer(info.formatName),
       videoStream: info.video?.streamIndex,
+      sourceEtag,
       preset,
       segmentSeconds,
       durationSeconds: info.durationSeconds,

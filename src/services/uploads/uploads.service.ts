@@ -175,6 +175,9 @@ export class UploadsService {
     const object = await this.storage.head(sourceKey(video.id));
     if (!object) throw new DomainError('upload_incomplete', 'The upload has not arrived yet.');
     if (object.size !== video.sizeBytes) await this.discardWrongSize(video, object.size);
+    // The bytes completed here are the ones transcoded: a form used again later changes the ETag,
+    // and every read pinned to this one refuses the new bytes.
+    await this.store.setUploadEtag(video.id, object.etag);
 
     const queued = await this.store.transition(video.id, 'awaiting_upload', 'queued');
     // Lost the race: another complete (or a cancel) got there first; report where it stands.
