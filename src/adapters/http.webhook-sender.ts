@@ -84,7 +84,7 @@ export class HttpWebhookSender extends WebhookSender implements OnApplicationShu
         finish({ status: null, error: `no answer within ${timeoutMs / 1000} s` });
         req.destroy();
       }, timeoutMs);
-      req.on('error', (error: Error) => finish({ status: null, error: describe(error) }));
+      req.on('error', (error: Error) => finish({ status: null, error: describe(error, target.hostname) }));
       req.end(body);
     });
   }
@@ -95,8 +95,12 @@ export class HttpWebhookSender extends WebhookSender implements OnApplicationShu
   }
 }
 
-function describe(error: Error): string {
-  if (/is not allowed/.test(error.message)) return `refused: ${error.message.replace(/\s+/g, ' ').slice(0, 200)}`;
+/**
+ * What the endpoint's owner reads about a failed try: the error's code and the host they gave,
+ * never the address it resolved to here (an internal DNS answer maps the network for them).
+ */
+function describe(error: Error, host: string): string {
+  if (/is not allowed/.test(error.message)) return `refused: ${host} does not resolve to a public address`;
   const code = (error as NodeJS.ErrnoException).code;
-  return code ? `${code}: ${error.message}`.slice(0, 200) : error.message.slice(0, 200);
+  return code ? `${code} connecting to ${host}` : `the connection to ${host} failed`;
 }

@@ -68,9 +68,23 @@ const FASTIFY: Record<string, [code: ErrorCode, detail: string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'Content-Length does not match the body.'],
 };
 
+// What names a machine inside: a URL, an IPv4 or bracketed IPv6 address, a host with a port.
+const ADDRESS =
+  /\b[a-z][a-z0-9+.-]*:\/\/\S+|\[[0-9a-f:.]+\](?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*:\d{2,5}\b|(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{1,4}\b/gi;
+
+/**
+ * A server-side failure's detail with every internal address taken out: a dependency's error
+ * (`connect ECONNREFUSED 10.0.3.7:5432`) tells an attacker the network's layout. The log keeps
+ * the whole message, under the same correlation id.
+ */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, '(internal address)');
+}
+
 export function toProblem(error: unknown, correlationId: string, instance?: string): Problem {
-  const [code, detail, errors] = describe(error);
+  const [code, described, errors] = describe(error);
   const status = STATUS[code];
+  const detail = status >= 500 ? withoutAddresses(described) : described;
   return {
     ...(error instanceof DomainError ? error.extensions : undefined),
     type: `urn:velvet:problem:${code}`,

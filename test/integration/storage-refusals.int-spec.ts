@@ -130,3 +130,20 @@ describe('storage refuses bytes the presigned artifacts do not allow', () => {
     presigner.destroy();
   });
 });
+
+describe('a storage outage, as a client sees it', () => {
+  it('answers 503 dependency_unavailable without naming the internal address it could not reach', async () => {
+    // Nothing listens on port 9: every storage call fails to connect.
+    const api = await startApi({ S3_ENDPOINT: 'http://127.0.0.1:9', UPLOAD_SINGLE_MAX_BYTES: '1000' });
+    try {
+      const alice = client(api.url, await token('outage'));
+      // Larger than a single upload: creating it starts a multipart upload in storage.
+      const res = await alice('POST', '/v1/videos', { title: 'x', contentType: 'video/mp4', sizeBytes: 10_000_000 });
+      expect(res.status).toBe(503);
+      expect(res.json.code).toBe('dependency_unavailable');
+      expect(res.text).not.toMatch(/127\.0\.0\.1|:9\b|ECONNREFUSED 1/);
+    } finally {
+      await api.close();
+    }
+  });
+});

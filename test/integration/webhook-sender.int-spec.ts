@@ -36,6 +36,15 @@ describe('the webhook sender', () => {
     expect(receiver.received.length).toBe(before);
   });
 
+  it('tells the owner the host they gave, never the address it resolved to here', async () => {
+    const refused = await strict.post(`http://localhost:${port}/hook`, {}, '{}', 2000);
+    expect(refused.error).toBe('refused: localhost does not resolve to a public address');
+    // A connection that fails (nothing listens on port 9): its code and the host, no address.
+    const failed = await open.post('http://localhost:9/hook', {}, '{}', 2000);
+    expect(failed.error).toMatch(/^ECONNREFUSED connecting to localhost$/);
+    expect(`${refused.error} ${failed.error}`).not.toMatch(/127\.0\.0\.1|::1|:9\b/);
+  });
+
   it('refuses the metadata address before any socket', async () => {
     const result = await strict.post('http://169.254.169.254/latest/meta-data/', {}, '{}', 2000);
     expect(result).toMatchObject({
