@@ -33,6 +33,18 @@ export interface VideoJson {
   updatedAt: string;
 }
 
+/** What a viewer may see of a video they were granted: nothing of its upload, processing or owner. */
+export type ViewerVideoJson = Pick<
+  VideoJson,
+  'id' | 'title' | 'access' | 'durationSeconds' | 'width' | 'height' | 'playable' | 'availableFrom' | 'availableUntil'
+>;
+
+export function presentVideoToViewer(video: Video): ViewerVideoJson {
+  const { id, title, access, durationSeconds, width, height, playable, availableFrom, availableUntil } =
+    presentVideo(video);
+  return { id, title, access, durationSeconds, width, height, playable, availableFrom, availableUntil };
+}
+
 export function presentVideo(video: Video): VideoJson {
   const playable = playableVersion(video) !== null;
   return {

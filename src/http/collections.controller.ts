@@ -6,7 +6,7 @@ import type { Collection, CollectionGrant } from '../ports/collection-store';
 import { CollectionsService } from '../services/paywall/collections.service';
 import { CurrentActor, RequireRole } from './auth.guard';
 import { userIdParam } from './dto/playback.dto';
-import { presentVideo, type VideoJson } from './dto/video.dto';
+import { presentVideo, presentVideoToViewer, type VideoJson, type ViewerVideoJson } from './dto/video.dto';
 import { ApiZodBody } from './openapi';
 import { VideoIdPipe } from './video-id.pipe';
 import { ZodPipe } from './zod.pipe';
@@ -73,9 +73,10 @@ export class CollectionsController {
   async get(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-  ): Promise<ReturnType<typeof collectionJson> & { videos: VideoJson[] }> {
-    const { collection, videos } = await this.collections.get(actor, id);
-    return { ...collectionJson(collection), videos: videos.map(presentVideo) };
+  ): Promise<ReturnType<typeof collectionJson> & { videos: Array<VideoJson | ViewerVideoJson> }> {
+    const { collection, videos, manages } = await this.collections.get(actor, id);
+    // A grant holder sees what a viewer may: no file name, size, processing state or owner.
+    return { ...collectionJson(collection), videos: videos.map(manages ? presentVideo : presentVideoToViewer) };
   }
 
   @Patch(':id')

@@ -65,6 +65,27 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
     await owner('PUT', `/v1/collections/${course.id}/items/${c}`);
     expect((await session(buyer, c)).status).toBe(201);
     expect((await buyer('GET', `/v1/collections/${course.id}`)).json.videos).toHaveLength(3);
+    // The grant holder sees what a viewer may of a private video; the owner sees it whole.
+    await db.query(`UPDATE videos SET filename = 'IMG_0042 (private).mov' WHERE id = $1`, [a]);
+    const seen = (await buyer('GET', `/v1/collections/${course.id}`)).json.videos[0];
+    expect(Object.keys(seen).sort()).toEqual(
+      [
+        'access',
+        'availableFrom',
+        'availableUntil',
+        'durationSeconds',
+        'height',
+        'id',
+        'playable',
+        'title',
+        'width',
+      ].sort(),
+    );
+    expect(JSON.stringify(seen)).not.toContain('IMG_0042');
+    expect((await owner('GET', `/v1/collections/${course.id}`)).json.videos[0]).toMatchObject({
+      filename: 'IMG_0042 (private).mov',
+      ownerId: 'course-author',
+    });
 
     expect((await owner('DELETE', `/v1/collections/${course.id}/items/${b}`)).status).toBe(204);
     expect((await session(buyer, b)).status).toBe(201);

@@ -57,4 +57,9 @@ export const listVideosQuery = z.strictObject({
     .optional(),
 });
 
-export { presentVideo, type VideoJson } from '../../domain/video-json';
+export {
+  presentVideo,
+  presentVideoToViewer,
+  type VideoJson,
+  type ViewerVideoJson,
+} from '../../domain/video-json';

@@ -31,15 +31,17 @@ export class CollectionsService {
   }
 
   /** The collection and its videos in order: for its owner, admins, and viewers holding a live grant on it. */
-  async get(actor: Actor, id: string): Promise<{ collection: Collection; videos: Video[] }> {
+  /** `manages`: the owner or an admin (who see each video whole); else a grant holder. */
+  async get(actor: Actor, id: string): Promise<{ collection: Collection; videos: Video[]; manages: boolean }> {
     const collection = await this.find(id);
-    if (!this.manages(actor, collection)) {
+    const manages = this.manages(actor, collection);
+    if (!manages) {
       const grant = (await this.collections.listGrants(collection.id)).find((g) => g.userId === actor.userId);
       if (!grant || (grant.expiresAt && grant.expiresAt <= new Date())) throw notFound();
     }
     const items = await this.collections.items(collection.id);
     const videos = await Promise.all(items.map((i) => this.videos.findById(i.videoId)));
-    return { collection, videos: videos.filter((v): v is Video => v !== null) };
+    return { collection, videos: videos.filter((v): v is Video => v !== null), manages };
   }
 
   async update(actor: Actor, id: string, patch: { title?: string; description?: string | null }): Promise<Collection> {
