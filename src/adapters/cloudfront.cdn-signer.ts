@@ -38,4 +38,8 @@ export class CloudfrontCdnSigner extends CdnSigner {
     // A Date, never a number: the SDK reads numbers as milliseconds.
     return getSignedUrl({ ...this.credentials(), url, dateLessThan: expiresAt });
   }
+
+  signUrlWithPolicy(url: string, policy: string): string {
+    return getSignedUrl({ ...this.credentials(), url, policy });
+  }
 }

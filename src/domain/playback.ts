@@ -19,6 +19,24 @@ export function videoPolicy(input: {
   });
 }
 
+/**
+ * The custom policy of a signed URL for one file (the poster) that CloudFront serves only from a
+ * premiere's start: a canned policy has no DateGreaterThan (docs/cloudfront.md §5).
+ */
+export function filePolicy(input: { url: string; expiresAtEpoch: number; notBeforeEpoch: number }): string {
+  return JSON.stringify({
+    Statement: [
+      {
+        Resource: input.url,
+        Condition: {
+          DateLessThan: { 'AWS:EpochTime': input.expiresAtEpoch },
+          DateGreaterThan: { 'AWS:EpochTime': input.notBeforeEpoch },
+        },
+      },
+    ],
+  });
+}
+
 /** `{CDN}/videos/{id}/`; the id is validated so no `*`, `?` or `/` can widen the wildcard. */
 export function videoResourcePrefix(cdnBaseUrl: string, videoId: string): string {
   return `${cdnBaseUrl.replace(/\/+$/, '')}/videos/${assertVideoId(videoId)}/`;

@@ -15,4 +15,6 @@ export abstract class CdnSigner {
   abstract signPolicy(policy: string): SignedPolicy;
   /** A canned-policy signed URL for one file (a poster, a download). */
   abstract signUrl(url: string, expiresAt: Date): string;
+  /** A signed URL under a custom policy (filePolicy: one file, with a premiere's start). */
+  abstract signUrlWithPolicy(url: string, policy: string): string;
 }

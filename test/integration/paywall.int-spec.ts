@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { client, startApi, token, type Api, type RunningApi } from '../support/harness';
-import { edgeAllowsSession, PLAYBACK_ENV } from '../support/playback-cookies';
+import { edgeAllowsSession, edgeAllowsSignedUrl, PLAYBACK_ENV } from '../support/playback-cookies';
 import { testDatabaseUrl } from '../support/test-env';
 
 const epoch = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
@@ -174,9 +174,14 @@ describe('the paywall: collections, rentals, premieres, takedowns', () => {
     const startEpoch = Math.floor(start.getTime() / 1000);
     expect(edgeAllowsSession(early.json, segment, startEpoch - 1)).toBe(false);
     expect(edgeAllowsSession(early.json, segment, startEpoch + 1)).toBe(true);
+    // The poster's signed URL waits for the premiere too.
+    expect(early.json.posterUrl).toMatch(/poster\.jpg\?.*Policy=/);
+    expect(edgeAllowsSignedUrl(early.json.posterUrl, startEpoch - 1)).toBe(false);
+    expect(edgeAllowsSignedUrl(early.json.posterUrl, startEpoch + 1)).toBe(true);
     const own = await session(owner, premiere);
     expect(own.json.availableFrom).toBeNull();
     expect(edgeAllowsSession(own.json, segment, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(edgeAllowsSignedUrl(own.json.posterUrl, Math.floor(Date.now() / 1000))).toBe(true);
   });
 
   it('takes a video down: no cookie outlives availableUntil, no session after it, owners still play', async () => {

@@ -23,3 +23,8 @@ export function edgeAllowsSession(
   const cookieHeader = session.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   return verifyViewerRequest({ url, cookieHeader, clientIp: '203.0.113.7', now }, { trustedKeys }).allow;
 }
+
+/** Whether the verifying edge serves a signed URL (a poster's, a download's) at `now` (epoch s), without cookies. */
+export function edgeAllowsSignedUrl(url: string, now: number): boolean {
+  return verifyViewerRequest({ url, cookieHeader: '', clientIp: '203.0.113.7', now }, { trustedKeys }).allow;
+}

@@ -7,7 +7,7 @@ import { ExpiringCache } from '../../domain/expiring-cache';
 import { unmapIpv4 } from '../../domain/ip';
 import { assertVideoId } from '../../domain/ids';
 import { decideEntitlement, NO_FACTS, type Entitlement, type Grant } from '../../domain/entitlement';
-import { refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix } from '../../domain/playback';
+import { filePolicy, refreshAt, sessionExpiry, videoPolicy, videoResourcePrefix } from '../../domain/playback';
 import { STORYBOARD_DIR, STORYBOARD_VTT } from '../../domain/storyboard';
 import type { GrantTerms } from '../../ports/grant-store';
 import { isAdmin, playableVersion, type Actor, type Video } from '../../domain/video';
@@ -115,7 +115,7 @@ export class PlaybackService {
       expiresAt: new Date(expiresAtEpoch * 1000),
       refreshAt: new Date(refreshAt(from, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,
-      posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch) : null,
+      posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch, notBeforeEpoch) : null,
       storyboardUrl:
         published && video.storyboard ? `${prefix}hls/${version}/${STORYBOARD_DIR}/${STORYBOARD_VTT}` : null,
       signed,
@@ -183,9 +183,12 @@ export class PlaybackService {
   }
 
   /** The poster's canned URL depends only on the video and the expiry bucket: shared too. */
-  private signedPosterUrl(url: string, expiresAtEpoch: number): string {
-    return this.cached(`poster:${url}:${expiresAtEpoch}`, expiresAtEpoch, () =>
-      this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)),
+  /** Like the cookies, the poster opens no earlier than a premiere's start. */
+  private signedPosterUrl(url: string, expiresAtEpoch: number, notBeforeEpoch: number | undefined): string {
+    return this.cached(`poster:${url}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, () =>
+      notBeforeEpoch
+        ? this.signer.signUrlWithPolicy(url, filePolicy({ url, expiresAtEpoch, notBeforeEpoch }))
+        : this.signer.signUrl(url, new Date(expiresAtEpoch * 1000)),
     );
   }
 
