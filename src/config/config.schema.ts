@@ -158,6 +158,11 @@ export const envSchema = z
     // Playback sessions a minute, per signed-in user and per client IP (0 turns a limit off).
     PLAYBACK_RATE_LIMIT_PER_USER: integer(60, 0),
     PLAYBACK_RATE_LIMIT_PER_IP: integer(300, 0),
+    // Per creator and hour (0 turns a limit off; admins are not limited): videos created, retries
+    // and multipart part-URL requests, webhook test deliveries.
+    CREATOR_RATE_LIMIT_VIDEOS: integer(200, 0),
+    CREATOR_RATE_LIMIT_REUPLOADS: integer(600, 0),
+    CREATOR_RATE_LIMIT_WEBHOOK_TESTS: integer(30, 0),
     // Players one viewer may stream at once (0: no limit); each session request renews a lease.
     PLAYBACK_MAX_STREAMS: integer(0, 0, 100),
     // Beyond the limit: refuse the new player (429 too_many_streams) or evict the oldest lease.

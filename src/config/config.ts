@@ -24,6 +24,12 @@ export interface AppConfig {
     readonly publicEndpoint?: string | undefined;
     readonly forcePathStyle: boolean;
   };
+  /** Per creator and hour; 0: no limit. */
+  readonly creatorLimits: {
+    readonly videos: number;
+    readonly reuploads: number;
+    readonly webhookTests: number;
+  };
   readonly auth: {
     readonly secret: string | undefined;
     readonly jwksUrl: string | undefined;
@@ -237,6 +243,11 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       storyboardMaxTiles: env.STORYBOARD_MAX_TILES,
     },
     downloads: { maxShortSide: env.DOWNLOAD_MAX_SHORT_SIDE, urlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS },
+    creatorLimits: {
+      videos: env.CREATOR_RATE_LIMIT_VIDEOS,
+      reuploads: env.CREATOR_RATE_LIMIT_REUPLOADS,
+      webhookTests: env.CREATOR_RATE_LIMIT_WEBHOOK_TESTS,
+    },
   };
 }
 

@@ -57,9 +57,4 @@ export const listVideosQuery = z.strictObject({
     .optional(),
 });
 
-export {
-  presentVideo,
-  presentVideoToViewer,
-  type VideoJson,
-  type ViewerVideoJson,
-} from '../../domain/video-json';
+export { presentVideo, presentVideoToViewer, type VideoJson, type ViewerVideoJson } from '../../domain/video-json';

@@ -10,6 +10,7 @@ import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore, type DetailsPatch } from '../../ports/video-store';
 import { EntitlementChanges } from '../paywall/entitlement-changes';
 import { UnfinishedUploads } from '../uploads/unfinished-uploads.service';
+import { CreatorLimits } from '../shared/creator-limits';
 import { loadOwnedVideo } from '../shared/video-access';
 
 // Long enough to start a large download; the download continues past expiry once started.
@@ -31,6 +32,7 @@ export class VideosService {
     private readonly clock: Clock,
     private readonly changes: EntitlementChanges,
     private readonly unfinished: UnfinishedUploads,
+    private readonly limits: CreatorLimits,
   ) {}
 
   get(actor: Actor, id: string): Promise<Video> {
@@ -102,6 +104,7 @@ export class VideosService {
   /** `failed → queued` and a fresh transcode job; the error is cleared. */
   async retry(actor: Actor, id: string): Promise<Video> {
     const video = await loadOwnedVideo(this.store, actor, id);
+    await this.limits.hit(actor, 'reuploads');
     if (video.status !== 'failed') {
       throw new DomainError('invalid_state', `Only a failed video can be retried (status ${video.status}).`);
     }

@@ -182,8 +182,10 @@ export class PlaybackService {
     }
   }
 
-  /** The poster's canned URL depends only on the video and the expiry bucket: shared too. */
-  /** Like the cookies, the poster opens no earlier than a premiere's start. */
+  /**
+   * The poster's URL depends only on the video, the expiry bucket and any premiere: shared too.
+   * Like the cookies, it opens no earlier than a premiere's start.
+   */
   private signedPosterUrl(url: string, expiresAtEpoch: number, notBeforeEpoch: number | undefined): string {
     return this.cached(`poster:${url}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, () =>
       notBeforeEpoch

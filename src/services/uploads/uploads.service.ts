@@ -20,6 +20,7 @@ import { ObjectStorage, type PresignedPost } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
 import { loadOwnedVideo } from '../shared/video-access';
 import { UnfinishedUploads } from './unfinished-uploads.service';
+import { CreatorLimits } from '../shared/creator-limits';
 
 export interface CreateVideoInput {
   readonly title: string;
@@ -73,6 +74,7 @@ export class UploadsService {
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly unfinished: UnfinishedUploads,
+    private readonly limits: CreatorLimits,
   ) {}
 
   async createVideo(actor: Actor, input: CreateVideoInput): Promise<{ video: Video; upload: UploadInstructions }> {
@@ -84,6 +86,7 @@ export class UploadsService {
       );
     }
     const plan = planUpload(input.sizeBytes, this.config.upload);
+    await this.limits.hit(actor, 'videos');
     const id = newVideoId();
     const multipartUploadId =
       plan.strategy === 'multipart' ? await this.storage.createMultipartUpload(sourceKey(id), contentType) : null;
@@ -122,6 +125,7 @@ export class UploadsService {
 
   async presignParts(actor: Actor, id: string, partNumbers: readonly number[]): Promise<PartUrl[]> {
     const video = await loadOwnedVideo(this.store, actor, id);
+    await this.limits.hit(actor, 'reuploads');
     const { uploadId, partSize, partCount } = this.openMultipart(video);
     checkRequestedParts(partNumbers, partCount);
     const ttl = this.config.upload.urlTtlSeconds;

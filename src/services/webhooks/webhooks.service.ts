@@ -14,6 +14,7 @@ import {
   type WebhookEndpoint,
 } from '../../ports/webhook-store';
 import { newWebhookSecret, seal } from './secret-box';
+import { CreatorLimits } from '../shared/creator-limits';
 
 /** The old secret keeps signing beside the new one this long after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -34,6 +35,7 @@ export class WebhooksService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: WebhookStore,
     private readonly queue: WebhookQueue,
+    private readonly limits: CreatorLimits,
   ) {}
 
   async create(actor: Actor, input: EndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
@@ -98,6 +100,7 @@ export class WebhooksService {
   /** Sends `webhook.test` now, through the same delivery path as every event. */
   async sendTest(actor: Actor, id: string): Promise<WebhookDelivery> {
     const endpoint = await this.owned(actor, id);
+    await this.limits.hit(actor, 'webhookTests');
     const body: EventBody = {
       id: newPrefixedId('msg'),
       type: 'webhook.test',
