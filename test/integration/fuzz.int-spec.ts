@@ -226,6 +226,21 @@ describe(`fuzzed api inputs (seed ${SEED})`, () => {
     fc.constantFrom('{', '{"title":', 'not json', '\u0000', '{"title":"\\ud800"}', '[1,2', 'true', 'null', '""'),
     big('oversized title', (n) => JSON.stringify({ title: 'x'.repeat(n) }), 1_000_001, 3_000_000),
     fc.uint8Array({ maxLength: 200 }),
+    // Caption files, for the caption route's text types: adversarial lines (once seconds of the
+    // api's event loop each), absurd timestamps, and a few plain ones.
+    big('unclosed ASS codes', (n) => `1\n00:00:01,000 --> 00:00:02,000\n${'{\\'.repeat(n)}\n`, 1, 400_000),
+    big('unclosed font tags', (n) => `1\n00:00:01,000 --> 00:00:02,000\n${'<font'.repeat(n)}\n`, 1, 200_000),
+    big(
+      'many cues',
+      (n) => Array.from({ length: n }, (_, i) => `${i + 1}\n00:00:01,000 --> 00:00:02,000\nx`).join('\n\n'),
+      1,
+      20_000,
+    ),
+    fc.constantFrom(
+      'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n',
+      `WEBVTT\n\n00:00:01.000 --> ${'9'.repeat(40)}:00:00.000\nlate\n`,
+      '1\n00:00:01,000 --> 00:00:02,000\n<font color="red">Hi</font> {\\an8}\n',
+    ),
   );
   const contentTypes = fc.oneof(
     { weight: 6, arbitrary: fc.constant('application/json') },
