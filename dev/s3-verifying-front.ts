@@ -229,7 +229,12 @@ function forward(
         ifMatch.replace(/"/g, '') !== String(reply.headers.etag ?? '').replace(/"/g, '')
       ) {
         reply.destroy();
-        return sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        return sendError(
+          res,
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
       }
       // A refusal can come before the client finished sending: drain the rest and close the
       // connection (as S3 does), so the client reads the refusal instead of a reset socket.

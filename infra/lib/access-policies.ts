@@ -27,10 +27,15 @@ export function createAccessPolicies(
       bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`),
     ],
   });
+  // The plain master (to add the subtitle group to) and the captioned one published last (which
+  // languages it already names: a change then writes only its own files).
   const versionMasters = new iam.PolicyStatement({
     sid: 'ReadMasters',
     actions: ['s3:GetObject'],
-    resources: [bucket.arnForObjects(`${videos}*/hls/*/master.m3u8`)],
+    resources: [
+      bucket.arnForObjects(`${videos}*/hls/*/master.m3u8`),
+      bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`),
+    ],
   });
   const list = (prefixes: Prefix[]) =>
     new iam.PolicyStatement({

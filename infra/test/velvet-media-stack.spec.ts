@@ -231,6 +231,7 @@ describe('the VelvetMedia stack', () => {
     expect(api.filter((g) => g.startsWith('s3:GetObject '))).toEqual([
       `s3:GetObject ${on('/uploads/*')}`,
       `s3:GetObject ${on('/videos/*/hls/*/master.m3u8')}`,
+      `s3:GetObject ${on('/videos/*/hls/*/master-*.m3u8')}`,
     ]);
     expect(worker).toContain(`s3:PutObject ${on('/downloads/*')}`);
     expect(worker).not.toContain(`s3:GetObject ${on('/downloads/*')}`);
