@@ -12,9 +12,9 @@ const run = promisify(execFile);
 const STDERR_TAIL = 4096;
 // ffprobe's JSON for one file: streams and format, never near this.
 const MAX_PROBE_OUTPUT = 4 * 1024 * 1024;
-// What a process past its address-space limit prints, or dies of, when an allocation fails.
-const OUT_OF_MEMORY =
-  /(?:Cannot|Could not) allocate memory|malloc of size \d+ failed|out of memory|Resource temporarily unavailable/i;
+// What a process past its address-space limit prints when an allocation fails. Not EAGAIN
+// ("Resource temporarily unavailable"): a network read says it too, and that is no reason to fail.
+const OUT_OF_MEMORY = /(?:Cannot|Could not) allocate memory|malloc of size \d+ failed|out of memory/i;
 const MEMORY_SIGNALS = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS']);
 // libavutil's words when -max_pixels refuses a picture.
 const PIXEL_LIMIT = /exceeds specified max pixel count/;
