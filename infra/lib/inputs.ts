@@ -1,3 +1,4 @@
+import { isAbsolute, join } from 'node:path';
 import { readGroupKey, type GroupKey } from './public-keys.ts';
 
 /** Everything the stack is built from, checked. */
@@ -73,7 +74,13 @@ export function readInputs(
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  const publicKeys = readKeys(list('INFRA_PUBLIC_KEYS'), problems);
+  // npm runs the package's scripts in infra/, and names the directory it was started from in
+  // INIT_CWD: a relative path means what it meant where the operator typed it.
+  const base = env.INIT_CWD ?? process.cwd();
+  const publicKeys = readKeys(
+    list('INFRA_PUBLIC_KEYS').map((file) => (isAbsolute(file) ? file : join(base, file))),
+    problems,
+  );
   const appOrigins = readOrigins(list('INFRA_APP_ORIGINS'), problems);
   const domain = readDomain(value('INFRA_DOMAIN_NAME'), value('INFRA_CERTIFICATE_ARN'), problems);
   if (!domain && !problems.some((p) => p.startsWith('INFRA_DOMAIN_NAME') || p.startsWith('INFRA_CERTIFICATE_ARN'))) {

@@ -49,6 +49,23 @@ describe('npm run infra:synth', () => {
     expect(JSON.stringify(template).length).toBeLessThan(51_200);
   });
 
+  it('reads a relative key path from the directory the command was run in (npm names it INIT_CWD)', () => {
+    const operator = mkdtempSync(join(tmpdir(), 'velvet-operator-'));
+    writeFileSync(join(operator, 'cloudfront-public.pem'), readFileSync(KEY));
+    try {
+      const result = run('synth-template.ts', {
+        INFRA_PUBLIC_KEYS: 'cloudfront-public.pem',
+        INFRA_APP_ORIGINS: APP_ORIGIN,
+        INIT_CWD: operator,
+        CDK_VALIDATION: 'false',
+      });
+      expect(result.stderr).not.toMatch(/cannot be read/);
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(operator, { recursive: true, force: true });
+    }
+  });
+
   it('lists every input problem at once and writes nothing', () => {
     const file = join(INFRA, 'VelvetMedia.template.json');
     rmSync(file, { force: true });
