@@ -23,6 +23,15 @@ export interface SealedSecrets {
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
+/** One try of a delivery, as it was recorded. */
+export interface DeliveryAttempt {
+  readonly attempt: number;
+  readonly at: Date;
+  readonly responseStatus: number | null;
+  readonly durationMs: number | null;
+  readonly error: string | null;
+}
+
 export interface WebhookDelivery {
   readonly id: string;
   readonly endpointId: string;
@@ -34,9 +43,14 @@ export interface WebhookDelivery {
   readonly durationMs: number | null;
   readonly error: string | null;
   readonly nextAttemptAt: Date | null;
+  /** Every try, oldest first (the last MAX_KEPT_ATTEMPTS of them); the fields above repeat the last. */
+  readonly attempts: readonly DeliveryAttempt[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
+
+/** Tries kept per delivery: a day of retries (10 s, doubling to an hour apart) is about 30. */
+export const MAX_KEPT_ATTEMPTS = 50;
 
 export interface AttemptResult {
   readonly attempt: number;

@@ -119,6 +119,25 @@ describe('webhooks', () => {
       );
     const done = await Promise.all(hooks.map((h, i) => final(h.id, tests[i]!.json.id)));
     expect(done.map((d) => d.attempt)).toEqual([2, 2, 2]);
+    // Every try is kept, the retried failure included: the 500, the timeout, the refused connection.
+    expect(done.map((d) => d.attempts.map((a: any) => [a.attempt, a.responseStatus]))).toEqual([
+      [
+        [1, 500],
+        [2, 200],
+      ],
+      [
+        [1, null],
+        [2, 200],
+      ],
+      [
+        [1, null],
+        [2, 200],
+      ],
+    ]);
+    expect(done[0].attempts[0]).toMatchObject({ error: 'HTTP 500', durationMs: expect.any(Number) });
+    expect(done[1].attempts[0].error).toMatch(/^no answer within/);
+    expect(done[2].attempts[0].error).toMatch(/^ECONNREFUSED connecting to 127\.0\.0\.1$/);
+    expect(Date.parse(done[0].attempts[1].at)).toBeGreaterThan(Date.parse(done[0].attempts[0].at));
     const refused = (await stack.user('GET', `/v1/webhooks/${hooks[2]!.id}/deliveries`)).json.items[0];
     expect(refused.error).toBeNull();
     expect(flaky.received).toHaveLength(2);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { newPrefixedId } from '../../domain/ids';
 import type { EventBody } from '../../domain/video-events';
 import {
+  MAX_KEPT_ATTEMPTS,
   WebhookStore,
   type AttemptResult,
   type DeliveryStatus,
@@ -40,6 +41,13 @@ interface DeliveryRow {
   duration_ms: number | null;
   error: string | null;
   next_attempt_at: Date | null;
+  attempts: Array<{
+    attempt: number;
+    at: string;
+    responseStatus: number | null;
+    durationMs: number | null;
+    error: string | null;
+  }>;
   created_at: Date;
   updated_at: Date;
 }
@@ -76,12 +84,13 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   durationMs: r.duration_ms,
   error: r.error,
   nextAttemptAt: r.next_attempt_at,
+  attempts: r.attempts.map((a) => ({ ...a, at: new Date(a.at) })),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
 const DELIVERY_COLUMNS =
-  'id, endpoint_id, event_id, type, attempt, status, response_status, duration_ms, error, next_attempt_at, created_at, updated_at';
+  'id, endpoint_id, event_id, type, attempt, status, response_status, duration_ms, error, next_attempt_at, attempts, created_at, updated_at';
 
 @Injectable()
 export class PostgresWebhookStore extends WebhookStore {
@@ -272,9 +281,14 @@ export class PostgresWebhookStore extends WebhookStore {
   async recordAttempt(id: string, r: AttemptResult): Promise<WebhookDelivery | null> {
     const { rows } = await this.sql.query<DeliveryRow>(
       `UPDATE webhook_deliveries SET attempt = $2, status = $3, response_status = $4, duration_ms = $5, error = $6,
-         next_attempt_at = $7, updated_at = now()
+         next_attempt_at = $7, updated_at = now(),
+         attempts = (SELECT COALESCE(jsonb_agg(a ORDER BY n), '[]') FROM (
+           SELECT a, n FROM jsonb_array_elements(
+             attempts || jsonb_build_array(jsonb_build_object('attempt', $2::int, 'at', now(),
+               'responseStatus', $4::int, 'durationMs', $5::int, 'error', $6::text))
+           ) WITH ORDINALITY AS t(a, n) ORDER BY n DESC LIMIT $8) kept)
        WHERE id = $1 AND status = 'pending' AND attempt = $2 - 1 RETURNING ${DELIVERY_COLUMNS}`,
-      [id, r.attempt, r.status, r.responseStatus, r.durationMs, r.error, r.nextAttemptAt],
+      [id, r.attempt, r.status, r.responseStatus, r.durationMs, r.error, r.nextAttemptAt, MAX_KEPT_ATTEMPTS],
     );
     return rows[0] ? toDelivery(rows[0]) : null;
   }

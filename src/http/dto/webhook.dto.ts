@@ -64,6 +64,14 @@ export interface DeliveryJson {
   durationMs: number | null;
   error: string | null;
   nextAttemptAt: string | null;
+  /** Every try, oldest first: when, the answer's status, how long, and what went wrong. */
+  attempts: Array<{
+    attempt: number;
+    at: string;
+    responseStatus: number | null;
+    durationMs: number | null;
+    error: string | null;
+  }>;
   createdAt: string;
 }
 
@@ -78,6 +86,7 @@ export function presentDelivery(d: WebhookDelivery): DeliveryJson {
     durationMs: d.durationMs,
     error: d.error,
     nextAttemptAt: d.status === 'pending' ? (d.nextAttemptAt?.toISOString() ?? null) : null,
+    attempts: d.attempts.map((a) => ({ ...a, at: a.at.toISOString() })),
     createdAt: d.createdAt.toISOString(),
   };
 }
