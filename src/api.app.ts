@@ -11,6 +11,7 @@ import { CAPTIONS_ROUTE, registerCaptionUploadGate } from './http/caption-upload
 import { registerDemoPage } from './http/demo-page';
 import { sendProblem } from './http/problem.filter';
 import { createLogger } from './logging';
+import { Metrics } from './ports/metrics';
 import { TokenVerifier } from './ports/token-verifier';
 import { VideoStore } from './ports/video-store';
 
@@ -113,6 +114,14 @@ export async function createApiApp(
     answerBy(request, reply, config.http.requestTimeoutSeconds);
   });
   registerCaptionUploadGate(fastify, app.get(TokenVerifier, { strict: false }), app.get(VideoStore, { strict: false }));
+  if (config.metrics.onApiPort) {
+    const metrics = app.get(Metrics, { strict: false });
+    // Outside Nest's pipeline (no guard): a scraper carries no token. Only where configured.
+    fastify.get('/metrics', async (_request, reply) => {
+      const { contentType, text } = await metrics.exposition();
+      return reply.type(contentType).send(text);
+    });
+  }
   registerDemoPage(fastify);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.http.corsOrigins], credentials: true, exposedHeaders: ['x-request-id'] });

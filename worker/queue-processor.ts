@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { OUTAGE_WAIT } from '../src/jobs/job-contract';
 import { JobPutBack, JobRefused, stoppedByShutdown, WorkerStopping, type JobContext } from '../src/jobs/job-context';
+import { JobMetrics } from '../src/services/operations/job-metrics';
 
 /** How one job name is run: its payload parsed, then one service call. */
 export interface JobHandler {
@@ -41,6 +42,8 @@ export interface QueueSettings {
  */
 export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   protected readonly logger = new Logger(this.constructor.name);
+  // A property, so the processors' own constructors stay about their own services.
+  @Inject(JobMetrics) private readonly jobMetrics!: JobMetrics;
   private worker: Worker | undefined;
   private readonly running = new Set<AbortController>();
 
@@ -75,7 +78,16 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       this.logger.warn(`job ${job.id}: unknown job ${job.name}, ignored`);
       return null;
     }
-    const payload = this.parse(job, handler);
+    const startedAt = performance.now();
+    const finished = (outcome: Parameters<JobMetrics['finished']>[2]) =>
+      this.jobMetrics.finished(job.queueName, job.name, outcome, startedAt);
+    let payload: unknown;
+    try {
+      payload = this.parse(job, handler);
+    } catch (error) {
+      finished('refused');
+      throw error;
+    }
     const abort = new AbortController();
     this.running.add(abort);
     // Every way back to the queue without spending an attempt: a postponed try, an outage wait, a shutdown.
@@ -92,15 +104,22 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       postpone: putBack,
     };
     try {
-      return await handler.run(payload as never, ctx);
+      const result = await handler.run(payload as never, ctx);
+      finished('completed');
+      return result;
     } catch (error) {
-      if (error instanceof JobPutBack) throw new DelayedError();
+      if (error instanceof JobPutBack) {
+        finished('put_back');
+        throw new DelayedError();
+      }
       if (stoppedByShutdown(ctx) && token) {
         // Back to the queue without spending an attempt; another worker picks it up.
         await putBack(1000);
         this.logger.warn(`[job ${job.id} attempt ${ctx.attempt}] stopped by shutdown; re-queued`);
+        finished('stopped');
         throw new DelayedError();
       }
+      finished(error instanceof JobRefused ? 'refused' : 'failed');
       if (error instanceof JobRefused) throw new UnrecoverableError(error.message);
       throw error;
     } finally {

@@ -3,6 +3,7 @@ import { AdaptersModule } from '../src/adapters/adapters.module';
 import type { AppConfig } from '../src/config/config';
 import { ConfigModule } from '../src/config/config.module';
 import { MaintenanceModule } from '../src/services/operations/maintenance.module';
+import { MetricsModule } from '../src/services/operations/metrics.module';
 import { TranscodingModule } from '../src/services/transcoding/transcoding.module';
 import { WebhookDeliveryModule } from '../src/services/webhooks/webhook-delivery.module';
 import { MaintenanceProcessor } from './maintenance.processor';
@@ -21,6 +22,7 @@ export class WorkerModule {
         TranscodingModule,
         MaintenanceModule,
         WebhookDeliveryModule,
+        MetricsModule,
       ],
       providers: [MaintenanceProcessor, TranscodeProcessor, WebhookProcessor],
     };

@@ -38,6 +38,10 @@ import { migrate } from './postgres/migrator';
 import { PostgresGrantStore } from './postgres/postgres.grant-store';
 import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
 import { PostgresCaptionStore } from './postgres/postgres.caption-store';
+import { BullmqQueueStats } from './bullmq.queue-stats';
+import { PrometheusMetrics } from './prometheus.metrics';
+import { Metrics } from '../ports/metrics';
+import { QueueStats } from '../ports/queue-stats';
 import { CaptionStore } from '../ports/caption-store';
 import { RedisRateLimiter } from './redis.rate-limiter';
 import { createPgClient, createPgliteClient, type SqlClient } from './postgres/sql-client';
@@ -101,6 +105,8 @@ export class AdaptersModule {
         { provide: EntitlementBus, useClass: RedisEntitlementBus },
         { provide: StreamLeases, useClass: RedisStreamLeases },
         { provide: CaptionStore, useClass: PostgresCaptionStore },
+        { provide: QueueStats, useClass: BullmqQueueStats },
+        { provide: Metrics, useClass: PrometheusMetrics },
         AdaptersShutdown,
       ],
       exports: [
@@ -120,6 +126,8 @@ export class AdaptersModule {
         EntitlementBus,
         StreamLeases,
         CaptionStore,
+        QueueStats,
+        Metrics,
         SQL_CLIENT,
       ],
     };

@@ -137,6 +137,11 @@ export const envSchema = z
     // ffmpeg and ffprobe in bubblewrap (no network, only their own folders): auto uses it when it
     // works on the machine, bwrap requires it (the worker refuses to start without), off never.
     FFMPEG_SANDBOX: z.enum(['auto', 'bwrap', 'off']).default('auto'),
+    // Prometheus /metrics on its own port (unset: none; 0: any free port), api and worker alike.
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    // Also serve /metrics on the api's own port (public unless something in front hides it).
+    METRICS_ON_API_PORT: boolean(false),
     // Playback through CloudFront (or the verifying edge in development).
     CDN_BASE_URL: optionalText.pipe(url(/^https?$/).optional()),
     CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(

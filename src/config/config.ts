@@ -24,6 +24,12 @@ export interface AppConfig {
     readonly publicEndpoint?: string | undefined;
     readonly forcePathStyle: boolean;
   };
+  readonly metrics: {
+    /** Its own listener's port; undefined: none. */
+    readonly port: number | undefined;
+    readonly host: string;
+    readonly onApiPort: boolean;
+  };
   /** Per creator and hour; 0: no limit. */
   readonly creatorLimits: {
     readonly videos: number;
@@ -243,6 +249,7 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       storyboardMaxTiles: env.STORYBOARD_MAX_TILES,
     },
     downloads: { maxShortSide: env.DOWNLOAD_MAX_SHORT_SIDE, urlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS },
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, onApiPort: env.METRICS_ON_API_PORT },
     creatorLimits: {
       videos: env.CREATOR_RATE_LIMIT_VIDEOS,
       reuploads: env.CREATOR_RATE_LIMIT_REUPLOADS,

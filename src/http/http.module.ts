@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CatalogModule } from '../services/catalog/catalog.module';
 import { HealthModule } from '../services/operations/health.module';
+import { MetricsModule } from '../services/operations/metrics.module';
 import { PaywallModule } from '../services/paywall/paywall.module';
 import { UploadsModule } from '../services/uploads/uploads.module';
 import { WebhooksModule } from '../services/webhooks/webhooks.module';
@@ -19,7 +20,7 @@ import { CaptionsController } from './captions.controller';
 
 @Module({
   // The api's services only: nothing here consumes jobs or transcodes.
-  imports: [UploadsModule, CatalogModule, PaywallModule, WebhooksModule, HealthModule],
+  imports: [UploadsModule, CatalogModule, PaywallModule, WebhooksModule, HealthModule, MetricsModule],
   controllers: [
     VideosController,
     UploadsController,

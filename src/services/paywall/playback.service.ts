@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isIPv4 } from 'node:net';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
-import { DomainError, RateLimitedError } from '../../domain/errors';
+import { DomainError, isDomainError, RateLimitedError } from '../../domain/errors';
 import { ExpiringCache } from '../../domain/expiring-cache';
 import { unmapIpv4 } from '../../domain/ip';
 import { assertVideoId } from '../../domain/ids';
@@ -14,6 +14,7 @@ import { isAdmin, playableVersion, type Actor, type Video } from '../../domain/v
 import { CdnSigner, type SignedPolicy } from '../../ports/cdn-signer';
 import { Clock } from '../../ports/clock';
 import { GrantStore } from '../../ports/grant-store';
+import { Metrics } from '../../ports/metrics';
 import { RateLimiter } from '../../ports/rate-limiter';
 import { VideoStore } from '../../ports/video-store';
 import { StreamLeases } from '../../ports/stream-leases';
@@ -62,9 +63,27 @@ export class PlaybackService {
     private readonly facts: EntitlementCache,
     private readonly changes: EntitlementChanges,
     private readonly leases: StreamLeases,
+    private readonly metrics: Metrics,
   ) {}
 
+  /** A session for the viewer, counted by outcome (issued, or the refusal's code) for /metrics. */
   async createSession(viewer: Actor | null, id: string, clientIp: string, playerId?: string): Promise<PlaybackSession> {
+    try {
+      const session = await this.issueSession(viewer, id, clientIp, playerId);
+      this.metrics.sessionAnswered('issued');
+      return session;
+    } catch (error) {
+      this.metrics.sessionAnswered(isDomainError(error) ? error.code : 'internal');
+      throw error;
+    }
+  }
+
+  private async issueSession(
+    viewer: Actor | null,
+    id: string,
+    clientIp: string,
+    playerId?: string,
+  ): Promise<PlaybackSession> {
     const baseUrl = this.config.cloudfront.baseUrl;
     if (!this.signer.enabled || !baseUrl) {
       throw new DomainError('playback_not_configured', 'Playback needs CDN_BASE_URL and a CloudFront signing key.');

@@ -10,6 +10,7 @@ import { WebhookSender, type SendResult } from '../../ports/webhook-sender';
 import { WebhookStore, type SealedSecrets } from '../../ports/webhook-store';
 import type { WebhookDeliveryPayload } from '../../jobs/job-contract';
 import { JobPutBack, type JobContext } from '../../jobs/job-context';
+import { Metrics } from '../../ports/metrics';
 import { openWithAny } from './secret-box';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 'deferred';
@@ -34,11 +35,13 @@ export class WebhookDeliveryService {
     private readonly store: WebhookStore,
     private readonly sender: WebhookSender,
     private readonly queue: WebhookQueue,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The `deliver-webhook` job: a try whose endpoint is busy here waits a moment in the queue, not in a slot. */
   async deliverJob({ deliveryId, attempt }: WebhookDeliveryPayload, ctx: JobContext): Promise<DeliveryOutcome> {
     const outcome = await this.deliver(deliveryId, attempt);
+    this.metrics.deliveryTried(outcome);
     if (outcome !== 'deferred') return outcome;
     await ctx.postpone(DEFER_MS);
     throw new JobPutBack(`delivery ${deliveryId}: its endpoint is busy here`);
