@@ -20,8 +20,28 @@ export class MaintenanceProcessor extends QueueProcessor {
     return { queue: MAINTENANCE_QUEUE, redisUrl: this.config.redis.url, concurrency: 1 };
   }
 
-  protected override beforeStart(): Promise<void> {
-    return this.maintenance.scheduleSweeps();
+  private keeper: NodeJS.Timeout | undefined;
+
+  /**
+   * The sweeps' schedules live in Redis, and Redis may lose every key (a node replaced without
+   * persistence, a FLUSHALL): asked again every interval (an idempotent upsert), so the reconcile
+   * sweep that rebuilds lost work from PostgreSQL is itself never lost for long.
+   */
+  protected override async beforeStart(): Promise<void> {
+    await this.maintenance.scheduleSweeps();
+    this.keeper = setInterval(() => {
+      this.maintenance
+        .scheduleSweeps()
+        .catch((error: unknown) =>
+          this.logger.warn(`sweep schedules not renewed: ${error instanceof Error ? error.message : String(error)}`),
+        );
+    }, this.config.maintenance.intervalSeconds * 1000);
+    this.keeper.unref();
+  }
+
+  override async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.keeper);
+    await super.beforeApplicationShutdown();
   }
 
   protected handlerFor(name: string): JobHandler | null {

@@ -142,6 +142,11 @@ export const envSchema = z
     METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
     // Also serve /metrics on the api's own port (public unless something in front hides it).
     METRICS_ON_API_PORT: boolean(false),
+    // The transcode backlog as a CloudWatch metric (embedded metric format on stdout) every this
+    // many seconds, under this namespace and Deployment dimension; 0: off.
+    METRICS_EMF_INTERVAL_SECONDS: integer(0, 0, 3600),
+    METRICS_EMF_NAMESPACE: z.string().trim().min(1).max(255).default('Velvet'),
+    METRICS_EMF_DEPLOYMENT: z.string().trim().min(1).max(255).default('velvet'),
     // Playback through CloudFront (or the verifying edge in development).
     CDN_BASE_URL: optionalText.pipe(url(/^https?$/).optional()),
     CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(

@@ -29,6 +29,8 @@ export interface AppConfig {
     readonly port: number | undefined;
     readonly host: string;
     readonly onApiPort: boolean;
+    /** CloudWatch's embedded metric format on stdout; intervalSeconds 0: off. */
+    readonly emf: { readonly intervalSeconds: number; readonly namespace: string; readonly deployment: string };
   };
   /** Per creator and hour; 0: no limit. */
   readonly creatorLimits: {
@@ -249,7 +251,16 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       storyboardMaxTiles: env.STORYBOARD_MAX_TILES,
     },
     downloads: { maxShortSide: env.DOWNLOAD_MAX_SHORT_SIDE, urlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS },
-    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST, onApiPort: env.METRICS_ON_API_PORT },
+    metrics: {
+      port: env.METRICS_PORT,
+      host: env.METRICS_HOST,
+      onApiPort: env.METRICS_ON_API_PORT,
+      emf: {
+        intervalSeconds: env.METRICS_EMF_INTERVAL_SECONDS,
+        namespace: env.METRICS_EMF_NAMESPACE,
+        deployment: env.METRICS_EMF_DEPLOYMENT,
+      },
+    },
     creatorLimits: {
       videos: env.CREATOR_RATE_LIMIT_VIDEOS,
       reuploads: env.CREATOR_RATE_LIMIT_REUPLOADS,

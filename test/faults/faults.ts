@@ -2,6 +2,8 @@
  * The faults, one at a time: each is injected, then the time until the stack serves again is
  * measured (the first successful request after the fault ends).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Pool } from 'pg';
 import type { Queue } from 'bullmq';
 import { NO_FAULTS, type FaultProxy } from './fault-proxy';
@@ -12,6 +14,8 @@ export type FaultKind =
   | 'worker SIGKILL'
   | 'api SIGKILL'
   | 'Redis restart'
+  | 'Redis loses its data'
+  | 'Redis FLUSHALL'
   | 'PostgreSQL restart'
   | 'S3 errors and stalls'
   | 'webhook receiver down';
@@ -24,6 +28,9 @@ export interface Stack {
   readonly api: readonly Proc[];
   readonly apiPorts: readonly number[];
   readonly redis: Proc;
+  /** Where Redis keeps its AOF: emptied to stand for a node replaced without persistence. */
+  readonly redisDir: string;
+  readonly redisPort: number;
   readonly postgres: Proc;
   readonly proxy: FaultProxy;
   readonly receiver: Receiver;
@@ -71,6 +78,22 @@ export async function inject(kind: FaultKind, stack: Stack): Promise<{ recoveryM
       await sleep(DOWN_MS);
       stack.redis.start();
       return { recoveryMs: await stack.apisReady(), note: `down ${DOWN_MS / 1000} s, AOF kept` };
+    }
+    // ElastiCache without persistence loses every key when a node is replaced; PostgreSQL is the
+    // system of record, and the reconcile sweep must rebuild the work it describes.
+    case 'Redis loses its data': {
+      await stack.redis.stop('SIGKILL');
+      rmSync(stack.redisDir, { recursive: true, force: true });
+      mkdirSync(stack.redisDir, { recursive: true });
+      await sleep(DOWN_MS);
+      stack.redis.start();
+      return { recoveryMs: await stack.apisReady(), note: `killed, data deleted, down ${DOWN_MS / 1000} s` };
+    }
+    case 'Redis FLUSHALL': {
+      const started = Date.now();
+      execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(stack.redisPort), 'FLUSHALL']);
+      await stack.apisReady();
+      return { recoveryMs: Date.now() - started, note: 'every key gone, the server up' };
     }
     case 'PostgreSQL restart': {
       // Fast shutdown: open transactions are rolled back, connections cut.

@@ -5,6 +5,7 @@
  */
 import { newVideoId } from '../../src/domain/ids';
 import { JobQueue } from '../../src/ports/job-queue';
+import { BacklogReporter } from '../../src/services/operations/backlog-reporter';
 import { MetricsEndpoint } from '../../src/services/operations/metrics-endpoint';
 import { client, startApi, token, type RunningApi } from '../support/harness';
 import { startStack } from '../support/pipeline';
@@ -59,6 +60,29 @@ describe('/metrics on the api', () => {
     expect(prioritized(after.text)).toBe(prioritized(before.text) + 1);
     // The api port stays without it.
     expect((await fetch(`${api.url}/metrics`)).status).toBe(404);
+  });
+
+  it('reports the transcode backlog as a CloudWatch metric line (embedded metric format)', async () => {
+    const reporter = api.app.get(BacklogReporter, { strict: false });
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const before = await reporter.report();
+      await api.app.get(JobQueue, { strict: false }).enqueueTranscode(newVideoId());
+      const after = await reporter.report();
+      expect(after).toBe(before! + 1);
+    } finally {
+      write.mockRestore();
+    }
+    const last = JSON.parse(lines.at(-1)!);
+    expect(last).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'Velvet', Dimensions: [['Deployment']] }] },
+      Deployment: 'velvet',
+    });
+    expect(last.TranscodeBacklog).toBeGreaterThanOrEqual(1);
   });
 
   it('counts playback sessions by outcome', async () => {
