@@ -91,6 +91,11 @@ export abstract class VideoStore {
   /** Tombstoned videos, and whether their last form has expired (then the tombstone can go). */
   abstract uploadTombstones(now: Date, limit: number): Promise<Array<{ videoId: string; expired: boolean }>>;
   abstract clearUploadTombstone(id: string): Promise<void>;
+  /** Records versions to delete after `after` (the system of record for the delayed cleanup job). */
+  abstract retireVersions(id: string, versions: readonly string[], after: Date): Promise<void>;
+  /** Retired versions due by `now`, grouped by video. */
+  abstract dueRetiredVersions(now: Date, limit: number): Promise<Array<{ videoId: string; versions: string[] }>>;
+  abstract forgetRetiredVersions(id: string, versions: readonly string[]): Promise<void>;
   abstract ping(): Promise<void>;
 }
 

@@ -10,7 +10,10 @@ import { Client } from 'pg';
 import { FfmpegMediaToolkit } from '../../src/adapters/ffmpeg.media-toolkit';
 import { decideFailure } from '../../src/domain/job-failure';
 import { MediaError } from '../../src/domain/media-info';
+import { hlsVersionPrefix } from '../../src/domain/storage-keys';
 import { JobQueue } from '../../src/ports/job-queue';
+import { ObjectStorage } from '../../src/ports/object-storage';
+import { VideoStore } from '../../src/ports/video-store';
 import { MaintenanceService } from '../../src/services/operations/maintenance.service';
 import { client, postForm, startApi, startSweeps, testConfig, token, type RunningApi } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
@@ -169,6 +172,30 @@ describe('worker safety nets', () => {
       expect(await jobs.transcodeJobState(live)).toBe('pending');
       // Nothing is stuck any more: a second sweep changes nothing.
       expect(await sweep.reconcileStuckVideos()).toBe(0);
+    });
+
+    it('deletes a replaced version whose delayed delete Redis lost, from the row PostgreSQL kept', async () => {
+      const user = client(api.url, await token('retirer'));
+      const { video } = (await user('POST', '/v1/videos', { title: 'r', contentType: 'video/mp4', sizeBytes: 10 }))
+        .json;
+      await db.query(`UPDATE videos SET status = 'ready', hls_version = 'v2', ready_at = now() WHERE id = $1`, [
+        video.id,
+      ]);
+      const storage = ctx.get(ObjectStorage);
+      const put = (key: string) =>
+        storage.putObject(key, 'x', { contentType: 'application/vnd.apple.mpegurl', cacheControl: 'no-cache' });
+      await put(`${hlsVersionPrefix(video.id, 'v1')}master.m3u8`);
+      await put(`${hlsVersionPrefix(video.id, 'v2')}master.m3u8`);
+      const store = ctx.get(VideoStore);
+      // Recorded as the publication does, due already; no maintenance job exists for it.
+      await store.retireVersions(video.id, ['v1'], new Date(Date.now() - 1000));
+      await ctx.get(MaintenanceService).sweepOrphanedWork();
+      expect((await storage.listObjects(`videos/${video.id}/`)).map((o) => o.key)).toEqual([
+        `${hlsVersionPrefix(video.id, 'v2')}master.m3u8`,
+      ]);
+      expect(await store.dueRetiredVersions(new Date(), 100)).not.toContainEqual(
+        expect.objectContaining({ videoId: video.id }),
+      );
     });
   });
 });

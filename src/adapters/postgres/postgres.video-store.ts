@@ -263,6 +263,32 @@ export class PostgresVideoStore extends VideoStore {
     await this.sql.query('DELETE FROM upload_tombstones WHERE video_id = $1', [id]);
   }
 
+  async retireVersions(id: string, versions: readonly string[], after: Date): Promise<void> {
+    if (versions.length === 0) return;
+    await this.sql.query(
+      `INSERT INTO retiring_versions (video_id, version, delete_after)
+       SELECT $1, v, $3 FROM unnest($2::text[]) AS v WHERE EXISTS (SELECT 1 FROM videos WHERE id = $1)
+       ON CONFLICT (video_id, version) DO UPDATE SET delete_after = GREATEST(retiring_versions.delete_after, EXCLUDED.delete_after)`,
+      [id, [...versions], after],
+    );
+  }
+
+  async dueRetiredVersions(now: Date, limit: number): Promise<Array<{ videoId: string; versions: string[] }>> {
+    const { rows } = await this.sql.query<{ video_id: string; versions: string[] }>(
+      `SELECT video_id, array_agg(version ORDER BY version) AS versions FROM retiring_versions
+       WHERE delete_after <= $1 GROUP BY video_id ORDER BY min(delete_after) LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((r) => ({ videoId: r.video_id, versions: r.versions }));
+  }
+
+  async forgetRetiredVersions(id: string, versions: readonly string[]): Promise<void> {
+    await this.sql.query('DELETE FROM retiring_versions WHERE video_id = $1 AND version = ANY($2::text[])', [
+      id,
+      [...versions],
+    ]);
+  }
+
   async setCaptionsMaster(id: string, version: string, revision: number, master: string | null): Promise<boolean> {
     const { rows } = await this.sql.query(
       `UPDATE videos SET captions_master = $4 WHERE id = $1 AND status = 'ready' AND hls_version = $2 AND captions_revision = $3 RETURNING id`,

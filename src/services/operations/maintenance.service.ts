@@ -61,6 +61,7 @@ export class MaintenanceService {
     let deleted = 0;
     for (const version of versions.filter((v) => !live.has(v)))
       deleted += await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
+    await this.store.forgetRetiredVersions(videoId, versions);
     if (deleted > 0)
       this.logger.log(`video ${videoId}: ${deleted} objects of replaced versions ${versions.join(', ')} deleted`);
     return deleted;
@@ -93,8 +94,9 @@ export class MaintenanceService {
 
   /**
    * Removes chunk outputs no ladder will publish: of a deleted or finished video, or of a
-   * version the row no longer encodes; and bytes a deleted video's upload form put there after
-   * the delete (UnfinishedUploads.removeOrphanedSources). The row's version is recorded before its first chunk job
+   * version the row no longer encodes; bytes a deleted video's upload form put there after the
+   * delete (UnfinishedUploads.removeOrphanedSources); replaced versions past their delete time
+   * whose delayed job Redis lost. The row's version is recorded before its first chunk job
    * exists, and is read after the versions are listed, so a ladder being encoded is never
    * taken for an orphan.
    */
@@ -108,6 +110,9 @@ export class MaintenanceService {
       if (isVideoId(videoId) && version) ladders.set(`${WORK_ROOT}${videoId}/${version}/`, { videoId, version });
     }
     let removed = await this.unfinished.removeOrphanedSources(BATCH);
+    // Replaced versions whose delayed delete Redis lost (PostgreSQL recorded them).
+    for (const { videoId, versions } of await this.store.dueRetiredVersions(this.clock.now(), BATCH))
+      if ((await this.deleteVersions(videoId, versions)) > 0) removed++;
     for (const [prefix, { videoId, version }] of ladders) {
       const video = await this.store.findById(videoId);
       if (wantsWork(video, { kind: 'ladder', version })) continue;

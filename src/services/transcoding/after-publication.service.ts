@@ -4,8 +4,10 @@ import type { AppConfig } from '../../config/config';
 import { longestSessionSeconds } from '../../domain/playback';
 import { hlsPrefix, hlsVersionPrefix } from '../../domain/storage-keys';
 import type { Video } from '../../domain/video';
+import { Clock } from '../../ports/clock';
 import { JobQueue } from '../../ports/job-queue';
 import { ObjectStorage } from '../../ports/object-storage';
+import { VideoStore } from '../../ports/video-store';
 import { CaptionPublisher } from '../catalog/caption-publisher';
 
 /**
@@ -23,6 +25,8 @@ export class AfterPublication {
     private readonly storage: ObjectStorage,
     private readonly jobs: JobQueue,
     private readonly captions: CaptionPublisher,
+    private readonly store: VideoStore,
+    private readonly clock: Clock,
   ) {}
 
   async run(ready: Video): Promise<void> {
@@ -51,11 +55,9 @@ export class AfterPublication {
       .map((p) => p.split('/').at(-2)!);
     if (others.length === 0) return;
     const { ttlSeconds, expiryBucketSeconds } = this.config.playback;
-    await this.jobs.scheduleVersionCleanup(
-      videoId,
-      keep,
-      others,
-      longestSessionSeconds(ttlSeconds, expiryBucketSeconds) * 1000,
-    );
+    const delayMs = longestSessionSeconds(ttlSeconds, expiryBucketSeconds) * 1000;
+    // Recorded first: the delayed job lives in Redis, which may lose it; the sweep then does it.
+    await this.store.retireVersions(videoId, others, new Date(this.clock.now().getTime() + delayMs));
+    await this.jobs.scheduleVersionCleanup(videoId, keep, others, delayMs);
   }
 }
