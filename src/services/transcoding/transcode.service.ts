@@ -11,7 +11,7 @@ import { MediaError, type MediaInfo } from '../../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../../domain/media-policy';
 import { ladderMaster, measureRendition, type MeasuredRendition } from '../../domain/ladder-master';
 import { parseMediaPlaylist } from '../../domain/playlists';
-import { hlsVersionPrefix, posterKey, sourceKey } from '../../domain/storage-keys';
+import { hlsVersionPrefix, posterKey, sourceKey, videoPrefix } from '../../domain/storage-keys';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
 import type { Rendition, Video } from '../../domain/video';
 import { planLadderFlow } from '../../domain/ladder-job';
@@ -250,6 +250,10 @@ export class TranscodeService {
       contentType: 'image/jpeg',
       cacheControl: POSTER_CACHE,
     });
+    // Deleted meanwhile: the delete's last pass may have run before this poster landed (found by
+    // the fault run). The row is read after the write, so either that pass saw the poster or
+    // this read sees the row gone.
+    if (!(await this.store.findById(videoId))) await this.storage.deletePrefix(videoPrefix(videoId));
   }
 
   /** One short ffmpeg run whose failure means the source cannot be decoded. */
