@@ -32,6 +32,9 @@ export interface DeliveryAttempt {
   readonly error: string | null;
 }
 
+/** A try as JSON keeps it (the database's column, the api's answer): its time as ISO 8601 text. */
+export type DeliveryAttemptText = Omit<DeliveryAttempt, 'at'> & { readonly at: string };
+
 export interface WebhookDelivery {
   readonly id: string;
   readonly endpointId: string;

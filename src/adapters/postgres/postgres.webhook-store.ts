@@ -5,6 +5,7 @@ import {
   MAX_KEPT_ATTEMPTS,
   WebhookStore,
   type AttemptResult,
+  type DeliveryAttemptText,
   type DeliveryStatus,
   type SealedSecrets,
   type WebhookDelivery,
@@ -41,13 +42,7 @@ interface DeliveryRow {
   duration_ms: number | null;
   error: string | null;
   next_attempt_at: Date | null;
-  attempts: Array<{
-    attempt: number;
-    at: string;
-    responseStatus: number | null;
-    durationMs: number | null;
-    error: string | null;
-  }>;
+  attempts: DeliveryAttemptText[];
   created_at: Date;
   updated_at: Date;
 }

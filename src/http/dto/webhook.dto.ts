@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VIDEO_EVENT_TYPES } from '../../domain/video-events';
-import type { WebhookDelivery, WebhookEndpoint } from '../../ports/webhook-store';
+import type { DeliveryAttemptText, WebhookDelivery, WebhookEndpoint } from '../../ports/webhook-store';
 import { pageQuery } from './video.dto';
 
 const events = z.array(z.enum(VIDEO_EVENT_TYPES)).min(1).max(VIDEO_EVENT_TYPES.length);
@@ -65,13 +65,7 @@ export interface DeliveryJson {
   error: string | null;
   nextAttemptAt: string | null;
   /** Every try, oldest first: when, the answer's status, how long, and what went wrong. */
-  attempts: Array<{
-    attempt: number;
-    at: string;
-    responseStatus: number | null;
-    durationMs: number | null;
-    error: string | null;
-  }>;
+  attempts: DeliveryAttemptText[];
   createdAt: string;
 }
 
