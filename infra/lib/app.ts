@@ -1,6 +1,5 @@
 import { App, LegacyStackSynthesizer } from 'aws-cdk-lib';
 import { readInputs, type ReadInputs } from './inputs.ts';
-import { STACK_NAME } from './outputs.ts';
 import { VelvetMediaStack } from './velvet-media-stack.ts';
 
 export interface BuiltApp {
@@ -22,6 +21,6 @@ export function buildApp(env: Record<string, string | undefined>, outdir?: strin
     context: { 'aws:cdk:enable-path-metadata': false, 'aws:cdk:version-reporting': false },
   });
   const { inputs, warnings } = readInputs(env, (name) => app.node.tryGetContext(name));
-  const stack = new VelvetMediaStack(app, STACK_NAME, inputs, { synthesizer: new LegacyStackSynthesizer() });
+  const stack = new VelvetMediaStack(app, inputs.stackName, inputs, { synthesizer: new LegacyStackSynthesizer() });
   return { app, stack, warnings };
 }

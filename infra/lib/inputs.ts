@@ -3,6 +3,11 @@ import { readGroupKey, type GroupKey } from './public-keys.ts';
 
 /** Everything the stack is built from, checked. */
 export interface InfraInputs {
+  /**
+   * The CloudFormation stack's name; every named resource (key group, public keys, OAC, policies,
+   * functions) derives its name from it, so a staging stack lives beside production in one account.
+   */
+  readonly stackName: string;
   readonly publicKeys: readonly GroupKey[];
   /** Exact origins (`https://app.example.com`) allowed by CORS on the CDN and the bucket. */
   readonly appOrigins: readonly string[];
@@ -33,6 +38,7 @@ export class InfraInputError extends Error {
 
 /** Every input's name: an environment variable, or CDK context (`-c NAME=value`) of the same name. */
 export const INPUT_NAMES = [
+  'INFRA_STACK_NAME',
   'INFRA_PUBLIC_KEYS',
   'INFRA_APP_ORIGINS',
   'INFRA_DOMAIN_NAME',
@@ -94,9 +100,24 @@ export function readInputs(
   const priceClass = readPriceClass(value('INFRA_PRICE_CLASS'), problems);
   const logBucket = value('INFRA_LOG_BUCKET') ?? null;
   if (logBucket && !BUCKET.test(logBucket)) problems.push(`INFRA_LOG_BUCKET: "${logBucket}" is not an S3 bucket name`);
+  const stackName = readStackName(value('INFRA_STACK_NAME'), problems);
 
   if (problems.length > 0) throw new InfraInputError(problems);
-  return { inputs: { publicKeys, appOrigins, domain, ipBinding, geo, priceClass, logBucket }, warnings };
+  return { inputs: { stackName, publicKeys, appOrigins, domain, ipBinding, geo, priceClass, logBucket }, warnings };
+}
+
+/** The default, and what `npm run infra:env` looks for when INFRA_STACK_NAME is not set. */
+export const DEFAULT_STACK_NAME = 'VelvetMedia';
+
+/** A CloudFormation stack name, short enough that the CloudFront names derived from it fit. */
+export function readStackName(text: string | undefined, problems: string[]): string {
+  const name = text ?? DEFAULT_STACK_NAME;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(name)) {
+    problems.push(
+      `INFRA_STACK_NAME: "${name.slice(0, 60)}" is not a stack name (a letter, then up to 39 letters, digits or -)`,
+    );
+  }
+  return name;
 }
 
 function readKeys(files: string[], problems: string[]): GroupKey[] {

@@ -1,5 +1,3 @@
-export const STACK_NAME = 'VelvetMedia';
-
 /** The stack's outputs, by output id, and the Velvet setting each one is (`npm run infra:env`). */
 export const OUTPUT_SETTINGS = {
   S3Bucket: 'S3_BUCKET',

@@ -49,6 +49,42 @@ describe('npm run infra:synth', () => {
     expect(JSON.stringify(template).length).toBeLessThan(51_200);
   });
 
+  it('derives every CloudFront name from INFRA_STACK_NAME, so a second stack in one account collides with none', () => {
+    const names = (stackName?: string) => {
+      const result = run('synth-template.ts', {
+        INFRA_PUBLIC_KEYS: KEY,
+        INFRA_APP_ORIGINS: APP_ORIGIN,
+        CDK_VALIDATION: 'false',
+        ...(stackName ? { INFRA_STACK_NAME: stackName } : {}),
+      });
+      expect(result.status).toBe(0);
+      const path = join(INFRA, result.stdout.trim());
+      expect(path).toBe(join(INFRA, `${stackName ?? 'VelvetMedia'}.template.json`));
+      const template = JSON.parse(readFileSync(path, 'utf8'));
+      if (stackName) rmSync(path);
+      return Object.values(template.Resources).flatMap((r: any) => {
+        const p = r.Properties ?? {};
+        const config =
+          p.KeyGroupConfig ??
+          p.PublicKeyConfig ??
+          p.OriginAccessControlConfig ??
+          p.ResponseHeadersPolicyConfig ??
+          p.CachePolicyConfig ??
+          p.FunctionConfig;
+        const name = config?.Name ?? (r.Type === 'AWS::CloudFront::Function' ? p.Name : undefined);
+        return name === undefined ? [] : [JSON.stringify(name)];
+      });
+    };
+    const production = names();
+    const staging = names('VelvetStaging');
+    expect(production.length).toBeGreaterThanOrEqual(6);
+    expect(staging).toHaveLength(production.length);
+    expect(staging.filter((n) => production.includes(n))).toEqual([]);
+    expect(() =>
+      readInputs({ INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_STACK_NAME: 'bad name!' }),
+    ).toThrow(/INFRA_STACK_NAME: "bad name!" is not a stack name/);
+  });
+
   it('reads a relative key path from the directory the command was run in (npm names it INIT_CWD)', () => {
     const operator = mkdtempSync(join(tmpdir(), 'velvet-operator-'));
     writeFileSync(join(operator, 'cloudfront-public.pem'), readFileSync(KEY));
