@@ -1,4 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
@@ -56,6 +59,8 @@ interface SpawnOptions extends Omit<RunOptions, 'onProgress'> {
   readonly onStdout?: (chunk: string) => void;
   /** Keep stdout (up to MAX_PROBE_OUTPUT) for the caller. */
   readonly keepStdout?: boolean;
+  /** It writes nothing (ffprobe): every folder, its working one included, is mounted read-only. */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -96,7 +101,8 @@ export class FfmpegMediaToolkit extends MediaToolkit {
       `file:${path}`,
     ];
     const exit = await this.spawn(this.ffprobePath, args, {
-      cwd: '/',
+      cwd: dirname(path),
+      readOnly: true,
       timeoutMs: this.config.transcode.probeTimeoutSeconds * 1000,
       keepStdout: true,
     });
@@ -147,7 +153,7 @@ export class FfmpegMediaToolkit extends MediaToolkit {
    */
   private async spawn(tool: string, args: readonly string[], options: SpawnOptions): Promise<Exit> {
     const confinement = await this.confined();
-    const command = confinedCommand(tool, args, options.cwd, confinement);
+    const command = confinedCommand(tool, args, options.cwd, confinement, options.readOnly);
     const name = tool.split('/').pop()!;
     return new Promise<Exit>((resolve, reject) => {
       const child = spawn(command.file, command.args, {
@@ -226,12 +232,14 @@ export class FfmpegMediaToolkit extends MediaToolkit {
     }
     if (sandbox === 'off') return { memoryBytes, bwrap: null };
     // bubblewrap needs user namespaces, which some container platforms refuse: try it once.
-    const trial = confinedCommand(this.ffmpegPath, ['-hide_banner', '-version'], '/', {
+    // In a folder of its own, as a real run is.
+    const cwd = await mkdtemp(join(tmpdir(), 'velvet-sandbox-trial-'));
+    const trial = confinedCommand(this.ffmpegPath, ['-hide_banner', '-version'], cwd, {
       memoryBytes: 0,
       bwrap: 'bwrap',
     });
     try {
-      await run(trial.file, trial.args, { env: { ...TOOL_ENV } });
+      await run(trial.file, trial.args, { cwd, env: { ...TOOL_ENV } });
       this.logger.log('ffmpeg and ffprobe run in bubblewrap: no network, only their own folders');
       return { memoryBytes, bwrap: 'bwrap' };
     } catch (error) {
@@ -240,6 +248,8 @@ export class FfmpegMediaToolkit extends MediaToolkit {
         throw new Error(`FFMPEG_SANDBOX=bwrap, but bubblewrap cannot run ffmpeg here: ${why}`, { cause: error });
       this.logger.warn(`ffmpeg runs without a sandbox: bubblewrap is missing or not allowed here (${why})`);
       return { memoryBytes, bwrap: null };
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
     }
   }
 

@@ -83,6 +83,19 @@ describe('tool confinement', () => {
       'file:/in/a.mp4',
       'file:/out/b.mp4',
     ]);
+    // ffprobe writes nothing: its input's folder and working folder are read-only, and / is never a folder.
+    const probe = confinedCommand(
+      'ffprobe',
+      ['-i', 'file:/jobs/a/source'],
+      '/jobs/a',
+      { memoryBytes: 0, bwrap: 'bwrap' },
+      true,
+    );
+    expect(probe.args.join(' ')).toContain('--ro-bind /jobs/a /jobs/a');
+    expect(probe.args.join(' ')).not.toMatch(/--bind /);
+    expect(() => confinedCommand('ffprobe', ['-i', 'file:/x'], '/', { memoryBytes: 0, bwrap: 'bwrap' }, true)).toThrow(
+      /\//,
+    );
     // Without a sandbox or a limit it is the tool itself.
     expect(confinedCommand('ffmpeg', ['-version'], '/', { memoryBytes: 0, bwrap: null })).toEqual({
       file: 'ffmpeg',

@@ -30,17 +30,20 @@ const pathOf = (arg: string): string | null => {
   return isAbsolute(path) ? resolve(path) : null;
 };
 
-/** What a command reads and writes, from its own arguments: `-i` values are inputs, other absolute paths outputs. */
-export function toolFolders(args: readonly string[], cwd: string): ToolFolders {
-  const reads = new Set<string>();
-  const writes = new Set<string>([resolve(cwd)]);
+/**
+ * What a command reads and writes, from its own arguments: `-i` values are inputs, other absolute
+ * paths outputs. A read-only run (ffprobe) writes nothing, its working folder included.
+ */
+export function toolFolders(args: readonly string[], cwd: string, readOnly = false): ToolFolders {
+  const reads = new Set<string>(readOnly ? [resolve(cwd)] : []);
+  const writes = new Set<string>(readOnly ? [] : [resolve(cwd)]);
   let network = false;
   args.forEach((arg, k) => {
     const path = pathOf(arg);
     if (args[k - 1] === '-i') {
       if (/^https?:/.test(arg)) network = true;
       else if (path) reads.add(dirname(path));
-    } else if (path) writes.add(dirname(path));
+    } else if (path) (readOnly ? reads : writes).add(dirname(path));
   });
   // A folder both read and written is mounted once, writable.
   return { reads: [...reads].filter((r) => !writes.has(r)), writes: [...writes], network };
@@ -72,9 +75,11 @@ export function confinedCommand(
   args: readonly string[],
   cwd: string,
   confinement: Confinement,
+  readOnly = false,
 ): { file: string; args: string[] } {
   let command = [tool, ...args];
-  if (confinement.bwrap) command = [confinement.bwrap, ...bwrapArgs(tool, toolFolders(args, cwd), cwd), ...command];
+  if (confinement.bwrap)
+    command = [confinement.bwrap, ...bwrapArgs(tool, toolFolders(args, cwd, readOnly), cwd), ...command];
   if (confinement.memoryBytes > 0) command = ['prlimit', `--as=${confinement.memoryBytes}`, '--', ...command];
   return { file: command[0]!, args: command.slice(1) };
 }
@@ -96,7 +101,11 @@ function bwrapArgs(tool: string, folders: ToolFolders, cwd: string): string[] {
     ...[...toolDir, ...folders.reads].map((path) => ({ path, flag: '--ro-bind' })),
     ...folders.writes.map((path) => ({ path, flag: '--bind' })),
   ].sort((a, b) => a.path.length - b.path.length);
-  for (const { path, flag } of mounts) args.push(flag, path, path);
+  for (const { path, flag } of mounts) {
+    // The whole filesystem is never a command's folder: that would be no sandbox at all.
+    if (path === '/') throw new Error('a confined tool cannot be given / as a folder');
+    args.push(flag, path, path);
+  }
   args.push('--chdir', resolve(cwd), '--');
   return args;
 }
