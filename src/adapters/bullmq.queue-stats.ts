@@ -1,21 +1,28 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { APP_CONFIG } from '../config/config.module';
-import type { AppConfig } from '../config/config';
+import type { Redis } from 'ioredis';
 import { MAINTENANCE_QUEUE, TRANSCODE_QUEUE, WEBHOOK_QUEUE } from '../jobs/job-contract';
 import { QueueStats, type QueueCount } from '../ports/queue-stats';
+import { REDIS_PRODUCER } from './bullmq.job-queue';
 
 const STATES = ['wait', 'prioritized', 'delayed', 'active', 'waiting-children', 'failed', 'completed'] as const;
 
-/** Counts from BullMQ's own getters: a few O(1)/O(log n) commands per queue, per scrape. */
+/**
+ * Counts from BullMQ's own getters: a few O(1)/O(log n) commands per queue, per scrape, on the
+ * producers' shared connection (no connection of its own).
+ */
 @Injectable()
 export class BullmqQueueStats extends QueueStats implements OnApplicationShutdown {
   private readonly queues: Queue[];
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS_PRODUCER) connection: Redis) {
     super();
-    const connection = { url: config.redis.url };
-    this.queues = [TRANSCODE_QUEUE, MAINTENANCE_QUEUE, WEBHOOK_QUEUE].map((name) => new Queue(name, { connection }));
+    this.queues = [TRANSCODE_QUEUE, MAINTENANCE_QUEUE, WEBHOOK_QUEUE].map((name) => {
+      const queue = new Queue(name, { connection });
+      // A lost Redis is the scrape's failure (503, logged); the event would print every reconnect.
+      queue.on('error', () => undefined);
+      return queue;
+    });
   }
 
   async counts(): Promise<QueueCount[]> {

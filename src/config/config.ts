@@ -152,8 +152,8 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   }
   const privateKey = parsed.success ? readPrivateKey(parsed.data, problems) : undefined;
   const webhookKeys = parsed.success ? readWebhookKeys(parsed.data, problems) : undefined;
-  if (options.requirePlayback && raw.NODE_ENV === 'production') problems.push(...tokenProblems(raw));
   if (options.requirePlayback && raw.NODE_ENV === 'production') {
+    problems.push(...tokenProblems(raw));
     // Raw values, so these are listed even when another variable failed to parse; a variable
     // already reported (a key id without its key, a malformed URL) is not reported twice.
     const named = new Set(problems.map((p) => p.split(':')[0]));

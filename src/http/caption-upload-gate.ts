@@ -6,7 +6,7 @@ import { bearerToken } from './auth.guard';
 import { sendProblem } from './problem.filter';
 
 /** The one route that takes a body of megabytes: a caption file for one language. */
-export const CAPTIONS_ROUTE = /^\/v1\/videos\/([^/]+)\/captions\/[^/]+$/;
+export const CAPTIONS_ROUTE = /^\/v1\/videos\/[^/]+\/captions\/[^/]+$/;
 
 /**
  * A caption upload is read (up to 8 MB) only once its caller is known and owns the video: before
@@ -16,11 +16,11 @@ export const CAPTIONS_ROUTE = /^\/v1\/videos\/([^/]+)\/captions\/[^/]+$/;
  */
 export function registerCaptionUploadGate(fastify: FastifyInstance, tokens: TokenVerifier, videos: VideoStore): void {
   fastify.addHook('preParsing', async (request, reply) => {
-    const target = request.method === 'PUT' ? CAPTIONS_ROUTE.exec(request.url.split('?')[0]!) : null;
-    if (!target) return;
+    if (request.method !== 'PUT' || !CAPTIONS_ROUTE.test(request.url.split('?')[0]!)) return;
     try {
       const actor = await tokens.verify(bearerToken(request.headers.authorization));
-      await loadOwnedVideo(videos, actor, decodeURIComponent(target[1]!));
+      // The router has matched the route already: its id, decoded, as the controller gets it.
+      await loadOwnedVideo(videos, actor, (request.params as { id?: string }).id ?? '');
     } catch (error) {
       // Answered here: Fastify then never reads the body.
       sendProblem(error, request, reply);

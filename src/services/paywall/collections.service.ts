@@ -30,8 +30,10 @@ export class CollectionsService {
     return this.collections.list(actor.userId);
   }
 
-  /** The collection and its videos in order: for its owner, admins, and viewers holding a live grant on it. */
-  /** `manages`: the owner or an admin (who see each video whole); else a grant holder. */
+  /**
+   * The collection and its videos in order: for its owner, admins, and viewers holding a live grant
+   * on it. `manages`: the owner or an admin (who see each video whole); else a grant holder.
+   */
   async get(actor: Actor, id: string): Promise<{ collection: Collection; videos: Video[]; manages: boolean }> {
     const collection = await this.find(id);
     const manages = this.manages(actor, collection);

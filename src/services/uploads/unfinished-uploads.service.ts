@@ -35,11 +35,8 @@ export class UnfinishedUploads {
     let removed = 0;
     for (const { videoId, expired } of await this.store.uploadTombstones(this.clock.now(), limit)) {
       // Remembered just before its row is deleted: a video still there (the delete failed) keeps its source.
-      if (await this.store.findById(videoId)) {
-        if (expired) await this.store.clearUploadTombstone(videoId);
-        continue;
-      }
-      if ((await this.storage.deletePrefix(uploadPrefix(videoId))) > 0) removed++;
+      const gone = !(await this.store.findById(videoId));
+      if (gone && (await this.storage.deletePrefix(uploadPrefix(videoId))) > 0) removed++;
       if (expired) await this.store.clearUploadTombstone(videoId);
     }
     return removed;
