@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (stack.edgeUrl) logger.log(`edge (CDN): ${stack.edgeUrl}`);
   logger.log(`storage:    ${stack.s3Endpoint}`);
   logger.log(
-    `database:   ${config.database.url ? 'DATABASE_URL' : 'embedded PGlite in .data/db'}; redis: ${config.redis.url}`,
+    `database:   ${config.database.url ? 'DATABASE_URL' : 'embedded PGlite in .data/db'}; redis: ${new URL(config.redis.url).host}`,
   );
   logger.log('a token:    npm run token -- --sub alice --roles creator');
 

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { readGroupKey, type GroupKey } from './public-keys.ts';
+import { readServiceInputs, SERVICE_INPUT_NAMES, type ServiceInputs } from './service-inputs.ts';
 
 /** Everything the stack is built from, checked. */
 export interface InfraInputs {
@@ -19,10 +20,16 @@ export interface InfraInputs {
   readonly priceClass: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
   /** An existing bucket for CloudFront's access logs; absent: the stack makes one. */
   readonly logBucket: string | null;
+  /**
+   * The distribution's WAF: an existing CLOUDFRONT-scope web ACL, or one the stack makes (which
+   * CloudFront takes only from us-east-1) with this many requests per client address in 5 minutes.
+   */
+  readonly waf: { readonly webAclArn: string } | { readonly ratePer5Minutes: number };
 }
 
 export interface ReadInputs {
   readonly inputs: InfraInputs;
+  readonly service: ServiceInputs;
   readonly warnings: readonly string[];
 }
 
@@ -30,7 +37,7 @@ export class InfraInputError extends Error {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(`Cannot build the VelvetMedia stack:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Cannot build Velvet's stacks:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'InfraInputError';
     this.problems = problems;
   }
@@ -48,6 +55,9 @@ export const INPUT_NAMES = [
   'INFRA_GEO_DENY',
   'INFRA_PRICE_CLASS',
   'INFRA_LOG_BUCKET',
+  'INFRA_WEB_ACL_ARN',
+  'INFRA_WAF_RATE_LIMIT',
+  ...SERVICE_INPUT_NAMES,
 ] as const;
 
 type InputName = (typeof INPUT_NAMES)[number];
@@ -101,9 +111,15 @@ export function readInputs(
   const logBucket = value('INFRA_LOG_BUCKET') ?? null;
   if (logBucket && !BUCKET.test(logBucket)) problems.push(`INFRA_LOG_BUCKET: "${logBucket}" is not an S3 bucket name`);
   const stackName = readStackName(value('INFRA_STACK_NAME'), problems);
+  const waf = readWaf(value('INFRA_WEB_ACL_ARN'), value('INFRA_WAF_RATE_LIMIT'), problems);
+  const service = readServiceInputs((name) => value(name as InputName), stackName, problems);
 
   if (problems.length > 0) throw new InfraInputError(problems);
-  return { inputs: { stackName, publicKeys, appOrigins, domain, ipBinding, geo, priceClass, logBucket }, warnings };
+  return {
+    inputs: { stackName, publicKeys, appOrigins, domain, ipBinding, geo, priceClass, logBucket, waf },
+    service,
+    warnings,
+  };
 }
 
 /** The default, and what `npm run infra:env` looks for when INFRA_STACK_NAME is not set. */
@@ -223,6 +239,23 @@ function readPriceClass(text: string | undefined, problems: string[]): InfraInpu
   if (key in PRICE_CLASSES) return PRICE_CLASSES[key];
   problems.push(`INFRA_PRICE_CLASS: "${text}" is not PriceClass_100, PriceClass_200 or PriceClass_All`);
   return 'PriceClass_All';
+}
+
+function readWaf(webAclArn: string | undefined, rate: string | undefined, problems: string[]): InfraInputs['waf'] {
+  if (webAclArn) {
+    if (!/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]{36}$/.test(webAclArn))
+      problems.push(
+        `INFRA_WEB_ACL_ARN: "${webAclArn.slice(0, 160)}" is not a CLOUDFRONT-scope web ACL ARN (arn:aws:wafv2:us-east-1:…:global/webacl/…)`,
+      );
+    if (rate) problems.push('INFRA_WAF_RATE_LIMIT: only for the web ACL the stack makes, not with INFRA_WEB_ACL_ARN');
+    return { webAclArn };
+  }
+  // A player fetches a segment every few seconds (about 100 requests in 5 minutes per stream);
+  // the default leaves room for a household or an office behind one address.
+  const ratePer5Minutes = rate === undefined ? 3000 : Number(rate);
+  if (!Number.isInteger(ratePer5Minutes) || ratePer5Minutes < 100 || ratePer5Minutes > 2_000_000_000)
+    problems.push(`INFRA_WAF_RATE_LIMIT: "${rate}" must be a whole number of requests per 5 minutes, at least 100`);
+  return { ratePer5Minutes };
 }
 
 function isLoopback(host: string): boolean {

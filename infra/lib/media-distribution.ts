@@ -1,3 +1,4 @@
+import { mediaWebAcl } from './media-web-acl.ts';
 import {
   Annotations,
   Duration,
@@ -165,6 +166,7 @@ export function createMediaDistribution(
               : cloudfront.GeoRestriction.denylist(...inputs.geo.countries),
         }
       : {}),
+    webAclId: mediaWebAcl(scope, inputs),
     enableLogging: true,
     logBucket,
     logFilePrefix: 'cloudfront/',

@@ -53,7 +53,25 @@ export const envSchema = z
       )
       .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins' }))),
     DATABASE_URL: url(/^postgres(ql)?$/).optional(),
+    // The database by parts, when DATABASE_URL is unset (an RDS secret's host, port, dbname,
+    // username and password, each passed to the task as its own secret).
+    DATABASE_HOST: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name or address')
+        .optional(),
+    ),
+    DATABASE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    DATABASE_NAME: optionalText,
+    DATABASE_USER: optionalText,
+    // Added to DATABASE_URL or to the parts: the password apart from the rest of the address.
+    DATABASE_PASSWORD: optionalText,
+    // libpq's sslmode as node-postgres reads it: require and verify-full check the server's
+    // certificate (RDS's CA must then be in NODE_EXTRA_CA_CERTS); no-verify encrypts only.
+    DATABASE_SSLMODE: z.enum(['disable', 'no-verify', 'require', 'verify-ca', 'verify-full']).optional(),
     REDIS_URL: url(/^rediss?$/).default('redis://127.0.0.1:6379'),
+    // Put into REDIS_URL: an ElastiCache auth token passed as its own secret.
+    REDIS_PASSWORD: optionalText,
     S3_BUCKET: z
       .string()
       .trim()

@@ -54,6 +54,39 @@ describe('loadConfig', () => {
     expect(loadConfig(rest, { allowEmbeddedDatabase: true }).database.url).toBeUndefined();
   });
 
+  it('builds the database address from parts with the password apart, as ECS passes an RDS secret', () => {
+    const { DATABASE_URL: _, ...rest } = base;
+    const parts = {
+      ...rest,
+      DATABASE_HOST: 'db.abc.eu-west-1.rds.amazonaws.com',
+      DATABASE_PORT: '5432',
+      DATABASE_NAME: 'velvet',
+      DATABASE_USER: 'velvet',
+      DATABASE_PASSWORD: 'p@ss/word:#1',
+      DATABASE_SSLMODE: 'no-verify',
+    };
+    const url = new URL(loadConfig(parts).database.url!);
+    expect(url.hostname).toBe('db.abc.eu-west-1.rds.amazonaws.com');
+    expect(url.port).toBe('5432');
+    expect(url.pathname).toBe('/velvet');
+    expect(decodeURIComponent(url.username)).toBe('velvet');
+    expect(decodeURIComponent(url.password)).toBe('p@ss/word:#1');
+    expect(url.searchParams.get('sslmode')).toBe('no-verify');
+    expect(new URL(loadConfig({ ...base, DATABASE_PASSWORD: 's3cret' }).database.url!).password).toBe('s3cret');
+    expect(() => loadConfig({ ...parts, DATABASE_HOST: 'db host; drop' })).toThrow(/DATABASE_HOST/);
+    expect(() => loadConfig({ ...parts, DATABASE_SSLMODE: 'maybe' })).toThrow(/DATABASE_SSLMODE/);
+  });
+
+  it('puts REDIS_PASSWORD (an auth token given apart) into REDIS_URL', () => {
+    const url = new URL(
+      loadConfig({ ...base, REDIS_URL: 'rediss://velvet@cache.example.com:6379', REDIS_PASSWORD: 'tok+en/1' }).redis.url,
+    );
+    expect(url.protocol).toBe('rediss:');
+    expect(decodeURIComponent(url.password)).toBe('tok+en/1');
+    expect(url.username).toBe('velvet');
+    expect(loadConfig(base).redis.url).toBe('redis://127.0.0.1:6379');
+  });
+
   it('refuses short HS256 secrets and a single-upload limit above the upload limit', () => {
     expect(() => loadConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ ...base, UPLOAD_MAX_BYTES: '100', UPLOAD_SINGLE_MAX_BYTES: '200' })).toThrow(

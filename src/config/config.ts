@@ -2,6 +2,7 @@ import { createPrivateKey, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
+import { databaseUrl, redisUrl } from './connection-urls';
 import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 
 /** Parsed once at boot, frozen, grouped by concern. */
@@ -147,8 +148,8 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
   if (!options.verifiesNoTokens && !raw.JWT_SECRET && !raw.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL so tokens can be verified');
   }
-  if (parsed.success && !parsed.data.DATABASE_URL && !options.allowEmbeddedDatabase) {
-    problems.push('DATABASE_URL: required (only `npm run dev` embeds a database)');
+  if (parsed.success && !databaseUrl(parsed.data) && !options.allowEmbeddedDatabase) {
+    problems.push('DATABASE_URL: required, or DATABASE_HOST and its parts (only `npm run dev` embeds a database)');
   }
   const privateKey = parsed.success ? readPrivateKey(parsed.data, problems) : undefined;
   const webhookKeys = parsed.success ? readWebhookKeys(parsed.data, problems) : undefined;
@@ -183,8 +184,8 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     http: { port: env.PORT, corsOrigins: env.CORS_ORIGINS, requestTimeoutSeconds: env.REQUEST_TIMEOUT_SECONDS },
-    database: { url: env.DATABASE_URL, embeddedDir: options.embeddedDatabaseDir },
-    redis: { url: env.REDIS_URL },
+    database: { url: databaseUrl(env), embeddedDir: options.embeddedDatabaseDir },
+    redis: { url: redisUrl(env.REDIS_URL, env.REDIS_PASSWORD) },
     s3: {
       bucket: env.S3_BUCKET,
       region: env.S3_REGION,

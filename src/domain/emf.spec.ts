@@ -6,7 +6,7 @@ describe('embedded metric format', () => {
     const line = emfLine({
       namespace: 'Velvet',
       dimensions: { Deployment: 'prod' },
-      metrics: { TranscodeBacklog: 7 },
+      metrics: { TranscodeBacklog: 7, OldestQueuedVideoSeconds: 12 },
       timestamp: 1_800_000_000_000,
     });
     expect(line).not.toContain('\n');
@@ -14,11 +14,19 @@ describe('embedded metric format', () => {
       _aws: {
         Timestamp: 1_800_000_000_000,
         CloudWatchMetrics: [
-          { Namespace: 'Velvet', Dimensions: [['Deployment']], Metrics: [{ Name: 'TranscodeBacklog', Unit: 'Count' }] },
+          {
+            Namespace: 'Velvet',
+            Dimensions: [['Deployment']],
+            Metrics: [
+              { Name: 'TranscodeBacklog', Unit: 'Count' },
+              { Name: 'OldestQueuedVideoSeconds', Unit: 'Seconds' },
+            ],
+          },
         ],
       },
       Deployment: 'prod',
       TranscodeBacklog: 7,
+      OldestQueuedVideoSeconds: 12,
     });
   });
 });

@@ -16,7 +16,11 @@ export function emfLine(input: {
         {
           Namespace: input.namespace,
           Dimensions: [Object.keys(input.dimensions)],
-          Metrics: Object.keys(input.metrics).map((name) => ({ Name: name, Unit: 'Count' })),
+          // A figure named …Seconds is a duration; every other one counts something.
+          Metrics: Object.keys(input.metrics).map((name) => ({
+            Name: name,
+            Unit: name.endsWith('Seconds') ? 'Seconds' : 'Count',
+          })),
         },
       ],
     },

@@ -96,7 +96,15 @@ export abstract class VideoStore {
   /** Retired versions due by `now`, grouped by video. */
   abstract dueRetiredVersions(now: Date, limit: number): Promise<Array<{ videoId: string; versions: string[] }>>;
   abstract forgetRetiredVersions(id: string, versions: readonly string[]): Promise<void>;
+  /** For the alarms: since when the oldest queued video has waited, and how many failed since `failedSince`. */
+  abstract pipelineHealth(failedSince: Date): Promise<PipelineHealth>;
   abstract ping(): Promise<void>;
+}
+
+export interface PipelineHealth {
+  /** When the longest-waiting video entered `queued` (null: none is queued). */
+  readonly oldestQueuedAt: Date | null;
+  readonly failed: number;
 }
 
 /** What the probe tells before anything is encoded (shown, and the poster's gate). */

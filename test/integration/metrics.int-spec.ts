@@ -5,6 +5,7 @@
  */
 import { newVideoId } from '../../src/domain/ids';
 import { JobQueue } from '../../src/ports/job-queue';
+import { VideoStore } from '../../src/ports/video-store';
 import { BacklogReporter } from '../../src/services/operations/backlog-reporter';
 import { MetricsEndpoint } from '../../src/services/operations/metrics-endpoint';
 import { client, startApi, token, type RunningApi } from '../support/harness';
@@ -21,6 +22,26 @@ async function scrape(endpoint: MetricsEndpoint): Promise<{ status: number; type
   const { port } = endpoint.address()!;
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+/** A video row moved to queued, as an upload's completion leaves it. */
+async function queuedVideo(videos: VideoStore): Promise<string> {
+  const id = newVideoId();
+  await videos.insert({
+    id,
+    ownerId: 'metrics-test',
+    title: 'metrics',
+    access: 'paid',
+    contentType: 'video/mp4',
+    sizeBytes: 1000,
+    filename: null,
+    uploadStrategy: 'single',
+    multipartUploadId: null,
+    partSize: null,
+    partCount: null,
+  });
+  expect(await videos.transition(id, 'awaiting_upload', 'queued')).not.toBeNull();
+  return id;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 30): Promise<T> {
@@ -62,18 +83,26 @@ describe('/metrics on the api', () => {
     expect((await fetch(`${api.url}/metrics`)).status).toBe(404);
   });
 
-  it('reports the transcode backlog as a CloudWatch metric line (embedded metric format)', async () => {
+  it('reports the backlog, the oldest queued video and the failures of the hour as CloudWatch metric lines', async () => {
     const reporter = api.app.get(BacklogReporter, { strict: false });
+    const videos = api.app.get(VideoStore, { strict: false });
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       lines.push(String(chunk));
       return true;
     });
     try {
-      const before = await reporter.report();
+      const before = (await reporter.report())!;
       await api.app.get(JobQueue, { strict: false }).enqueueTranscode(newVideoId());
-      const after = await reporter.report();
-      expect(after).toBe(before! + 1);
+      // One video waits in queued, one fails: both from the database, which Redis losing its jobs leaves true.
+      const [waiting, failing] = await Promise.all([queuedVideo(videos), queuedVideo(videos)]);
+      expect(await videos.markFailed(failing, 'corrupt_media', 'test')).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 1100));
+      const after = (await reporter.report())!;
+      expect(after.TranscodeBacklog).toBe(before.TranscodeBacklog + 1);
+      expect(after.VideosFailedLastHour).toBe(before.VideosFailedLastHour + 1);
+      expect(after.OldestQueuedVideoSeconds).toBeGreaterThanOrEqual(1);
+      await videos.markFailed(waiting, 'corrupt_media', 'test');
     } finally {
       write.mockRestore();
     }
@@ -83,6 +112,7 @@ describe('/metrics on the api', () => {
       Deployment: 'velvet',
     });
     expect(last.TranscodeBacklog).toBeGreaterThanOrEqual(1);
+    expect(last._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'OldestQueuedVideoSeconds', Unit: 'Seconds' });
   });
 
   it('counts playback sessions by outcome', async () => {

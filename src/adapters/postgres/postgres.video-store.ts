@@ -3,6 +3,7 @@ import type { DownloadFile, Video, VideoStatus } from '../../domain/video';
 import {
   type DetailsPatch,
   type NewVideo,
+  type PipelineHealth,
   type ProbedDetails,
   type ReadyResult,
   type StatusChange,
@@ -314,6 +315,15 @@ export class PostgresVideoStore extends VideoStore {
       [before, limit],
     );
     return rows.map(toVideo);
+  }
+
+  async pipelineHealth(failedSince: Date): Promise<PipelineHealth> {
+    const { rows } = await this.sql.query<{ oldest: Date | null; failed: string }>(
+      `SELECT (SELECT min(updated_at) FROM videos WHERE status = 'queued') AS oldest,
+              (SELECT count(*) FROM videos WHERE status = 'failed' AND updated_at >= $1) AS failed`,
+      [failedSince],
+    );
+    return { oldestQueuedAt: rows[0]?.oldest ?? null, failed: Number(rows[0]?.failed ?? 0) };
   }
 
   async ping(): Promise<void> {
