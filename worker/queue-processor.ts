@@ -5,6 +5,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { OUTAGE_WAIT } from '../src/jobs/job-contract';
 import { JobPutBack, JobRefused, stoppedByShutdown, WorkerStopping, type JobContext } from '../src/jobs/job-context';
 import { JobMetrics } from '../src/services/operations/job-metrics';
+import { TaskProtectionService } from '../src/services/operations/task-protection.service';
 
 /** How one job name is run: its payload parsed, then one service call. */
 export interface JobHandler {
@@ -30,6 +31,8 @@ export interface QueueSettings {
   readonly stalls?: { readonly lockSeconds: number; readonly maxStalledCount: number };
   /** Running jobs are aborted (WorkerStopping) this long after shutdown begins; without it, shutdown waits for them. */
   readonly shutdownGraceSeconds?: number;
+  /** Its jobs are long (encodes): the task is protected from scale-in while one runs. */
+  readonly protectsTask?: boolean;
 }
 
 /**
@@ -44,6 +47,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
   protected readonly logger = new Logger(this.constructor.name);
   // A property, so the processors' own constructors stay about their own services.
   @Inject(JobMetrics) private readonly jobMetrics!: JobMetrics;
+  @Inject(TaskProtectionService) private readonly taskProtection!: TaskProtectionService;
   private worker: Worker | undefined;
   private readonly running = new Set<AbortController>();
 
@@ -90,6 +94,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     }
     const abort = new AbortController();
     this.running.add(abort);
+    const release = this.settings().protectsTask ? this.taskProtection.hold() : () => undefined;
     // Every way back to the queue without spending an attempt: a postponed try, an outage wait, a shutdown.
     const putBack = async (delayMs: number) => {
       await job.moveToDelayed(Date.now() + delayMs, token);
@@ -124,6 +129,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       throw error;
     } finally {
       this.running.delete(abort);
+      release();
     }
   }
 

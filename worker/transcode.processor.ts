@@ -33,6 +33,7 @@ export class TranscodeProcessor extends QueueProcessor {
       // A job whose worker died is retried once it stalls; after that the maintenance sweep re-queues it.
       stalls: { lockSeconds, maxStalledCount: 2 },
       shutdownGraceSeconds,
+      protectsTask: true,
     };
   }
 

@@ -48,7 +48,7 @@ export function mediaWebAcl(scope: Construct, inputs: InfraInputs): string {
       {
         assert: Fn.conditionEquals(Stack.of(scope).region, 'us-east-1'),
         assertDescription:
-          "The media stack makes its CloudFront web ACL, which AWS accepts only in us-east-1: deploy it there, or make a CLOUDFRONT-scope web ACL in us-east-1 and set INFRA_WEB_ACL_ARN",
+          'The media stack makes its CloudFront web ACL, which AWS accepts only in us-east-1: deploy it there, or make a CLOUDFRONT-scope web ACL in us-east-1 and set INFRA_WEB_ACL_ARN',
       },
     ],
   });

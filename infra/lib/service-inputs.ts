@@ -95,7 +95,12 @@ export function readServiceInputs(value: Value, mediaStackName: string, problems
   else if (!ACM_ARN.test(apiCertificateArn))
     problems.push(`INFRA_API_CERTIFICATE_ARN: "${apiCertificateArn.slice(0, 120)}" is not an ACM certificate ARN`);
 
-  const vpc = readVpc(value('INFRA_VPC_ID'), list('INFRA_PUBLIC_SUBNET_IDS'), list('INFRA_PRIVATE_SUBNET_IDS'), problems);
+  const vpc = readVpc(
+    value('INFRA_VPC_ID'),
+    list('INFRA_PUBLIC_SUBNET_IDS'),
+    list('INFRA_PRIVATE_SUBNET_IDS'),
+    problems,
+  );
   const api = {
     tasks: int('INFRA_API_TASKS', 2, 2, 100),
     ...readSize('INFRA_API', value, 512, 1024, problems),
@@ -122,7 +127,9 @@ export function readServiceInputs(value: Value, mediaStackName: string, problems
   if (redisSecret && !redisUrl) problems.push('INFRA_REDIS_SECRET_ARN: only with INFRA_REDIS_URL (an existing Redis)');
   const retention = int('INFRA_LOG_RETENTION_DAYS', 30, 1, 3653);
   if (!RETENTION_DAYS.includes(retention))
-    problems.push(`INFRA_LOG_RETENTION_DAYS: ${retention} is not a CloudWatch Logs retention (${RETENTION_DAYS.join(', ')})`);
+    problems.push(
+      `INFRA_LOG_RETENTION_DAYS: ${retention} is not a CloudWatch Logs retention (${RETENTION_DAYS.join(', ')})`,
+    );
   const alarmEmail = value('INFRA_ALARM_EMAIL') ?? null;
   if (alarmEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail))
     problems.push(`INFRA_ALARM_EMAIL: "${alarmEmail.slice(0, 120)}" is not an email address`);
@@ -224,7 +231,12 @@ function readSize(
   const range = FARGATE_MEMORY[cpu];
   if (!range) {
     problems.push(`${prefix}_CPU: "${cpuText}" is not a Fargate CPU size (${Object.keys(FARGATE_MEMORY).join(', ')})`);
-  } else if (!Number.isInteger(memoryMiB) || memoryMiB < range[0] || memoryMiB > range[1] || (memoryMiB % 1024 !== 0 && memoryMiB !== 512)) {
+  } else if (
+    !Number.isInteger(memoryMiB) ||
+    memoryMiB < range[0] ||
+    memoryMiB > range[1] ||
+    (memoryMiB % 1024 !== 0 && memoryMiB !== 512)
+  ) {
     problems.push(
       `${prefix}_MEMORY: "${memoryText ?? memoryMiB}" MiB does not go with ${cpu} CPU units on Fargate (${range[0]} to ${range[1]}, in steps of 1024)`,
     );
@@ -235,7 +247,9 @@ function readSize(
 function readImages(api: string | undefined, worker: string | undefined, problems: string[]): ServiceInputs['images'] {
   if (!api && !worker) return null;
   if (!api || !worker) {
-    problems.push('INFRA_API_IMAGE, INFRA_WORKER_IMAGE: set both (pushed images of the api and worker targets) or neither');
+    problems.push(
+      'INFRA_API_IMAGE, INFRA_WORKER_IMAGE: set both (pushed images of the api and worker targets) or neither',
+    );
     return null;
   }
   for (const [name, image] of [

@@ -48,6 +48,8 @@ import { createPgClient, createPgliteClient, type SqlClient } from './postgres/s
 import { createS3Clients, type S3Clients } from './s3/s3-clients';
 import { S3_BUCKET, S3_CLIENTS, S3ObjectStorage } from './s3/s3.object-storage';
 import { SystemClock } from './system.clock';
+import { TaskProtection } from '../ports/task-protection';
+import { EcsTaskProtection } from './ecs.task-protection';
 
 async function openDatabase(config: AppConfig): Promise<SqlClient> {
   const { url, embeddedDir } = config.database;
@@ -107,6 +109,7 @@ export class AdaptersModule {
         { provide: CaptionStore, useClass: PostgresCaptionStore },
         { provide: QueueStats, useClass: BullmqQueueStats },
         { provide: Metrics, useClass: PrometheusMetrics },
+        { provide: TaskProtection, useClass: EcsTaskProtection },
         AdaptersShutdown,
       ],
       exports: [
@@ -128,6 +131,7 @@ export class AdaptersModule {
         CaptionStore,
         QueueStats,
         Metrics,
+        TaskProtection,
         SQL_CLIENT,
       ],
     };

@@ -165,6 +165,11 @@ export const envSchema = z
     METRICS_EMF_INTERVAL_SECONDS: integer(0, 0, 3600),
     METRICS_EMF_NAMESPACE: z.string().trim().min(1).max(255).default('Velvet'),
     METRICS_EMF_DEPLOYMENT: z.string().trim().min(1).max(255).default('velvet'),
+    // Set by ECS inside every task: where the container agent answers (task scale-in protection).
+    ECS_AGENT_URI: optionalText.pipe(url(/^https?$/).optional()),
+    // A worker running a transcode protects its ECS task this long, renewed while jobs run
+    // (ECS takes 1 to 2880 minutes).
+    TASK_PROTECTION_MINUTES: integer(60, 1, 2880),
     // Playback through CloudFront (or the verifying edge in development).
     CDN_BASE_URL: optionalText.pipe(url(/^https?$/).optional()),
     CLOUDFRONT_KEY_PAIR_ID: optionalText.pipe(

@@ -79,7 +79,8 @@ describe('loadConfig', () => {
 
   it('puts REDIS_PASSWORD (an auth token given apart) into REDIS_URL', () => {
     const url = new URL(
-      loadConfig({ ...base, REDIS_URL: 'rediss://velvet@cache.example.com:6379', REDIS_PASSWORD: 'tok+en/1' }).redis.url,
+      loadConfig({ ...base, REDIS_URL: 'rediss://velvet@cache.example.com:6379', REDIS_PASSWORD: 'tok+en/1' }).redis
+        .url,
     );
     expect(url.protocol).toBe('rediss:');
     expect(decodeURIComponent(url.password)).toBe('tok+en/1');

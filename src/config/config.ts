@@ -86,6 +86,8 @@ export interface AppConfig {
     readonly storyboardMaxTiles: number;
   };
   readonly downloads: { readonly maxShortSide: number; readonly urlTtlSeconds: number };
+  /** ECS task scale-in protection while transcodes run (agentUri unset: not on ECS, nothing to do). */
+  readonly taskProtection: { readonly agentUri: string | undefined; readonly minutes: number };
   readonly cloudfront: {
     readonly baseUrl: string | undefined;
     readonly keyPairId: string | undefined;
@@ -252,6 +254,7 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       storyboardMaxTiles: env.STORYBOARD_MAX_TILES,
     },
     downloads: { maxShortSide: env.DOWNLOAD_MAX_SHORT_SIDE, urlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS },
+    taskProtection: { agentUri: env.ECS_AGENT_URI, minutes: env.TASK_PROTECTION_MINUTES },
     metrics: {
       port: env.METRICS_PORT,
       host: env.METRICS_HOST,

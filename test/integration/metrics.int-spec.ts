@@ -112,7 +112,10 @@ describe('/metrics on the api', () => {
       Deployment: 'velvet',
     });
     expect(last.TranscodeBacklog).toBeGreaterThanOrEqual(1);
-    expect(last._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'OldestQueuedVideoSeconds', Unit: 'Seconds' });
+    expect(last._aws.CloudWatchMetrics[0].Metrics).toContainEqual({
+      Name: 'OldestQueuedVideoSeconds',
+      Unit: 'Seconds',
+    });
   });
 
   it('counts playback sessions by outcome', async () => {
