@@ -1,4 +1,4 @@
-import { aws_iam as iam, type aws_s3 as s3 } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Validations, aws_iam as iam, type aws_s3 as s3 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PREFIXES } from './media-bucket.ts';
 
@@ -15,16 +15,21 @@ export function createAccessPolicies(
   bucket: s3.IBucket,
 ): { api: iam.ManagedPolicy; worker: iam.ManagedPolicy } {
   const { uploads, videos, work, downloads } = PREFIXES;
+  const objectPatterns: string[] = [];
+  const keys = (pattern: string) => {
+    objectPatterns.push(pattern);
+    return bucket.arnForObjects(pattern);
+  };
   const objects = (actions: string[], prefixes: Prefix[], sid: string) =>
-    new iam.PolicyStatement({ sid, actions, resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) });
+    new iam.PolicyStatement({ sid, actions, resources: prefixes.map((p) => keys(`${p}*`)) });
   // Captions are published by the api as it accepts them: new subtitle files and a new master
   // beside a version's own (src/domain/caption-files.ts), never a segment or an existing playlist.
   const captionFiles = new iam.PolicyStatement({
     sid: 'PublishCaptions',
     actions: ['s3:PutObject'],
     resources: [
-      bucket.arnForObjects(`${videos}*/hls/*/captions/*`),
-      bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`),
+      keys(`${videos}*/hls/*/captions/*`),
+      keys(`${videos}*/hls/*/master-*.m3u8`),
     ],
   });
   // The plain master (to add the subtitle group to) and the captioned one published last (which
@@ -33,8 +38,8 @@ export function createAccessPolicies(
     sid: 'ReadMasters',
     actions: ['s3:GetObject'],
     resources: [
-      bucket.arnForObjects(`${videos}*/hls/*/master.m3u8`),
-      bucket.arnForObjects(`${videos}*/hls/*/master-*.m3u8`),
+      keys(`${videos}*/hls/*/master.m3u8`),
+      keys(`${videos}*/hls/*/master-*.m3u8`),
     ],
   });
   const list = (prefixes: Prefix[]) =>
@@ -71,5 +76,15 @@ export function createAccessPolicies(
       list([uploads, videos, work, downloads]),
     ],
   });
+  // cdk-nag's AwsSolutions-IAM5 flags every `*` in a resource; each is a key pattern under one prefix.
+  const bucketArn = `<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
+  const patterns = [...new Set(objectPatterns)];
+  for (const policy of [api, worker])
+    Validations.of(policy).acknowledge(
+      ...[...new Set(patterns)].map((pattern) => ({
+        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${pattern}]`,
+        reason: `Velvet's keys are <prefix><video id>/…: the grant names one prefix's keys (${pattern}), never the whole bucket.`,
+      })),
+    );
   return { api, worker };
 }

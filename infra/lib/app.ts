@@ -1,10 +1,12 @@
 import { App, LegacyStackSynthesizer } from 'aws-cdk-lib';
 import { readInputs, type ReadInputs } from './inputs.ts';
 import { VelvetMediaStack } from './velvet-media-stack.ts';
+import { VelvetServiceStack } from './velvet-service-stack.ts';
 
 export interface BuiltApp {
   readonly app: App;
   readonly stack: VelvetMediaStack;
+  readonly service: VelvetServiceStack;
   readonly warnings: ReadInputs['warnings'];
 }
 
@@ -18,9 +20,18 @@ export function buildApp(env: Record<string, string | undefined>, outdir?: strin
   const app = new App({
     outdir,
     analyticsReporting: false,
-    context: { 'aws:cdk:enable-path-metadata': false, 'aws:cdk:version-reporting': false },
+    context: {
+      'aws:cdk:enable-path-metadata': false,
+      'aws:cdk:version-reporting': false,
+      // The service stack imports the bucket, the CDN and the policies: the media stack cannot
+      // drop an export the service stack still uses.
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+    },
   });
-  const { inputs, warnings } = readInputs(env, (name) => app.node.tryGetContext(name));
+  const { inputs, service: serviceInputs, warnings } = readInputs(env, (name) => app.node.tryGetContext(name));
   const stack = new VelvetMediaStack(app, inputs.stackName, inputs, { synthesizer: new LegacyStackSynthesizer() });
-  return { app, stack, warnings };
+  const service = new VelvetServiceStack(app, serviceInputs.stackName, stack, serviceInputs, {
+    synthesizer: new LegacyStackSynthesizer(),
+  });
+  return { app, stack, service, warnings };
 }

@@ -30,11 +30,8 @@ export function envLines(outputsJson: unknown, stackName: string): string[] {
       '# COOKIE_DOMAIN stays unset: no cookie can be set for *.cloudfront.net, so the api must answer on the CDN host',
     );
   } else {
-    // The api on a sibling host (app.example.com beside cdn.example.com) sets them for the parent.
-    const labels = cdnHost.split('.');
-    const parent = labels.length > 2 ? labels.slice(1).join('.') : cdnHost;
     lines.push(`# the cookies must reach ${cdnHost}: COOKIE_DOMAIN is it or a parent domain the api is also under`);
-    lines.push(`COOKIE_DOMAIN=${parent}`);
+    lines.push(`COOKIE_DOMAIN=${cookieDomainFor(cdnHost)}`);
   }
   lines.push("# attach these IAM managed policies: the first to the api's role, the second to the worker's");
   lines.push(`# ${OUTPUT_SETTINGS.ApiPolicyArn}=${outputs.ApiPolicyArn ?? ''}`);
@@ -54,4 +51,10 @@ function readOutputs(json: unknown, stackName: string): Record<string, string> {
   const outputs = (json as Record<string, unknown>)[stackName];
   if (!outputs || typeof outputs !== 'object') throw new Error(`the outputs file has no ${stackName} stack`);
   return outputs as Record<string, string>;
+}
+
+/** The api on a sibling host (app.example.com beside cdn.example.com) sets the cookies for the parent. */
+export function cookieDomainFor(cdnHost: string): string {
+  const labels = cdnHost.split('.');
+  return labels.length > 2 ? labels.slice(1).join('.') : cdnHost;
 }

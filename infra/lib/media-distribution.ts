@@ -2,6 +2,7 @@ import { mediaWebAcl } from './media-web-acl.ts';
 import {
   Annotations,
   Duration,
+  Validations,
   aws_certificatemanager as acm,
   aws_cloudfront as cloudfront,
   aws_cloudfront_origins as origins,
@@ -173,6 +174,18 @@ export function createMediaDistribution(
     // The cookies are signed credentials: they never go to a log.
     logIncludesCookies: false,
   });
+
+  if (!inputs.domain)
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR4',
+      reason:
+        "The *.cloudfront.net certificate's TLS policy is CloudFront's own and cannot be set; with INFRA_DOMAIN_NAME the stack sets TLSv1.2_2021.",
+    });
+  if (!inputs.geo)
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Paid videos are sold wherever the operator sells; INFRA_GEO_ALLOW or INFRA_GEO_DENY restricts countries.',
+    });
 
   bucket.addToResourcePolicy(
     new iam.PolicyStatement({

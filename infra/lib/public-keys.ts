@@ -31,6 +31,7 @@ export function readGroupKey(file: string): GroupKey | string {
     const rsa2048 = key.asymmetricKeyType === 'rsa' && details?.modulusLength === 2048;
     const p256 = key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
     if (!rsa2048 && !p256) return `${file}: CloudFront accepts RSA-2048 or ECDSA P-256 public keys only`;
+    // The api checks its private key against this (src/domain/key-fingerprint.ts; a test keeps the two equal).
     const der = key.export({ type: 'spki', format: 'der' });
     return {
       file,

@@ -180,6 +180,14 @@ export const envSchema = z
     ),
     CLOUDFRONT_PRIVATE_KEY: optionalText,
     CLOUDFRONT_PRIVATE_KEY_FILE: optionalText,
+    // The fingerprint infra/ gives the public key the stack trusts (16 hex digits): the private
+    // key must be its other half, or the api refuses to start.
+    CLOUDFRONT_KEY_FINGERPRINT: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[0-9A-Fa-f]{16}$/, 'must be 16 hex digits (the public key fingerprint infra/ prints)')
+        .optional(),
+    ),
     CLOUDFRONT_HASH_ALGORITHM: z.enum(['SHA1', 'SHA256']).default('SHA1'),
     PLAYBACK_TTL_SECONDS: integer(600, 30, 86400),
     PLAYBACK_EXPIRY_BUCKET_SECONDS: integer(60, 1, 3600),

@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { keyFingerprint } from '../domain/key-fingerprint';
 import { ConfigError, loadConfig } from './config';
 
 const base = { S3_BUCKET: 'velvet-media', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://localhost/velvet' };
@@ -75,6 +77,21 @@ describe('loadConfig', () => {
     expect(new URL(loadConfig({ ...base, DATABASE_PASSWORD: 's3cret' }).database.url!).password).toBe('s3cret');
     expect(() => loadConfig({ ...parts, DATABASE_HOST: 'db host; drop' })).toThrow(/DATABASE_HOST/);
     expect(() => loadConfig({ ...parts, DATABASE_SSLMODE: 'maybe' })).toThrow(/DATABASE_SSLMODE/);
+  });
+
+  it('refuses a CloudFront private key that is not the half of the fingerprinted public key', () => {
+    const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const mine = pair();
+    const other = pair();
+    const pem = mine.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const fingerprint = keyFingerprint;
+    const withKey = { ...base, CLOUDFRONT_KEY_PAIR_ID: 'K2ABCDEF', CLOUDFRONT_PRIVATE_KEY: pem };
+    expect(loadConfig({ ...withKey, CLOUDFRONT_KEY_FINGERPRINT: fingerprint(mine.publicKey) }).cloudfront.keyPairId).toBe(
+      'K2ABCDEF',
+    );
+    expect(() => loadConfig({ ...withKey, CLOUDFRONT_KEY_FINGERPRINT: fingerprint(other.publicKey) })).toThrow(
+      /CLOUDFRONT_PRIVATE_KEY: its public half .* is not the key CLOUDFRONT_KEY_FINGERPRINT names/,
+    );
   });
 
   it('puts REDIS_PASSWORD (an auth token given apart) into REDIS_URL', () => {

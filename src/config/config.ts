@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
 import { databaseUrl, redisUrl } from './connection-urls';
+import { keyFingerprint } from '../domain/key-fingerprint';
 import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 
 /** Parsed once at boot, frozen, grouped by concern. */
@@ -353,7 +354,8 @@ function cloudfrontGroup(env: Env, privateKey: string | undefined): AppConfig['c
 
 /** The signing key, from the variable (`\n` escapes allowed) or the file; parsed once, here. */
 export function readPrivateKey(
-  env: Pick<Env, 'CLOUDFRONT_PRIVATE_KEY' | 'CLOUDFRONT_PRIVATE_KEY_FILE' | 'CLOUDFRONT_KEY_PAIR_ID'>,
+  env: Pick<Env, 'CLOUDFRONT_PRIVATE_KEY' | 'CLOUDFRONT_PRIVATE_KEY_FILE' | 'CLOUDFRONT_KEY_PAIR_ID'> &
+    Partial<Pick<Env, 'CLOUDFRONT_KEY_FINGERPRINT'>>,
   problems: string[],
 ): string | undefined {
   if (env.CLOUDFRONT_PRIVATE_KEY && env.CLOUDFRONT_PRIVATE_KEY_FILE) {
@@ -381,6 +383,12 @@ export function readPrivateKey(
     const rsa2048 = key.asymmetricKeyType === 'rsa' && details?.modulusLength === 2048;
     const p256 = key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
     if (!rsa2048 && !p256) problems.push(`${name}: CloudFront accepts RSA-2048 or ECDSA P-256 keys only`);
+    const expected = env.CLOUDFRONT_KEY_FINGERPRINT;
+    if (expected && keyFingerprint(key) !== expected.toUpperCase())
+      problems.push(
+        `${name}: its public half (fingerprint ${keyFingerprint(key)}) is not the key CLOUDFRONT_KEY_FINGERPRINT names (${expected}): ` +
+          'every signature would be refused; put the private key of the last INFRA_PUBLIC_KEYS entry in the secret',
+      );
   } catch {
     problems.push(`${name}: not a PEM private key`);
   }
