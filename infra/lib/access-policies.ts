@@ -27,20 +27,14 @@ export function createAccessPolicies(
   const captionFiles = new iam.PolicyStatement({
     sid: 'PublishCaptions',
     actions: ['s3:PutObject'],
-    resources: [
-      keys(`${videos}*/hls/*/captions/*`),
-      keys(`${videos}*/hls/*/master-*.m3u8`),
-    ],
+    resources: [keys(`${videos}*/hls/*/captions/*`), keys(`${videos}*/hls/*/master-*.m3u8`)],
   });
   // The plain master (to add the subtitle group to) and the captioned one published last (which
   // languages it already names: a change then writes only its own files).
   const versionMasters = new iam.PolicyStatement({
     sid: 'ReadMasters',
     actions: ['s3:GetObject'],
-    resources: [
-      keys(`${videos}*/hls/*/master.m3u8`),
-      keys(`${videos}*/hls/*/master-*.m3u8`),
-    ],
+    resources: [keys(`${videos}*/hls/*/master.m3u8`), keys(`${videos}*/hls/*/master-*.m3u8`)],
   });
   const list = (prefixes: Prefix[]) =>
     new iam.PolicyStatement({

@@ -4,8 +4,8 @@ import {
   aws_ec2 as ec2,
   aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
-  aws_iam as iam,
-  aws_logs as logs,
+  type aws_iam as iam,
+  type aws_logs as logs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ServiceNetwork } from './service-network.ts';

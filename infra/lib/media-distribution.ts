@@ -184,7 +184,8 @@ export function createMediaDistribution(
   if (!inputs.geo)
     Validations.of(distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
-      reason: 'Paid videos are sold wherever the operator sells; INFRA_GEO_ALLOW or INFRA_GEO_DENY restricts countries.',
+      reason:
+        'Paid videos are sold wherever the operator sells; INFRA_GEO_ALLOW or INFRA_GEO_DENY restricts countries.',
     });
 
   bucket.addToResourcePolicy(

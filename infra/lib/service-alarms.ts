@@ -44,7 +44,10 @@ export function serviceAlarms(scope: Construct, subjects: AlarmSubjects): sns.To
   if (inputs.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(inputs.alarmEmail));
   const notify = new actions.SnsAction(topic);
   const alarm = (id: string, props: cloudwatch.AlarmProps) => {
-    const made = new cloudwatch.Alarm(scope, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
+    const made = new cloudwatch.Alarm(scope, id, {
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
     made.addAlarmAction(notify);
     made.addOkAction(notify);
     return made;
@@ -90,7 +93,8 @@ export function serviceAlarms(scope: Construct, subjects: AlarmSubjects): sns.To
     evaluationPeriods: 2,
   });
   alarm('ApiTasksUnhealthy', {
-    alarmDescription: "An api task has failed the load balancer's /readyz for 5 minutes: PostgreSQL, Redis or S3 unreachable from it",
+    alarmDescription:
+      "An api task has failed the load balancer's /readyz for 5 minutes: PostgreSQL, Redis or S3 unreachable from it",
     metric: subjects.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }),
     threshold: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -110,7 +114,7 @@ export function serviceAlarms(scope: Construct, subjects: AlarmSubjects): sns.To
       });
     alarm(id, {
       alarmDescription:
-        'Fewer tasks run than the service wants, for 15 minutes: see the stopped tasks\' reasons (ResourceInitializationError: a secret it cannot read; CannotPullContainerError: the image)',
+        "Fewer tasks run than the service wants, for 15 minutes: see the stopped tasks' reasons (ResourceInitializationError: a secret it cannot read; CannotPullContainerError: the image)",
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(desired, 0) - FILL(running, 0)',
         usingMetrics: { desired: insight('DesiredTaskCount'), running: insight('RunningTaskCount') },

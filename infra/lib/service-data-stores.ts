@@ -93,11 +93,13 @@ export function dataStores(scope: Construct, network: ServiceNetwork, inputs: Se
   if (!inputs.multiAz)
     Validations.of(cache).acknowledge({
       id: 'AwsSolutions-AEC4',
-      reason: 'INFRA_MULTI_AZ=false was chosen (a small deployment); losing the node loses queued jobs, which the reconcile sweep rebuilds from PostgreSQL.',
+      reason:
+        'INFRA_MULTI_AZ=false was chosen (a small deployment); losing the node loses queued jobs, which the reconcile sweep rebuilds from PostgreSQL.',
     });
   Validations.of(cache).acknowledge({
     id: 'AwsSolutions-AEC5',
-    reason: 'The default port is kept: the cache admits only the tasks security group, and a port number hides nothing.',
+    reason:
+      'The default port is kept: the cache admits only the tasks security group, and a port number hides nothing.',
   });
   return {
     databaseSecret,
@@ -151,16 +153,16 @@ function database(
     cloudwatchLogsExports: ['postgresql'],
   });
   instance.node.addDependency(logGroup);
-  Validations.of(instance).acknowledge(
-    {
-      id: 'AwsSolutions-RDS11',
-      reason: 'The default port is kept: the database admits only the tasks security group, and a port number hides nothing.',
-    },
-  );
+  Validations.of(instance).acknowledge({
+    id: 'AwsSolutions-RDS11',
+    reason:
+      'The default port is kept: the database admits only the tasks security group, and a port number hides nothing.',
+  });
   if (!inputs.multiAz)
     Validations.of(instance).acknowledge({
       id: 'AwsSolutions-RDS3',
-      reason: 'INFRA_MULTI_AZ=false was chosen (a small deployment); backups are kept 7 days and deletion makes a snapshot.',
+      reason:
+        'INFRA_MULTI_AZ=false was chosen (a small deployment); backups are kept 7 days and deletion makes a snapshot.',
     });
   // On the instance: its `secret` is the attachment, a sibling of the secret resource.
   Validations.of(instance).acknowledge({

@@ -3,7 +3,8 @@ import { aws_ecr as ecr, aws_ecr_assets as ecrAssets, aws_ecs as ecs } from 'aws
 import type { Construct } from 'constructs';
 import type { ServiceInputs } from './service-inputs.ts';
 
-const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([A-Za-z0-9_.-]+)|@(sha256:[0-9a-f]{64}))$/;
+const ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([A-Za-z0-9_.-]+)|@(sha256:[0-9a-f]{64}))$/;
 
 /** The repository root, where the Dockerfile is. */
 export const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..');

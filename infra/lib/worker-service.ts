@@ -7,10 +7,10 @@ import {
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as actions,
-  aws_ec2 as ec2,
+  type aws_ec2 as ec2,
   aws_ecs as ecs,
   aws_iam as iam,
-  aws_logs as logs,
+  type aws_logs as logs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EXECUTION_ROLE_ACKNOWLEDGMENT } from './api-service.ts';

@@ -30,10 +30,16 @@ export function keyFile(name: string, kind: 'rsa' | 'ec' | 'rsa1024' | 'private'
 }
 
 export const APP_ORIGIN = 'https://app.example.com';
+/** The api's load balancer certificate: required by the service stack, in the stacks' own region. */
+export const API_CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
 export function stackFrom(env: Record<string, string>): { stack: VelvetMediaStack; template: Template } {
   const app = new App();
-  const stack = new VelvetMediaStack(app, 'VelvetMedia', readInputs({ INFRA_APP_ORIGINS: APP_ORIGIN, ...env }).inputs);
+  const stack = new VelvetMediaStack(
+    app,
+    'VelvetMedia',
+    readInputs({ INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE, ...env }).inputs,
+  );
   return { stack, template: Template.fromStack(stack) };
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { envLines } from '../lib/env-lines.ts';
 import { InfraInputError, readInputs } from '../lib/inputs.ts';
 import { plainTemplate } from '../lib/plain-template.ts';
-import { APP_ORIGIN, keyFile } from './support.ts';
+import { API_CERTIFICATE, APP_ORIGIN, keyFile } from './support.ts';
 
 const INFRA = join(__dirname, '..');
 const KEY = keyFile('synth');
@@ -21,32 +21,68 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 }
 
 describe('npm run infra:synth', () => {
-  it('writes a plain CloudFormation template under infra/: no CDK metadata, no bootstrap parameter', () => {
+  it('writes both stacks as plain CloudFormation templates under infra/ from three inputs, and prints their paths', () => {
     const result = run('synth-template.ts', {
       INFRA_PUBLIC_KEYS: KEY,
       INFRA_APP_ORIGINS: APP_ORIGIN,
+      INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
       CDK_VALIDATION: 'false',
     });
     expect(result.stderr).toContain('INFRA_DOMAIN_NAME is not set');
     expect(result.status).toBe(0);
-    const path = join(INFRA, result.stdout.trim());
-    expect(path).toBe(join(INFRA, 'VelvetMedia.template.json'));
-    const text = readFileSync(path, 'utf8');
-    const template = JSON.parse(text);
-    expect(text).not.toMatch(/aws:cdk|CDKMetadata|BootstrapVersion|cdk-hnb659fds/);
-    expect(template.Parameters).toBeUndefined();
-    expect(template.Rules).toBeUndefined();
-    expect(Object.values(template.Resources).map((r: any) => r.Type)).toEqual(
+    const paths = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => join(INFRA, line));
+    expect(paths).toEqual([join(INFRA, 'VelvetMedia.template.json'), join(INFRA, 'VelvetMediaService.template.json')]);
+    const [media, service] = paths.map((path) => {
+      const text = readFileSync(path, 'utf8');
+      expect(text).not.toMatch(/aws:cdk|CDKMetadata|BootstrapVersion|cdk-hnb659fds/);
+      // CloudFormation takes a template body of up to 51,200 bytes without an S3 bucket.
+      expect(text.replace(/\s+/g, '').length).toBeLessThan(51_200);
+      return JSON.parse(text);
+    });
+    expect(media.Parameters).toBeUndefined();
+    expect(media.Rules).toEqual({ WebAclRegion: expect.anything() });
+    const types = (template: any) => Object.values(template.Resources).map((r: any) => r.Type);
+    expect(types(media)).toEqual(
       expect.arrayContaining([
         'AWS::S3::Bucket',
         'AWS::CloudFront::Distribution',
         'AWS::CloudFront::KeyGroup',
         'AWS::CloudFront::PublicKey',
         'AWS::IAM::ManagedPolicy',
+        'AWS::WAFv2::WebACL',
       ]),
     );
-    // CloudFormation takes a template body of up to 51,200 bytes without an S3 bucket.
-    expect(JSON.stringify(template).length).toBeLessThan(51_200);
+    // Defaults: a new VPC, a new database, a new Redis.
+    expect(types(service)).toEqual(
+      expect.arrayContaining([
+        'AWS::EC2::VPC',
+        'AWS::RDS::DBInstance',
+        'AWS::ElastiCache::ReplicationGroup',
+        'AWS::ECS::Service',
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'AWS::ApplicationAutoScaling::ScalingPolicy',
+        'AWS::CloudWatch::Alarm',
+      ]),
+    );
+    // No helper Lambda: a plain template needs no asset bucket. The one parameter reads the key id from SSM.
+    expect(types(service)).not.toContain('AWS::Lambda::Function');
+    expect(Object.values(service.Parameters)).toEqual([
+      { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/VelvetMedia/cloudfront-signing-key-id' },
+    ]);
+    expect(result.stderr).toMatch(/set INFRA_API_IMAGE and INFRA_WORKER_IMAGE/);
+  });
+
+  it("passes CloudFormation's own template validation (what a deploy would refuse)", () => {
+    const result = run('synth-template.ts', {
+      INFRA_PUBLIC_KEYS: KEY,
+      INFRA_APP_ORIGINS: APP_ORIGIN,
+      INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(/CloudFormation Validate|Template validation found issues/);
   });
 
   it('derives every CloudFront name from INFRA_STACK_NAME, so a second stack in one account collides with none', () => {
@@ -54,34 +90,61 @@ describe('npm run infra:synth', () => {
       const result = run('synth-template.ts', {
         INFRA_PUBLIC_KEYS: KEY,
         INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
         CDK_VALIDATION: 'false',
         ...(stackName ? { INFRA_STACK_NAME: stackName } : {}),
       });
       expect(result.status).toBe(0);
-      const path = join(INFRA, result.stdout.trim());
-      expect(path).toBe(join(INFRA, `${stackName ?? 'VelvetMedia'}.template.json`));
-      const template = JSON.parse(readFileSync(path, 'utf8'));
-      if (stackName) rmSync(path);
-      return Object.values(template.Resources).flatMap((r: any) => {
-        const p = r.Properties ?? {};
-        const config =
-          p.KeyGroupConfig ??
-          p.PublicKeyConfig ??
-          p.OriginAccessControlConfig ??
-          p.ResponseHeadersPolicyConfig ??
-          p.CachePolicyConfig ??
-          p.FunctionConfig;
-        const name = config?.Name ?? (r.Type === 'AWS::CloudFront::Function' ? p.Name : undefined);
-        return name === undefined ? [] : [JSON.stringify(name)];
-      });
+      const paths = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => join(INFRA, line));
+      const name = stackName ?? 'VelvetMedia';
+      expect(paths).toEqual([join(INFRA, `${name}.template.json`), join(INFRA, `${name}Service.template.json`)]);
+      const templates = paths.map((path) => JSON.parse(readFileSync(path, 'utf8')));
+      if (stackName) for (const path of paths) rmSync(path);
+      return templates.flatMap((template) =>
+        Object.values(template.Resources).flatMap((r: any) => {
+          const p = r.Properties ?? {};
+          const config =
+            p.KeyGroupConfig ??
+            p.PublicKeyConfig ??
+            p.OriginAccessControlConfig ??
+            p.ResponseHeadersPolicyConfig ??
+            p.CachePolicyConfig ??
+            p.FunctionConfig;
+          // Every name an account holds once: CloudFront's, WAF's, SSM's, Secrets Manager's, RDS's, ElastiCache's, scaling's.
+          const named =
+            config?.Name ??
+            p.DBInstanceIdentifier ??
+            p.CacheSubnetGroupName ??
+            (r.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy' ? p.PolicyName : undefined) ??
+            p.LogGroupName ??
+            ([
+              'AWS::CloudFront::Function',
+              'AWS::WAFv2::WebACL',
+              'AWS::SSM::Parameter',
+              'AWS::SecretsManager::Secret',
+            ].includes(r.Type)
+              ? p.Name
+              : undefined);
+          // A Ref names a resource of the same template, not a name of its own.
+          return named === undefined || named.Ref ? [] : [JSON.stringify(named)];
+        }),
+      );
     };
     const production = names();
     const staging = names('VelvetStaging');
-    expect(production.length).toBeGreaterThanOrEqual(6);
+    expect(production.length).toBeGreaterThanOrEqual(12);
     expect(staging).toHaveLength(production.length);
     expect(staging.filter((n) => production.includes(n))).toEqual([]);
     expect(() =>
-      readInputs({ INFRA_PUBLIC_KEYS: KEY, INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_STACK_NAME: 'bad name!' }),
+      readInputs({
+        INFRA_PUBLIC_KEYS: KEY,
+        INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
+        INFRA_STACK_NAME: 'bad name!',
+      }),
     ).toThrow(/INFRA_STACK_NAME: "bad name!" is not a stack name/);
   });
 
@@ -92,6 +155,7 @@ describe('npm run infra:synth', () => {
       const result = run('synth-template.ts', {
         INFRA_PUBLIC_KEYS: 'cloudfront-public.pem',
         INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
         INIT_CWD: operator,
         CDK_VALIDATION: 'false',
       });
@@ -105,8 +169,22 @@ describe('npm run infra:synth', () => {
   it('lists every input problem at once and writes nothing', () => {
     const file = join(INFRA, 'VelvetMedia.template.json');
     rmSync(file, { force: true });
-    const result = run('synth-template.ts', { INFRA_APP_ORIGINS: '*', INFRA_GEO_ALLOW: 'US', INFRA_GEO_DENY: 'FR' });
+    const result = run('synth-template.ts', {
+      INFRA_APP_ORIGINS: '*',
+      INFRA_GEO_ALLOW: 'US',
+      INFRA_GEO_DENY: 'FR',
+      INFRA_WORKER_MIN_TASKS: '5',
+      INFRA_WORKER_MAX_TASKS: '2',
+      INFRA_WORKER_CPU: '3000',
+      INFRA_VPC_ID: 'vpc-0123456789abcdef0',
+      INFRA_API_IMAGE: 'velvet:latest',
+    });
     expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/INFRA_API_CERTIFICATE_ARN: required/);
+    expect(result.stderr).toMatch(/INFRA_WORKER_MIN_TASKS: 5 is above INFRA_WORKER_MAX_TASKS \(2\)/);
+    expect(result.stderr).toMatch(/INFRA_WORKER_CPU: "3000" is not a Fargate CPU size/);
+    expect(result.stderr).toMatch(/INFRA_PUBLIC_SUBNET_IDS: with INFRA_VPC_ID, at least two subnet ids/);
+    expect(result.stderr).toMatch(/INFRA_API_IMAGE, INFRA_WORKER_IMAGE: set both/);
     expect(result.stderr).toMatch(/INFRA_PUBLIC_KEYS: required/);
     expect(result.stderr).toMatch(/INFRA_APP_ORIGINS: "\*": browsers refuse a wildcard origin/);
     expect(result.stderr).toMatch(/INFRA_GEO_ALLOW and INFRA_GEO_DENY: set one of them, not both/);
@@ -131,7 +209,10 @@ describe('the stack inputs', () => {
       INFRA_APP_ORIGINS: 'https://ctx.example.com',
       INFRA_PRICE_CLASS: 'PriceClass_200',
     };
-    const { inputs } = readInputs({ INFRA_APP_ORIGINS: APP_ORIGIN }, (name) => context[name]);
+    const { inputs } = readInputs(
+      { INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE },
+      (name) => context[name],
+    );
     expect(inputs.appOrigins).toEqual([APP_ORIGIN]);
     expect(inputs.priceClass).toBe('PriceClass_200');
     expect(inputs.publicKeys).toHaveLength(1);
@@ -139,14 +220,15 @@ describe('the stack inputs', () => {
 
   it('refuses keys CloudFront cannot take: more than 5, a private key, RSA-1024, a duplicate, a missing file', () => {
     const six = Array.from({ length: 6 }, (_, i) => keyFile(`six-${i}`)).join(',');
-    expect(problems({ INFRA_PUBLIC_KEYS: six, INFRA_APP_ORIGINS: APP_ORIGIN })).toEqual([
-      expect.stringMatching(/6 keys, but a CloudFront key group holds at most 5/),
-    ]);
+    expect(
+      problems({ INFRA_PUBLIC_KEYS: six, INFRA_APP_ORIGINS: APP_ORIGIN, INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE }),
+    ).toEqual([expect.stringMatching(/6 keys, but a CloudFront key group holds at most 5/)]);
     const found = problems({
       INFRA_PUBLIC_KEYS: [keyFile('priv', 'private'), keyFile('small', 'rsa1024'), KEY, KEY, '/nonexistent.pem'].join(
         ',',
       ),
       INFRA_APP_ORIGINS: APP_ORIGIN,
+      INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
     });
     expect(found).toEqual([
       expect.stringMatching(/priv\.pem: holds a private key; give the public half/),
@@ -161,6 +243,7 @@ describe('the stack inputs', () => {
       problems({
         INFRA_PUBLIC_KEYS: KEY,
         INFRA_APP_ORIGINS: 'https://app.example.com/,http://app.example.com',
+        INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
         INFRA_DOMAIN_NAME: 'cdn.example.com',
       }),
     ).toEqual([
@@ -172,6 +255,7 @@ describe('the stack inputs', () => {
       problems({
         INFRA_PUBLIC_KEYS: KEY,
         INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
         INFRA_DOMAIN_NAME: 'cdn.example.com',
         INFRA_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
       }),
@@ -182,6 +266,7 @@ describe('the stack inputs', () => {
       problems({
         INFRA_PUBLIC_KEYS: KEY,
         INFRA_APP_ORIGINS: APP_ORIGIN,
+        INFRA_API_CERTIFICATE_ARN: API_CERTIFICATE,
         INFRA_IP_BINDING: 'yes',
         INFRA_PRICE_CLASS: 'cheap',
         INFRA_GEO_DENY: 'France',

@@ -86,9 +86,9 @@ describe('loadConfig', () => {
     const pem = mine.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const fingerprint = keyFingerprint;
     const withKey = { ...base, CLOUDFRONT_KEY_PAIR_ID: 'K2ABCDEF', CLOUDFRONT_PRIVATE_KEY: pem };
-    expect(loadConfig({ ...withKey, CLOUDFRONT_KEY_FINGERPRINT: fingerprint(mine.publicKey) }).cloudfront.keyPairId).toBe(
-      'K2ABCDEF',
-    );
+    expect(
+      loadConfig({ ...withKey, CLOUDFRONT_KEY_FINGERPRINT: fingerprint(mine.publicKey) }).cloudfront.keyPairId,
+    ).toBe('K2ABCDEF');
     expect(() => loadConfig({ ...withKey, CLOUDFRONT_KEY_FINGERPRINT: fingerprint(other.publicKey) })).toThrow(
       /CLOUDFRONT_PRIVATE_KEY: its public half .* is not the key CLOUDFRONT_KEY_FINGERPRINT names/,
     );
