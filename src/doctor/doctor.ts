@@ -4,7 +4,9 @@ import { cookieReaches } from '../config/playback-readiness';
 import { isLoopbackHost } from '../domain/ip';
 import { CloudfrontCdnSigner } from '../adapters/cloudfront.cdn-signer';
 import type { DeploymentReader } from '../ports/deployment-reader';
+import type { ServiceReader } from '../ports/service-reader';
 import { checkAws } from './aws-checks';
+import { checkService, type ServiceTarget } from './service-checks';
 import { probeCdn } from './cdn-probes';
 import { fail, pass, warn, type DoctorCheck } from './doctor-check';
 import { s3ObjectUrl, type DoctorConfig } from './doctor.config';
@@ -19,6 +21,8 @@ export interface DoctorOptions {
   readonly origin?: string;
   /** The read-only AWS API, or why those checks are not run. */
   readonly reader: DeploymentReader | { readonly skip: string };
+  /** The service stack to check (api, tasks, scaling, queue), with its read-only reader. */
+  readonly service?: { readonly reader: ServiceReader; readonly target: ServiceTarget };
   readonly fetch?: typeof fetch;
   readonly resolve6?: (host: string) => Promise<string[]>;
 }
@@ -68,7 +72,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     );
   } else {
     checks.push(...(await awsChecks(options.reader, config, cdnHost, videoId, objectPath, options.origin)));
+    if (options.service) checks.push(...(await serviceChecks(options.service, options.fetch ?? fetch)));
   }
+  if (options.service && 'skip' in options.reader) skipped.push('service stack checks: they read the AWS API too');
   return { ok: checks.every((c) => c.status !== 'fail'), checks, skipped };
 }
 
@@ -98,6 +104,23 @@ async function awsChecks(
         'aws-api',
         `the AWS API could not be read: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
         AWS_READ_PERMISSIONS,
+      ),
+    ];
+  }
+}
+
+async function serviceChecks(
+  service: NonNullable<DoctorOptions['service']>,
+  fetchFn: typeof fetch,
+): Promise<DoctorCheck[]> {
+  try {
+    return await checkService(service.reader, service.target, fetchFn);
+  } catch (error) {
+    return [
+      fail(
+        'service-api',
+        `the service stack could not be read: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        'give the doctor read-only access: cloudformation:DescribeStacks, ecs:DescribeServices, ecs:ListTasks, ecs:DescribeTasks, application-autoscaling:DescribeScalingPolicies, cloudwatch:GetMetricData',
       ),
     ];
   }

@@ -1,17 +1,22 @@
 import '../runtime/require-supported-node';
 import { parseArgs } from 'node:util';
 import { AwsDeploymentReader } from '../adapters/aws/aws.deployment-reader';
+import { AwsServiceReader } from '../adapters/aws/aws.service-reader';
 import { ConfigError } from '../config/config';
 import { loadDotEnv } from '../config/dotenv';
 import { formatLine } from './doctor-check';
 import { runDoctor } from './doctor';
 import { loadDoctorConfig } from './doctor.config';
 
-const USAGE = `usage: npm run doctor -- --video <id of a ready video> [--object poster.jpg] [--origin https://app.example.com] [--no-aws] [--json]
+const USAGE = `usage: npm run doctor -- --video <id of a ready video> [--object poster.jpg] [--origin https://app.example.com]
+                     [--service-stack VelvetMediaService] [--api https://api.example.com] [--no-aws] [--json]
 
 Checks a live deployment from outside with Velvet's own configuration (.env and the environment):
 HTTPS probes of the CDN signed with Velvet's key, then, when AWS credentials are present, read-only
-CloudFront and S3 API checks. Nothing is written anywhere. Exit status 1 on any failure.`;
+CloudFront and S3 API checks, and with --service-stack (or DOCTOR_SERVICE_STACK) the service stack:
+the api's /readyz through its load balancer (--api names the api's own host), its tasks and the
+worker's (up, so their secrets resolved), the worker's scaling policy and the queue's backlog.
+Nothing is written anywhere. Exit status 1 on any failure.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -19,6 +24,8 @@ async function main(): Promise<number> {
       video: { type: 'string' },
       object: { type: 'string' },
       origin: { type: 'string' },
+      'service-stack': { type: 'string' },
+      api: { type: 'string' },
       json: { type: 'boolean', default: false },
       'no-aws': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -41,7 +48,21 @@ async function main(): Promise<number> {
       ? // A local S3 stand-in has no AWS APIs behind it to read.
         { skip: `S3_ENDPOINT is set (${config.s3.endpoint}): not an AWS deployment` }
       : AwsDeploymentReader.create(config.s3.region);
-  const report = await runDoctor({ config, videoId, objectPath: values.object, origin: values.origin, reader });
+  const serviceStack = values['service-stack'] ?? process.env.DOCTOR_SERVICE_STACK;
+  const service = serviceStack
+    ? {
+        reader: AwsServiceReader.create(config.s3.region),
+        target: { stackName: serviceStack, apiUrl: values.api ?? process.env.DOCTOR_API_URL },
+      }
+    : undefined;
+  const report = await runDoctor({
+    config,
+    videoId,
+    objectPath: values.object,
+    origin: values.origin,
+    reader,
+    service,
+  });
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
