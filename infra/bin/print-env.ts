@@ -13,7 +13,8 @@ const stackName = readStackName(process.env.INFRA_STACK_NAME?.trim() || undefine
 const file = process.argv[2] ?? join(import.meta.dirname, '..', 'cdk-outputs.json');
 try {
   if (problems.length > 0) throw new Error(problems.join('; '));
-  console.log(envLines(JSON.parse(readFileSync(file, 'utf8')), stackName).join('\n'));
+  const serviceStackName = process.env.INFRA_SERVICE_STACK_NAME?.trim() || `${stackName}Service`;
+  console.log(envLines(JSON.parse(readFileSync(file, 'utf8')), stackName, serviceStackName).join('\n'));
 } catch (error) {
   console.error(`infra:env: ${file}: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

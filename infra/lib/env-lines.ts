@@ -4,7 +4,7 @@ import { KEY_ID_OUTPUT, OUTPUT_SETTINGS } from './outputs.ts';
  * The stack's outputs as Velvet `.env` lines. Takes what `cdk deploy --outputs-file` writes
  * (`{"VelvetMedia": {"S3Bucket": …}}`) or what `aws cloudformation describe-stacks` prints.
  */
-export function envLines(outputsJson: unknown, stackName: string): string[] {
+export function envLines(outputsJson: unknown, stackName: string, serviceStackName = `${stackName}Service`): string[] {
   const outputs = readOutputs(outputsJson, stackName);
   const lines = [`# Velvet settings from the ${stackName} stack's outputs`];
   for (const [id, setting] of Object.entries(OUTPUT_SETTINGS)) {
@@ -36,7 +36,24 @@ export function envLines(outputsJson: unknown, stackName: string): string[] {
   lines.push("# attach these IAM managed policies: the first to the api's role, the second to the worker's");
   lines.push(`# ${OUTPUT_SETTINGS.ApiPolicyArn}=${outputs.ApiPolicyArn ?? ''}`);
   lines.push(`# ${OUTPUT_SETTINGS.WorkerPolicyArn}=${outputs.WorkerPolicyArn ?? ''}`);
+  lines.push(...serviceLines(outputsJson, serviceStackName));
   return lines;
+}
+
+/** When the service stack is deployed too: where its api answers, and the doctor's name for it. */
+function serviceLines(outputsJson: unknown, serviceStackName: string): string[] {
+  let outputs: Record<string, string>;
+  try {
+    outputs = readOutputs(outputsJson, serviceStackName);
+  } catch {
+    return [];
+  }
+  if (!outputs.LoadBalancerDnsName) return [];
+  return [
+    `# the ${serviceStackName} stack runs the api and the workers (their settings are in its task definitions);`,
+    `# point the api's host name at its load balancer (a CNAME): ${outputs.LoadBalancerDnsName}`,
+    `DOCTOR_SERVICE_STACK=${serviceStackName}`,
+  ];
 }
 
 function readOutputs(json: unknown, stackName: string): Record<string, string> {

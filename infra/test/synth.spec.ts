@@ -328,8 +328,14 @@ describe('npm run infra:env', () => {
         },
       ],
     };
+    stacks.Stacks.push({
+      StackName: 'VelvetMediaService',
+      Outputs: [{ OutputKey: 'LoadBalancerDnsName', OutputValue: 'velvet-alb-1.eu-west-1.elb.amazonaws.com' }],
+    });
     const text = envLines(stacks, 'VelvetMedia').join('\n');
     expect(text).toContain('CLOUDFRONT_KEY_PAIR_ID=K3NEWKEY');
+    expect(text).toMatch(/^DOCTOR_SERVICE_STACK=VelvetMediaService$/m);
+    expect(text).toContain('(a CNAME): velvet-alb-1.eu-west-1.elb.amazonaws.com');
     expect(text).toMatch(/#\s+K2JCJMDEHXQW5F/);
     expect(text).not.toMatch(/^COOKIE_DOMAIN=/m);
   });
