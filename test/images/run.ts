@@ -78,7 +78,14 @@ async function main(): Promise<void> {
     execFileSync('redis-cli', ['-u', REDIS_URL, 'FLUSHDB']);
     s3 = spawn(
       process.execPath,
-      ['--openssl-legacy-provider', '-r', './scripts/ts-register.js', 'test/faults/s3-server.ts', join(work, 's3'), BUCKET],
+      [
+        '--openssl-legacy-provider',
+        '-r',
+        './scripts/ts-register.js',
+        'test/faults/s3-server.ts',
+        join(work, 's3'),
+        BUCKET,
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const s3Endpoint = await new Promise<string>((resolve, reject) => {
@@ -154,11 +161,17 @@ async function main(): Promise<void> {
       return { res, json: (await res.json().catch(() => null)) as any };
     };
     const bytes = readFileSync(clip);
-    const created = await call('POST', '/v1/videos', { title: 'images', contentType: 'video/mp4', sizeBytes: bytes.length });
-    if (created.res.status !== 201) throw new Error(`create answered ${created.res.status}: ${JSON.stringify(created.json)}`);
+    const created = await call('POST', '/v1/videos', {
+      title: 'images',
+      contentType: 'video/mp4',
+      sizeBytes: bytes.length,
+    });
+    if (created.res.status !== 201)
+      throw new Error(`create answered ${created.res.status}: ${JSON.stringify(created.json)}`);
     const id: string = created.json.video.id;
     const form = new FormData();
-    for (const [name, value] of Object.entries(created.json.upload.fields as Record<string, string>)) form.append(name, value);
+    for (const [name, value] of Object.entries(created.json.upload.fields as Record<string, string>))
+      form.append(name, value);
     form.append('file', new Blob([bytes], { type: 'video/mp4' }), 'clip.mp4');
     const sent = await fetch(created.json.upload.url, { method: 'POST', body: form });
     if (sent.status !== 204) throw new Error(`the upload answered ${sent.status}`);
@@ -169,7 +182,8 @@ async function main(): Promise<void> {
       `video ${id} ready (transcoded by the worker container)`,
       async () => {
         status = (await call('GET', `/v1/videos/${id}`)).json.status;
-        if (status === 'failed') throw new Error(`video ${id} failed: ${JSON.stringify((await call('GET', `/v1/videos/${id}`)).json)}`);
+        if (status === 'failed')
+          throw new Error(`video ${id} failed: ${JSON.stringify((await call('GET', `/v1/videos/${id}`)).json)}`);
         return status === 'ready';
       },
       180,
@@ -184,10 +198,17 @@ async function main(): Promise<void> {
     const manifestUrl: string = session.json.manifestUrl;
     const get = (url: string, withCookie = true) => fetch(url, { headers: withCookie ? { cookie } : {} });
     const master = await get(manifestUrl);
-    if (master.status !== 200) throw new Error(`the master playlist answered ${master.status} through the edge container`);
-    const variant = new URL((await master.text()).split('\n').find((l) => l && !l.startsWith('#'))!, manifestUrl);
+    if (master.status !== 200)
+      throw new Error(`the master playlist answered ${master.status} through the edge container`);
+    const variant = new URL(
+      (await master.text()).split('\n').find((l) => l && !l.startsWith('#'))!,
+      manifestUrl,
+    );
     const media = await (await get(variant.href)).text();
-    const segment = new URL(media.split('\n').find((l) => l && !l.startsWith('#'))!, variant);
+    const segment = new URL(
+      media.split('\n').find((l) => l && !l.startsWith('#'))!,
+      variant,
+    );
     const fetched = await get(segment.href);
     const body = Buffer.from(await fetched.arrayBuffer());
     if (fetched.status !== 200 || body.length === 0) throw new Error(`the segment answered ${fetched.status}`);
