@@ -1,4 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { keyFingerprint } from '../domain/key-fingerprint';
 import { ConfigError, loadConfig } from './config';
 
@@ -91,6 +94,30 @@ describe('loadConfig', () => {
     ).toBe('K2ABCDEF');
     expect(() => loadConfig({ ...withKey, CLOUDFRONT_KEY_FINGERPRINT: fingerprint(other.publicKey) })).toThrow(
       /CLOUDFRONT_PRIVATE_KEY: its public half .* is not the key CLOUDFRONT_KEY_FINGERPRINT names/,
+    );
+  });
+
+  it('reads a secret from NAME_FILE (a mounted compose or Kubernetes secret), and names an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'velvet-secrets-'));
+    const { JWT_SECRET: _, ...rest } = base;
+    writeFileSync(join(dir, 'jwt'), `${'j'.repeat(40)}\n`);
+    writeFileSync(join(dir, 'webhook'), `${randomBytes(32).toString('base64')}\n`);
+    const config = loadConfig({
+      ...rest,
+      JWT_SECRET_FILE: join(dir, 'jwt'),
+      WEBHOOK_SECRET_KEY_FILE: join(dir, 'webhook'),
+    });
+    expect(config.auth.secret).toBe('j'.repeat(40));
+    expect(() => loadConfig({ ...base, JWT_SECRET_FILE: join(dir, 'jwt') })).toThrow(
+      /JWT_SECRET_FILE: set it or JWT_SECRET, not both/,
+    );
+    expect(() => loadConfig({ ...rest, JWT_SECRET_FILE: join(dir, 'missing') })).toThrow(
+      /JWT_SECRET_FILE: .*missing cannot be read/,
+    );
+    // A key of the wrong size read from a file is refused as if it were given directly.
+    writeFileSync(join(dir, 'short'), 'c2hvcnQ=');
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET_KEY_FILE: join(dir, 'short') })).toThrow(
+      /WEBHOOK_SECRET_KEY: must be 32 bytes/,
     );
   });
 

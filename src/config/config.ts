@@ -4,6 +4,7 @@ import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
 import { databaseUrl, redisUrl } from './connection-urls';
 import { keyFingerprint } from '../domain/key-fingerprint';
+import { readSecretFiles } from './secret-files';
 import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 
 /** Parsed once at boot, frozen, grouped by concern. */
@@ -144,10 +145,13 @@ export interface LoadOptions {
 
 /** Checks every variable and reports every problem in one error. */
 export function loadConfig(source: Record<string, string | undefined>, options: LoadOptions = {}): AppConfig {
+  const fileProblems: string[] = [];
   // Empty strings mean "unset", as in a .env file with `NAME=`.
-  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const raw = Object.fromEntries(
+    Object.entries(readSecretFiles(source, fileProblems)).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = envSchema.safeParse(raw);
-  const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
+  const problems = [...fileProblems, ...(parsed.success ? [] : parsed.error.issues.map(describeIssue))];
   if (!options.verifiesNoTokens && !raw.JWT_SECRET && !raw.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL so tokens can be verified');
   }
