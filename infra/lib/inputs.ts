@@ -62,7 +62,7 @@ export const INPUT_NAMES = [
 
 type InputName = (typeof INPUT_NAMES)[number];
 
-// A key group holds at most 5 public keys; a sixth fails only at deploy (docs/operations.md, "AWS facts and traps").
+// A key group holds at most 5 public keys; a sixth fails only at deploy (docs/aws.md, "Facts and traps").
 const MAX_KEYS = 5;
 const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;

@@ -7,7 +7,7 @@ export const PREFIXES = { uploads: 'uploads/', videos: 'videos/', work: 'work/',
 
 /**
  * The one private bucket: no public access of any kind, no ACLs, TLS 1.2+ only, SSE-S3 (OAC
- * with SSE-KMS needs key-policy work, docs/operations.md, "AWS facts and traps"), CORS for the browser's presigned uploads.
+ * with SSE-KMS needs key-policy work, docs/aws.md, "Facts and traps"), CORS for the browser's presigned uploads.
  */
 export function createMediaBucket(scope: Construct, inputs: InfraInputs, logBucket: s3.IBucket): s3.Bucket {
   return new s3.Bucket(scope, 'Media', {

@@ -11,7 +11,7 @@ import {
 /**
  * Fails `cdk synth` (an error annotation) when the stack would let anyone but signed viewers
  * reach the videos: CDK itself synthesizes an unrestricted behavior, a sixth key, `*` origins
- * with credentials and a whole-bucket grant without a word (docs/operations.md, "AWS facts and traps"). Applied to a stack, it
+ * with credentials and a whole-bucket grant without a word (docs/aws.md, "Facts and traps"). Applied to a stack, it
  * reads the CloudFormation properties once every construct has rendered them.
  */
 export class PrivateMediaGuard implements IAspect {

@@ -30,6 +30,8 @@ export interface ServiceInputs {
   /** Operator-made secrets; absent: named `<service stack>/cloudfront-private-key` and `<service stack>/jwt`. */
   readonly cloudfrontKeySecretArn: string | null;
   readonly jwtSecretArn: string | null;
+  /** During a webhook sealing-key change: a secret holding the previous key(s), WEBHOOK_SECRET_KEY_PREVIOUS. */
+  readonly previousWebhookKeySecretArn: string | null;
   readonly logRetentionDays: number;
   readonly alarmEmail: string | null;
 }
@@ -155,6 +157,7 @@ export function readServiceInputs(value: Value, mediaStackName: string, problems
     multiAz: flag('INFRA_MULTI_AZ'),
     cloudfrontKeySecretArn: secretArn('INFRA_CLOUDFRONT_KEY_SECRET_ARN'),
     jwtSecretArn: secretArn('INFRA_JWT_SECRET_ARN'),
+    previousWebhookKeySecretArn: secretArn('INFRA_PREVIOUS_WEBHOOK_KEY_SECRET_ARN'),
     logRetentionDays: retention,
     alarmEmail,
   };
@@ -188,6 +191,7 @@ export const SERVICE_INPUT_NAMES = [
   'INFRA_MULTI_AZ',
   'INFRA_CLOUDFRONT_KEY_SECRET_ARN',
   'INFRA_JWT_SECRET_ARN',
+  'INFRA_PREVIOUS_WEBHOOK_KEY_SECRET_ARN',
   'INFRA_LOG_RETENTION_DAYS',
   'INFRA_ALARM_EMAIL',
 ] as const;

@@ -53,6 +53,18 @@ export function serviceSecrets(scope: Construct, inputs: ServiceInputs, stores: 
     DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(db, 'password'),
     WEBHOOK_SECRET_KEY: ecs.Secret.fromSecretsManager(webhookKey),
     ...(stores.redisSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(stores.redisSecret) } : {}),
+    // Only while the sealing key changes: the worker reseals what the old key sealed (docs/aws.md).
+    ...(inputs.previousWebhookKeySecretArn
+      ? {
+          WEBHOOK_SECRET_KEY_PREVIOUS: ecs.Secret.fromSecretsManager(
+            secretsmanager.Secret.fromSecretCompleteArn(
+              scope,
+              'PreviousWebhookKey',
+              inputs.previousWebhookKeySecretArn,
+            ),
+          ),
+        }
+      : {}),
   };
   return {
     api: {

@@ -8,7 +8,7 @@ import { readInputs } from '../lib/inputs.ts';
 import { PrivateMediaGuard } from '../lib/private-media-guard.ts';
 import { VelvetMediaStack } from '../lib/velvet-media-stack.ts';
 
-// aws-cdk-lib validates every template on synth: off, it is five times faster (docs/operations.md, "AWS facts and traps").
+// aws-cdk-lib validates every template on synth: off, it is five times faster (docs/aws.md, "Facts and traps").
 process.env.CDK_VALIDATION = 'false';
 
 export const keyDir = mkdtempSync(join(tmpdir(), 'velvet-infra-keys-'));

@@ -294,6 +294,15 @@ describe('the service stack, on what the operator already has', () => {
     });
   });
 
+  it('passes the previous webhook sealing key to both services only while a change is under way', () => {
+    const changing = build({ ...EXISTING, INFRA_PREVIOUS_WEBHOOK_KEY_SECRET_ARN: SECRET('webhook-old') });
+    for (const name of ['api', 'worker'] as const) {
+      const secrets = container(changing.template, name).Secrets;
+      expect(secrets).toContainEqual({ Name: 'WEBHOOK_SECRET_KEY_PREVIOUS', ValueFrom: SECRET('webhook-old') });
+      expect(JSON.stringify(container(template, name).Secrets)).not.toContain('WEBHOOK_SECRET_KEY_PREVIOUS');
+    }
+  });
+
   it('puts the given web ACL on the distribution and makes none', () => {
     media.resourceCountIs('AWS::WAFv2::WebACL', 0);
     const [distribution] = values(media.findResources('AWS::CloudFront::Distribution'));

@@ -79,7 +79,7 @@ export const envSchema = z
     S3_REGION: z.string().trim().min(1).default('us-east-1'),
     S3_ENDPOINT: url(/^https?$/).optional(),
     // Where browsers reach the same S3-compatible server when the api reaches it by another name
-    // (docker compose: http://minio:9000 inside, http://localhost:9000 for the browser).
+    // (docker compose: http://seaweedfs:8333 inside, http://localhost:8333 for the browser).
     S3_PUBLIC_ENDPOINT: url(/^https?$/).optional(),
     S3_FORCE_PATH_STYLE: boolean(false),
     JWT_SECRET: optionalText.pipe(

@@ -14,25 +14,38 @@ interface Service {
   image?: string;
   build?: { context: string; target: string };
   command?: string[] | string;
+  entrypoint?: string[] | string;
   environment?: Record<string, string>;
   ports?: string[];
+  restart?: string;
+  healthcheck?: { test: string[] };
+  secrets?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+interface Compose {
+  services: Record<string, Service>;
+  secrets: Record<string, { environment?: string; file?: string }>;
+  volumes: Record<string, unknown>;
 }
 
 describe('docker-compose.yml and the Dockerfile', () => {
   const text = read('docker-compose.yml');
-  const compose = parse(text, { merge: true }) as { services: Record<string, Service> };
+  // Strict: a duplicated key or a dangling anchor fails here as it would in compose.
+  const compose = parse(text, { merge: true, uniqueKeys: true, strict: true }) as Compose;
   const services = compose.services;
   const documented = new Set([...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
 
-  it('runs postgres, redis, minio with its one-shot setup, and api, worker and edge from the Dockerfile', () => {
+  it('runs postgres, redis, SeaweedFS with its one-shot setup, the secrets maker, and api, worker and edge from the Dockerfile', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
       'edge',
-      'keys',
-      'minio',
-      'minio-setup',
       'postgres',
       'redis',
+      'seaweedfs',
+      'secrets',
+      'storage-setup',
       'worker',
     ]);
     const stages = [...read('Dockerfile').matchAll(/^FROM \S+ AS (\S+)/gm)].map((m) => m[1]);
@@ -43,7 +56,94 @@ describe('docker-compose.yml and the Dockerfile', () => {
     expect(read('Dockerfile')).toMatch(
       /FROM runtime AS worker[\s\S]*apt-get install -y --no-install-recommends ffmpeg/,
     );
-    expect(services['minio-setup']!.image).toBe('minio/mc');
+  });
+
+  it('names images that exist: pinned tags, no MinIO (its images left Docker Hub)', () => {
+    const images = Object.values(services).flatMap((s) => (s.image ? [s.image] : []));
+    expect(images.sort()).toEqual(['chrislusf/seaweedfs:4.48', 'chrislusf/seaweedfs:4.48', 'postgres:16', 'redis:7']);
+    for (const image of images) expect(image).toMatch(/:[0-9]/);
+    expect(JSON.stringify(compose)).not.toMatch(/minio/i);
+  });
+
+  it('restarts the long-running services, runs the one-shots once, and checks the health of what others wait on', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const oneShot = ['secrets', 'storage-setup'].includes(name);
+      expect([name, service.restart]).toEqual([name, oneShot ? 'no' : 'unless-stopped']);
+    }
+    // Velvet's images carry their own HEALTHCHECK (the Dockerfile); the others declare one here.
+    for (const name of ['postgres', 'redis', 'seaweedfs'])
+      expect(services[name]!.healthcheck?.test.length).toBeGreaterThan(1);
+    for (const [name, service] of Object.entries(services))
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect([name, dependency, Boolean(services[dependency])]).toEqual([name, dependency, true]);
+        if (condition === 'service_healthy')
+          expect(Boolean(services[dependency]!.healthcheck || services[dependency]!.build)).toBe(true);
+        if (condition === 'service_completed_successfully') expect(services[dependency]!.restart).toBe('no');
+      }
+  });
+
+  it('gives each Velvet service its own S3 key and no root credential, and its secrets as compose secrets (files)', () => {
+    const velvet = ['api', 'worker', 'edge'];
+    for (const name of velvet) {
+      const env = services[name]!.environment!;
+      expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
+      expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
+      expect(env.AWS_SHARED_CREDENTIALS_FILE).toBe('/secrets/s3.credentials');
+      // Its own volume of secrets, read-only, and no other service's.
+      const own = (services[name]!.volumes ?? []).filter((v) => v.startsWith('secrets-'));
+      expect(own).toEqual([`secrets-${name}:/secrets:ro`]);
+      // No secret value in the environment: only paths to files.
+      for (const [key, value] of Object.entries(env))
+        if (/SECRET|PASSWORD|PRIVATE_KEY/.test(key)) expect([key, value]).toEqual([key, expect.stringMatching(/^\//)]);
+    }
+    expect(services.api!.environment!.JWT_SECRET_FILE).toBe('/run/secrets/jwt_secret');
+    expect(services.api!.secrets!.sort()).toEqual(['jwt_secret', 'postgres_password', 'webhook_secret_key']);
+    expect(services.worker!.secrets!.sort()).toEqual(['postgres_password', 'webhook_secret_key']);
+    // The edge reads objects: no database, no webhook key, no token secret.
+    expect(services.edge!.secrets).toBeUndefined();
+    expect(services.edge!.environment!.DATABASE_URL).toBeUndefined();
+    expect(compose.secrets).toEqual({
+      jwt_secret: { environment: 'JWT_SECRET' },
+      webhook_secret_key: { environment: 'WEBHOOK_SECRET_KEY' },
+      postgres_password: { environment: 'POSTGRES_PASSWORD' },
+    });
+    for (const service of Object.values(services)) {
+      for (const secret of service.secrets ?? []) expect(compose.secrets[secret]).toBeDefined();
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (!source.startsWith('.')) expect([source, compose.volumes[source] !== undefined]).toEqual([source, true]);
+      }
+    }
+  });
+
+  it("makes the services' keys with grants that match what each does (the edge only reads)", async () => {
+    const { mkdtempSync, mkdirSync, readFileSync: readText } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { execFileSync } = await import('node:child_process');
+    // The one-shot's script, run as compose runs it but into a temporary folder standing for the volumes.
+    const root = mkdtempSync(join(tmpdir(), 'velvet-compose-secrets-'));
+    for (const dir of ['api', 'worker', 'edge', 'storage']) mkdirSync(join(root, dir));
+    const script = read('deploy/compose-secrets.mjs').replace(
+      "const ROOT = '/secrets';",
+      `const ROOT = ${JSON.stringify(root)};`,
+    );
+    const run = () => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run()).toMatch(/made \(velvet-api, velvet-worker, velvet-edge\)/);
+    const identities = JSON.parse(readText(join(root, 'storage/s3.json'), 'utf8')).identities;
+    expect(identities.map((i: any) => [i.name, i.actions])).toEqual([
+      ['velvet-api', ['Read:velvet-media', 'Write:velvet-media', 'List:velvet-media']],
+      ['velvet-worker', ['Read:velvet-media', 'Write:velvet-media', 'List:velvet-media']],
+      ['velvet-edge', ['Read:velvet-media']],
+    ]);
+    const keys = identities.map((i: any) => i.credentials[0].accessKey);
+    expect(new Set(keys).size).toBe(3);
+    expect(readText(join(root, 'edge/s3.credentials'), 'utf8')).toContain(`aws_access_key_id = ${keys[2]}`);
+    expect(readText(join(root, 'api/cloudfront-private.pem'), 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
+    // Run again (a restart), it keeps what it made.
+    expect(run()).toMatch(/already made/);
+    expect(JSON.parse(readText(join(root, 'storage/s3.json'), 'utf8')).identities[0].credentials[0].accessKey).toBe(
+      keys[0],
+    );
   });
 
   it('builds every image on Node 24 (the line package.json requires), without downloading the npm-installed Node', () => {
