@@ -93,10 +93,8 @@ export function readInputs(
   // npm runs the package's scripts in infra/, and names the directory it was started from in
   // INIT_CWD: a relative path means what it meant where the operator typed it.
   const base = env.INIT_CWD ?? process.cwd();
-  const publicKeys = readKeys(
-    list('INFRA_PUBLIC_KEYS').map((file) => (isAbsolute(file) ? file : join(base, file))),
-    problems,
-  );
+  const resolvePath = (file: string) => (isAbsolute(file) ? file : join(base, file));
+  const publicKeys = readKeys(list('INFRA_PUBLIC_KEYS').map(resolvePath), problems);
   const appOrigins = readOrigins(list('INFRA_APP_ORIGINS'), problems);
   const domain = readDomain(value('INFRA_DOMAIN_NAME'), value('INFRA_CERTIFICATE_ARN'), problems);
   if (!domain && !problems.some((p) => p.startsWith('INFRA_DOMAIN_NAME') || p.startsWith('INFRA_CERTIFICATE_ARN'))) {
@@ -112,7 +110,7 @@ export function readInputs(
   if (logBucket && !BUCKET.test(logBucket)) problems.push(`INFRA_LOG_BUCKET: "${logBucket}" is not an S3 bucket name`);
   const stackName = readStackName(value('INFRA_STACK_NAME'), problems);
   const waf = readWaf(value('INFRA_WEB_ACL_ARN'), value('INFRA_WAF_RATE_LIMIT'), problems);
-  const service = readServiceInputs((name) => value(name as InputName), stackName, problems);
+  const service = readServiceInputs((name) => value(name as InputName), stackName, problems, resolvePath);
 
   if (problems.length > 0) throw new InfraInputError(problems);
   return {

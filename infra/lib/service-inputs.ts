@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** What the service stack (api, workers, data stores, alarms) is built from, checked. */
 export interface ServiceInputs {
   /** `${INFRA_STACK_NAME}Service` unless INFRA_SERVICE_STACK_NAME names it. */
@@ -34,9 +35,15 @@ export interface ServiceInputs {
   readonly previousWebhookKeySecretArn: string | null;
   readonly logRetentionDays: number;
   readonly alarmEmail: string | null;
+  /** Further Velvet settings for the api and the worker (LADDER, JWT_ROLES_CLAIM, …), from INFRA_SETTINGS_FILE. */
+  readonly settings: Readonly<Record<string, string>>;
 }
 
 export type Value = (name: string) => string | undefined;
+
+/** Settings the stack itself gives the tasks, or secrets: never from INFRA_SETTINGS_FILE. */
+const STACK_SETTINGS =
+  /^(NODE_ENV|PORT|S3_.*|DATABASE_.*|REDIS_.*|CDN_BASE_URL|CLOUDFRONT_.*|COOKIE_DOMAIN|CORS_ORIGINS|PLAYBACK_BIND_IP|TRUST_PROXY|METRICS_EMF_.*|TRANSCODE_TMP_DIR|TRANSCODE_SHUTDOWN_GRACE_SECONDS|FFMPEG_MEMORY_LIMIT_MB|JWT_SECRET|JWT_JWKS_URL|JWT_ISSUER|JWT_AUDIENCE|WEBHOOK_SECRET_KEY.*|AWS_.*|ECS_.*|.*_FILE)$/;
 
 const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -55,7 +62,12 @@ const FARGATE_MEMORY: Record<number, [number, number]> = {
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922];
 
 /** Reads the service inputs, adding every problem to `problems`. */
-export function readServiceInputs(value: Value, mediaStackName: string, problems: string[]): ServiceInputs {
+export function readServiceInputs(
+  value: Value,
+  mediaStackName: string,
+  problems: string[],
+  resolvePath: (file: string) => string = (file) => file,
+): ServiceInputs {
   const list = (name: string) =>
     value(name)
       ?.split(',')
@@ -160,7 +172,43 @@ export function readServiceInputs(value: Value, mediaStackName: string, problems
     previousWebhookKeySecretArn: secretArn('INFRA_PREVIOUS_WEBHOOK_KEY_SECRET_ARN'),
     logRetentionDays: retention,
     alarmEmail,
+    settings: readSettings(value('INFRA_SETTINGS_FILE'), resolvePath, problems),
   };
+}
+
+/** A .env-style file (NAME=value per line, # comments): the Velvet settings both services take. */
+function readSettings(
+  file: string | undefined,
+  resolvePath: (file: string) => string,
+  problems: string[],
+): Record<string, string> {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = readFileSync(resolvePath(file), 'utf8');
+  } catch {
+    problems.push(`INFRA_SETTINGS_FILE: ${file} cannot be read`);
+    return {};
+  }
+  const settings: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(trimmed);
+    if (!match) {
+      problems.push(`INFRA_SETTINGS_FILE: line ${i + 1} is not NAME=value`);
+      return;
+    }
+    const [, name, raw] = match as unknown as [string, string, string];
+    if (STACK_SETTINGS.test(name)) {
+      problems.push(
+        `INFRA_SETTINGS_FILE: line ${i + 1}: ${name} is set by the stack or is a secret (Secrets Manager, docs/aws.md)`,
+      );
+      return;
+    }
+    settings[name] = raw.replace(/^(["'])(.*)\1$/, '$2');
+  });
+  return settings;
 }
 
 /** Every service input's name, for the environment-or-context lookup. */
@@ -194,6 +242,7 @@ export const SERVICE_INPUT_NAMES = [
   'INFRA_PREVIOUS_WEBHOOK_KEY_SECRET_ARN',
   'INFRA_LOG_RETENTION_DAYS',
   'INFRA_ALARM_EMAIL',
+  'INFRA_SETTINGS_FILE',
 ] as const;
 
 function readVpc(

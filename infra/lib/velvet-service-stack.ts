@@ -64,6 +64,8 @@ export class VelvetServiceStack extends Stack {
       });
     const pipelineMetric = { namespace: METRICS_NAMESPACE, deployment: this.stackName };
     const common: Record<string, string> = {
+      // The operator's own settings first: what the stack sets below cannot be overridden.
+      ...inputs.settings,
       NODE_ENV: 'production',
       S3_BUCKET: media.bucket.bucketName,
       S3_REGION: Aws.REGION,

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations, aws_ec2 as ec2, type App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../lib/app.ts';
 import { readGroupKey, type GroupKey } from '../lib/public-keys.ts';
-import { API_CERTIFICATE, APP_ORIGIN, keyFile } from './support.ts';
+import { API_CERTIFICATE, APP_ORIGIN, keyDir, keyFile } from './support.ts';
 
 const KEY = keyFile('service');
 const ROTATED = keyFile('service-next');
@@ -314,6 +314,24 @@ describe('the service stack, on what the operator already has', () => {
     const rotated = build({ ...EXISTING, INFRA_PUBLIC_KEYS: `${KEY},${ROTATED}` });
     expect(environment(container(rotated.template, 'api')).CLOUDFRONT_KEY_FINGERPRINT).toBe(
       (readGroupKey(ROTATED) as GroupKey).fingerprint,
+    );
+  });
+});
+
+describe("the operator's own settings (INFRA_SETTINGS_FILE)", () => {
+  it('reach the api and the worker, and never override what the stack sets or carry a secret', () => {
+    const file = join(keyDir, 'velvet-settings.env');
+    writeFileSync(file, '# Cognito groups as roles\nJWT_ROLES_CLAIM=cognito:groups\nLADDER="1080,720,360"\n');
+    const { template } = build({ INFRA_SETTINGS_FILE: file });
+    for (const name of ['api', 'worker'] as const)
+      expect(environment(container(template, name))).toMatchObject({
+        JWT_ROLES_CLAIM: 'cognito:groups',
+        LADDER: '1080,720,360',
+        NODE_ENV: 'production',
+      });
+    writeFileSync(file, 'JWT_SECRET=swordfish-swordfish-swordfish-123\nNODE_ENV=development\nnot a line\n');
+    expect(() => build({ INFRA_SETTINGS_FILE: file })).toThrow(
+      /line 1: JWT_SECRET is set by the stack or is a secret[\s\S]*line 2: NODE_ENV is set by the stack[\s\S]*line 3 is not NAME=value/,
     );
   });
 });
