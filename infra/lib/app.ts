@@ -1,7 +1,7 @@
 import { App, LegacyStackSynthesizer } from 'aws-cdk-lib';
 import { readInputs, type ReadInputs } from './inputs.ts';
 import { VelvetMediaStack } from './velvet-media-stack.ts';
-import { VelvetServiceStack } from './velvet-service-stack.ts';
+import { VelvetServiceStack } from './service/velvet-service-stack.ts';
 
 export interface BuiltApp {
   readonly app: App;

@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { readGroupKey, type GroupKey } from './public-keys.ts';
-import { readServiceInputs, SERVICE_INPUT_NAMES, type ServiceInputs } from './service-inputs.ts';
+import { readServiceInputs, SERVICE_INPUT_NAMES, type ServiceInputs } from './service/service-inputs.ts';
 
 /** Everything the stack is built from, checked. */
 export interface InfraInputs {

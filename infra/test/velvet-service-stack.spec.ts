@@ -1,11 +1,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations, aws_ec2 as ec2, type App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../lib/app.ts';
+import { REPOSITORY_ROOT } from '../lib/service/service-images.ts';
 import { readGroupKey, type GroupKey } from '../lib/public-keys.ts';
 import { API_CERTIFICATE, APP_ORIGIN, keyDir, keyFile } from './support.ts';
 
@@ -81,6 +82,13 @@ describe('the service stack, from its defaults', () => {
         { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
       ]),
     });
+  });
+
+  it('builds the images from the root Dockerfile by default, one asset per target', () => {
+    expect(existsSync(join(REPOSITORY_ROOT, 'Dockerfile'))).toBe(true);
+    const images = [api, worker].map((c) => JSON.stringify(c.Image));
+    for (const image of images) expect(image).toMatch(/aws-cdk\/assets:[0-9a-f]{64}/);
+    expect(images[0]).not.toBe(images[1]);
   });
 
   it('makes a new VPC, an encrypted RDS PostgreSQL with backups, and a Valkey with TLS, auth and noeviction', () => {

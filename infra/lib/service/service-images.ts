@@ -7,7 +7,7 @@ const ECR_IMAGE =
   /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([A-Za-z0-9_.-]+)|@(sha256:[0-9a-f]{64}))$/;
 
 /** The repository root, where the Dockerfile is. */
-export const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..');
+export const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /**
  * The api's or the worker's image: a pushed reference (an ECR one gets pull rights on its

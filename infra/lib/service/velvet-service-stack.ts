@@ -10,14 +10,14 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { apiService, API_PORT } from './api-service.ts';
-import { cookieDomainFor } from './env-lines.ts';
+import { cookieDomainFor } from '../env-lines.ts';
 import { serviceAlarms } from './service-alarms.ts';
 import { dataStores } from './service-data-stores.ts';
 import { serviceImage } from './service-images.ts';
 import type { ServiceInputs } from './service-inputs.ts';
 import { serviceNetwork } from './service-network.ts';
 import { serviceSecrets } from './service-secrets.ts';
-import type { VelvetMediaStack } from './velvet-media-stack.ts';
+import type { VelvetMediaStack } from '../velvet-media-stack.ts';
 import { workerService } from './worker-service.ts';
 
 /** The namespace Velvet's tasks write their CloudWatch figures under (METRICS_EMF_NAMESPACE). */
