@@ -125,6 +125,29 @@ export const envSchema = z
       .regex(/^\d{2,4}(,\d{2,4})*$/, 'must be comma-separated short-side heights, e.g. 1080,720,480,360')
       .transform((v) => [...new Set(v.split(',').map(Number))].sort((a, b) => b - a))
       .default([1080, 720, 480, 360]),
+    // capped-crf: each rung takes the bits its picture needs at LADDER_CRF, never more than the
+    // table's bitrate for its size; fixed: every rung spends that bitrate (docs/transcoding.md).
+    LADDER_MODE: z.enum(['capped-crf', 'fixed']).default('capped-crf'),
+    // One CRF for every rung (23), or per short side, largest first (1080:23,720:23,480:22,0:21):
+    // a rung takes the entry at or below its own short side.
+    LADDER_CRF: z
+      .string()
+      .trim()
+      .regex(
+        /^(\d{1,2}(\.\d)?|\d{1,4}:\d{1,2}(\.\d)?(,\d{1,4}:\d{1,2}(\.\d)?)*)$/,
+        'must be one CRF (23) or short-side:CRF pairs (1080:23,720:23,480:22,0:21)',
+      )
+      .transform((v): Array<[number, number]> =>
+        v.includes(':')
+          ? v.split(',').map((pair) => pair.split(':').map(Number) as [number, number])
+          : [[0, Number(v)]],
+      )
+      .pipe(z.array(z.tuple([z.number(), z.number().min(0).max(51, 'a CRF is 0 to 51')])))
+      .optional(),
+    // A rung whose measured average is within this fraction of the rung below it is not published
+    // (its extra pixels buy nothing); at least two video rungs always stay. 0: every rung stays
+    // unless it costs no more at all than the one below.
+    LADDER_DROP_MARGIN: z.coerce.number().min(0).max(1).default(0.15),
     HLS_SEGMENT_SECONDS: integer(6, 2, 30),
     // The ladder of a longer video is encoded in chunks of this many seconds by any free worker
     // (a multiple of HLS_SEGMENT_SECONDS); 0 keeps every video one job.

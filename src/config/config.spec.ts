@@ -121,6 +121,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the ladder mode and its CRF, one for all or per short side, capped CRF by default', () => {
+    expect(loadConfig(base).transcode).toMatchObject({ ladderMode: 'capped-crf', ladderCrf: undefined });
+    expect(loadConfig({ ...base, LADDER_MODE: 'fixed', LADDER_CRF: '24' }).transcode).toMatchObject({
+      ladderMode: 'fixed',
+      ladderCrf: [[0, 24]],
+    });
+    expect(loadConfig({ ...base, LADDER_CRF: '1080:24,720:23.5,0:21' }).transcode.ladderCrf).toEqual([
+      [1080, 24],
+      [720, 23.5],
+      [0, 21],
+    ]);
+    expect(() => loadConfig({ ...base, LADDER_CRF: '1080:60' })).toThrow(/LADDER_CRF/);
+    expect(() => loadConfig({ ...base, LADDER_CRF: 'high' })).toThrow(/LADDER_CRF/);
+    expect(() => loadConfig({ ...base, LADDER_MODE: 'vbr' })).toThrow(/LADDER_MODE/);
+  });
+
   it('puts REDIS_PASSWORD (an auth token given apart) into REDIS_URL', () => {
     const url = new URL(
       loadConfig({ ...base, REDIS_URL: 'rediss://velvet@cache.example.com:6379', REDIS_PASSWORD: 'tok+en/1' }).redis

@@ -4,6 +4,7 @@ import { type z } from 'zod';
 import { envSchema, type Env } from './config.schema';
 import { databaseUrl, redisUrl } from './connection-urls';
 import { keyFingerprint } from '../domain/key-fingerprint';
+import type { CrfTable, LadderMode } from '../domain/ladder';
 import { readSecretFiles } from './secret-files';
 import { playbackProblems, type PlaybackSettings } from './playback-readiness';
 
@@ -70,6 +71,11 @@ export interface AppConfig {
     readonly ffmpegPath: string;
     readonly ffprobePath: string;
     readonly ladder: readonly number[];
+    readonly ladderMode: LadderMode;
+    /** CRF by short side for capped-CRF rungs (the domain's default table when unset). */
+    readonly ladderCrf: CrfTable | undefined;
+    /** keptRungs' margin: a rung within it of the rung below is not published. */
+    readonly ladderDropMargin: number;
     readonly segmentSeconds: number;
     /** Chunk length of a chunked ladder; 0: every video is one job. */
     readonly chunkSeconds: number;
@@ -245,6 +251,9 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       ffmpegPath: env.FFMPEG_PATH ?? 'ffmpeg',
       ffprobePath: env.FFPROBE_PATH ?? 'ffprobe',
       ladder: env.LADDER,
+      ladderMode: env.LADDER_MODE,
+      ladderCrf: env.LADDER_CRF,
+      ladderDropMargin: env.LADDER_DROP_MARGIN,
       segmentSeconds: env.HLS_SEGMENT_SECONDS,
       chunkSeconds: env.TRANSCODE_CHUNK_SECONDS,
       previewShortSide: env.PREVIEW_SHORT_SIDE,

@@ -37,6 +37,22 @@ describe('hlsCommand', () => {
       /^\[0:v:0\]fps=30,split=2\[s0\]\[s1\];\[s0\]scale=1280:720.*\[v0\];\[s1\]scale=640:360.*\[v1\]$/,
     );
   });
+  it('gives a fixed rung its average and peak, and a capped-CRF rung its quality target under the same VBV ceiling', () => {
+    expect([value('-b:v:0'), value('-maxrate:v:0'), value('-bufsize:v:0')]).toEqual(['3000000', '4500000', '6000000']);
+    expect(args).not.toContain('-crf:v:0');
+    const capped = hlsCommand({
+      sourcePath: '/work/job/source',
+      demuxer: 'mov',
+      rungs: chooseLadder(source, { shortSides: [720, 360], mode: 'capped-crf' }),
+      hasAudio: false,
+      preset: 'veryfast',
+      segmentSeconds: 6,
+    });
+    const of = (flag: string) => capped[capped.indexOf(flag) + 1];
+    expect([of('-crf:v:0'), of('-maxrate:v:0'), of('-bufsize:v:0')]).toEqual(['23', '3000000', '6000000']);
+    expect([of('-crf:v:1'), of('-maxrate:v:1')]).toEqual(['21', '730000']);
+    expect(capped.some((a) => a.startsWith('-b:v'))).toBe(false);
+  });
   it('makes closed 2-second GOPs without scene-cut keyframes', () => {
     expect(value('-x264-params')).toBe('keyint=60:min-keyint=60:scenecut=0:open-gop=0');
     expect(value('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');

@@ -102,8 +102,8 @@ export function hlsCommand(input: HlsCommandInput): string[] {
     );
     rungs.forEach((r, i) =>
       args.push(
-        `-b:v:${i}`,
-        String(r.videoBitrate),
+        // Capped CRF: a quality target under the VBV ceiling; fixed: an average with a looser peak.
+        ...(r.crf === undefined ? [`-b:v:${i}`, String(r.videoBitrate)] : [`-crf:v:${i}`, String(r.crf)]),
         `-maxrate:v:${i}`,
         String(r.maxBitrate),
         `-bufsize:v:${i}`,

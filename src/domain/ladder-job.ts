@@ -20,6 +20,8 @@ export interface LadderSpec {
   readonly segmentSeconds: number;
   readonly durationSeconds: number;
   readonly rungs: readonly Rung[];
+  /** keptRungs' margin at the publication; unset in jobs queued before it: every rung is published. */
+  readonly dropMargin?: number;
   readonly hasAudio: boolean;
   readonly chunkCount: number;
   /** Progress (percent) at the first chunk's start and once every chunk is done. */

@@ -27,6 +27,44 @@ export function measureRendition(name: string, segments: readonly SegmentStat[],
 }
 
 /**
+ * The rungs worth publishing, largest first. A rung whose measured average is within `margin` of
+ * the kept rung below it adds pixels the picture does not need (a slide deck at 1080p costs
+ * what it does at 720p): it is dropped. At least `minimum` video rungs stay (the largest come
+ * back first), and the smallest always does.
+ */
+export function keptRungs(
+  rungs: readonly Rung[],
+  measured: ReadonlyMap<string, MeasuredRendition>,
+  margin: number,
+  minimum = 2,
+): Rung[] {
+  const average = (rung: Rung) => measured.get(rung.name)?.bandwidth.average ?? Infinity;
+  const smallestFirst = [...rungs].reverse();
+  const kept: Rung[] = [];
+  const dropped: Rung[] = [];
+  for (const rung of smallestFirst) {
+    const below = kept.at(-1);
+    if (below && average(rung) <= average(below) * (1 + margin)) dropped.push(rung);
+    else kept.push(rung);
+  }
+  while (kept.length < Math.min(minimum, rungs.length)) kept.push(dropped.pop()!);
+  return rungs.filter((r) => kept.includes(r));
+}
+
+/** Why a rung was dropped, for the worker's log: its average beside the kept rung below it. */
+export function droppedBecause(
+  rung: Rung,
+  kept: readonly Rung[],
+  measured: ReadonlyMap<string, MeasuredRendition>,
+): string {
+  const kbps = (r: Rung) => Math.round((measured.get(r.name)?.bandwidth.average ?? 0) / 1000);
+  const below = kept.find((k) => k.width * k.height < rung.width * rung.height);
+  return below
+    ? `it averages ${kbps(rung)} kbit/s, hardly more than ${below.name}'s ${kbps(below)} kbit/s`
+    : `it averages ${kbps(rung)} kbit/s`;
+}
+
+/**
  * The master playlist and the row's renditions. ffmpeg exits 0 on a truncated file after
  * decoding what it could, so output much shorter than the probed duration means the source is
  * damaged.
@@ -77,6 +115,7 @@ export function ladderMaster(
           width: null,
           height: null,
           bandwidth: audioEntry.bandwidth.peak,
+          averageBandwidth: audioEntry.bandwidth.average,
           codecs: audioEntry.codecs,
         },
       ],
@@ -87,6 +126,7 @@ export function ladderMaster(
     width: v.width ?? null,
     height: v.height ?? null,
     bandwidth: v.bandwidth.peak + (audioEntry?.bandwidth.peak ?? 0),
+    averageBandwidth: v.bandwidth.average + (audioEntry?.bandwidth.average ?? 0),
     codecs: [v.codecs, audioEntry?.codecs].filter(Boolean).join(','),
   }));
   return { master, renditions };

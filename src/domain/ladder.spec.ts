@@ -34,6 +34,32 @@ describe('chooseLadder', () => {
     expect(r1080!.maxBitrate).toBeGreaterThan(r1080!.videoBitrate);
     expect(r1080!.bufferSize).toBeGreaterThan(r1080!.maxBitrate);
   });
+  it("caps each capped-CRF rung at the fixed ladder's average, with the CRF of its size", () => {
+    const fixed = chooseLadder(info(1920, 1080), config);
+    const capped = chooseLadder(info(1920, 1080), { ...config, mode: 'capped-crf' });
+    expect(capped.map((r) => [r.name, r.crf])).toEqual([
+      ['1080p', 23],
+      ['720p', 23],
+      ['480p', 22],
+      ['360p', 21],
+    ]);
+    capped.forEach((r, i) => {
+      // Never more than today's cost: the ceiling is the fixed rung's average.
+      expect(r.maxBitrate).toBe(fixed[i]!.videoBitrate);
+      expect(r.bufferSize).toBe(2 * r.maxBitrate);
+    });
+    expect(fixed.every((r) => r.crf === undefined)).toBe(true);
+    const custom = chooseLadder(info(1920, 1080), {
+      ...config,
+      mode: 'capped-crf',
+      crf: [
+        [720, 26],
+        [0, 20],
+      ],
+    });
+    expect(custom.map((r) => r.crf)).toEqual([26, 26, 20, 20]);
+  });
+
   it('returns no rung for audio-only sources', () => {
     expect(chooseLadder({ ...info(2, 2), video: null }, config)).toEqual([]);
   });

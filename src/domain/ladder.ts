@@ -6,15 +6,44 @@ export interface Rung {
   readonly width: number;
   readonly height: number;
   readonly frameRate: number;
-  /** Target average video bitrate, bits per second. */
+  /**
+   * The table's bitrate for this size, bits per second: the target average of a fixed-rate rung,
+   * the ceiling of a capped-CRF one.
+   */
   readonly videoBitrate: number;
   readonly maxBitrate: number;
   readonly bufferSize: number;
+  /** Capped-CRF: x264's quality target; the rung takes the bits the picture needs, up to maxBitrate. Absent: fixed rate. */
+  readonly crf?: number;
 }
+
+/**
+ * `capped-crf`: each rung aims at a constant quality and never exceeds the table's bitrate
+ * (slides and talking heads take a fraction of it, hard pictures all of it); `fixed`: each rung
+ * spends the table's average bitrate whatever the picture.
+ */
+export type LadderMode = 'capped-crf' | 'fixed';
+
+/** CRF by short side, largest first: a rung takes the row at or below its own short side. */
+export type CrfTable = ReadonlyArray<readonly [shortSide: number, crf: number]>;
+
+/**
+ * Smaller rungs are watched scaled up, where every artefact is magnified: they get a little more
+ * quality per pixel. 23 is x264's own default, which Vimeo and JW Player's capped CRF build on.
+ */
+export const DEFAULT_CRF: CrfTable = [
+  [1080, 23],
+  [720, 23],
+  [480, 22],
+  [0, 21],
+];
 
 export interface LadderConfig {
   /** Short-side sizes, e.g. [1080, 720, 480, 360]. */
   readonly shortSides: readonly number[];
+  /** Fixed rate unless said otherwise (jobs queued before capped CRF carry no mode). */
+  readonly mode?: LadderMode;
+  readonly crf?: CrfTable;
 }
 
 /**
@@ -74,16 +103,23 @@ export function chooseLadder(info: MediaInfo, config: LadderConfig): Rung[] {
       : [{ short: evenDown(short), long: evenDown(long) }];
   return rungs.map(({ short: s, long: l }) => {
     const videoBitrate = bitrateFor(s, frameRate);
-    return {
-      name: `${s}p`,
-      width: portrait ? s : l,
-      height: portrait ? l : s,
-      frameRate,
-      videoBitrate,
-      maxBitrate: Math.round(videoBitrate * PEAK_FACTOR),
-      bufferSize: videoBitrate * 2,
-    };
+    const size = { name: `${s}p`, width: portrait ? s : l, height: portrait ? l : s, frameRate, videoBitrate };
+    if (config.mode === 'capped-crf') {
+      // Capped at today's average: a hard picture costs what it did with the fixed ladder, never more.
+      return {
+        ...size,
+        maxBitrate: videoBitrate,
+        bufferSize: videoBitrate * 2,
+        crf: crfFor(s, config.crf ?? DEFAULT_CRF),
+      };
+    }
+    return { ...size, maxBitrate: Math.round(videoBitrate * PEAK_FACTOR), bufferSize: videoBitrate * 2 };
   });
+}
+
+function crfFor(shortSide: number, table: CrfTable): number {
+  const sorted = [...table].sort((a, b) => b[0] - a[0]);
+  return (sorted.find(([side]) => side <= shortSide) ?? sorted.at(-1)!)[1];
 }
 
 /** Source rate up to 60 fps; faster sources are halved until they fit (120 → 60, 100 → 50). */

@@ -1,4 +1,4 @@
-import { chooseLadder, type Rung } from './ladder';
+import { chooseLadder, type CrfTable, type LadderMode, type Rung } from './ladder';
 import type { MediaInfo } from './media-info';
 
 export interface PlanConfig {
@@ -6,6 +6,8 @@ export interface PlanConfig {
   readonly shortSides: readonly number[];
   /** The preview's rung is the largest at or below this short side; 0 switches the preview off. */
   readonly previewShortSide: number;
+  readonly mode?: LadderMode;
+  readonly crf?: CrfTable;
 }
 
 /** Part of the whole job's progress (0–100) each phase covers, in order. */
@@ -29,7 +31,7 @@ const PREVIEW_SHARE = 15;
 
 /** What one transcode does, decided from the probe and the configuration alone. */
 export function planTranscode(info: MediaInfo, config: PlanConfig): TranscodePlan {
-  const ladder = chooseLadder(info, { shortSides: config.shortSides });
+  const ladder = chooseLadder(info, config);
   const hasAudio = Boolean(info.audio);
   const rung = previewRung(ladder, config.previewShortSide);
   const preview = config.previewShortSide > 0 && (rung || hasAudio) ? { rungs: rung ? [rung] : [], hasAudio } : null;

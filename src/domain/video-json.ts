@@ -1,4 +1,4 @@
-import { currentDownload, playableVersion, type Video } from './video';
+import { currentDownload, deliveryBytesPerMinute, playableVersion, type Video } from './video';
 
 /** A video as the api shows it, and as webhook events carry it. */
 export interface VideoJson {
@@ -16,6 +16,8 @@ export interface VideoJson {
   width: number | null;
   height: number | null;
   renditions: Video['renditions'];
+  /** Bytes a viewer downloads per minute at the top rung (measured; null before the ladder): what a view costs. */
+  deliveryBytesPerMinute: number | null;
   hlsVersion: string | null;
   readyAt: string | null;
   /** A session can be started: the preview while processing, the ladder once ready. */
@@ -62,6 +64,7 @@ export function presentVideo(video: Video): VideoJson {
     width: video.width,
     height: video.height,
     renditions: video.renditions,
+    deliveryBytesPerMinute: deliveryBytesPerMinute(video.renditions),
     hlsVersion: video.hlsVersion,
     readyAt: video.readyAt?.toISOString() ?? null,
     playable,

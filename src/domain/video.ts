@@ -79,7 +79,18 @@ export interface Rendition {
   readonly height: number | null;
   /** Peak bitrate, bits per second, as in the master playlist's BANDWIDTH. */
   readonly bandwidth: number;
+  /**
+   * Measured average bitrate with its audio, bits per second (AVERAGE-BANDWIDTH): what a view at
+   * this rung costs. Absent on a preview's renditions and on ladders published before it was kept.
+   */
+  readonly averageBandwidth?: number;
   readonly codecs: string;
+}
+
+/** Bytes a viewer downloads per minute at the top rung (null when not measured): a view's cost. */
+export function deliveryBytesPerMinute(renditions: readonly Rendition[] | null): number | null {
+  const top = renditions?.[0]?.averageBandwidth;
+  return top === undefined ? null : Math.round((top / 8) * 60);
 }
 
 /**

@@ -143,6 +143,8 @@ const rung = z.object({
   videoBitrate: count(1e9).min(1),
   maxBitrate: count(1e9).min(1),
   bufferSize: count(1e9).min(1),
+  // Absent in jobs queued before capped CRF: they encode at a fixed rate, as they were planned.
+  crf: z.number().min(0).max(51).optional(),
 });
 const ladderSpec = z.object({
   videoId: z.string().transform((v, ctx) => {
@@ -165,6 +167,7 @@ const ladderSpec = z.object({
   segmentSeconds: count(30).min(1),
   durationSeconds: z.number().positive().max(86_400),
   rungs: z.array(rung).min(1).max(10),
+  dropMargin: z.number().min(0).max(1).optional(),
   hasAudio: z.boolean(),
   chunkCount: count(100_000).min(1),
   progress: z.tuple([count(100), count(100)]),

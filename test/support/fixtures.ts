@@ -60,6 +60,28 @@ export const FIXTURES = {
     file: 'chunked-20s.mp4',
     args: [...video('640x360', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'],
   },
+  // The content-aware ladder: a still picture (a slide) and full-frame noise (the hardest picture).
+  still720: {
+    file: 'still-720.mp4',
+    args: ['-f', 'lavfi', '-i', 'color=c=0x336699:size=1280x720:rate=30:duration=6', ...h264],
+  },
+  noisy720: {
+    file: 'noisy-720.mp4',
+    args: [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=30:duration=6,noise=alls=80:allf=t+u',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '30',
+      '-pix_fmt',
+      'yuv420p',
+    ],
+  },
   png: { file: 'image.png', args: ['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1'] },
 } satisfies Record<string, { file: string; args: Spec }>;
 

@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AUDIO_RENDITION } from '../../domain/hls-command';
-import { ladderMaster, measureRendition, type MeasuredRendition } from '../../domain/ladder-master';
+import {
+  droppedBecause,
+  keptRungs,
+  ladderMaster,
+  measureRendition,
+  type MeasuredRendition,
+} from '../../domain/ladder-master';
 import { checkJoins, stitchedPlaylist, type ChunkRendition } from '../../domain/ladder-stitch';
 import { readSegmentTiming } from '../../domain/mp4-fragments';
 import { parseMediaPlaylist, type SegmentStat } from '../../domain/playlists';
@@ -73,6 +79,7 @@ export class LadderPublisherService {
     const copies: Copy[] = [];
     const playlists = new Map<string, string>();
     const measured = new Map<string, MeasuredRendition>();
+    const rendered = new Map<string, { playlist: string; files: Copy[] }>();
     for (const rung of ladder.rungs) {
       const chunks = await mapWithLimit(parts.slice(0, ladder.chunkCount), READ_CONCURRENCY, (prefix) =>
         this.readChunk(`${prefix}${rung.name}/`, sizes),
@@ -83,16 +90,27 @@ export class LadderPublisherService {
       );
       const segments = chunks.flatMap((c) => c.segments);
       measured.set(rung.name, measureRendition(rung.name, segments, chunks[0]!.init));
-      playlists.set(`${rung.name}/index.m3u8`, stitchedPlaylist(chunks[0]!.initUri, segments));
-      copies.push({
-        from: `${parts[0]}${rung.name}/${chunks[0]!.initUri}`,
-        to: `${target}${rung.name}/${chunks[0]!.initUri}`,
-      });
+      const files: Copy[] = [
+        { from: `${parts[0]}${rung.name}/${chunks[0]!.initUri}`, to: `${target}${rung.name}/${chunks[0]!.initUri}` },
+      ];
       chunks.forEach((c, i) =>
         c.segments.forEach((s) =>
-          copies.push({ from: `${parts[i]}${rung.name}/${s.uri}`, to: `${target}${rung.name}/${s.uri}` }),
+          files.push({ from: `${parts[i]}${rung.name}/${s.uri}`, to: `${target}${rung.name}/${s.uri}` }),
         ),
       );
+      rendered.set(rung.name, { playlist: stitchedPlaylist(chunks[0]!.initUri, segments), files });
+    }
+    // A rung that adds nothing over the one below is neither copied nor named in the master.
+    const kept =
+      ladder.dropMargin === undefined ? [...ladder.rungs] : keptRungs(ladder.rungs, measured, ladder.dropMargin);
+    for (const rung of ladder.rungs) {
+      const { playlist, files } = rendered.get(rung.name)!;
+      if (!kept.includes(rung)) {
+        this.logger.log(`[video ${videoId}] rung ${rung.name} not published: ${droppedBecause(rung, kept, measured)}`);
+        continue;
+      }
+      playlists.set(`${rung.name}/index.m3u8`, playlist);
+      copies.push(...files);
     }
     let audio: MeasuredRendition | null = null;
     if (ladder.hasAudio) {
@@ -110,7 +128,7 @@ export class LadderPublisherService {
       for (const uri of [playlist.initUri, ...playlist.segments.map((s) => s.uri)])
         copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
     }
-    const { master, renditions } = ladderMaster(ladder.rungs, measured, audio, ladder.durationSeconds);
+    const { master, renditions } = ladderMaster(kept, measured, audio, ladder.durationSeconds);
     const storyboard = this.storyboardCopies(videoId, version, sizes, target);
     copies.push(...storyboard);
 

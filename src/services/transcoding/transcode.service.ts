@@ -9,7 +9,13 @@ import { AUDIO_RENDITION, hlsCommand, posterCommand, tailCheckCommand } from '..
 import type { Rung } from '../../domain/ladder';
 import { MediaError, type MediaInfo } from '../../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../../domain/media-policy';
-import { ladderMaster, measureRendition, type MeasuredRendition } from '../../domain/ladder-master';
+import {
+  droppedBecause,
+  keptRungs,
+  ladderMaster,
+  measureRendition,
+  type MeasuredRendition,
+} from '../../domain/ladder-master';
 import { parseMediaPlaylist } from '../../domain/playlists';
 import { hlsVersionPrefix, posterKey, sourceKey, videoPrefix } from '../../domain/storage-keys';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
@@ -84,8 +90,13 @@ export class TranscodeService {
       });
       const info = await this.media.probe(sourcePath);
       checkSource(info, this.config.transcode);
-      const { ladder: ladderSides, previewShortSide } = this.config.transcode;
-      const plan = planTranscode(info, { shortSides: ladderSides, previewShortSide });
+      const { ladder: ladderSides, previewShortSide, ladderMode, ladderCrf } = this.config.transcode;
+      const plan = planTranscode(info, {
+        shortSides: ladderSides,
+        previewShortSide,
+        mode: ladderMode,
+        ...(ladderCrf ? { crf: ladderCrf } : {}),
+      });
       const rungs = plan.ladder;
       log(
         `probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`,
@@ -191,6 +202,7 @@ export class TranscodeService {
       segmentSeconds,
       durationSeconds: info.durationSeconds,
       rungs: plan.ladder,
+      dropMargin: this.config.transcode.ladderDropMargin,
       hasAudio: Boolean(info.audio),
       chunkCount: chunks.length,
       progress: plan.progress.ladder,
@@ -295,12 +307,20 @@ export class TranscodeService {
     }
   }
 
-  /** Measures every rendition and writes master.m3u8; returns the renditions for the row. */
+  /**
+   * Measures every rendition, drops the rungs that add nothing (their folders are removed, so
+   * nothing of them is published) and writes master.m3u8; returns the renditions for the row.
+   */
   private async writeMaster(out: string, rungs: readonly Rung[], info: MediaInfo): Promise<Rendition[]> {
     const measured = new Map<string, MeasuredRendition>();
     for (const rung of rungs) measured.set(rung.name, await this.measure(out, rung.name));
+    const kept = keptRungs(rungs, measured, this.config.transcode.ladderDropMargin);
+    for (const rung of rungs.filter((r) => !kept.includes(r))) {
+      this.logger.log(`rung ${rung.name} not published: ${droppedBecause(rung, kept, measured)}`);
+      await rm(join(out, rung.name), { recursive: true, force: true });
+    }
     const audio = info.audio ? await this.measure(out, AUDIO_RENDITION) : null;
-    const { master, renditions } = ladderMaster(rungs, measured, audio, info.durationSeconds);
+    const { master, renditions } = ladderMaster(kept, measured, audio, info.durationSeconds);
     await writeFile(join(out, 'master.m3u8'), master);
     return renditions;
   }
