@@ -46,7 +46,7 @@ describe('chooseLadder', () => {
     capped.forEach((r, i) => {
       // Never more than today's cost: the ceiling is the fixed rung's average.
       expect(r.maxBitrate).toBe(fixed[i]!.videoBitrate);
-      expect(r.bufferSize).toBe(2 * r.maxBitrate);
+      expect(r.bufferSize).toBe(r.maxBitrate);
     });
     expect(fixed.every((r) => r.crf === undefined)).toBe(true);
     const custom = chooseLadder(info(1920, 1080), {
