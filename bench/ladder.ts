@@ -7,14 +7,15 @@
  * then each rung is compared with the source scaled to its size (ffmpeg's ssim and psnr filters;
  * VMAF is not in Debian's ffmpeg). Prints a table, the ratios the issue sets, the egress dollars
  * per 1,000 views of a 10-minute lesson at the top rung, and one `label: value` line per figure.
- * BENCH_SOURCE_SECONDS (default 60) and BENCH_PRESET (default veryfast) change the run.
+ * BENCH_SOURCE_SECONDS (default 60) and BENCH_PRESET (default veryfast) change the run;
+ * BENCH_CRF (as LADDER_CRF: `23`, or `1080:24,720:23,0:22`) tries another CRF table.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hlsCommand } from '../src/domain/hls-command';
-import { chooseLadder, type LadderMode, type Rung } from '../src/domain/ladder';
+import { chooseLadder, type CrfTable, type LadderMode, type Rung } from '../src/domain/ladder';
 import type { MediaInfo } from '../src/domain/media-info';
 
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
@@ -23,6 +24,11 @@ const SEGMENT_SECONDS = 6;
 const SIDES = [1080, 720, 480, 360];
 // CloudFront's list price for the first 10 TB a month in the US and Europe (the issue's figure).
 const DOLLARS_PER_GB = 0.085;
+const CRF: CrfTable | undefined = process.env.BENCH_CRF
+  ? process.env.BENCH_CRF.includes(':')
+    ? process.env.BENCH_CRF.split(',').map((pair) => pair.split(':').map(Number) as [number, number])
+    : [[0, Number(process.env.BENCH_CRF)]]
+  : undefined;
 
 /** lavfi graphs of the three sources, 1920x1080 at 30 fps. */
 const SOURCES: Record<string, string> = {
@@ -66,7 +72,7 @@ const info: MediaInfo = {
 
 function encode(source: string, out: string, mode: LadderMode): { seconds: number; rungs: Rung[] } {
   mkdirSync(out, { recursive: true });
-  const rungs = chooseLadder(info, { shortSides: SIDES, mode });
+  const rungs = chooseLadder(info, { shortSides: SIDES, mode, ...(CRF ? { crf: CRF } : {}) });
   const args = hlsCommand({
     sourcePath: source,
     demuxer: 'mov',
@@ -120,7 +126,9 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
 function main(): void {
   const work = mkdtempSync(join(tmpdir(), 'velvet-bench-ladder-'));
   try {
-    console.log(`bench:ladder: ${SECONDS} s 1080p30 sources, preset ${PRESET}, rungs ${SIDES.join(', ')}`);
+    console.log(
+      `bench:ladder: ${SECONDS} s 1080p30 sources, preset ${PRESET}, rungs ${SIDES.join(', ')}, CRF ${CRF ? JSON.stringify(CRF) : 'default'}`,
+    );
     const results: Record<string, Record<LadderMode, LadderResult>> = {};
     Object.keys(SOURCES).forEach((name, i) => {
       const source = makeSource(work, name);
