@@ -128,7 +128,7 @@ export const envSchema = z
     // capped-crf: each rung takes the bits its picture needs at LADDER_CRF, never more than the
     // table's bitrate for its size; fixed: every rung spends that bitrate (docs/transcoding.md).
     LADDER_MODE: z.enum(['capped-crf', 'fixed']).default('capped-crf'),
-    // One CRF for every rung (23), or per short side, largest first (1080:23,720:23,480:22,0:21):
+    // One CRF for every rung (default 23), or per short side, largest first (1080:24,720:23,0:22):
     // a rung takes the entry at or below its own short side.
     LADDER_CRF: z
       .string()

@@ -50,7 +50,7 @@ describe('hlsCommand', () => {
     });
     const of = (flag: string) => capped[capped.indexOf(flag) + 1];
     expect([of('-crf:v:0'), of('-maxrate:v:0'), of('-bufsize:v:0')]).toEqual(['23', '3000000', '3000000']);
-    expect([of('-crf:v:1'), of('-maxrate:v:1')]).toEqual(['21', '730000']);
+    expect([of('-crf:v:1'), of('-maxrate:v:1')]).toEqual(['23', '730000']);
     expect(capped.some((a) => a.startsWith('-b:v'))).toBe(false);
   });
   it('makes closed 2-second GOPs without scene-cut keyframes', () => {

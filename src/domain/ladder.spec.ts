@@ -40,8 +40,8 @@ describe('chooseLadder', () => {
     expect(capped.map((r) => [r.name, r.crf])).toEqual([
       ['1080p', 23],
       ['720p', 23],
-      ['480p', 22],
-      ['360p', 21],
+      ['480p', 23],
+      ['360p', 23],
     ]);
     capped.forEach((r, i) => {
       // Never more than today's cost: the ceiling is the fixed rung's average.
