@@ -59,6 +59,9 @@ describe('ECS task scale-in protection', () => {
     const id = await uploadFile(stack.user, fixture('standard'), 'video/mp4');
     const video = await waitForFinal(stack.user, id);
     expect(video.status).toBe('ready');
+    // The row turns ready before the job's own end, which releases the task: wait for that release.
+    for (const deadline = Date.now() + 10_000; calls.at(-1)?.body.ProtectionEnabled !== false && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 50));
     await stack.worker.get(TaskProtectionService, { strict: false }).settled();
     expect(calls.length).toBeGreaterThanOrEqual(2);
     for (const call of calls) {
