@@ -20,7 +20,8 @@ export const EXECUTION_ROLE_ACKNOWLEDGMENT = {
     'ecr:GetAuthorizationToken (to pull the image) has no resource-level permission; the pull itself is granted on the one repository.',
 };
 
-export interface ApiServiceProps {
+/** What the api's and the worker's services are both built from. */
+export interface ServiceTaskProps {
   readonly cluster: ecs.Cluster;
   readonly network: ServiceNetwork;
   readonly inputs: ServiceInputs;
@@ -31,6 +32,8 @@ export interface ApiServiceProps {
   readonly securityGroup: ec2.SecurityGroup;
   readonly logGroup: logs.ILogGroup;
 }
+
+export type ApiServiceProps = ServiceTaskProps;
 
 export interface ApiService {
   readonly service: ecs.FargateService;

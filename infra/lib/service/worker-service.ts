@@ -13,23 +13,14 @@ import {
   type aws_logs as logs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { EXECUTION_ROLE_ACKNOWLEDGMENT } from './api-service.ts';
+import { EXECUTION_ROLE_ACKNOWLEDGMENT, type ServiceTaskProps } from './api-service.ts';
 import type { ServiceNetwork } from './service-network.ts';
 import type { ServiceInputs } from './service-inputs.ts';
 
 /** Fargate gives a container at most this long between SIGTERM and SIGKILL. */
 export const FARGATE_STOP_TIMEOUT_SECONDS = 120;
 
-export interface WorkerServiceProps {
-  readonly cluster: ecs.Cluster;
-  readonly network: ServiceNetwork;
-  readonly inputs: ServiceInputs;
-  readonly image: ecs.ContainerImage;
-  readonly environment: Record<string, string>;
-  readonly secrets: Record<string, ecs.Secret>;
-  readonly policy: iam.IManagedPolicy;
-  readonly securityGroup: ec2.SecurityGroup;
-  readonly logGroup: logs.ILogGroup;
+export interface WorkerServiceProps extends ServiceTaskProps {
   /** The CloudWatch namespace and Deployment dimension the tasks write TranscodeBacklog under. */
   readonly backlogMetric: { readonly namespace: string; readonly deployment: string };
 }
