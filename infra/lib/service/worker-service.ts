@@ -7,15 +7,11 @@ import {
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as actions,
-  type aws_ec2 as ec2,
   aws_ecs as ecs,
   aws_iam as iam,
-  type aws_logs as logs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EXECUTION_ROLE_ACKNOWLEDGMENT, type ServiceTaskProps } from './api-service.ts';
-import type { ServiceNetwork } from './service-network.ts';
-import type { ServiceInputs } from './service-inputs.ts';
 
 /** Fargate gives a container at most this long between SIGTERM and SIGKILL. */
 export const FARGATE_STOP_TIMEOUT_SECONDS = 120;
