@@ -82,6 +82,8 @@ export interface PipelineTimes {
   readonly workerPeakMb: number;
   /** What the chunk and audio jobs read of the source, as their log lines report it. */
   readonly partReads: readonly PartRead[];
+  /** How many ffmpeg commands the workers ran, from their debug lines. */
+  readonly ffmpegRuns: number;
 }
 
 export interface PartRead {
@@ -91,6 +93,8 @@ export interface PartRead {
   readonly sourceMib: number;
 }
 
+// FfmpegMediaToolkit's debug line for each ffmpeg run.
+const FFMPEG_LINE = /ffmpeg -hide_banner /;
 // ChunkEncoderService's line for a finished part.
 const PART_LINE = /\] (chunk \d+|audio) encoded in ([\d.]+) s; read ([\d.]+) MiB of the ([\d.]+) MiB source/;
 
@@ -99,6 +103,23 @@ export interface RunOptions {
   readonly stopAtPlayable?: boolean;
   /** The worker processes, each optionally pinned to CPUs (`taskset -c`); default one, unpinned. */
   readonly workers?: ReadonlyArray<{ readonly cpus?: string }>;
+}
+
+/** The api's and the workers' environment in a run; `S3_ENDPOINT` is the run's own local S3. */
+export function benchEnv(s3Endpoint: string, extraEnv: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: BENCH_DATABASE_URL,
+    REDIS_URL,
+    S3_BUCKET: BUCKET,
+    S3_ENDPOINT: s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    JWT_SECRET: SECRET,
+    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_KEY,
+    UPLOAD_SINGLE_MAX_BYTES: String(5 * 1024 ** 3),
+    ...extraEnv,
+  };
 }
 
 /**
@@ -117,33 +138,23 @@ export async function runPipeline(
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
   });
-  const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: BENCH_DATABASE_URL,
-    REDIS_URL,
-    S3_BUCKET: BUCKET,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    JWT_SECRET: SECRET,
-    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_KEY,
-    UPLOAD_SINGLE_MAX_BYTES: String(5 * 1024 ** 3),
-    ...extraEnv,
-  };
+  const env = benchEnv(s3.endpoint, extraEnv);
   const app = await createApiApp(loadConfig(env));
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const partReads: PartRead[] = [];
+  let ffmpegRuns = 0;
   const workers = (options.workers ?? [{}]).map(({ cpus }) => {
     const node = [process.execPath, '--openssl-legacy-provider', resolve('dist/worker/main.js')];
     const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
     // taskset execs node, so the pid (and its /proc status) is the worker's own. Its log lines
-    // are read for the parts' source reads; only warnings and errors are shown.
+    // are read for the ffmpeg runs and the parts' source reads; only warnings and errors are shown.
     const worker = spawn(command!, args, {
-      env: { ...process.env, ...env, LOG_LEVEL: 'log' },
+      env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     createInterface({ input: worker.stdout }).on('line', (line) => {
+      if (FFMPEG_LINE.test(line)) ffmpegRuns++;
       const read = PART_LINE.exec(line);
       if (read)
         partReads.push({
@@ -200,7 +211,7 @@ export async function runPipeline(
     const hwm = Math.max(
       ...workers.map((w) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1])),
     );
-    return { playableSeconds, readySeconds, workerPeakMb: hwm / 1024, partReads };
+    return { playableSeconds, readySeconds, workerPeakMb: hwm / 1024, partReads, ffmpegRuns };
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');
     await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));

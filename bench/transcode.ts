@@ -1,6 +1,7 @@
 /**
  * npm run bench:transcode: the pipeline's overhead over ffmpeg itself, measured in one run.
- *   (a) the bare ffmpeg commands the pipeline runs (ladder + poster) on a local 1080p30 file;
+ *   (a) every ffmpeg command the pipeline runs (tail check, poster, ladder with its storyboard
+ *       tiles, sprite sheets) and ffprobe, bare, on a local 1080p30 file;
  *   (b) the whole pipeline, upload complete → ready, with the built worker in its own process,
  *       the ladder as one job (TRANSCODE_CHUNK_SECONDS=0);
  *   (c) the same with the ladder in chunks (BENCH_CHUNK_SECONDS, default 30), one worker;
@@ -15,14 +16,17 @@
  * each part of (c) read are printed from the worker's log.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hlsCommand, posterCommand } from '../src/domain/hls-command';
-import { chooseLadder } from '../src/domain/ladder';
+import { loadConfig } from '../src/config/config';
+import { hlsCommand, posterCommand, posterSeconds, tailCheckCommand } from '../src/domain/hls-command';
 import type { MediaInfo } from '../src/domain/media-info';
 import { pinnedDemuxer } from '../src/domain/media-policy';
-import { benchSource, runPipeline, type PartRead } from './pipeline-run';
+import { SPRITE_PATTERN, storyboardSpritesCommand, TILE_PATTERN, tilesSideOutput } from '../src/domain/storyboard';
+import { planTranscode } from '../src/domain/transcode-plan';
+import { storyboardPlanFor } from '../src/services/transcoding/storyboard-maker';
+import { benchEnv, benchSource, runPipeline, type PartRead } from './pipeline-run';
 import { medianBy } from './stats';
 
 const SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
@@ -51,25 +55,57 @@ function probe(path: string): MediaInfo {
   };
 }
 
-/** (a): the ladder and poster commands exactly as the pipeline builds them, on the local file. */
-function timeBareFfmpeg(source: string, info: MediaInfo): { seconds: number; rungs: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'velvet-bench-bare-'));
+/**
+ * (a): every ffmpeg command the one-job pipeline (b) runs, built by the same functions from the
+ * same configuration, in order, on the local file: the tail check, the poster, the ladder with
+ * its storyboard tiles, the sprite sheets. ffprobe too. main() checks the count against (b)'s.
+ */
+function bareCommands(source: string, info: MediaInfo, dir: string): string[][] {
+  const transcode = loadConfig(benchEnv('http://127.0.0.1:9', BARE_ENV)).transcode;
   const demuxer = pinnedDemuxer(info.formatName);
-  const rungs = chooseLadder(info, { shortSides: [1080, 720, 480, 360] });
-  const start = performance.now();
-  execFileSync(
-    'ffmpeg',
-    hlsCommand({ sourcePath: source, demuxer, rungs, hasAudio: true, preset: 'veryfast', segmentSeconds: 6 }),
-    { cwd: dir, stdio: 'ignore' },
-  );
-  execFileSync('ffmpeg', posterCommand(source, demuxer, info.durationSeconds * 0.1, join(dir, 'poster.jpg')), {
-    cwd: dir,
-    stdio: 'ignore',
+  const plan = planTranscode(info, {
+    shortSides: transcode.ladder,
+    previewShortSide: 0,
+    mode: transcode.ladderMode,
+    ...(transcode.ladderCrf ? { crf: transcode.ladderCrf } : {}),
   });
-  const seconds = (performance.now() - start) / 1000;
-  rmSync(dir, { recursive: true, force: true });
-  return { seconds, rungs: rungs.map((r) => r.name) };
+  const board = storyboardPlanFor(transcode, info, plan.ladder);
+  const rate = plan.ladder[0]!.frameRate;
+  const tiles = join(dir, 'tiles');
+  mkdirSync(tiles);
+  mkdirSync(join(dir, 'storyboard'));
+  return [
+    tailCheckCommand(source, demuxer, info.durationSeconds, true, join(dir, 'tail.raw')),
+    posterCommand(source, demuxer, posterSeconds(info.durationSeconds), join(dir, 'poster.jpg')),
+    hlsCommand({
+      sourcePath: source,
+      demuxer,
+      rungs: plan.ladder,
+      hasAudio: true,
+      preset: transcode.preset,
+      segmentSeconds: transcode.segmentSeconds,
+      ...(board ? { sideOutput: tilesSideOutput(board, rate, 0, tiles) } : {}),
+    }),
+    ...(board
+      ? [storyboardSpritesCommand(join(tiles, TILE_PATTERN), board, join(dir, 'storyboard', SPRITE_PATTERN))]
+      : []),
+  ];
 }
+
+function timeBareFfmpeg(source: string, info: MediaInfo): { seconds: number; rungs: string[]; commands: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'velvet-bench-bare-'));
+  const commands = bareCommands(source, info, dir);
+  const start = performance.now();
+  probe(source);
+  for (const args of commands) execFileSync('ffmpeg', args, { cwd: dir, stdio: 'ignore' });
+  const seconds = (performance.now() - start) / 1000;
+  const rungs = readdirSync(dir).filter((f) => /^\d+p$/.test(f));
+  rmSync(dir, { recursive: true, force: true });
+  return { seconds, rungs, commands: commands.length };
+}
+
+// (b)'s settings: the one-job pipeline with the preview off.
+const BARE_ENV = { PREVIEW_SHORT_SIDE: '0', TRANSCODE_CHUNK_SECONDS: '0' };
 
 const CHUNK_SECONDS = process.env.BENCH_CHUNK_SECONDS ?? '30';
 // Another chunk length measured in the same rounds as (c), to compare lengths: (c').
@@ -83,16 +119,16 @@ async function main(): Promise<void> {
   const info = probe(source);
   const runs: Record<Key, number[]> = { a: [], b: [], c: [], "c'": [], d: [], e: [] };
   let rungs: string[] = [];
+  let bareCommandCount = 0;
   let workerPeakMb = 0;
   let reads: readonly PartRead[] = [];
   /** The whole pipeline, with the preview off: the same work as (a), plus the plumbing. */
   const pipeline = async (key: Exclude<Key, 'a'>, chunkSeconds: string, workers?: Workers) => {
-    const run = await runPipeline(
-      source,
-      { PREVIEW_SHORT_SIDE: '0', TRANSCODE_CHUNK_SECONDS: chunkSeconds },
-      { workers },
-    );
+    const run = await runPipeline(source, { ...BARE_ENV, TRANSCODE_CHUNK_SECONDS: chunkSeconds }, { workers });
     runs[key].push(run.readySeconds!);
+    // Like with like: (a) must run what (b) runs, whatever the pipeline has added since.
+    if (key === 'b' && run.ffmpegRuns !== bareCommandCount)
+      throw new Error(`(b) ran ${run.ffmpegRuns} ffmpeg commands and (a) ${bareCommandCount}: make (a) run them all`);
     workerPeakMb = Math.max(workerPeakMb, run.workerPeakMb);
     if (key === 'c') reads = run.partReads;
     return `(${key}) ${run.readySeconds!.toFixed(2)} s`;
@@ -100,6 +136,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     const bare = timeBareFfmpeg(source, info);
     rungs = bare.rungs;
+    bareCommandCount = bare.commands;
     runs.a.push(bare.seconds);
     const line = [`(a) ${bare.seconds.toFixed(2)} s`, await pipeline('b', '0'), await pipeline('c', CHUNK_SECONDS)];
     if (COMPARE_SECONDS) line.push(await pipeline("c'", COMPARE_SECONDS));
@@ -119,7 +156,7 @@ async function main(): Promise<void> {
   console.log(
     `\nsource: ${info.durationSeconds.toFixed(0)} s 1080p30 at 20 Mbit/s, ${mb} MB; ladder ${rungs.join('/')} + audio, preset veryfast; medians of ${ROUNDS} rounds`,
   );
-  row('(a) bare ffmpeg (ladder + poster):', `${a.toFixed(2)} s`);
+  row(`(a) bare ffmpeg (${bareCommandCount} commands, as (b)):`, `${a.toFixed(2)} s`);
   row('(b) pipeline, one job, complete → ready:', `${b.toFixed(2)} s`);
   row(`(c) chunked (${CHUNK_SECONDS} s), one worker:`, `${c.toFixed(2)} s`);
   if (COMPARE_SECONDS) row(`(c') chunked (${COMPARE_SECONDS} s), one worker:`, `${m("c'").toFixed(2)} s`);

@@ -47,6 +47,11 @@ export function frameTime(seconds: number, frameRate: number): number {
   return Math.round((frame / frameRate) * 1000) / 1000;
 }
 
+/** The whole run's number of a chunk's first frame (its start is that frame's time, in ms). */
+export function chunkFirstFrame(chunk: Pick<Chunk, 'startSeconds'>, frameRate: number): number {
+  return Math.round(chunk.startSeconds * frameRate);
+}
+
 /**
  * BullMQ priority of a chunk (lower runs sooner): by its position in its video, so the first
  * chunks of every video run before the later chunks of a long one, and a short upload arriving

@@ -22,6 +22,12 @@ export interface HlsCommandInput {
    * ladder stitched from independently encoded chunks (never with audio: docs/transcoding.md).
    */
   readonly chunk?: { readonly startSeconds: number; readonly durationSeconds: number; readonly firstSegment: number };
+  /**
+   * One more output fed by the same decoded frames, split after the fps filter: `filter` makes its
+   * frames, `args` are its output options and file. The storyboard's tiles come this way, so they
+   * cost no decode of their own.
+   */
+  readonly sideOutput?: { readonly filter: string; readonly args: readonly string[] };
 }
 
 /** Keyframe interval: every rung gets a keyframe at the same instants, so rungs switch cleanly. */
@@ -75,14 +81,17 @@ export function hlsCommand(input: HlsCommandInput): string[] {
   ];
   const streamMap: string[] = [];
   const group = hasAudio ? `,agroup:${AUDIO_RENDITION}` : '';
+  const side = rungs.length > 0 ? input.sideOutput : undefined;
   if (rungs.length > 0) {
     const frameRate = rungs[0]!.frameRate;
-    const labels = rungs.map((_, i) => `[s${i}]`).join('');
+    const branches = rungs.length + (side ? 1 : 0);
+    const labels = Array.from({ length: branches }, (_, i) => `[s${i}]`).join('');
     // fps before split: every rung gets the same frames, hence the same keyframe instants.
-    const graph = [`[${videoMap(input.videoStream)}]fps=${frameRate},split=${rungs.length}${labels}`];
+    const graph = [`[${videoMap(input.videoStream)}]fps=${frameRate},split=${branches}${labels}`];
     rungs.forEach((r, i) =>
       graph.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`),
     );
+    if (side) graph.push(`[s${rungs.length}]${side.filter}[side]`);
     args.push('-filter_complex', graph.join(';'));
     rungs.forEach((_, i) => args.push('-map', `[v${i}]`));
     const gop = Math.max(1, Math.round(frameRate * KEYFRAME_SECONDS));
@@ -165,7 +174,13 @@ export function hlsCommand(input: HlsCommandInput): string[] {
     '-nostats',
     '%v/index.m3u8',
   );
+  if (side) args.push('-map', '[side]', ...side.args);
   return args;
+}
+
+/** Where the poster is taken: at 10 %, and never past the last tenth of a second. */
+export function posterSeconds(durationSeconds: number): number {
+  return Math.min(durationSeconds * 0.1, Math.max(0, durationSeconds - 0.1));
 }
 
 /** A poster frame: one JPEG from `atSeconds`, at most 1280 px wide, never upscaled. */

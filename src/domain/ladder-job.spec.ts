@@ -13,18 +13,24 @@ const ladder = (over: Partial<LadderSpec> = {}): LadderSpec => ({
   chunkCount: 3,
   progress: [15, 90],
   storyboard: { intervalSeconds: 5, tileWidth: 160, tileHeight: 90, columns: 5, rows: 5 },
+  storyboardFromChunks: true,
   ...over,
 });
 const publish = (spec: LadderSpec): PublishPayload => ({ ladder: spec, sourceEtag: '"e"', width: 640, height: 360 });
 
 describe('planLadderFlow', () => {
-  it('plans one child per chunk, then the storyboard and the audio, under the publish job', () => {
+  it('plans one child per chunk and the audio under the publish job; the chunks make the storyboard', () => {
     const chunks = planChunks(40, 12, 6, 30);
     const flow = planLadderFlow(chunks, publish(ladder()));
     expect(flow.priority).toBe(PRIORITIES.publish);
     expect(flow.publish.ladder.version).toBe('v1');
-    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk', 'storyboard', 'audio']);
+    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk', 'audio']);
     expect(flow.children.filter((c) => c.kind === 'chunk').map((c) => c.chunk.index)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps a storyboard child for a ladder planned before the chunks made the tiles', () => {
+    const flow = planLadderFlow(planChunks(40, 12, 6, 30), publish(ladder({ storyboardFromChunks: undefined })));
+    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk', 'storyboard', 'audio']);
   });
 
   it('runs the first chunks of every video before the later chunks of a long one', () => {

@@ -4,9 +4,10 @@ import type { StoryboardPlan } from './storyboard';
 
 /**
  * A chunked ladder (one BullMQ flow per video and version): the parent `publish-ladder` job
- * stitches and publishes once every `encode-chunk` child, the one `encode-audio` child and the
- * one `make-storyboard` child are done. Everything a child needs travels in its payload, so every chunk is encoded alike
- * whichever worker, with whatever local configuration, takes it.
+ * stitches and publishes once every `encode-chunk` child and the one `encode-audio` child are
+ * done; each chunk also writes the storyboard's tiles for its frames, and the publish job lays them
+ * out. Everything a child needs travels in its payload, so every chunk is encoded alike whichever
+ * worker, with whatever local configuration, takes it.
  */
 export interface LadderSpec {
   readonly videoId: string;
@@ -26,8 +27,13 @@ export interface LadderSpec {
   readonly chunkCount: number;
   /** Progress (percent) at the first chunk's start and once every chunk is done. */
   readonly progress: readonly [number, number];
-  /** The storyboard, made by its own child job from the source; null: none. */
+  /** The storyboard; null: none. */
   readonly storyboard: StoryboardPlan | null;
+  /**
+   * True: the chunks write the storyboard's tiles and the publish job lays them out. Unset in
+   * flows queued before: a `make-storyboard` child decodes the source for it, as then.
+   */
+  readonly storyboardFromChunks?: boolean;
 }
 
 export interface ChunkPayload {
@@ -65,13 +71,14 @@ export interface LadderFlow {
 
 /**
  * The job graph of a chunked ladder, decided here and only translated by the queue adapter: one
- * child per chunk, one for the storyboard and one for the audio when the ladder has them, and the
- * publish job as their parent.
+ * child per chunk, one for the audio when the ladder has it (and, in flows queued before the chunks
+ * made the tiles, one for the storyboard), and the publish job as their parent.
  */
 export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload): LadderFlow {
   const { ladder } = publish;
   const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
-  if (ladder.storyboard) children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
+  if (ladder.storyboard && !ladder.storyboardFromChunks)
+    children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
   if (ladder.hasAudio) children.push({ kind: 'audio', priority: PRIORITIES.audio });
   return { publish, priority: PRIORITIES.publish, children };
 }

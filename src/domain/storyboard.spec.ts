@@ -1,4 +1,5 @@
-import { planStoryboard, sheetCount, storyboardVtt } from './storyboard';
+import { chunkFirstFrame, planChunks } from './chunk-plan';
+import { firstTileFrom, planStoryboard, sheetCount, storyboardVtt, tileFilter, tileFrame } from './storyboard';
 
 const cues = (vtt: string) =>
   [
@@ -56,4 +57,53 @@ describe('storyboards', () => {
     expect(list[100]).toMatchObject({ sprite: 'sprite-1.jpg', x: 0, y: 0 });
     expect(list[99]).toMatchObject({ sprite: 'sprite-0.jpg', x: 9 * 160, y: 9 * 90 });
   });
+
+  /**
+   * ffmpeg's `select` as tileFilter writes it, evaluated here on the frame count n with the same
+   * doubles: which of a run's frames become tiles.
+   */
+  function selected(filter: string, frames: number): number[] {
+    const m = /select='gt\(floor\(\(n\+(\d+)\+([\d.]+)\)\/([\d.]+)\)\*([\d.]+),n\+(\d+)-1\+([\d.]+)\)'/.exec(filter);
+    if (!m) throw new Error(`unexpected filter ${filter}`);
+    const [first, eps, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const picked: number[] = [];
+    for (let n = 0; n < frames; n++) if (Math.floor((n + first + eps) / p) * p > n + first - 1 + eps) picked.push(n);
+    return picked;
+  }
+
+  it.each([
+    { rate: 30, interval: 2, chunk: 6 },
+    { rate: 30000 / 1001, interval: 2, chunk: 6 },
+    { rate: 24000 / 1001, interval: 5, chunk: 12 },
+    { rate: 25, interval: 3, chunk: 30 },
+    { rate: 60, interval: 36, chunk: 60 },
+    { rate: 12.5, interval: 1, chunk: 6 },
+  ])(
+    'picks in every chunk the frames one whole run picks, numbered alike ($rate fps, $interval s tiles, $chunk s chunks)',
+    ({ rate, interval, chunk }) => {
+      const duration = 601.3;
+      const plan = planStoryboard(duration, 1920, 1080, { intervalSeconds: interval, maxTiles: 10_000 });
+      const total = Math.ceil(duration * rate - 1e-6);
+      const whole = selected(tileFilter(plan, rate, 0), total);
+      // Tile n is the first frame at or after n intervals, and every interval has its tile.
+      expect(whole).toEqual(whole.map((_, n) => tileFrame(n, plan, rate)));
+      whole.forEach((frame, n) => {
+        expect(frame / rate).toBeGreaterThanOrEqual(n * interval - 1e-9);
+        expect((frame - 1) / rate).toBeLessThan(n * interval);
+      });
+      expect(whole.length).toBe(Math.floor((total - 1) / rate / interval) + 1);
+
+      const chunks = planChunks(duration, chunk, 6, rate);
+      const numbered = chunks.flatMap((c, k) => {
+        const first = chunkFirstFrame(c, rate);
+        const next = chunks[k + 1] ? chunkFirstFrame(chunks[k + 1]!, rate) : total;
+        const tile0 = firstTileFrom(first, plan, rate);
+        return selected(tileFilter(plan, rate, first), next - first).map((n, i) => ({
+          tile: tile0 + i,
+          frame: first + n,
+        }));
+      });
+      expect(numbered).toEqual(whole.map((frame, tile) => ({ tile, frame })));
+    },
+  );
 });

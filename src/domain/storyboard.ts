@@ -39,13 +39,85 @@ export function planStoryboard(
 }
 
 /**
- * One tile per interval into `tile-00000.jpg`…: counted afterwards, since ffmpeg's fps filter
- * rounds the last one in or out depending on the frame timing.
+ * Which frames become tiles, the same in every path (a whole run, each chunk, the storyboard's own
+ * decode): tile n is the first frame at or after n intervals, frame ceil(n * interval * rate) of
+ * the frames the ladder's fps filter puts out. Counting frames, not seconds, makes a chunk (whose
+ * first frame is the whole run's frame `firstFrame`) pick exactly the frames a whole run would:
+ * no tile twice at a join, none missing.
+ */
+export function tileFrame(tile: number, plan: StoryboardPlan, frameRate: number): number {
+  return Math.max(0, Math.ceil(tile * framesPerTile(plan, frameRate) - FRAME_EPSILON));
+}
+
+/** The first tile whose frame is at or after `firstFrame`: the number a chunk's first tile takes. */
+export function firstTileFrom(firstFrame: number, plan: StoryboardPlan, frameRate: number): number {
+  return Math.floor((firstFrame - 1 + FRAME_EPSILON) / framesPerTile(plan, frameRate)) + 1;
+}
+
+// A product n * P a hair under a whole frame still counts as that frame (P is a float).
+const FRAME_EPSILON = 1e-6;
+const framesPerTile = (plan: StoryboardPlan, frameRate: number) => plan.intervalSeconds * frameRate;
+
+/**
+ * The filter after the ladder's fps filter that keeps the tile frames (tileFrame, as ffmpeg's
+ * `select` evaluates it on the frame count n) and makes them tiles: scaled into the tile's box,
+ * letterboxed, square pixels.
+ */
+export function tileFilter(plan: StoryboardPlan, frameRate: number, firstFrame: number): string {
+  const p = String(framesPerTile(plan, frameRate));
+  const g = `n+${firstFrame}`;
+  // g is a tile frame when the tile k = floor((g + eps) / P) has k * P - eps > g - 1.
+  const select = `select='gt(floor((${g}+${FRAME_EPSILON})/${p})*${p},${g}-1+${FRAME_EPSILON})'`;
+  const { tileWidth: w, tileHeight: h } = plan;
+  return `${select},scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
+}
+
+/** The output options writing the selected tiles as `tile-NNNNN.jpg`, numbered from `firstTile`. */
+export function tileOutputArgs(firstTile: number, outputPattern: string): string[] {
+  // passthrough: one JPEG per selected frame, none duplicated to fill a constant rate.
+  return [
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '5',
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'image2',
+    '-start_number',
+    String(firstTile),
+    outputPattern,
+  ];
+}
+
+export const TILE_PATTERN = 'tile-%05d.jpg';
+
+/**
+ * The side output of a ladder encode (HlsCommandInput.sideOutput) that writes the tiles of its
+ * frames as `tilesDir/tile-NNNNN.jpg`; `firstFrame` is the whole run's number of its first frame.
+ */
+export function tilesSideOutput(
+  plan: StoryboardPlan,
+  frameRate: number,
+  firstFrame: number,
+  tilesDir: string,
+): { filter: string; args: string[] } {
+  return {
+    filter: tileFilter(plan, frameRate, firstFrame),
+    args: tileOutputArgs(firstTileFrom(firstFrame, plan, frameRate), `${tilesDir}/${TILE_PATTERN}`),
+  };
+}
+export const TILE_NAME = /^tile-(\d{5,})\.jpg$/;
+
+/**
+ * The tiles alone, in a decode of their own: for a ladder with nothing left to encode (the preview
+ * made every rung) and for chunked ladders queued before the chunks made the tiles.
  */
 export function storyboardTilesCommand(
   sourcePath: string,
   demuxer: string,
   plan: StoryboardPlan,
+  frameRate: number,
   outputPattern: string,
   videoStream?: number,
 ): string[] {
@@ -61,14 +133,8 @@ export function storyboardTilesCommand(
     '-an',
     '-sn',
     '-vf',
-    `fps=1/${plan.intervalSeconds},scale=${plan.tileWidth}:${plan.tileHeight}:force_original_aspect_ratio=decrease,pad=${plan.tileWidth}:${plan.tileHeight}:(ow-iw)/2:(oh-ih)/2,setsar=1`,
-    '-q:v',
-    '5',
-    '-f',
-    'image2',
-    '-start_number',
-    '0',
-    outputPattern,
+    `fps=${frameRate},${tileFilter(plan, frameRate, 0)}`,
+    ...tileOutputArgs(0, outputPattern),
   ];
 }
 

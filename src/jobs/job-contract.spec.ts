@@ -66,6 +66,15 @@ describe('the chunked ladder payloads', () => {
     ).toThrow(/malformed make-storyboard payload/);
   });
 
+  it('keeps whether the chunks make the storyboard, and reads its absence as a flow queued before', () => {
+    const current = { ...ladder, storyboardFromChunks: true };
+    expect(parseChunkPayload({ ladder: current, chunk }).ladder.storyboardFromChunks).toBe(true);
+    expect(parseChunkPayload({ ladder, chunk }).ladder.storyboardFromChunks).toBeUndefined();
+    expect(() => parseChunkPayload({ ladder: { ...ladder, storyboardFromChunks: 'yes' }, chunk })).toThrow(
+      /malformed encode-chunk payload/,
+    );
+  });
+
   it('reads a download job and refuses one naming another prefix', () => {
     expect(parseDownloadPayload({ videoId: ID, version: 'mx59li8i5bbd37' })).toEqual({
       videoId: ID,

@@ -2,17 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planChunks } from '../../src/domain/chunk-plan';
+import { chunkFirstFrame, planChunks } from '../../src/domain/chunk-plan';
 import { hlsCommand } from '../../src/domain/hls-command';
 import { chooseLadder } from '../../src/domain/ladder';
 import { segmentTiming } from '../../src/domain/mp4-fragments';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
+import { planStoryboard, tilesSideOutput } from '../../src/domain/storyboard';
 
 /**
  * What docs/transcoding.md measured for chunked encoding, asserted on this machine's ffmpeg so an
  * upgrade cannot break it silently: chunks encoded independently with the chunk flags have
  * byte-identical init segments per rung and timestamps that run on across every join, with no
- * frame lost or doubled against one whole run.
+ * frame lost or doubled against one whole run; and the storyboard tiles each chunk takes from its
+ * own decode are the very tiles of one whole run.
  */
 describe.each([
   { fps: '30', rate: 30, size: '1280x720', sides: [720, 360] },
@@ -57,8 +59,11 @@ describe.each([
     },
     { shortSides: sides },
   );
+  // 2 s tiles: at 30 fps one falls exactly on each chunk's first frame, at 29.97 just before it.
+  const storyboard = planStoryboard(SECONDS, width, height, { intervalSeconds: 2, maxTiles: 400 });
   function encode(dir: string, chunk?: { startSeconds: number; durationSeconds: number; firstSegment: number }): void {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(join(dir, 'tiles'), { recursive: true });
+    const firstFrame = chunk ? chunkFirstFrame(chunk, rungs[0]!.frameRate) : 0;
     execFileSync(
       'ffmpeg',
       hlsCommand({
@@ -69,6 +74,7 @@ describe.each([
         preset: 'ultrafast',
         segmentSeconds: SEGMENT,
         chunk,
+        sideOutput: tilesSideOutput(storyboard, rungs[0]!.frameRate, firstFrame, join(dir, 'tiles')),
       }),
       { cwd: dir, stdio: 'ignore' },
     );
@@ -108,5 +114,15 @@ describe.each([
       // Segment boundaries on the same instants as one whole run's.
       expect(stitched.map((t) => t.start)).toEqual(whole.map((t) => t.start));
     }
+
+    const tiles = (dir: string) =>
+      new Map(readdirSync(join(dir, 'tiles')).map((f) => [f, readFileSync(join(dir, 'tiles', f)).toString('base64')]));
+    const wholeTiles = tiles(join(work, 'whole'));
+    expect([...wholeTiles.keys()].sort()).toEqual(
+      Array.from({ length: SECONDS / 2 }, (_, n) => `tile-${String(n).padStart(5, '0')}.jpg`),
+    );
+    const chunkTiles = new Map(chunks.flatMap((c) => [...tiles(join(work, `chunk-${c.index}`))]));
+    expect(chunks.reduce((n, c) => n + tiles(join(work, `chunk-${c.index}`)).size, 0)).toBe(wholeTiles.size);
+    expect(chunkTiles).toEqual(wholeTiles);
   }, 120_000);
 });

@@ -1,15 +1,15 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
-import type { Chunk } from '../../domain/chunk-plan';
+import { chunkFirstFrame, type Chunk } from '../../domain/chunk-plan';
 import { AUDIO_RENDITION, hlsCommand } from '../../domain/hls-command';
 import { MediaError } from '../../domain/media-info';
 import { parseMediaPlaylist } from '../../domain/playlists';
 import { partWorkPrefix, sourceKey } from '../../domain/storage-keys';
-import { STORYBOARD_DIR } from '../../domain/storyboard';
+import { STORYBOARD_DIR, tilesSideOutput } from '../../domain/storyboard';
 import type { LadderSpec } from '../../jobs/job-contract';
 import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
@@ -17,10 +17,12 @@ import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles } from '../shared/hls-files';
 import { asCorrupt, sourceReplaced } from './media-failure';
 import { serveSource } from './source-server';
-import { storyboardOrNone } from './storyboard-maker';
+import { makeStoryboard, storyboardOrNone } from './storyboard-maker';
 import type { JobContext } from '../../jobs/job-context';
 import { WorkCheck } from './work-check';
 
+/** A chunk part's folder of storyboard tiles (`tile-NNNNN.jpg`, numbered as the whole video's). */
+export const CHUNK_TILES_DIR = 'tiles';
 // Written last into a part's work prefix: its presence means every other file of the part is there.
 export const PART_DONE = 'done.json';
 const UPLOAD_CONCURRENCY = 4;
@@ -60,8 +62,12 @@ export class ChunkEncoderService {
   ) {}
 
   encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: JobContext): Promise<PartOutcome> {
-    const args = (source: string) =>
-      hlsCommand({
+    const frameRate = ladder.rungs[0]!.frameRate;
+    const tiles = ladder.storyboardFromChunks ? ladder.storyboard : null;
+    const produce: Produce = async (source, out, run) => {
+      // The storyboard's tiles for this chunk's frames, numbered as the whole video's.
+      if (tiles) await mkdir(join(out, CHUNK_TILES_DIR));
+      const args = hlsCommand({
         sourcePath: source,
         demuxer: ladder.demuxer,
         videoStream: ladder.videoStream,
@@ -70,9 +76,21 @@ export class ChunkEncoderService {
         preset: ladder.preset,
         segmentSeconds: ladder.segmentSeconds,
         chunk,
+        ...(tiles
+          ? {
+              sideOutput: tilesSideOutput(
+                tiles,
+                frameRate,
+                chunkFirstFrame(chunk, frameRate),
+                join(out, CHUNK_TILES_DIR),
+              ),
+            }
+          : {}),
       });
+      await this.media.run(args, { cwd: out, ...run });
+    };
     const isLast = chunk.index === ladder.chunkCount - 1;
-    return this.encodePart(ladder, chunk.index, chunk.durationSeconds, this.ffmpeg(args), ctx, async (out) => {
+    return this.encodePart(ladder, chunk.index, chunk.durationSeconds, produce, ctx, async (out) => {
       // ffmpeg exits 0 on a source cut short; a chunk that came out short means the middle of the
       // file is damaged (the last chunk is covered by the publish job's check of the whole).
       if (isLast) return;
@@ -103,22 +121,30 @@ export class ChunkEncoderService {
     });
   }
 
-  /** The storyboard's sprites and WebVTT into the part's `storyboard/` (nothing for a video too short for a tile). */
+  /**
+   * The storyboard's sprites and WebVTT into the part's `storyboard/` (nothing for a video too
+   * short for a tile), from a decode of its own: only for flows queued before the chunks made
+   * the tiles (LadderSpec.storyboardFromChunks).
+   */
   makeStoryboard(ladder: LadderSpec, ctx: JobContext): Promise<PartOutcome> {
     const plan = ladder.storyboard;
     if (!plan) return Promise.resolve('skipped');
     const produce: Produce = async (source, out, run) => {
-      await storyboardOrNone(this.media, this.logger, `[job ${ctx.jobId} video ${ladder.videoId}]`, {
-        source,
-        demuxer: ladder.demuxer,
-        videoStream: ladder.videoStream,
-        plan,
-        durationSeconds: ladder.durationSeconds,
-        outDir: join(out, STORYBOARD_DIR),
-        scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
-        signal: run.signal,
-        timeoutMs: run.timeoutMs,
-      });
+      const outDir = join(out, STORYBOARD_DIR);
+      await storyboardOrNone(this.logger, `[job ${ctx.jobId} video ${ladder.videoId}]`, outDir, run.signal, () =>
+        makeStoryboard(this.media, {
+          source,
+          demuxer: ladder.demuxer,
+          videoStream: ladder.videoStream,
+          frameRate: ladder.rungs[0]!.frameRate,
+          plan,
+          durationSeconds: ladder.durationSeconds,
+          outDir,
+          scratchDir: this.config.transcode.tmpDir ?? tmpdir(),
+          signal: run.signal,
+          timeoutMs: run.timeoutMs,
+        }),
+      );
     };
     return this.encodePart(ladder, 'storyboard', ladder.durationSeconds / 10, produce, ctx, () => Promise.resolve());
   }

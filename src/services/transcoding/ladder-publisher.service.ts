@@ -1,4 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AppConfig } from '../../config/config';
 import { AUDIO_RENDITION } from '../../domain/hls-command';
 import {
   droppedBecause,
@@ -11,14 +16,16 @@ import { checkJoins, stitchedPlaylist, type ChunkRendition } from '../../domain/
 import { readSegmentTiming } from '../../domain/mp4-fragments';
 import { parseMediaPlaylist, type SegmentStat } from '../../domain/playlists';
 import { hlsVersionPrefix, ladderWorkPrefix, partWorkPrefix } from '../../domain/storage-keys';
-import { STORYBOARD_DIR, STORYBOARD_VTT } from '../../domain/storyboard';
+import { STORYBOARD_DIR, STORYBOARD_VTT, TILE_NAME } from '../../domain/storyboard';
 import type { PublishPayload } from '../../jobs/job-contract';
 import { wantsWork } from '../../domain/video';
+import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
-import { PART_DONE } from './chunk-encoder.service';
+import { CHUNK_TILES_DIR, PART_DONE } from './chunk-encoder.service';
+import { layOutStoryboard, storyboardOrNone } from './storyboard-maker';
 import { mapWithLimit } from '../shared/concurrency';
-import { contentTypeOf, IMMUTABLE, PLAYLIST_TYPE } from '../shared/hls-files';
+import { contentTypeOf, IMMUTABLE, listFiles, PLAYLIST_TYPE } from '../shared/hls-files';
 import { readObject, readObjectText } from '../shared/object-text';
 import { AfterPublication } from './after-publication.service';
 import type { JobContext } from '../../jobs/job-context';
@@ -45,8 +52,10 @@ export class LadderPublisherService {
   private readonly logger = new Logger(LadderPublisherService.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: VideoStore,
     private readonly storage: ObjectStorage,
+    private readonly media: MediaToolkit,
     private readonly afterPublication: AfterPublication,
   ) {}
 
@@ -70,7 +79,7 @@ export class LadderPublisherService {
     );
     const parts = [...Array.from({ length: ladder.chunkCount }, (_, i) => partWorkPrefix(videoId, version, i))];
     if (ladder.hasAudio) parts.push(partWorkPrefix(videoId, version, 'audio'));
-    if (ladder.storyboard) parts.push(partWorkPrefix(videoId, version, 'storyboard'));
+    if (ladder.storyboard && !ladder.storyboardFromChunks) parts.push(partWorkPrefix(videoId, version, 'storyboard'));
     const missing = parts.filter((p) => !sizes.has(`${p}${PART_DONE}`));
     if (missing.length > 0)
       throw new Error(`ladder ${version}: ${missing.length} parts are not in storage (first ${missing[0]})`);
@@ -129,8 +138,12 @@ export class LadderPublisherService {
         copies.push({ from: `${from}${uri}`, to: `${target}${AUDIO_RENDITION}/${uri}` });
     }
     const { master, renditions } = ladderMaster(kept, measured, audio, ladder.durationSeconds);
-    const storyboard = this.storyboardCopies(videoId, version, sizes, target);
-    copies.push(...storyboard);
+    // Flows queued before the chunks made the tiles have their storyboard in a part of its own.
+    const oldStoryboard = ladder.storyboardFromChunks ? [] : this.storyboardCopies(videoId, version, sizes, target);
+    copies.push(...oldStoryboard);
+    const storyboard = ladder.storyboardFromChunks
+      ? await this.storyboardFromTiles(payload, parts.slice(0, ladder.chunkCount), sizes, target, ctx)
+      : oldStoryboard.length > 0;
 
     await mapWithLimit(copies, COPY_CONCURRENCY, (c) =>
       this.storage.copyObject(c.from, c.to, { contentType: contentTypeOf(c.to), cacheControl: IMMUTABLE }),
@@ -150,7 +163,7 @@ export class LadderPublisherService {
       renditions,
       hlsVersion: version,
       sourceEtag: payload.sourceEtag,
-      storyboard: storyboard.length > 0,
+      storyboard,
     });
     if (!ready) {
       await this.storage.deletePrefix(target);
@@ -165,7 +178,61 @@ export class LadderPublisherService {
     return 'ready';
   }
 
-  /** The storyboard part's sprites and WebVTT, if it made any (a video too short for a tile has none). */
+  /**
+   * The tiles every chunk wrote, gathered here and laid out into the version's `storyboard/`:
+   * sheets made from small JPEGs, never from the source. False (and logged) when there are none
+   * or they do not make a storyboard; the video is published without one.
+   */
+  private async storyboardFromTiles(
+    payload: PublishPayload,
+    chunkParts: readonly string[],
+    sizes: ReadonlyMap<string, number>,
+    target: string,
+    ctx: JobContext,
+  ): Promise<boolean> {
+    const { ladder } = payload;
+    const plan = ladder.storyboard;
+    if (!plan) return false;
+    const tiles = chunkParts.flatMap((part) =>
+      [...sizes.keys()]
+        .filter((k) => k.startsWith(`${part}${CHUNK_TILES_DIR}/`) && TILE_NAME.test(k.slice(k.lastIndexOf('/') + 1)))
+        .map((key) => ({ key, name: key.slice(key.lastIndexOf('/') + 1) })),
+    );
+    const dir = await mkdtemp(join(this.config.transcode.tmpDir ?? tmpdir(), `velvet-storyboard-${ladder.videoId}-`));
+    try {
+      const tilesDir = join(dir, 'tiles');
+      const outDir = join(dir, STORYBOARD_DIR);
+      await mkdir(tilesDir);
+      const tag = `[job ${ctx.jobId} video ${ladder.videoId}]`;
+      const made = await storyboardOrNone(this.logger, tag, outDir, ctx.signal, async () => {
+        await mapWithLimit(tiles, READ_CONCURRENCY, (t) => this.storage.download(t.key, join(tilesDir, t.name)));
+        return layOutStoryboard(this.media, {
+          tilesDir,
+          plan,
+          durationSeconds: ladder.durationSeconds,
+          outDir,
+          signal: ctx.signal,
+          // Sheets from a few hundred small JPEGs: seconds.
+          timeoutMs: 120_000,
+        });
+      });
+      if (!made) return false;
+      await mapWithLimit(await listFiles(outDir), COPY_CONCURRENCY, (file) =>
+        this.storage.uploadFile(`${target}${STORYBOARD_DIR}/${file}`, join(outDir, file), {
+          contentType: contentTypeOf(file),
+          cacheControl: IMMUTABLE,
+        }),
+      );
+      return true;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * A flow queued before the chunks made the tiles: the storyboard part's sprites and WebVTT, if
+   * it made any (a video too short for a tile has none).
+   */
   private storyboardCopies(
     videoId: string,
     version: string,

@@ -13,6 +13,8 @@ import {
   storyboardTilesCommand,
   storyboardVtt,
   STORYBOARD_VTT,
+  TILE_NAME,
+  TILE_PATTERN,
   type StoryboardPlan,
 } from '../../domain/storyboard';
 import type { MediaToolkit } from '../../ports/media-toolkit';
@@ -22,6 +24,8 @@ export interface StoryboardInput {
   readonly source: string;
   readonly demuxer: string;
   readonly videoStream?: number;
+  /** The ladder's frame rate: tiles are chosen among the frames its fps filter puts out. */
+  readonly frameRate: number;
   readonly plan: StoryboardPlan;
   readonly durationSeconds: number;
   /** Receives `sprite-N.jpg` and `storyboard.vtt`. */
@@ -32,34 +36,60 @@ export interface StoryboardInput {
   readonly timeoutMs: number;
 }
 
+/** Tiles already made (by the ladder's encode, or gathered from its chunks), to lay out. */
+export interface TilesInput {
+  /** Holds `tile-00000.jpg`… and nothing else of ours; left in place. */
+  readonly tilesDir: string;
+  readonly plan: StoryboardPlan;
+  readonly durationSeconds: number;
+  readonly outDir: string;
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+}
+
 /**
- * Decodes the source once at the storyboard's rate into single tiles, counts them, lays them out
- * into sprite sheets and writes the WebVTT that points into them. Returns how many tiles it made
- * (0: nothing written, a video too short for one).
+ * Lays tiles out into sprite sheets and writes the WebVTT that points into them; the sheets are
+ * made from the small JPEGs alone, never from the source. Returns how many tiles there were (0:
+ * nothing written, a video too short for one). Tiles must run from 0 without a gap: ffmpeg's
+ * image2 would stop at the gap and the cues after it would point at nothing.
+ */
+export async function layOutStoryboard(media: MediaToolkit, input: TilesInput): Promise<number> {
+  const numbers = (await readdir(input.tilesDir))
+    .map((f) => TILE_NAME.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (numbers.length === 0) return 0;
+  const gap = numbers.findIndex((n, i) => n !== i);
+  if (gap >= 0) throw new Error(`tile ${gap} is missing (${numbers.length} tiles, the last ${numbers.at(-1)})`);
+  await mkdir(input.outDir, { recursive: true });
+  await media.run(
+    storyboardSpritesCommand(join(input.tilesDir, TILE_PATTERN), input.plan, join(input.outDir, SPRITE_PATTERN)),
+    { cwd: input.tilesDir, signal: input.signal, timeoutMs: input.timeoutMs },
+  );
+  await writeFile(join(input.outDir, STORYBOARD_VTT), storyboardVtt(input.plan, numbers.length, input.durationSeconds));
+  return numbers.length;
+}
+
+/**
+ * The storyboard from a decode of its own: only where no ladder encode runs to take the tiles
+ * from (docs/transcoding.md, "The storyboard").
  */
 export async function makeStoryboard(media: MediaToolkit, input: StoryboardInput): Promise<number> {
   const tilesDir = await mkdtemp(join(input.scratchDir, 'storyboard-tiles-'));
   try {
-    await mkdir(input.outDir, { recursive: true });
-    const run = { cwd: tilesDir, signal: input.signal, timeoutMs: input.timeoutMs };
     await media.run(
       storyboardTilesCommand(
         input.source,
         input.demuxer,
         input.plan,
-        join(tilesDir, 'tile-%05d.jpg'),
+        input.frameRate,
+        join(tilesDir, TILE_PATTERN),
         input.videoStream,
       ),
-      run,
+      { cwd: tilesDir, signal: input.signal, timeoutMs: input.timeoutMs },
     );
-    const tiles = (await readdir(tilesDir)).filter((f) => /^tile-\d{5}\.jpg$/.test(f)).length;
-    if (tiles === 0) return 0;
-    await media.run(
-      storyboardSpritesCommand(join(tilesDir, 'tile-%05d.jpg'), input.plan, join(input.outDir, SPRITE_PATTERN)),
-      run,
-    );
-    await writeFile(join(input.outDir, STORYBOARD_VTT), storyboardVtt(input.plan, tiles, input.durationSeconds));
-    return tiles;
+    return await layOutStoryboard(media, { ...input, tilesDir });
   } finally {
     await rm(tilesDir, { recursive: true, force: true });
   }
@@ -80,22 +110,23 @@ export function storyboardPlanFor(
 }
 
 /**
- * makeStoryboard for a transcode, one job or a flow's child: a video whose ladder encodes is never
- * failed for its storyboard (the seek bar just shows no previews), so any error but an abort is
- * logged and whatever was written is removed. True when a storyboard was made.
+ * A storyboard for a transcode, one job or a chunked ladder's publication: a video whose ladder
+ * encodes is never failed for its storyboard (the seek bar just shows no previews), so any error
+ * but an abort is logged and whatever was written in `outDir` is removed. True when one was made.
  */
 export async function storyboardOrNone(
-  media: MediaToolkit,
   logger: LoggerService,
   tag: string,
-  input: StoryboardInput,
+  outDir: string,
+  signal: AbortSignal,
+  make: () => Promise<number>,
 ): Promise<boolean> {
   try {
-    return (await makeStoryboard(media, input)) > 0;
+    return (await make()) > 0;
   } catch (error) {
-    if (input.signal.aborted) throw error;
+    if (signal.aborted) throw error;
     logger.warn(`${tag} no storyboard: ${error instanceof Error ? error.message : String(error)}`);
-    await rm(input.outDir, { recursive: true, force: true });
+    await rm(outDir, { recursive: true, force: true });
     return false;
   }
 }
@@ -105,6 +136,7 @@ export function storyboardInput(job: {
   sourcePath: string;
   info: MediaInfo;
   plan: StoryboardPlan;
+  frameRate: number;
   out: string;
   scratch: string;
   signal: AbortSignal;
@@ -113,12 +145,14 @@ export function storyboardInput(job: {
     source: job.sourcePath,
     demuxer: pinnedDemuxer(job.info.formatName),
     videoStream: job.info.video?.streamIndex,
+    frameRate: job.frameRate,
     plan: job.plan,
     durationSeconds: job.info.durationSeconds,
     outDir: join(job.out, STORYBOARD_DIR),
     scratchDir: job.scratch,
     signal: job.signal,
-    // A decode at a few frames a second and a few tiles: two seconds per second of video is ample.
+    // Laying out a few hundred small JPEGs, or (no ladder encode) a decode that encodes only tiles:
+    // two seconds per second of video is ample.
     timeoutMs: 60_000 + job.info.durationSeconds * 2000,
   };
 }

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
-import { AUDIO_RENDITION, hlsCommand, posterCommand, tailCheckCommand } from '../../domain/hls-command';
+import {
+  AUDIO_RENDITION,
+  hlsCommand,
+  posterCommand,
+  posterSeconds,
+  tailCheckCommand,
+  type HlsCommandInput,
+} from '../../domain/hls-command';
 import type { Rung } from '../../domain/ladder';
 import { MediaError, type MediaInfo } from '../../domain/media-info';
 import { checkSource, pinnedDemuxer } from '../../domain/media-policy';
@@ -18,6 +25,7 @@ import {
 } from '../../domain/ladder-master';
 import { parseMediaPlaylist } from '../../domain/playlists';
 import { hlsVersionPrefix, posterKey, sourceKey, videoPrefix } from '../../domain/storage-keys';
+import { tilesSideOutput, type StoryboardPlan } from '../../domain/storyboard';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
 import type { Rendition, Video } from '../../domain/video';
 import { planLadderFlow } from '../../domain/ladder-job';
@@ -32,7 +40,13 @@ import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, newVersion, PLAYLIST_TYPE, POSTER_CACHE } from '../shared/hls-files';
 import { asCorrupt, asSourceReplaced, sourceReplaced } from './media-failure';
 import { PreviewService, VideoMovedOn, type EncodedPreview } from './preview.service';
-import { storyboardInput, storyboardOrNone, storyboardPlanFor } from './storyboard-maker';
+import {
+  layOutStoryboard,
+  makeStoryboard,
+  storyboardInput,
+  storyboardOrNone,
+  storyboardPlanFor,
+} from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
 import { WorkCheck } from './work-check';
 
@@ -129,16 +143,20 @@ export class TranscodeService {
       const adopted = preview?.preset === this.config.transcode.preset ? preview.renditions : [];
       const toEncode = rungs.filter((r) => !adopted.includes(r.name));
       const withAudio = Boolean(info.audio) && !adopted.includes(AUDIO_RENDITION);
-      if (toEncode.length > 0 || withAudio)
-        await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder);
-      if (preview) await this.previews.adopt(preview, adopted, out);
       const board = storyboardPlanFor(this.config.transcode, info, rungs);
+      // The storyboard's tiles come out of the ladder's own decode; only a ladder the preview
+      // already made whole has none to take them from.
+      const tilesDir = board && toEncode.length > 0 ? await mkdtemp(join(scratch, 'tiles-')) : null;
+      if (toEncode.length > 0 || withAudio)
+        await this.encode(sourcePath, info, toEncode, withAudio, out, ctx, plan.progress.ladder, {
+          ...(board && tilesDir ? { sideOutput: tilesSideOutput(board, rungs[0]!.frameRate, 0, tilesDir) } : {}),
+        });
+      if (preview) await this.previews.adopt(preview, adopted, out);
       const storyboard = board
-        ? await storyboardOrNone(
-            this.media,
-            this.logger,
-            `[job ${ctx.jobId} video ${videoId}]`,
-            storyboardInput({ sourcePath, info, plan: board, out, scratch, signal: ctx.signal }),
+        ? await this.storyboard(
+            board,
+            { videoId, sourcePath, info, frameRate: rungs[0]!.frameRate, out, scratch, ctx },
+            tilesDir,
           )
         : false;
       const renditions = await this.writeMaster(out, rungs, info);
@@ -207,6 +225,7 @@ export class TranscodeService {
       chunkCount: chunks.length,
       progress: plan.progress.ladder,
       storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
+      storyboardFromChunks: true,
     };
     const publish = { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null };
     await this.jobs.addLadder(planLadderFlow(chunks, publish));
@@ -255,8 +274,8 @@ export class TranscodeService {
       throw new MediaError('corrupt_media', 'The end of the file could not be decoded; it is damaged or truncated.');
     }
     if (!info.video) return;
-    const at = Math.min(info.durationSeconds * 0.1, Math.max(0, info.durationSeconds - 0.1));
     const poster = join(scratch, 'poster.jpg');
+    const at = posterSeconds(info.durationSeconds);
     await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, info.video.streamIndex), scratch, ctx);
     await this.storage.uploadFile(posterKey(videoId), poster, {
       contentType: 'image/jpeg',
@@ -285,6 +304,7 @@ export class TranscodeService {
     out: string,
     ctx: JobContext,
     share: readonly [number, number],
+    extra: Pick<HlsCommandInput, 'sideOutput'>,
   ): Promise<void> {
     const args = hlsCommand({
       sourcePath,
@@ -294,6 +314,7 @@ export class TranscodeService {
       hasAudio,
       preset: this.config.transcode.preset,
       segmentSeconds: this.config.transcode.segmentSeconds,
+      ...extra,
     });
     try {
       await this.media.run(args, {
@@ -305,6 +326,30 @@ export class TranscodeService {
     } catch (error) {
       throw asCorrupt(error, this.logger);
     }
+  }
+
+  /**
+   * The storyboard into `out/storyboard/`: laid out from the tiles the ladder's encode wrote into
+   * `tilesDir`, or made from a decode of its own when there was no encode to write them.
+   */
+  private storyboard(
+    plan: StoryboardPlan,
+    job: {
+      videoId: string;
+      sourcePath: string;
+      info: MediaInfo;
+      frameRate: number;
+      out: string;
+      scratch: string;
+      ctx: JobContext;
+    },
+    tilesDir: string | null,
+  ): Promise<boolean> {
+    const input = storyboardInput({ ...job, plan, signal: job.ctx.signal });
+    const tag = `[job ${job.ctx.jobId} video ${job.videoId}]`;
+    return storyboardOrNone(this.logger, tag, input.outDir, job.ctx.signal, () =>
+      tilesDir ? layOutStoryboard(this.media, { ...input, tilesDir }) : makeStoryboard(this.media, input),
+    );
   }
 
   /**
