@@ -37,6 +37,23 @@ describe('hlsCommand', () => {
       /^\[0:v:0\]fps=30,split=2\[s0\]\[s1\];\[s0\]scale=1280:720.*\[v0\];\[s1\]scale=640:360.*\[v1\]$/,
     );
   });
+  it('feeds a side output from the same split, as an output of its own after the HLS one', () => {
+    const withSide = hlsCommand({
+      sourcePath: '/work/job/source',
+      demuxer: 'mov',
+      rungs,
+      hasAudio: true,
+      preset: 'veryfast',
+      segmentSeconds: 6,
+      sideOutput: { filter: 'select=1,scale=160:90', args: ['-f', 'image2', '/work/job/tiles/t-%05d.jpg'] },
+    });
+    const graph = withSide[withSide.indexOf('-filter_complex') + 1]!;
+    expect(graph).toMatch(/^\[0:v:0\]fps=30,split=3\[s0\]\[s1\]\[s2\];/);
+    expect(graph.endsWith(';[s2]select=1,scale=160:90[side]')).toBe(true);
+    expect(withSide.filter((a) => a === '-i')).toHaveLength(1);
+    const hlsOut = withSide.indexOf('%v/index.m3u8');
+    expect(withSide.slice(hlsOut + 1)).toEqual(['-map', '[side]', '-f', 'image2', '/work/job/tiles/t-%05d.jpg']);
+  });
   it('gives a fixed rung its average and peak, and a capped-CRF rung its quality target under the same VBV ceiling', () => {
     expect([value('-b:v:0'), value('-maxrate:v:0'), value('-bufsize:v:0')]).toEqual(['3000000', '4500000', '6000000']);
     expect(args).not.toContain('-crf:v:0');
@@ -52,6 +69,8 @@ describe('hlsCommand', () => {
     expect([of('-crf:v:0'), of('-maxrate:v:0'), of('-bufsize:v:0')]).toEqual(['23', '3000000', '3000000']);
     expect([of('-crf:v:1'), of('-maxrate:v:1')]).toEqual(['23', '730000']);
     expect(capped.some((a) => a.startsWith('-b:v'))).toBe(false);
+    // Cheaper forced keyframes for capped CRF only; the fixed ladder keeps x264's defaults.
+    expect(of('-x264-params')).toBe('keyint=60:min-keyint=60:scenecut=0:open-gop=0:ipratio=1.2');
   });
   it('makes closed 2-second GOPs without scene-cut keyframes', () => {
     expect(value('-x264-params')).toBe('keyint=60:min-keyint=60:scenecut=0:open-gop=0');

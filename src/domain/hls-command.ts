@@ -36,6 +36,16 @@ export const AUDIO_BITRATE = 128_000;
 export const AUDIO_RENDITION = 'audio';
 
 /**
+ * What capped CRF adds to x264's options. The keyframes every KEYFRAME_SECONDS are forced for
+ * segment alignment, not chosen at scene cuts: on a still picture (slides, a screencast) they
+ * are most of the bytes. `ipratio` 1.2 instead of x264's 1.4 spends less on each. Measured on
+ * bench:ladder's 60 s sources, the 1080p rung alone at CRF 23: slides −5.3 % bytes (SSIM
+ * −0.0002), talking head −1.8 % (SSIM −0.00003); CRF 24 instead cost the talking head 0.001 SSIM.
+ * The fixed ladder keeps x264's defaults: it is today's baseline.
+ */
+export const CAPPED_CRF_X264 = 'ipratio=1.2';
+
+/**
  * ffmpeg's stream specifier for the video the probe chose: by index, so a still picture muxed
  * before the real video (a cover in a Matroska file) is never encoded in its place.
  */
@@ -105,7 +115,7 @@ export function hlsCommand(input: HlsCommandInput): string[] {
       // Closed GOPs of exactly `gop` frames and no scene-cut keyframes: segment boundaries land on
       // the same frame in every rung.
       '-x264-params',
-      `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0`,
+      `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0${rungs.every((r) => r.crf !== undefined) ? `:${CAPPED_CRF_X264}` : ''}`,
       '-force_key_frames',
       `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`,
     );
