@@ -11,6 +11,7 @@ import { SignJWT } from 'jose';
 import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../dev/local-s3';
+import { workerNodeFlags } from '../dev/worker-command';
 import {
   BENCH_DATABASE_URL,
   BENCH_JWT_SECRET as SECRET,
@@ -145,7 +146,7 @@ export async function runPipeline(
   const partReads: PartRead[] = [];
   let ffmpegRuns = 0;
   const workers = (options.workers ?? [{}]).map(({ cpus }) => {
-    const node = [process.execPath, '--openssl-legacy-provider', resolve('dist/worker/main.js')];
+    const node = [process.execPath, '--openssl-legacy-provider', ...workerNodeFlags(), resolve('dist/worker/main.js')];
     const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
     // taskset execs node, so the pid (and its /proc status) is the worker's own. Its log lines
     // are read for the ffmpeg runs and the parts' source reads; only warnings and errors are shown.

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { workerNodeFlags } from '../../dev/worker-command';
 
 const ROOT = join(__dirname, '../..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -56,6 +57,13 @@ describe('docker-compose.yml and the Dockerfile', () => {
     expect(read('Dockerfile')).toMatch(
       /FROM runtime AS worker[\s\S]*apt-get install -y --no-install-recommends ffmpeg/,
     );
+  });
+
+  it('starts the worker in its image as npm run start:worker does, with the same node flags', () => {
+    const cmd = /FROM runtime AS worker[\s\S]*?^CMD (\[.*\])$/m.exec(read('Dockerfile'))![1]!;
+    expect(JSON.parse(cmd)).toEqual(['node', ...workerNodeFlags(), 'dist/worker/main.js']);
+    // A young generation of a few MB: docs/operations.md, "The worker's memory".
+    expect(workerNodeFlags()).toContain('--max-semi-space-size=2');
   });
 
   it('names images that exist: pinned tags, no MinIO (its images left Docker Hub)', () => {

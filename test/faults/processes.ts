@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { workerNodeFlags } from '../../dev/worker-command';
 
 const ROOT = join(__dirname, '../..');
 
@@ -181,5 +182,6 @@ export function velvet(
   logDir: string,
 ): Proc {
   const file = { api: 'dist/src/main.js', worker: 'dist/worker/main.js', edge: 'dist/src/edge/main.js' }[entry];
-  return new Proc(name, process.execPath, ['--openssl-legacy-provider', file], { env, logDir });
+  const flags = entry === 'worker' ? workerNodeFlags() : [];
+  return new Proc(name, process.execPath, ['--openssl-legacy-provider', ...flags, file], { env, logDir });
 }
