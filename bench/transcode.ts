@@ -11,7 +11,8 @@
  * many rounds, and the medians are compared, so a slow moment of a shared machine does not land
  * on one side only. Prints every round, the medians, b/a, c/b, d/e, the realtime factor and the
  * workers' peak RSS (ffmpeg is another process).
- * BENCH_SOURCE_SECONDS (default 60) makes the source longer, e.g. to approach a 2 GB source;
+ * BENCH_SOURCE_SECONDS (default 60) makes the source longer (840: 2.1 GB); BENCH_MEMORY_ONLY=1
+ * runs (b) and (c) once each for the worker's peak RSS alone;
  * BENCH_CHUNK_COMPARE=12 adds (c'), chunks of that length, to the rounds of (c). The source bytes
  * each part of (c) read are printed from the worker's log.
  */
@@ -114,9 +115,30 @@ const COMPARE_SECONDS = process.env.BENCH_CHUNK_COMPARE;
 type Workers = Array<{ cpus?: string }>;
 type Key = 'a' | 'b' | 'c' | "c'" | 'd' | 'e';
 
+/**
+ * BENCH_MEMORY_ONLY=1: (b) and (c) once each, for the worker's peak RSS alone, e.g. with a
+ * 2 GB source (BENCH_SOURCE_SECONDS=840 at 20 Mbit/s) where timed rounds would take hours.
+ */
+async function memoryOnly(source: string, info: MediaInfo): Promise<void> {
+  const mb = (statSync(source).size / 1024 ** 2).toFixed(0);
+  console.log(
+    `source: ${info.durationSeconds.toFixed(0)} s 1080p30, ${mb} MiB; the worker's peak RSS, ffmpeg excluded`,
+  );
+  for (const [key, chunkSeconds] of [
+    ['b', '0'],
+    ['c', CHUNK_SECONDS],
+  ] as const) {
+    const run = await runPipeline(source, { ...BARE_ENV, TRANSCODE_CHUNK_SECONDS: chunkSeconds });
+    console.log(
+      `(${key}) ready in ${run.readySeconds!.toFixed(1)} s; worker peak RSS: ${run.workerPeakMb.toFixed(0)} MB`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const source = benchSource({ seconds: SECONDS, kind: 'camera' });
   const info = probe(source);
+  if (process.env.BENCH_MEMORY_ONLY === '1') return memoryOnly(source, info);
   const runs: Record<Key, number[]> = { a: [], b: [], c: [], "c'": [], d: [], e: [] };
   let rungs: string[] = [];
   let bareCommandCount = 0;

@@ -1,6 +1,6 @@
 /**
  * A ladder encoded in chunks, in a real browser: the demo page uploads a 20 s clip that the
- * worker encodes as four chunk jobs and an audio job; hls.js plays the stitched renditions
+ * worker encodes at capped CRF (the default, named here) as four chunk jobs and an audio job; hls.js plays the stitched renditions
  * through the verifying edge from 0 to the end with one buffered range (a join that did not
  * line up would leave a gap, a second range or a stall).
  */
@@ -34,6 +34,7 @@ describe('a chunked ladder in a real browser', () => {
       LADDER: '360,240',
       TRANSCODE_PRESET: 'ultrafast',
       PREVIEW_SHORT_SIDE: '0',
+      LADDER_MODE: 'capped-crf',
     });
     stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
     context = await chromium.launchPersistentContext(profile, {

@@ -17,10 +17,11 @@ import { planStoryboard, tilesSideOutput } from '../../src/domain/storyboard';
  * own decode are the very tiles of one whole run.
  */
 describe.each([
-  { fps: '30', rate: 30, size: '1280x720', sides: [720, 360] },
+  { fps: '30', rate: 30, size: '1280x720', sides: [720, 360], mode: 'capped-crf' as const },
   // NTSC: chunks must start on exact frame times (6.006 s), not on whole seconds.
-  { fps: '30000/1001', rate: 29.97, size: '854x480', sides: [480, 240] },
-])('ladder chunks encoded apart stitch into one playlist ($fps fps)', ({ fps, rate, size, sides }) => {
+  { fps: '30000/1001', rate: 29.97, size: '854x480', sides: [480, 240], mode: 'capped-crf' as const },
+  { fps: '30', rate: 30, size: '854x480', sides: [480, 240], mode: 'fixed' as const },
+])('ladder chunks encoded apart stitch into one playlist ($fps fps, $mode)', ({ fps, rate, size, sides, mode }) => {
   const SEGMENT = 2;
   const SECONDS = 24;
   const [width, height] = size.split('x').map(Number) as [number, number];
@@ -57,7 +58,7 @@ describe.each([
       video: { codec: 'h264', width, height, frameRate: rate, pixelFormat: 'yuv420p', profile: 'High' },
       audio: null,
     },
-    { shortSides: sides },
+    { shortSides: sides, mode },
   );
   // 2 s tiles: at 30 fps one falls exactly on each chunk's first frame, at 29.97 just before it.
   const storyboard = planStoryboard(SECONDS, width, height, { intervalSeconds: 2, maxTiles: 400 });
@@ -94,6 +95,13 @@ describe.each([
         );
       });
       for (const init of inits.slice(1)) expect(init.equals(inits[0]!)).toBe(true);
+      // x264 writes its settings into the first frame: the rate control each chunk really ran.
+      const first = readFileSync(
+        join(work, 'chunk-1', rung, `seg_${String(chunks[1]!.firstSegment).padStart(5, '0')}.m4s`),
+      );
+      const settings = /options: ([^\0]*)/.exec(first.toString('latin1'))![1]!;
+      if (mode === 'capped-crf') expect(settings).toMatch(/ rc=crf .* crf=23\.0 .* ip_ratio=1\.20 /);
+      else expect(settings).toMatch(/ rc=abr .* ip_ratio=1\.40 /);
 
       const stitched = chunks.flatMap((c) => {
         const folder = join(work, `chunk-${c.index}`, rung);
