@@ -91,6 +91,7 @@ export function tileOutputArgs(firstTile: number, outputPattern: string): string
 }
 
 export const TILE_PATTERN = 'tile-%05d.jpg';
+export const TILE_NAME = /^tile-(\d{5,})\.jpg$/;
 
 /**
  * The side output of a ladder encode (HlsCommandInput.sideOutput) that writes the tiles of its
@@ -107,7 +108,6 @@ export function tilesSideOutput(
     args: tileOutputArgs(firstTileFrom(firstFrame, plan, frameRate), `${tilesDir}/${TILE_PATTERN}`),
   };
 }
-export const TILE_NAME = /^tile-(\d{5,})\.jpg$/;
 
 /**
  * The tiles alone, in a decode of their own: for a ladder with nothing left to encode (the preview
