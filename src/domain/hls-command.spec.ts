@@ -119,6 +119,19 @@ describe('hlsCommand', () => {
     ]);
     expect(at('-avoid_negative_ts')).toBe('disabled');
     expect(at('-hls_segment_options')).toBe('movflags=+frag_discont');
+    // The last chunk runs to the end; the others stop on their frame count.
+    expect(chunk).not.toContain('-frames:v');
+    const counted = hlsCommand({
+      sourcePath: '/s',
+      demuxer: 'mov',
+      rungs: [],
+      hasAudio: false,
+      preset: 'veryfast',
+      segmentSeconds: 6,
+      chunk: { startSeconds: 12, durationSeconds: 12, firstSegment: 2, frames: 360 },
+    });
+    expect(counted[counted.indexOf('-frames:v') + 1]).toBe('360');
+    expect(counted.indexOf('-frames:v')).toBeGreaterThan(counted.indexOf('-i'));
     expect(() =>
       hlsCommand({
         sourcePath: '/s',

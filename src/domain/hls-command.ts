@@ -21,7 +21,17 @@ export interface HlsCommandInput {
    * Encode only `[startSeconds, startSeconds + durationSeconds)` of the video, as one chunk of a
    * ladder stitched from independently encoded chunks (never with audio: docs/transcoding.md).
    */
-  readonly chunk?: { readonly startSeconds: number; readonly durationSeconds: number; readonly firstSegment: number };
+  readonly chunk?: {
+    readonly startSeconds: number;
+    readonly durationSeconds: number;
+    readonly firstSegment: number;
+    /**
+     * The chunk's frame count, for every chunk but the last: the output stops there. Without it a
+     * source whose video starts a few ms after its audio (a file concatenated by stream copy) got
+     * a frame at exactly the chunk's end, hence one more segment, named as the next chunk's first.
+     */
+    readonly frames?: number;
+  };
   /**
    * One more output fed by the same decoded frames, split after the fps filter: `filter` makes its
    * frames, `args` are its output options and file. The storyboard's tiles come this way, so they
@@ -169,6 +179,7 @@ export function hlsCommand(input: HlsCommandInput): string[] {
           // init segment is then byte-identical and one EXT-X-MAP serves the stitched playlist.
           '-output_ts_offset',
           chunk.startSeconds.toFixed(3),
+          ...(chunk.frames ? ['-frames:v', String(chunk.frames)] : []),
           '-avoid_negative_ts',
           'disabled',
           '-hls_segment_options',

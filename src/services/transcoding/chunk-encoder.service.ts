@@ -64,6 +64,9 @@ export class ChunkEncoderService {
   encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: JobContext): Promise<PartOutcome> {
     const frameRate = ladder.rungs[0]!.frameRate;
     const tiles = ladder.storyboardFromChunks ? ladder.storyboard : null;
+    const isLast = chunk.index === ladder.chunkCount - 1;
+    // Every chunk but the last ends on its last frame exactly (HlsCommandInput.chunk.frames).
+    const frames = isLast ? undefined : Math.round(chunk.durationSeconds * frameRate);
     const produce: Produce = async (source, out, run) => {
       // The storyboard's tiles for this chunk's frames, numbered as the whole video's.
       if (tiles) await mkdir(join(out, CHUNK_TILES_DIR));
@@ -75,7 +78,7 @@ export class ChunkEncoderService {
         hasAudio: false,
         preset: ladder.preset,
         segmentSeconds: ladder.segmentSeconds,
-        chunk,
+        chunk: { ...chunk, frames },
         ...(tiles
           ? {
               sideOutput: tilesSideOutput(
@@ -89,7 +92,6 @@ export class ChunkEncoderService {
       });
       await this.media.run(args, { cwd: out, ...run });
     };
-    const isLast = chunk.index === ladder.chunkCount - 1;
     return this.encodePart(ladder, chunk.index, chunk.durationSeconds, produce, ctx, async (out) => {
       // ffmpeg exits 0 on a source cut short; a chunk that came out short means the middle of the
       // file is damaged (the last chunk is covered by the publish job's check of the whole).
