@@ -1,4 +1,4 @@
-import { hlsCommand, posterCommand } from './hls-command';
+import { hlsCommand, posterCommand, type HlsCommandInput } from './hls-command';
 import { chooseLadder } from './ladder';
 import { ALLOWED_DEMUXERS, checkSource, demuxerWhitelist, pinnedDemuxer } from './media-policy';
 import type { MediaInfo } from './media-info';
@@ -10,14 +10,15 @@ const source: MediaInfo = {
   audio: { codec: 'aac', channels: 2, sampleRate: 44100 },
 };
 const rungs = chooseLadder(source, { shortSides: [720, 360] });
-const args = hlsCommand({
+const input: HlsCommandInput = {
   sourcePath: '/work/job/source',
   demuxer: 'mov',
   rungs,
   hasAudio: true,
   preset: 'veryfast',
   segmentSeconds: 6,
-});
+};
+const args = hlsCommand(input);
 const value = (flag: string) => args[args.indexOf(flag) + 1];
 
 describe('hlsCommand', () => {
@@ -39,12 +40,7 @@ describe('hlsCommand', () => {
   });
   it('feeds a side output from the same split, as an output of its own after the HLS one', () => {
     const withSide = hlsCommand({
-      sourcePath: '/work/job/source',
-      demuxer: 'mov',
-      rungs,
-      hasAudio: true,
-      preset: 'veryfast',
-      segmentSeconds: 6,
+      ...input,
       sideOutput: { filter: 'select=1,scale=160:90', args: ['-f', 'image2', '/work/job/tiles/t-%05d.jpg'] },
     });
     const graph = withSide[withSide.indexOf('-filter_complex') + 1]!;
