@@ -77,7 +77,8 @@ function bareCommands(source: string, info: MediaInfo, dir: string): string[][] 
   mkdirSync(join(dir, 'storyboard'));
   return [
     tailCheckCommand(source, demuxer, info.durationSeconds, true, join(dir, 'tail.raw')),
-    posterCommand(source, demuxer, posterSeconds(info.durationSeconds), join(dir, 'poster.jpg')),
+    // The bench source has a keyframe after 10 %: the pipeline's exact-frame fallback does not run.
+    posterCommand(source, demuxer, posterSeconds(info.durationSeconds), join(dir, 'poster.jpg'), { keyframe: true }),
     hlsCommand({
       sourcePath: source,
       demuxer,

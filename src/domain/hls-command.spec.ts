@@ -156,6 +156,11 @@ describe('hlsCommand', () => {
     const poster = posterCommand('/s', 'mov', 1.5, '/out/poster.jpg');
     expect(poster.slice(poster.indexOf('-ss'), poster.indexOf('-ss') + 2)).toEqual(['-ss', '1.500']);
     expect(poster[poster.indexOf('-vf') + 1]).toBe("scale='min(1280,iw)':-2");
+    expect(poster).not.toContain('-skip_frame');
+    const keyframe = posterCommand('/s', 'mov', 1.5, '/out/poster.jpg', { keyframe: true });
+    // A decoder option: before the input it applies to.
+    expect(keyframe.indexOf('-skip_frame')).toBeLessThan(keyframe.indexOf('-i'));
+    expect(keyframe[keyframe.indexOf('-skip_frame') + 1]).toBe('nokey');
   });
 });
 

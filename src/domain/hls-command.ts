@@ -204,20 +204,28 @@ export function posterSeconds(durationSeconds: number): number {
   return Math.min(durationSeconds * 0.1, Math.max(0, durationSeconds - 0.1));
 }
 
-/** A poster frame: one JPEG from `atSeconds`, at most 1280 px wide, never upscaled. */
+/**
+ * A poster frame: one JPEG, at most 1280 px wide, never upscaled. `keyframe`: the first keyframe at
+ * or after `atSeconds`, decoding keyframes alone (a fraction of a second where the exact frame
+ * decodes the whole GOP before it: 2 s of CPU at 1080p with 8 s GOPs); it writes nothing when no
+ * keyframe follows, and the exact frame at `atSeconds` is taken instead.
+ */
 export function posterCommand(
   sourcePath: string,
   demuxer: string,
   atSeconds: number,
   outputPath: string,
-  videoStream?: number,
+  options: { videoStream?: number; keyframe?: boolean } = {},
 ): string[] {
+  const { videoStream, keyframe = false } = options;
   return [
     '-hide_banner',
     '-nostdin',
     '-y',
     '-loglevel',
     'error',
+    // The decoder skips every other frame; the seek's trim still drops keyframes before the time.
+    ...(keyframe ? ['-skip_frame', 'nokey'] : []),
     // Seeking before -i is fast and lands on the nearest earlier keyframe, then decodes to the time.
     '-ss',
     atSeconds.toFixed(3),

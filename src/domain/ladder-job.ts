@@ -50,11 +50,12 @@ export interface PublishPayload {
 
 /**
  * BullMQ priorities (lower runs sooner; unprioritised jobs would run before all of these). A new
- * upload's probe and preview and a ladder ready to publish go first, the audio and the storyboard
- * with the first chunks; chunks by their place in their video (chunkPriority); an MP4 download
- * (a stream copy, seconds) after the first chunks of any other video.
+ * upload's probe and preview and a ladder ready to publish go first, the storyboard (old flows)
+ * with the first chunks; chunks by their place in their video (chunkPriority) and the audio
+ * after its video's chunks (planLadderFlow); an MP4 download (a stream copy, seconds) after the
+ * first chunks of any other video.
  */
-export const PRIORITIES = { transcode: 1, publish: 1, audio: 10, storyboard: 10, download: 20 } as const;
+export const PRIORITIES = { transcode: 1, publish: 1, storyboard: 10, download: 20 } as const;
 
 /** One child job of a chunked ladder, with its priority. */
 export type LadderChild =
@@ -79,6 +80,8 @@ export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload
   const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
   if (ladder.storyboard && !ladder.storyboardFromChunks)
     children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
-  if (ladder.hasAudio) children.push({ kind: 'audio', priority: PRIORITIES.audio });
+  // After this video's chunks: the first job encodes the audio part once it has queued the flow
+  // and this child normally finds it done; it encodes only if that job did not get there.
+  if (ladder.hasAudio) children.push({ kind: 'audio', priority: chunkPriority({ index: chunks.length }) });
   return { publish, priority: PRIORITIES.publish, children };
 }

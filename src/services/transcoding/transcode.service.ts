@@ -48,6 +48,7 @@ import {
   storyboardPlanFor,
 } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
+import { ChunkEncoderService } from './chunk-encoder.service';
 import { WorkCheck } from './work-check';
 
 /** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
@@ -75,6 +76,7 @@ export class TranscodeService {
     private readonly jobs: JobQueue,
     private readonly afterPublication: AfterPublication,
     private readonly work: WorkCheck,
+    private readonly chunkEncoder: ChunkEncoderService,
   ) {}
 
   async transcode(videoId: string, ctx: JobContext): Promise<TranscodeOutcome> {
@@ -197,7 +199,8 @@ export class TranscodeService {
   /**
    * Records the ladder's version (a retry finds the one recorded and re-adds the same flow,
    * which adds nothing), queues the flow for any worker, then runs the preview here meanwhile:
-   * its renditions are not adopted, since the chunks encode every rung in parallel.
+   * its renditions are not adopted, since the chunks encode every rung in parallel. Then the
+   * audio part, from the local source: its child job, queued after the chunks, finds it done.
    */
   private async startChunkedLadder(
     video: Video,
@@ -242,8 +245,12 @@ export class TranscodeService {
         ctx: job.ctx,
       });
     } catch (error) {
-      if (!(error instanceof VideoMovedOn)) throw error;
+      if (error instanceof VideoMovedOn) return 'chunked';
+      throw error;
     }
+    // The source is here already: the audio from it costs a second or two, where its own job
+    // would read the whole source again through storage on the critical path.
+    if (ladder.hasAudio) await this.chunkEncoder.encodeAudio(ladder, job.ctx, job.sourcePath);
     return 'chunked';
   }
 
@@ -265,18 +272,16 @@ export class TranscodeService {
       scratch,
       ctx,
     );
-    if (
-      !(await stat(tail).then(
-        (s) => s.size > 0,
-        () => false,
-      ))
-    ) {
+    if (!(await nonEmpty(tail))) {
       throw new MediaError('corrupt_media', 'The end of the file could not be decoded; it is damaged or truncated.');
     }
     if (!info.video) return;
     const poster = join(scratch, 'poster.jpg');
     const at = posterSeconds(info.durationSeconds);
-    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, info.video.streamIndex), scratch, ctx);
+    const videoStream = info.video.streamIndex;
+    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, { videoStream, keyframe: true }), scratch, ctx);
+    if (!(await nonEmpty(poster)))
+      await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, { videoStream }), scratch, ctx);
     await this.storage.uploadFile(posterKey(videoId), poster, {
       contentType: 'image/jpeg',
       cacheControl: POSTER_CACHE,
@@ -410,3 +415,9 @@ function describe(info: MediaInfo): string {
   const a = info.audio ? `${info.audio.codec} ${info.audio.channels}ch` : 'no audio';
   return `${info.formatName.split(',')[0]} ${info.durationSeconds.toFixed(1)} s, ${v}, ${a}`;
 }
+
+const nonEmpty = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.size > 0,
+    () => false,
+  );
