@@ -228,7 +228,9 @@ export class ChunkEncoderService {
       const read = served
         ? `read ${mib(report.sourceBytesRead)} of the ${mib(report.sourceBytes)} source`
         : 'from the local copy of the source';
-      this.logger.log(`[job ${ctx.jobId} video ${videoId}] ${name} encoded in ${report.encodeSeconds.toFixed(1)} s; ${read}`);
+      this.logger.log(
+        `[job ${ctx.jobId} video ${videoId}] ${name} encoded in ${report.encodeSeconds.toFixed(1)} s; ${read}`,
+      );
       return 'encoded';
     } finally {
       clearInterval(watch);

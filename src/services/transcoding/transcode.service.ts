@@ -279,7 +279,11 @@ export class TranscodeService {
     const poster = join(scratch, 'poster.jpg');
     const at = posterSeconds(info.durationSeconds);
     const videoStream = info.video.streamIndex;
-    await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, { videoStream, keyframe: true }), scratch, ctx);
+    await this.runDecoding(
+      posterCommand(sourcePath, demuxer, at, poster, { videoStream, keyframe: true }),
+      scratch,
+      ctx,
+    );
     if (!(await nonEmpty(poster)))
       await this.runDecoding(posterCommand(sourcePath, demuxer, at, poster, { videoStream }), scratch, ctx);
     await this.storage.uploadFile(posterKey(videoId), poster, {
