@@ -38,7 +38,7 @@ describe('planLadderFlow', () => {
     const priorities = flow.children.filter((c) => c.kind === 'chunk').map((c) => c.priority);
     expect(priorities).toEqual([...priorities].sort((a, b) => a - b));
     expect(new Set(priorities).size).toBe(priorities.length);
-    // The first job makes the audio part; its child comes last, to find it done.
+    // The audio fills in after the chunks, on the first worker done with one.
     expect(flow.children.find((c) => c.kind === 'audio')!.priority).toBeGreaterThan(Math.max(...priorities));
     expect(flow.priority).toBeLessThan(priorities[0]!);
   });

@@ -80,8 +80,8 @@ export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload
   const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
   if (ladder.storyboard && !ladder.storyboardFromChunks)
     children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
-  // After this video's chunks: the first job encodes the audio part once it has queued the flow
-  // and this child normally finds it done; it encodes only if that job did not get there.
+  // After this video's chunks: the audio (a few seconds) goes to whichever worker is first done
+  // with a chunk, not in front of a chunk on the critical path (ladder-job.spec).
   if (ladder.hasAudio) children.push({ kind: 'audio', priority: chunkPriority({ index: chunks.length }) });
   return { publish, priority: PRIORITIES.publish, children };
 }

@@ -34,7 +34,6 @@ export type PartOutcome = 'encoded' | 'reused' | 'skipped';
 /** What a finished part recorded about itself (kept in its done.json, for operators). */
 export interface PartReport {
   readonly part: string;
-  /** Through storage; 0 for a part made from the first job's local copy. */
   readonly sourceBytesRead: number;
   readonly sourceBytes: number;
   readonly encodeSeconds: number;
@@ -109,12 +108,7 @@ export class ChunkEncoderService {
     });
   }
 
-  /**
-   * The whole audio. With `localSource`, from the first job's own copy of the source, once it has
-   * queued the flow: the audio child, queued after the chunks, then finds the part done instead
-   * of reading the whole source again through storage while a chunk waits for its worker.
-   */
-  encodeAudio(ladder: LadderSpec, ctx: JobContext, localSource?: string): Promise<PartOutcome> {
+  encodeAudio(ladder: LadderSpec, ctx: JobContext): Promise<PartOutcome> {
     const args = (source: string) =>
       hlsCommand({
         sourcePath: source,
@@ -124,8 +118,9 @@ export class ChunkEncoderService {
         preset: ladder.preset,
         segmentSeconds: ladder.segmentSeconds,
       });
-    const check = async (out: string) => void (await stat(join(out, AUDIO_RENDITION, 'index.m3u8')));
-    return this.encodePart(ladder, AUDIO_RENDITION, ladder.durationSeconds, this.ffmpeg(args), ctx, check, localSource);
+    return this.encodePart(ladder, AUDIO_RENDITION, ladder.durationSeconds, this.ffmpeg(args), ctx, async (out) => {
+      await stat(join(out, AUDIO_RENDITION, 'index.m3u8'));
+    });
   }
 
   /**
@@ -168,7 +163,6 @@ export class ChunkEncoderService {
     produce: Produce,
     ctx: JobContext,
     check: (out: string) => Promise<void>,
-    localSource?: string,
   ): Promise<PartOutcome> {
     const { videoId, version } = ladder;
     const prefix = partWorkPrefix(videoId, version, part);
@@ -189,23 +183,23 @@ export class ChunkEncoderService {
         () => undefined,
       );
     }, RECHECK_MS);
-    const served = localSource ? null : await serveSource(this.storage, sourceKey(videoId), this.logger, source.etag);
+    const served = await serveSource(this.storage, sourceKey(videoId), this.logger, source.etag);
     const started = Date.now();
     try {
       try {
-        await produce(served?.url ?? localSource!, out, {
+        await produce(served.url, out, {
           timeoutMs: 60_000 + seconds * this.config.transcode.timeoutFactor * 1000,
           signal: stop.signal,
         });
       } catch (error) {
         if (stop.signal.reason instanceof PartAbandoned) return 'skipped';
-        if (served?.replaced()) throw sourceReplaced();
+        if (served.replaced()) throw sourceReplaced();
         throw asCorrupt(error, this.logger);
       }
       await check(out);
       const report: PartReport = {
         part: name,
-        sourceBytesRead: served?.bytesRead() ?? 0,
+        sourceBytesRead: served.bytesRead(),
         sourceBytes: source.size,
         encodeSeconds: (Date.now() - started) / 1000,
       };
@@ -225,17 +219,14 @@ export class ChunkEncoderService {
         await this.storage.deletePrefix(prefix);
         return 'skipped';
       }
-      const read = served
-        ? `read ${mib(report.sourceBytesRead)} of the ${mib(report.sourceBytes)} source`
-        : 'from the local copy of the source';
       this.logger.log(
-        `[job ${ctx.jobId} video ${videoId}] ${name} encoded in ${report.encodeSeconds.toFixed(1)} s; ${read}`,
+        `[job ${ctx.jobId} video ${videoId}] ${name} encoded in ${report.encodeSeconds.toFixed(1)} s; read ${mib(report.sourceBytesRead)} of the ${mib(report.sourceBytes)} source`,
       );
       return 'encoded';
     } finally {
       clearInterval(watch);
       ctx.signal.removeEventListener('abort', onAbort);
-      await served?.close();
+      await served.close();
       await rm(out, { recursive: true, force: true });
     }
   }

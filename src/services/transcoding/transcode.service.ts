@@ -48,7 +48,6 @@ import {
   storyboardPlanFor,
 } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
-import { ChunkEncoderService } from './chunk-encoder.service';
 import { WorkCheck } from './work-check';
 
 /** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
@@ -76,7 +75,6 @@ export class TranscodeService {
     private readonly jobs: JobQueue,
     private readonly afterPublication: AfterPublication,
     private readonly work: WorkCheck,
-    private readonly chunkEncoder: ChunkEncoderService,
   ) {}
 
   async transcode(videoId: string, ctx: JobContext): Promise<TranscodeOutcome> {
@@ -199,8 +197,7 @@ export class TranscodeService {
   /**
    * Records the ladder's version (a retry finds the one recorded and re-adds the same flow,
    * which adds nothing), queues the flow for any worker, then runs the preview here meanwhile:
-   * its renditions are not adopted, since the chunks encode every rung in parallel. Then the
-   * audio part, from the local source: its child job, queued after the chunks, finds it done.
+   * its renditions are not adopted, since the chunks encode every rung in parallel.
    */
   private async startChunkedLadder(
     video: Video,
@@ -245,12 +242,8 @@ export class TranscodeService {
         ctx: job.ctx,
       });
     } catch (error) {
-      if (error instanceof VideoMovedOn) return 'chunked';
-      throw error;
+      if (!(error instanceof VideoMovedOn)) throw error;
     }
-    // The source is here already: the audio from it costs a second or two, where its own job
-    // would read the whole source again through storage on the critical path.
-    if (ladder.hasAudio) await this.chunkEncoder.encodeAudio(ladder, job.ctx, job.sourcePath);
     return 'chunked';
   }
 
