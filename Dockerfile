@@ -51,4 +51,4 @@ VOLUME /scratch
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/metrics').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The flags are start:worker's (package.json): docs/operations.md, "The worker's memory".
-CMD ["node", "--max-semi-space-size=2", "dist/worker/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--expose-gc", "dist/worker/main.js"]

@@ -64,6 +64,8 @@ describe('docker-compose.yml and the Dockerfile', () => {
     expect(JSON.parse(cmd)).toEqual(['node', ...workerNodeFlags(), 'dist/worker/main.js']);
     // A young generation of a few MB: docs/operations.md, "The worker's memory".
     expect(workerNodeFlags()).toContain('--max-semi-space-size=2');
+    // Streams free their buffers as they go: src/runtime/buffer-release.ts.
+    expect(workerNodeFlags()).toContain('--expose-gc');
   });
 
   it('names images that exist: pinned tags, no MinIO (its images left Docker Hub)', () => {

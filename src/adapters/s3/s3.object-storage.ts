@@ -16,6 +16,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
@@ -30,11 +31,14 @@ import {
   type PresignedPost,
   type StoredObject,
 } from '../../ports/object-storage';
+import { noteStreamed } from '../../runtime/buffer-release';
 import type { S3Clients } from './s3-clients';
 
 export const S3_CLIENTS = Symbol('S3_CLIENTS');
 export const S3_BUCKET = Symbol('S3_BUCKET');
 
+// Files up to this size go up in one PutObject from one read (segments, tiles, posters: a few MB).
+const SINGLE_PUT_MAX_BYTES = 16 * 1024 * 1024;
 const NOT_FOUND = new Set(['NotFound', 'NoSuchKey']);
 const REJECTED_PARTS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);
 
@@ -62,7 +66,9 @@ export class S3ObjectStorage extends ObjectStorage {
       const out = await this.clients.data.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: conditions.ifMatch }),
       );
-      await pipeline(out.Body as Readable, createWriteStream(path));
+      const body = out.Body as Readable;
+      body.on('data', (chunk: Buffer) => noteStreamed(chunk.length));
+      await pipeline(body, createWriteStream(path));
     } catch (error) {
       throw classify(error, key);
     }
@@ -70,6 +76,21 @@ export class S3ObjectStorage extends ObjectStorage {
 
   async uploadFile(key: string, path: string, headers: ObjectHeaders): Promise<void> {
     try {
+      const { size } = await stat(path);
+      if (size <= SINGLE_PUT_MAX_BYTES) {
+        // Read whole, once: lib-storage gathers a file's stream reads and then joins them, twice
+        // its size, and a chunk uploads four segments at a time.
+        await this.clients.data.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: await readFile(path),
+            ...objectHeaders(headers),
+          }),
+        );
+        noteStreamed(size);
+        return;
+      }
       await new Upload({
         client: this.clients.data,
         params: { Bucket: this.bucket, Key: key, Body: createReadStream(path), ...objectHeaders(headers) },

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@nestjs/common';
 import { ObjectChangedError, type ObjectStorage } from '../../ports/object-storage';
+import { noteStreamed } from '../../runtime/buffer-release';
 
 export interface ServedSource {
   /** `http://127.0.0.1:{port}/{token}`: the only address ffmpeg is given. */
@@ -54,7 +55,10 @@ export async function serveSource(
       if (object.headers[name]) headers[name] = object.headers[name];
     res.writeHead(object.status, headers);
     const body = object.body;
-    body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      noteStreamed(chunk.length);
+    });
     // ffmpeg closes the connection when it seeks: stop reading from storage at once.
     res.on('close', () => body.destroy());
     body.pipe(res);
