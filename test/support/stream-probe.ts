@@ -22,7 +22,7 @@ const server = createServer((_req, res) => {
   more();
 });
 
-server.listen(0, '127.0.0.1', async () => {
+async function measure(): Promise<void> {
   let peak = 0;
   const sink = new Writable({
     write(_chunk, _encoding, done) {
@@ -36,4 +36,6 @@ server.listen(0, '127.0.0.1', async () => {
   await pipeline(res, sink);
   console.log((peak / 1024 / 1024).toFixed(1));
   server.close();
-});
+}
+
+server.listen(0, '127.0.0.1', () => void measure());
