@@ -1,5 +1,5 @@
 import { planChunks } from './chunk-plan';
-import { planLadderFlow, PRIORITIES, type LadderSpec, type PublishPayload } from './ladder-job';
+import { AUDIO_AFTER_CHUNKS, planLadderFlow, PRIORITIES, type LadderSpec, type PublishPayload } from './ladder-job';
 
 const ladder = (over: Partial<LadderSpec> = {}): LadderSpec => ({
   videoId: '0123456789abcdefghjkmnpqrs',
@@ -38,9 +38,17 @@ describe('planLadderFlow', () => {
     const priorities = flow.children.filter((c) => c.kind === 'chunk').map((c) => c.priority);
     expect(priorities).toEqual([...priorities].sort((a, b) => a - b));
     expect(new Set(priorities).size).toBe(priorities.length);
-    // The audio fills in after the chunks, on the first worker done with one.
-    expect(flow.children.find((c) => c.kind === 'audio')!.priority).toBeGreaterThan(Math.max(...priorities));
+    // A long video's audio starts once its first chunks are under way, not after all of them.
+    const audio = flow.children.find((c) => c.kind === 'audio')!.priority;
+    expect(priorities.filter((p) => p < audio)).toHaveLength(AUDIO_AFTER_CHUNKS);
+    expect(audio).toBeLessThan(priorities.at(-1)!);
     expect(flow.priority).toBeLessThan(priorities[0]!);
+  });
+
+  it("runs a short video's audio after all its chunks, on the first worker done with one", () => {
+    const flow = planLadderFlow(planChunks(60, 30, 6, 30), publish(ladder({ chunkCount: 2 })));
+    const chunks = flow.children.filter((c) => c.kind === 'chunk').map((c) => c.priority);
+    expect(flow.children.find((c) => c.kind === 'audio')!.priority).toBeGreaterThan(Math.max(...chunks));
   });
 
   it('has no storyboard child without a storyboard plan, and no audio child for a silent video', () => {

@@ -57,6 +57,15 @@ export interface PublishPayload {
  */
 export const PRIORITIES = { transcode: 1, publish: 1, storyboard: 10, download: 20 } as const;
 
+/**
+ * The audio child runs after this many of its video's chunks (after all of a shorter one). A
+ * minute's audio costs a few seconds against a minute or more per chunk: ahead of the chunks it
+ * delayed one of them, on the critical path of a short video, while after them it fills in on
+ * the first worker done with one. A long video's audio grows with it (minutes for an hour) and
+ * must not start last, after every chunk: it starts once the first few are under way.
+ */
+export const AUDIO_AFTER_CHUNKS = 4;
+
 /** One child job of a chunked ladder, with its priority. */
 export type LadderChild =
   | { readonly kind: 'chunk'; readonly chunk: Chunk; readonly priority: number }
@@ -80,8 +89,7 @@ export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload
   const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
   if (ladder.storyboard && !ladder.storyboardFromChunks)
     children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
-  // After this video's chunks: the audio (a few seconds) goes to whichever worker is first done
-  // with a chunk, not in front of a chunk on the critical path (ladder-job.spec).
-  if (ladder.hasAudio) children.push({ kind: 'audio', priority: chunkPriority({ index: chunks.length }) });
+  if (ladder.hasAudio)
+    children.push({ kind: 'audio', priority: chunkPriority({ index: Math.min(chunks.length, AUDIO_AFTER_CHUNKS) }) });
   return { publish, priority: PRIORITIES.publish, children };
 }
