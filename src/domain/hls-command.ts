@@ -224,7 +224,7 @@ export function posterCommand(
     '-y',
     '-loglevel',
     'error',
-    // The decoder skips every other frame; the seek's trim still drops keyframes before the time.
+    // The decoder decodes keyframes only; the seek's trim still drops those before the time.
     ...(keyframe ? ['-skip_frame', 'nokey'] : []),
     // Seeking before -i is fast and lands on the nearest earlier keyframe, then decodes to the time.
     '-ss',

@@ -52,7 +52,7 @@ export interface PublishPayload {
  * BullMQ priorities (lower runs sooner; unprioritised jobs would run before all of these). A new
  * upload's probe and preview and a ladder ready to publish go first, the storyboard (old flows)
  * with the first chunks; chunks by their place in their video (chunkPriority) and the audio
- * after its video's chunks (planLadderFlow); an MP4 download (a stream copy, seconds) after the
+ * after its video's first chunks (AUDIO_AFTER_CHUNKS); an MP4 download (a stream copy, seconds) after the
  * first chunks of any other video.
  */
 export const PRIORITIES = { transcode: 1, publish: 1, storyboard: 10, download: 20 } as const;
