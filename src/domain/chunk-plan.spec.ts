@@ -1,4 +1,4 @@
-import { chunkPriority, frameTime, planChunks } from './chunk-plan';
+import { chunkFrameCount, chunkPriority, frameTime, planChunks } from './chunk-plan';
 
 describe('planChunks', () => {
   it('cuts on multiples of the chunk length and gives the last chunk the rest', () => {
@@ -38,6 +38,13 @@ describe('planChunks', () => {
 
   it('refuses chunks that are not whole segments', () => {
     expect(() => planChunks(60, 10, 6, 30)).toThrow(/not a multiple/);
+  });
+});
+
+describe('chunkFrameCount', () => {
+  it('counts the frames of every chunk but the last, which runs to the end', () => {
+    const chunks = planChunks(61, 30, 6, 30000 / 1001);
+    expect(chunks.map((c) => chunkFrameCount(c, chunks.length, 30000 / 1001))).toEqual([900, undefined]);
   });
 });
 

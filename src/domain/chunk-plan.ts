@@ -53,6 +53,18 @@ export function chunkFirstFrame(chunk: Pick<Chunk, 'startSeconds'>, frameRate: n
 }
 
 /**
+ * The frames a chunk ends on (HlsCommandInput.chunk.frames): every chunk but the last stops on its
+ * own last frame; the last runs to the end of the source (undefined).
+ */
+export function chunkFrameCount(
+  chunk: Pick<Chunk, 'index' | 'durationSeconds'>,
+  chunkCount: number,
+  frameRate: number,
+): number | undefined {
+  return chunk.index === chunkCount - 1 ? undefined : Math.round(chunk.durationSeconds * frameRate);
+}
+
+/**
  * BullMQ priority of a chunk (lower runs sooner): by its position in its video, so the first
  * chunks of every video run before the later chunks of a long one, and a short upload arriving
  * behind a long one is not starved. BullMQ runs unprioritised jobs first: every job gets one.

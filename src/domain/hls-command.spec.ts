@@ -96,7 +96,7 @@ describe('hlsCommand', () => {
     expect(preview[preview.indexOf('-hls_flags') + 1]).toBe('independent_segments+temp_file');
   });
   it('encodes one chunk with input seeking, shifted timestamps, frag_discont and the chunk’s first segment number', () => {
-    const chunk = hlsCommand({
+    const input: HlsCommandInput = {
       sourcePath: '/s',
       demuxer: 'mov',
       rungs: [],
@@ -104,7 +104,8 @@ describe('hlsCommand', () => {
       preset: 'veryfast',
       segmentSeconds: 6,
       chunk: { startSeconds: 12, durationSeconds: 12, firstSegment: 2 },
-    });
+    };
+    const chunk = hlsCommand(input);
     const at = (flag: string) => chunk[chunk.indexOf(flag) + 1];
     expect(chunk.indexOf('-ss')).toBeLessThan(chunk.indexOf('-i'));
     expect([at('-ss'), at('-t'), at('-output_ts_offset'), at('-start_number')]).toEqual([
@@ -117,15 +118,7 @@ describe('hlsCommand', () => {
     expect(at('-hls_segment_options')).toBe('movflags=+frag_discont');
     // The last chunk runs to the end; the others stop on their frame count.
     expect(chunk).not.toContain('-frames:v');
-    const counted = hlsCommand({
-      sourcePath: '/s',
-      demuxer: 'mov',
-      rungs: [],
-      hasAudio: false,
-      preset: 'veryfast',
-      segmentSeconds: 6,
-      chunk: { startSeconds: 12, durationSeconds: 12, firstSegment: 2, frames: 360 },
-    });
+    const counted = hlsCommand({ ...input, chunk: { ...input.chunk!, frames: 360 } });
     expect(counted[counted.indexOf('-frames:v') + 1]).toBe('360');
     expect(counted.indexOf('-frames:v')).toBeGreaterThan(counted.indexOf('-i'));
     expect(() =>

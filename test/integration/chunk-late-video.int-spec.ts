@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planChunks } from '../../src/domain/chunk-plan';
-import { hlsCommand } from '../../src/domain/hls-command';
+import { chunkFrameCount, planChunks } from '../../src/domain/chunk-plan';
 import { chooseLadder } from '../../src/domain/ladder';
 import { segmentTiming } from '../../src/domain/mp4-fragments';
+import { encodeBare } from '../support/bare-chunk';
 
 /**
  * A source whose video starts a few milliseconds after its audio, as a file concatenated by
@@ -66,20 +66,8 @@ describe('chunks of a source whose video starts after its audio', () => {
     const parts = chunks.map((chunk) => {
       const dir = join(work, `chunk-${chunk.index}`);
       mkdirSync(dir);
-      const frames = chunk.index < chunks.length - 1 ? Math.round(chunk.durationSeconds * 30) : undefined;
-      execFileSync(
-        'ffmpeg',
-        hlsCommand({
-          sourcePath: source,
-          demuxer: 'mov',
-          rungs,
-          hasAudio: false,
-          preset: 'ultrafast',
-          segmentSeconds: 2,
-          chunk: { ...chunk, frames },
-        }),
-        { cwd: dir, stdio: 'ignore' },
-      );
+      const frames = chunkFrameCount(chunk, chunks.length, 30);
+      encodeBare({ source, dir, rungs, segmentSeconds: 2, chunk: { ...chunk, frames } });
       const names = readdirSync(join(dir, '360p'))
         .filter((f) => f.endsWith('.m4s'))
         .sort();

@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunkFirstFrame, planChunks } from '../../src/domain/chunk-plan';
-import { hlsCommand } from '../../src/domain/hls-command';
 import { chooseLadder } from '../../src/domain/ladder';
 import { segmentTiming } from '../../src/domain/mp4-fragments';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
 import { planStoryboard, tilesSideOutput } from '../../src/domain/storyboard';
+import { encodeBare } from '../support/bare-chunk';
 
 /**
  * What docs/transcoding.md measured for chunked encoding, asserted on this machine's ffmpeg so an
@@ -65,20 +65,8 @@ describe.each([
   function encode(dir: string, chunk?: { startSeconds: number; durationSeconds: number; firstSegment: number }): void {
     mkdirSync(join(dir, 'tiles'), { recursive: true });
     const firstFrame = chunk ? chunkFirstFrame(chunk, rungs[0]!.frameRate) : 0;
-    execFileSync(
-      'ffmpeg',
-      hlsCommand({
-        sourcePath: source,
-        demuxer: 'mov',
-        rungs,
-        hasAudio: false,
-        preset: 'ultrafast',
-        segmentSeconds: SEGMENT,
-        chunk,
-        sideOutput: tilesSideOutput(storyboard, rungs[0]!.frameRate, firstFrame, join(dir, 'tiles')),
-      }),
-      { cwd: dir, stdio: 'ignore' },
-    );
+    const sideOutput = tilesSideOutput(storyboard, rungs[0]!.frameRate, firstFrame, join(dir, 'tiles'));
+    encodeBare({ source, dir, rungs, segmentSeconds: SEGMENT, chunk, sideOutput });
   }
 
   it('has identical init segments, continuous tfdt at every join and the frames of one whole run', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
-import { chunkFirstFrame, type Chunk } from '../../domain/chunk-plan';
+import { chunkFirstFrame, chunkFrameCount, type Chunk } from '../../domain/chunk-plan';
 import { AUDIO_RENDITION, hlsCommand } from '../../domain/hls-command';
 import { MediaError } from '../../domain/media-info';
 import { parseMediaPlaylist } from '../../domain/playlists';
@@ -65,8 +65,7 @@ export class ChunkEncoderService {
     const frameRate = ladder.rungs[0]!.frameRate;
     const tiles = ladder.storyboardFromChunks ? ladder.storyboard : null;
     const isLast = chunk.index === ladder.chunkCount - 1;
-    // Every chunk but the last ends on its last frame exactly (HlsCommandInput.chunk.frames).
-    const frames = isLast ? undefined : Math.round(chunk.durationSeconds * frameRate);
+    const frames = chunkFrameCount(chunk, ladder.chunkCount, frameRate);
     const produce: Produce = async (source, out, run) => {
       // The storyboard's tiles for this chunk's frames, numbered as the whole video's.
       if (tiles) await mkdir(join(out, CHUNK_TILES_DIR));
