@@ -14,61 +14,45 @@ const ladder = (over: Partial<LadderSpec> = {}): LadderSpec => ({
   progress: [15, 90],
   storyboard: { intervalSeconds: 5, tileWidth: 160, tileHeight: 90, columns: 5, rows: 5 },
   storyboardFromChunks: true,
-  audioWithFirstChunk: true,
   ...over,
 });
 const publish = (spec: LadderSpec): PublishPayload => ({ ladder: spec, sourceEtag: '"e"', width: 640, height: 360 });
 
 describe('planLadderFlow', () => {
-  it('plans one child per chunk under the publish job; the chunks make the storyboard, the first the audio', () => {
+  it('plans one child per chunk and the audio under the publish job; the chunks make the storyboard', () => {
     const chunks = planChunks(40, 12, 6, 30);
     const flow = planLadderFlow(chunks, publish(ladder()));
     expect(flow.priority).toBe(PRIORITIES.publish);
     expect(flow.publish.ladder.version).toBe('v1');
-    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk']);
+    expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk', 'audio']);
     expect(flow.children.filter((c) => c.kind === 'chunk').map((c) => c.chunk.index)).toEqual([0, 1, 2]);
   });
 
-  it('keeps a storyboard and an audio child for a ladder planned before the chunks took them', () => {
-    const flow = planLadderFlow(
-      planChunks(40, 12, 6, 30),
-      publish(ladder({ storyboardFromChunks: undefined, audioWithFirstChunk: undefined })),
-    );
+  it('keeps a storyboard child for a ladder planned before the chunks made the tiles', () => {
+    const flow = planLadderFlow(planChunks(40, 12, 6, 30), publish(ladder({ storyboardFromChunks: undefined })));
     expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk', 'storyboard', 'audio']);
   });
 
   it('runs the first chunks of every video before the later chunks of a long one', () => {
-    const flow = planLadderFlow(
-      planChunks(120, 12, 6, 30),
-      publish(ladder({ chunkCount: 10, audioWithFirstChunk: undefined })),
-    );
+    const flow = planLadderFlow(planChunks(120, 12, 6, 30), publish(ladder({ chunkCount: 10 })));
     const priorities = flow.children.filter((c) => c.kind === 'chunk').map((c) => c.priority);
     expect(priorities).toEqual([...priorities].sort((a, b) => a - b));
     expect(new Set(priorities).size).toBe(priorities.length);
-    // In a flow with an audio child, a long video's audio starts once its first chunks are under
-    // way, not after all of them.
+    // A long video's audio starts once its first chunks are under way, not after all of them.
     const audio = flow.children.find((c) => c.kind === 'audio')!.priority;
     expect(priorities.filter((p) => p < audio)).toHaveLength(AUDIO_AFTER_CHUNKS);
     expect(audio).toBeLessThan(priorities.at(-1)!);
     expect(flow.priority).toBeLessThan(priorities[0]!);
   });
 
-  it("runs an audio child after all of a short video's chunks, on the first worker done with one", () => {
-    const flow = planLadderFlow(
-      planChunks(60, 30, 6, 30),
-      publish(ladder({ chunkCount: 2, audioWithFirstChunk: undefined })),
-    );
+  it("runs a short video's audio after all its chunks, on the first worker done with one", () => {
+    const flow = planLadderFlow(planChunks(60, 30, 6, 30), publish(ladder({ chunkCount: 2 })));
     const chunks = flow.children.filter((c) => c.kind === 'chunk').map((c) => c.priority);
     expect(flow.children.find((c) => c.kind === 'audio')!.priority).toBeGreaterThan(Math.max(...chunks));
   });
 
   it('has no storyboard child without a storyboard plan, and no audio child for a silent video', () => {
-    const flow = planLadderFlow(
-      planChunks(40, 12, 6, 30),
-      publish(
-        ladder({ storyboard: null, hasAudio: false, storyboardFromChunks: undefined, audioWithFirstChunk: undefined }),
-      ),
-    );
+    const flow = planLadderFlow(planChunks(40, 12, 6, 30), publish(ladder({ storyboard: null, hasAudio: false })));
     expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk']);
   });
 });

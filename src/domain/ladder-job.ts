@@ -4,9 +4,9 @@ import type { StoryboardPlan } from './storyboard';
 
 /**
  * A chunked ladder (one BullMQ flow per video and version): the parent `publish-ladder` job
- * stitches and publishes once every `encode-chunk` child is done; the first chunk's job also
- * encodes the audio, and each chunk writes the storyboard's tiles for its frames, which the
- * publish job lays out. Everything a child needs travels in its payload, so every chunk is encoded alike whichever
+ * stitches and publishes once every `encode-chunk` child and the one `encode-audio` child are
+ * done; each chunk also writes the storyboard's tiles for its frames, and the publish job lays them
+ * out. Everything a child needs travels in its payload, so every chunk is encoded alike whichever
  * worker, with whatever local configuration, takes it.
  */
 export interface LadderSpec {
@@ -34,12 +34,6 @@ export interface LadderSpec {
    * flows queued before: a `make-storyboard` child decodes the source for it, as then.
    */
   readonly storyboardFromChunks?: boolean;
-  /**
-   * True: the first chunk's job also encodes the whole audio, in an ffmpeg run of its own beside
-   * the chunk's, and there is no `encode-audio` child. Unset in flows queued before: that child
-   * encodes it, as then.
-   */
-  readonly audioWithFirstChunk?: boolean;
 }
 
 export interface ChunkPayload {
@@ -64,8 +58,11 @@ export interface PublishPayload {
 export const PRIORITIES = { transcode: 1, publish: 1, storyboard: 10, download: 20 } as const;
 
 /**
- * In flows queued before the first chunk took the audio (LadderSpec.audioWithFirstChunk), the
- * audio child runs after this many of its video's chunks (after all of a shorter one).
+ * The audio child runs after this many of its video's chunks (after all of a shorter one). A
+ * minute's audio costs a few seconds against a minute or more per chunk: ahead of the chunks it
+ * delayed one of them, on the critical path of a short video, while after them it fills in on
+ * the first worker done with one. A long video's audio grows with it (minutes for an hour) and
+ * must not start last, after every chunk: it starts once the first few are under way.
  */
 export const AUDIO_AFTER_CHUNKS = 4;
 
@@ -84,16 +81,15 @@ export interface LadderFlow {
 
 /**
  * The job graph of a chunked ladder, decided here and only translated by the queue adapter: one
- * child per chunk (and, for ladders planned before the chunks made the tiles or the first chunk
- * took the audio, one for the storyboard and one for the audio), and the publish job as their
- * parent.
+ * child per chunk, one for the audio when the ladder has it (and, in flows queued before the chunks
+ * made the tiles, one for the storyboard), and the publish job as their parent.
  */
 export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload): LadderFlow {
   const { ladder } = publish;
   const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
   if (ladder.storyboard && !ladder.storyboardFromChunks)
     children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
-  if (ladder.hasAudio && !ladder.audioWithFirstChunk)
+  if (ladder.hasAudio)
     children.push({ kind: 'audio', priority: chunkPriority({ index: Math.min(chunks.length, AUDIO_AFTER_CHUNKS) }) });
   return { publish, priority: PRIORITIES.publish, children };
 }

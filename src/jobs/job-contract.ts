@@ -182,7 +182,6 @@ const ladderSpec = z.object({
     .nullable()
     .default(null),
   storyboardFromChunks: z.boolean().optional(),
-  audioWithFirstChunk: z.boolean().optional(),
 });
 const chunk = z.object({
   index: count(100_000),

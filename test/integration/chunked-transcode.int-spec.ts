@@ -215,7 +215,7 @@ describe('a chunked ladder', () => {
     expect(existsSync(join(dir, 'storyboard', 'sprite-0.jpg'))).toBe(true);
   }
 
-  // 20 s in 6 s chunks: four chunk jobs (the last 2 s; the first with the audio), on two workers.
+  // 20 s in 6 s chunks: four chunk jobs (the last 2 s) and the audio, on two workers.
   it('is encoded by two workers sharing its chunks and published as one continuous rendition per rung', async () => {
     await startWorker();
     await startWorker();
@@ -223,7 +223,7 @@ describe('a chunked ladder', () => {
     const id = await uploadFile(user, clip, 'video/mp4');
     await expectStitched(id, clip, ['360p', '240p']);
     const version = await versionOf(id);
-    const jobs = await chunkJobs(id, version, 4);
+    const jobs = [...(await chunkJobs(id, version, 4)), await queue.getJob(audioJobId(id, version))];
     for (const job of jobs) expect(await job!.getState()).toBe('completed');
     expect(new Set(jobs.map((j) => j!.processedBy)).size).toBe(2);
     expect(await queue.getJob(chunkJobId(id, version, 4))).toBeUndefined();
@@ -231,15 +231,17 @@ describe('a chunked ladder', () => {
     expect(await queue.getJob(storyboardJobId(id, version))).toBeUndefined();
   }, 300_000);
 
-  it('encodes the audio beside the first chunk, in no job of its own', async () => {
+  it('encodes the audio after the chunks, so it never holds a chunk back', async () => {
     await startWorker();
-    const clip = makeClip(join(work, 'audio-first.mp4'), { size: '640x360', fps: '30', seconds: 14, audio: true });
+    const clip = makeClip(join(work, 'audio-last.mp4'), { size: '640x360', fps: '30', seconds: 14, audio: true });
     const id = await uploadFile(user, clip, 'video/mp4');
     await expectStitched(id, clip, ['360p', '240p']);
     const version = await versionOf(id);
-    expect(await queue.getJob(audioJobId(id, version))).toBeUndefined();
-    const [first] = await chunkJobs(id, version, 3);
-    expect(first!.returnvalue).toBe('encoded');
+    // One worker: it takes every chunk before the audio, which was queued after them.
+    const audio = (await queue.getJob(audioJobId(id, version)))!;
+    expect(audio.returnvalue).toBe('encoded');
+    const chunks = await chunkJobs(id, version, 3);
+    for (const chunk of chunks) expect(chunk!.finishedOn!).toBeLessThanOrEqual(audio.processedOn!);
     const dir = join(work, `${id}-audio`);
     await downloadPrefix(s3, TEST_BUCKET, `videos/${id}/hls/${version}/audio/`, dir);
     const playlist = parseMediaPlaylist(readFileSync(join(dir, 'index.m3u8'), 'utf8'));
@@ -358,7 +360,11 @@ describe('a chunked ladder', () => {
       120,
     );
     expect((await user('DELETE', `/v1/videos/${id}`)).status).toBe(204);
-    const ids = [...Array.from({ length: 6 }, (_, i) => chunkJobId(id, version, i)), ladderJobId(id, version)];
+    const ids = [
+      ...Array.from({ length: 6 }, (_, i) => chunkJobId(id, version, i)),
+      audioJobId(id, version),
+      ladderJobId(id, version),
+    ];
     await until('no job of the video waiting or running', async () => {
       const states = await Promise.all(ids.map((j) => queue.getJobState(j)));
       return states.every((s) => s === 'completed' || s === 'failed' || s === 'unknown');

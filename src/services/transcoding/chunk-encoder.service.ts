@@ -13,7 +13,7 @@ import { STORYBOARD_DIR, tilesSideOutput } from '../../domain/storyboard';
 import type { LadderSpec } from '../../jobs/job-contract';
 import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
-import { mapWithLimit, runTogether } from '../shared/concurrency';
+import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles } from '../shared/hls-files';
 import { asCorrupt, sourceReplaced } from './media-failure';
 import { serveSource } from './source-server';
@@ -45,8 +45,8 @@ class PartAbandoned extends Error {}
 type Produce = (source: string, out: string, run: { timeoutMs: number; signal: AbortSignal }) => Promise<void>;
 
 /**
- * One child of a chunked ladder: every rung of one chunk in one ffmpeg process (decode once), and
- * the whole audio once (beside the first chunk, or in a job of its own in older flows). ffmpeg reads the source from storage through a loopback range server
+ * One child of a chunked ladder: every rung of one chunk in one ffmpeg process (decode once), or
+ * the whole audio once. ffmpeg reads the source from storage through a loopback range server
  * (source-server), so any worker on any machine can take any part. Outputs go to the part's
  * work prefix, done.json last; a part already done there is reused, not encoded again.
  */
@@ -61,23 +61,7 @@ export class ChunkEncoderService {
     private readonly media: MediaToolkit,
   ) {}
 
-  /**
-   * One chunk's rungs; for the first chunk of a ladder that says so, the whole audio too, in an
-   * ffmpeg of its own at the same time: AAC takes one thread, which the chunk's x264 leaves idle
-   * now and then, where a job of its own after the chunks kept every other core idle for its
-   * length (docs/transcoding.md, "The audio").
-   */
-  async encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: JobContext): Promise<PartOutcome> {
-    if (chunk.index !== 0 || !ladder.hasAudio || !ladder.audioWithFirstChunk)
-      return this.encodeVideo(ladder, chunk, ctx);
-    const outcomes = await runTogether(ctx.signal, [
-      (signal) => this.encodeVideo(ladder, chunk, { ...ctx, signal }),
-      (signal) => this.encodeAudio(ladder, { ...ctx, signal }),
-    ]);
-    return jointOutcome(outcomes);
-  }
-
-  private encodeVideo(ladder: LadderSpec, chunk: Chunk, ctx: JobContext): Promise<PartOutcome> {
+  encodeChunk(ladder: LadderSpec, chunk: Chunk, ctx: JobContext): Promise<PartOutcome> {
     const frameRate = ladder.rungs[0]!.frameRate;
     const tiles = ladder.storyboardFromChunks ? ladder.storyboard : null;
     const isLast = chunk.index === ladder.chunkCount - 1;
@@ -245,12 +229,6 @@ export class ChunkEncoderService {
       await rm(out, { recursive: true, force: true });
     }
   }
-}
-
-/** Skipped when any part was (the video no longer wants them); encoded when any part was encoded. */
-function jointOutcome(outcomes: readonly PartOutcome[]): PartOutcome {
-  if (outcomes.includes('skipped')) return 'skipped';
-  return outcomes.includes('encoded') ? 'encoded' : 'reused';
 }
 
 async function playlistSeconds(path: string): Promise<number> {

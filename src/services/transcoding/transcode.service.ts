@@ -226,12 +226,11 @@ export class TranscodeService {
       progress: plan.progress.ladder,
       storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
       storyboardFromChunks: true,
-      audioWithFirstChunk: true,
     };
     const publish = { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null };
     await this.jobs.addLadder(planLadderFlow(chunks, publish));
     this.logger.log(
-      `[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ', the audio with the first,' : ''} queued`,
+      `[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`,
     );
     try {
       await this.previews.publish({
