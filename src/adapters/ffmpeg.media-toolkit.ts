@@ -31,6 +31,7 @@ interface ProbeStream {
   r_frame_rate?: string;
   nb_frames?: string;
   pix_fmt?: string;
+  field_order?: string;
   profile?: string | number;
   channels?: number;
   sample_rate?: string;
@@ -337,6 +338,7 @@ function videoInfo(stream: ProbeStream, durationSeconds: number): NonNullable<Me
       durationSeconds > 0 ? Number(stream.nb_frames ?? 0) / durationSeconds : 0,
     ),
     pixelFormat: stream.pix_fmt ?? null,
+    fieldOrder: stream.field_order ?? null,
     profile: stream.profile === undefined ? null : String(stream.profile),
   };
 }

@@ -1,4 +1,4 @@
-import { hlsCommand, posterCommand, type HlsCommandInput } from './hls-command';
+import { hlsCommand, posterCommand, remuxCommand, type HlsCommandInput } from './hls-command';
 import { chooseLadder } from './ladder';
 import { ALLOWED_DEMUXERS, checkSource, demuxerWhitelist, pinnedDemuxer } from './media-policy';
 import type { MediaInfo } from './media-info';
@@ -154,6 +154,41 @@ describe('hlsCommand', () => {
     // A decoder option: before the input it applies to.
     expect(keyframe.indexOf('-skip_frame')).toBeLessThan(keyframe.indexOf('-i'));
     expect(keyframe[keyframe.indexOf('-skip_frame') + 1]).toBe('nokey');
+  });
+});
+
+describe('remuxCommand', () => {
+  const url = 'http://127.0.0.1:41234/0123456789abcdef0123456789abcdef';
+
+  it('copies the chosen video and the first audio from the loopback source, decoding nothing', () => {
+    const args = remuxCommand({ sourcePath: url, demuxer: 'mov', videoStream: 2, hasAudio: true, segmentSeconds: 6 });
+    expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-i') + 2)).toEqual([
+      '-protocol_whitelist',
+      'http,tcp',
+      '-f',
+      'mov',
+      '-i',
+      url,
+    ]);
+    expect(args.join(' ')).toContain('-map 0:2 -map 0:a:0 -c copy');
+    expect(args).not.toContain('-filter_complex');
+    expect(args).not.toContain('-c:v');
+  });
+
+  it('writes growing fMP4 EVENT playlists, renamed into place, the source and the audio in one group', () => {
+    const args = remuxCommand({ sourcePath: url, demuxer: 'mov', hasAudio: true, segmentSeconds: 6 });
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(after('-hls_playlist_type')).toBe('event');
+    expect(after('-hls_segment_type')).toBe('fmp4');
+    expect(after('-hls_flags')).toBe('independent_segments+temp_file');
+    expect(after('-hls_time')).toBe('6');
+    expect(after('-var_stream_map')).toBe('v:0,agroup:audio,name:source a:0,agroup:audio,name:audio');
+  });
+
+  it('maps the video alone for a silent source', () => {
+    const args = remuxCommand({ sourcePath: url, demuxer: 'mov', hasAudio: false, segmentSeconds: 6 });
+    expect(args).not.toContain('0:a:0');
+    expect(args[args.indexOf('-var_stream_map') + 1]).toBe('v:0,name:source');
   });
 });
 

@@ -278,3 +278,55 @@ export function tailCheckCommand(
     outputPath,
   ];
 }
+
+/** The rendition a standard source is published as before the ladder: its own video, copied. */
+export const SOURCE_RENDITION = 'source';
+
+/**
+ * A stream copy of a standard source (standard-source.ts) into fMP4 HLS, nothing decoded: its
+ * video as the `source` rendition, cut at its own keyframes (the first at or after each
+ * `segmentSeconds` boundary), and its AAC as the `audio` rendition, as growing EVENT playlists
+ * written by renaming (temp_file), like the preview's.
+ */
+export function remuxCommand(input: {
+  readonly sourcePath: string;
+  readonly demuxer: string;
+  readonly videoStream?: number;
+  readonly hasAudio: boolean;
+  readonly segmentSeconds: number;
+}): string[] {
+  const group = input.hasAudio ? `,agroup:${AUDIO_RENDITION}` : '';
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-loglevel',
+    'error',
+    ...safeInputArgs(input.sourcePath, input.demuxer),
+    '-map',
+    videoMap(input.videoStream),
+    ...(input.hasAudio ? ['-map', '0:a:0'] : []),
+    '-c',
+    'copy',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(input.segmentSeconds),
+    '-hls_playlist_type',
+    'event',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    'independent_segments+temp_file',
+    '-hls_segment_filename',
+    '%v/seg_%05d.m4s',
+    '-var_stream_map',
+    [`v:0${group},name:${SOURCE_RENDITION}`, ...(input.hasAudio ? [`a:0${group},name:${AUDIO_RENDITION}`] : [])].join(
+      ' ',
+    ),
+    '-progress',
+    'pipe:1',
+    '-nostats',
+    '%v/index.m3u8',
+  ];
+}

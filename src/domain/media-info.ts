@@ -18,6 +18,8 @@ export interface VideoStreamInfo {
   readonly frameRate: number;
   readonly pixelFormat: string | null;
   readonly profile: string | null;
+  /** ffprobe's field order: `progressive`, `tt`, `bb`, `tb`, `bt`, or unknown (null). */
+  readonly fieldOrder?: string | null;
 }
 
 export interface AudioStreamInfo {

@@ -1,0 +1,159 @@
+import type { MediaInfo } from './media-info';
+import type { Mp4Index, Mp4Track } from './mp4-index';
+
+/**
+ * Why a source cannot be published as it is (by stream copy) before the ladder: stable codes,
+ * shown on the video as `nonStandardReasons`, after Mux's `non_standard_input_reasons`.
+ */
+export type NonStandardReason =
+  /** Not an MP4/MOV whose index gives every keyframe before a byte of media is read. */
+  | 'container'
+  /** No video stream: an audio file goes the ladder's way. */
+  | 'no_video'
+  /** Not H.264. */
+  | 'video_codec'
+  /** Not 8-bit 4:2:0. */
+  | 'pixel_format'
+  | 'interlaced'
+  /** Some keyframe follows the one before it by more than the limit (10 s). */
+  | 'keyframe_interval'
+  /** Over the limit (1080) on its short side. */
+  | 'resolution'
+  /** Over the bitrate a viewer can stream (STANDARD_INPUT_MAX_KBPS). */
+  | 'bitrate'
+  /** Audio that is not AAC. */
+  | 'audio_codec'
+  /** More than one video or audio track. */
+  | 'tracks'
+  /** An edit list a stream copy would not reproduce: an empty edit (a delay), several edits, a rate. */
+  | 'edit_list';
+
+export interface StandardLimits {
+  readonly maxKeyframeSeconds: number;
+  readonly maxShortSide: number;
+  /** Bits per second, video and audio together, averaged over the file. */
+  readonly maxBitrate: number;
+}
+
+export const STANDARD_LIMITS: StandardLimits = { maxKeyframeSeconds: 10, maxShortSide: 1080, maxBitrate: 12_000_000 };
+
+const ISO_BMFF = 'mov,mp4,m4a,3gp,3g2,mj2';
+const PIXEL_FORMATS = new Set(['yuv420p', 'yuvj420p']);
+const PROGRESSIVE = new Set(['progressive', 'unknown']);
+
+/** The tracks a stream copy maps: the file's one video track and its audio track, if any. */
+export interface SourceTracks {
+  readonly video: Mp4Track;
+  readonly audio: Mp4Track | null;
+}
+
+/** The video and audio tracks of an index, or null when it has not exactly one of each kind it uses. */
+export function sourceTracks(index: Mp4Index): SourceTracks | null {
+  const video = index.tracks.filter((t) => t.handler === 'vide');
+  const audio = index.tracks.filter((t) => t.handler === 'soun');
+  if (video.length !== 1 || audio.length > 1) return null;
+  return { video: video[0]!, audio: audio[0] ?? null };
+}
+
+/** Presentation times (seconds from the first frame shown) of every keyframe, in order. */
+export function keyframeTimes(track: Mp4Track): number[] {
+  const times: number[] = [];
+  let first = Infinity;
+  for (let i = 0; i < track.dts.length; i++) first = Math.min(first, track.dts[i]! + track.cto[i]!);
+  for (let i = 0; i < track.dts.length; i++)
+    if (track.sync[i]) times.push((track.dts[i]! + track.cto[i]! - first) / track.timescale);
+  return times.sort((a, b) => a - b);
+}
+
+/** The longest stretch without a keyframe, the end of the video included. */
+export function longestKeyframeGap(keyframes: readonly number[], durationSeconds: number): number {
+  if (keyframes.length === 0 || keyframes[0]! > 0.001) return Infinity;
+  let gap = 0;
+  for (let i = 1; i < keyframes.length; i++) gap = Math.max(gap, keyframes[i]! - keyframes[i - 1]!);
+  return Math.max(gap, durationSeconds - keyframes.at(-1)!);
+}
+
+/** A track plays as its samples say: no edit list, or one edit that only trims its start. */
+function plainEdits(track: Mp4Track): boolean {
+  if (track.edits.length === 0) return true;
+  if (track.edits.length > 1) return false;
+  const [edit] = track.edits;
+  return edit!.mediaTime >= 0 && edit!.rate === 1;
+}
+
+function totalBytes(track: Mp4Track): number {
+  let sum = 0;
+  for (const size of track.sizes) sum += size;
+  return sum;
+}
+
+/**
+ * Every reason the source cannot be published by stream copy, none when it can. `index` is the
+ * MP4/MOV sample index (null for any other container, or an index that could not be read).
+ */
+export function nonStandardReasons(
+  info: MediaInfo,
+  index: Mp4Index | null,
+  limits: StandardLimits,
+): NonStandardReason[] {
+  const reasons = new Set<NonStandardReason>();
+  const video = info.video;
+  if (!video) return ['no_video'];
+  if (info.formatName !== ISO_BMFF || !index) reasons.add('container');
+  if (video.codec !== 'h264') reasons.add('video_codec');
+  if (!PIXEL_FORMATS.has(video.pixelFormat ?? '')) reasons.add('pixel_format');
+  if (!PROGRESSIVE.has(video.fieldOrder ?? 'unknown')) reasons.add('interlaced');
+  if (Math.min(video.width, video.height) > limits.maxShortSide) reasons.add('resolution');
+  if (info.audio && info.audio.codec !== 'aac') reasons.add('audio_codec');
+  const tracks = index ? sourceTracks(index) : null;
+  if (index && !tracks) reasons.add('tracks');
+  if (tracks) {
+    if (!plainEdits(tracks.video) || (tracks.audio && !plainEdits(tracks.audio))) reasons.add('edit_list');
+    const gap = longestKeyframeGap(keyframeTimes(tracks.video), info.durationSeconds);
+    if (gap > limits.maxKeyframeSeconds + 0.001) reasons.add('keyframe_interval');
+    const bytes = totalBytes(tracks.video) + (tracks.audio ? totalBytes(tracks.audio) : 0);
+    if ((bytes * 8) / Math.max(info.durationSeconds, 0.001) > limits.maxBitrate) reasons.add('bitrate');
+  }
+  return [...reasons];
+}
+
+export interface CopiedSegment {
+  readonly startSeconds: number;
+  readonly durationSeconds: number;
+  /** Media bytes of the segment's samples (the fMP4 boxes around them excluded). */
+  readonly bytes: number;
+}
+
+/**
+ * The segments a stream copy cuts the video into, as ffmpeg 5.1's HLS muxer does: at the first
+ * keyframe at or after each multiple of `segmentSeconds` (one cut per keyframe, so a long gap
+ * delays the next boundary rather than skipping it). Known before the copy runs, so the playlists'
+ * target duration and the master's BANDWIDTH are honest from the first segment.
+ */
+export function copiedSegments(track: Mp4Track, durationSeconds: number, segmentSeconds: number): CopiedSegment[] {
+  const times: Array<{ t: number; size: number; key: boolean }> = [];
+  let first = Infinity;
+  for (let i = 0; i < track.dts.length; i++) first = Math.min(first, track.dts[i]! + track.cto[i]!);
+  // Decode order, as the muxer sees packets; each packet's presentation time decides its cut.
+  for (let i = 0; i < track.dts.length; i++)
+    times.push({
+      t: (track.dts[i]! + track.cto[i]! - first) / track.timescale,
+      size: track.sizes[i]!,
+      key: track.sync[i] === 1,
+    });
+  const segments: CopiedSegment[] = [];
+  let start = 0;
+  let bytes = 0;
+  let boundary = 1;
+  times.forEach(({ t, size, key }, i) => {
+    if (i > 0 && key && t >= segmentSeconds * boundary - 1e-9) {
+      segments.push({ startSeconds: start, durationSeconds: t - start, bytes });
+      start = t;
+      bytes = 0;
+      boundary += 1;
+    }
+    bytes += size;
+  });
+  segments.push({ startSeconds: start, durationSeconds: Math.max(0, durationSeconds - start), bytes });
+  return segments;
+}
