@@ -7,6 +7,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { MediaError, type MediaInfo } from '../domain/media-info';
+import { isLoopbackSource } from '../domain/hls-command';
 import { decodeGuards, demuxerWhitelist } from '../domain/media-policy';
 import { confinedCommand, guardInputs, TOOL_ENV, type Confinement } from '../domain/tool-confinement';
 import { MediaToolFailure, MediaToolkit, type RunOptions } from '../ports/media-toolkit';
@@ -84,8 +85,12 @@ export class FfmpegMediaToolkit extends MediaToolkit {
   }
 
   async probe(path: string): Promise<MediaInfo> {
-    // Only the file protocol and only real media demuxers: a crafted upload (an HLS playlist, an
-    // ffconcat script) is not recognised at all, so nothing it names is ever opened.
+    // A local file over the file protocol, or the loopback source server over http (reading the
+    // index and what it needs by ranges); only real media demuxers: a crafted upload (an HLS
+    // playlist, an ffconcat script) is not recognised at all, so nothing it names is ever opened.
+    const remote = isLoopbackSource(path);
+    // ffprobe writes nothing; a folder of its own, so the sandbox shows it no one else's files.
+    const cwd = remote ? await mkdtemp(join(tmpdir(), 'velvet-probe-')) : dirname(path);
     const args = [
       '-v',
       'error',
@@ -94,19 +99,19 @@ export class FfmpegMediaToolkit extends MediaToolkit {
       '-show_format',
       '-show_streams',
       '-protocol_whitelist',
-      'file',
+      remote ? 'http,tcp' : 'file',
       '-format_whitelist',
       demuxerWhitelist(),
       ...decodeGuards(this.config.transcode),
       '-i',
-      `file:${path}`,
+      remote ? path : `file:${path}`,
     ];
     const exit = await this.spawn(this.ffprobePath, args, {
-      cwd: dirname(path),
+      cwd,
       readOnly: true,
       timeoutMs: this.config.transcode.probeTimeoutSeconds * 1000,
       keepStdout: true,
-    });
+    }).finally(() => (remote ? rm(cwd, { recursive: true, force: true }) : undefined));
     let data: ProbeData | null = null;
     try {
       data = exit.code === 0 ? (JSON.parse(exit.stdout) as ProbeData) : null;

@@ -157,6 +157,9 @@ export const envSchema = z
     PREVIEW_PRESET: z
       .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
       .default('veryfast'),
+    // A standard source (H.264 8-bit 4:2:0 progressive, AAC, keyframes ≤ 10 s, ≤ 1080p on its short
+    // side, at most this average bitrate) is first published as it is, by stream copy; 0 never.
+    STANDARD_INPUT_MAX_KBPS: integer(12_000, 0, 1_000_000),
     // The MP4 download is the highest encoded rung at or below this short side (stream copy, no encode).
     DOWNLOAD_MAX_SHORT_SIDE: integer(1080, 144, 4320),
     // How long a download's signed URL works (a download started before then finishes).

@@ -82,6 +82,8 @@ export interface AppConfig {
     /** 0: no preview. */
     readonly previewShortSide: number;
     readonly previewPreset: Env['PREVIEW_PRESET'];
+    /** The highest average bitrate (bit/s) of a source published as it is; 0: no source is. */
+    readonly standardInputMaxBitrate: number;
     readonly maxDurationSeconds: number;
     readonly maxPixels: number;
     readonly maxFrameRate: number;
@@ -258,6 +260,7 @@ function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
       chunkSeconds: env.TRANSCODE_CHUNK_SECONDS,
       previewShortSide: env.PREVIEW_SHORT_SIDE,
       previewPreset: env.PREVIEW_PRESET,
+      standardInputMaxBitrate: env.STANDARD_INPUT_MAX_KBPS * 1000,
       maxDurationSeconds: env.MAX_SOURCE_DURATION_SECONDS,
       maxPixels: env.MAX_SOURCE_PIXELS,
       maxFrameRate: env.MAX_SOURCE_FRAME_RATE,

@@ -63,15 +63,20 @@ export function videoMap(videoStream: number | undefined): string {
   return videoStream === undefined ? '0:v:0' : `0:${videoStream}`;
 }
 
-// The one URL shape a chunk job gives ffmpeg: its own loopback server for the one source.
+// The one URL shape a job gives ffmpeg: its own loopback server for the one source.
 const LOOPBACK_SOURCE = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{32}$/;
+
+/** Whether `source` is the loopback source server's URL (source-server), not a local path. */
+export function isLoopbackSource(source: string): boolean {
+  return LOOPBACK_SOURCE.test(source);
+}
 
 /**
  * ffmpeg's arguments that read only the source with one demuxer: a local file over the `file`
  * protocol, or the loopback source server over `http` (and the `tcp` under it), nothing else.
  */
 export function safeInputArgs(source: string, demuxer: string): string[] {
-  if (LOOPBACK_SOURCE.test(source)) return ['-protocol_whitelist', 'http,tcp', '-f', demuxer, '-i', source];
+  if (isLoopbackSource(source)) return ['-protocol_whitelist', 'http,tcp', '-f', demuxer, '-i', source];
   if (!source.startsWith('/')) throw new Error('the source must be an absolute path or the loopback source URL');
   return ['-protocol_whitelist', 'file', '-f', demuxer, '-i', `file:${source}`];
 }

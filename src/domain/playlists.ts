@@ -67,6 +67,8 @@ export interface AudioEntry {
   readonly uri: string;
   readonly bandwidth: BitrateStats;
   readonly codecs: string;
+  /** Its channel count (CHANNELS); 2 when unset, as Velvet's own AAC always is. */
+  readonly channels?: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export function masterPlaylist(variants: readonly VariantEntry[], audio: AudioEn
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   if (audio && variants.length > 0) {
     lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${audio.uri}"`,
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels ?? 2}",URI="${audio.uri}"`,
     );
   }
   const sorted = [...variants].sort((a, b) => b.bandwidth.peak - a.bandwidth.peak);

@@ -1,7 +1,9 @@
 import type { MediaInfo } from './media-info';
 import type { Mp4Index, Mp4Track } from './mp4-index';
 import {
+  copiedBitrates,
   copiedSegments,
+  copiedTargetDuration,
   keyframeTimes,
   longestKeyframeGap,
   nonStandardReasons,
@@ -155,6 +157,10 @@ describe('copiedSegments', () => {
     expect(segments.map((s) => s.durationSeconds)).toEqual([13, 1, 6, 6, 4]);
     expect(segments.map((s) => s.startSeconds)).toEqual([0, 13, 14, 20, 26]);
     expect(segments.map((s) => s.bytes)).toEqual([390_000, 30_000, 180_000, 180_000, 120_000]);
+    expect(segments.map((s) => s.samples)).toEqual([390, 30, 180, 180, 120]);
+    expect(copiedTargetDuration(segments, 6)).toBe(13);
+    // The peak is the 1 s segment after the 13 s one: 30 kB of frames in a second.
+    expect(copiedBitrates(segments).peak).toBe((30_000 + 30 * 16 + 1024) * 8);
   });
 
   it('ends the last segment at the video’s end', () => {

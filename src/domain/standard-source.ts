@@ -122,6 +122,7 @@ export interface CopiedSegment {
   readonly durationSeconds: number;
   /** Media bytes of the segment's samples (the fMP4 boxes around them excluded). */
   readonly bytes: number;
+  readonly samples: number;
 }
 
 /**
@@ -144,16 +145,47 @@ export function copiedSegments(track: Mp4Track, durationSeconds: number, segment
   const segments: CopiedSegment[] = [];
   let start = 0;
   let bytes = 0;
+  let samples = 0;
   let boundary = 1;
   times.forEach(({ t, size, key }, i) => {
     if (i > 0 && key && t >= segmentSeconds * boundary - 1e-9) {
-      segments.push({ startSeconds: start, durationSeconds: t - start, bytes });
+      segments.push({ startSeconds: start, durationSeconds: t - start, bytes, samples });
       start = t;
       bytes = 0;
+      samples = 0;
       boundary += 1;
     }
     bytes += size;
+    samples += 1;
   });
-  segments.push({ startSeconds: start, durationSeconds: Math.max(0, durationSeconds - start), bytes });
+  segments.push({ startSeconds: start, durationSeconds: Math.max(0, durationSeconds - start), bytes, samples });
   return segments;
+}
+
+// What fMP4 adds around a segment's samples, at most: a moof with an entry per sample, and the
+// boxes around it (measured on ffmpeg 5.1's output: about 12.5 bytes a sample and a few hundred).
+const FRAGMENT_BYTES_PER_SAMPLE = 16;
+const FRAGMENT_BYTES = 1024;
+
+/** A copied segment's size in its published file, at most. */
+export function segmentFileBytes(segment: CopiedSegment): number {
+  return segment.bytes + segment.samples * FRAGMENT_BYTES_PER_SAMPLE + FRAGMENT_BYTES;
+}
+
+/**
+ * BANDWIDTH and AVERAGE-BANDWIDTH of a copied rendition, in bit/s: its costliest segment (the HLS
+ * rule: no segment exceeds BANDWIDTH) and the whole, both with the fMP4 boxes' bound. A final
+ * segment under a second is left out of the peak: a few frames over a few ms are no rate.
+ */
+export function copiedBitrates(segments: readonly CopiedSegment[]): { peak: number; average: number } {
+  const rated = segments.filter((s, i) => s.durationSeconds >= 1 || (i === 0 && segments.length === 1));
+  const peak = Math.max(0, ...rated.map((s) => (segmentFileBytes(s) * 8) / Math.max(s.durationSeconds, 0.001)));
+  const seconds = segments.reduce((sum, s) => sum + s.durationSeconds, 0);
+  const bytes = segments.reduce((sum, s) => sum + segmentFileBytes(s), 0);
+  return { peak: Math.ceil(peak), average: Math.ceil((bytes * 8) / Math.max(seconds, 0.001)) };
+}
+
+/** The target duration of the copied renditions: every segment, rounded, at most it (RFC 8216 §4.3.3.1). */
+export function copiedTargetDuration(segments: readonly CopiedSegment[], segmentSeconds: number): number {
+  return Math.max(segmentSeconds, ...segments.map((s) => Math.round(s.durationSeconds)));
 }

@@ -23,6 +23,14 @@ export interface VideoJson {
   /** A session can be started: the preview while processing, the ladder once ready. */
   playable: boolean;
   playableAt: string | null;
+  /** What made it playable first: `source` (published as it is), `preview` or `ladder`; null before. */
+  playableVia: Video['playableVia'];
+  /**
+   * Why the source could not be published as it is (`video_codec`, `pixel_format`, `interlaced`,
+   * `keyframe_interval`, `resolution`, `bitrate`, `audio_codec`, `edit_list`, `container`,
+   * `tracks`, `no_video`); [] when it was; null before the probe.
+   */
+  nonStandardReasons: readonly string[] | null;
   /** A premiere: sessions work from then. */
   availableFrom: string | null;
   /** A takedown: no session after. */
@@ -69,6 +77,8 @@ export function presentVideo(video: Video): VideoJson {
     readyAt: video.readyAt?.toISOString() ?? null,
     playable,
     playableAt: playable ? ((video.playableAt ?? video.readyAt)?.toISOString() ?? null) : null,
+    playableVia: playable ? video.playableVia : null,
+    nonStandardReasons: video.nonStandardReasons,
     availableFrom: video.availableFrom?.toISOString() ?? null,
     availableUntil: video.availableUntil?.toISOString() ?? null,
     downloadable: video.downloadable,

@@ -40,6 +40,10 @@ export interface Video {
   readonly ladderVersion: string | null;
   /** When the preview (or, without one, the ladder) first became fetchable through the CDN. */
   readonly playableAt: Date | null;
+  /** What made it playable first: its source as it is, the preview, or the ladder at ready. */
+  readonly playableVia: PlayableVia | null;
+  /** Why the source could not be published as it is (standard-source.ts); [] it could; null not judged. */
+  readonly nonStandardReasons: readonly string[] | null;
   /** A premiere: viewers' cookies take effect at this moment. */
   readonly availableFrom: Date | null;
   /** A takedown: no session after this moment, no cookie outliving it. */
@@ -57,6 +61,8 @@ export interface Video {
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
+
+export type PlayableVia = 'source' | 'preview' | 'ladder';
 
 export interface DownloadFile {
   readonly version: string;

@@ -23,7 +23,8 @@ export class MediaToolFailure extends Error {
 }
 
 /**
- * ffmpeg and ffprobe. `probe` reads only the given file with only the allowed demuxers and
+ * ffmpeg and ffprobe. `probe` reads only the given file (or the loopback source server's URL,
+ * source-server) with only the allowed demuxers and
  * throws MediaError `not_media` when none recognises it. `run` executes one ffmpeg command.
  */
 export abstract class MediaToolkit {

@@ -67,8 +67,10 @@ export abstract class VideoStore {
   abstract startPreview(id: string, version: string, probed: ProbedDetails): Promise<Video | null>;
   /** Records the version a chunked ladder is encoded for (kept if one is recorded already); null unless processing. */
   abstract startLadder(id: string, version: string): Promise<Video | null>;
-  /** Playable from now on (the first time only), with its preview; null unless processing. */
-  abstract markPlayable(id: string, previewVersion: string): Promise<Video | null>;
+  /** Playable from now on (the first time only, `via` with it), with its preview; null unless processing. */
+  abstract markPlayable(id: string, previewVersion: string, via: 'source' | 'preview'): Promise<Video | null>;
+  /** Why the source cannot be published as it is ([]: it can); null unless processing. */
+  abstract recordSourceCheck(id: string, nonStandardReasons: readonly string[]): Promise<Video | null>;
   /** Forgets an abandoned preview: not playable, no preview version; null unless processing. */
   abstract dropPreview(id: string, previewVersion: string): Promise<Video | null>;
   /** `processing → ready` with the published rendition (the preview retired); null when the row moved on meanwhile. */

@@ -54,6 +54,11 @@ export const FIXTURES = {
     args: [...video('1920x1080', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'],
   },
   // Long enough that a worker can be killed mid-transcode.
+  // A standard source (H.264/AAC, 8.3 s GOPs, well under 12 Mbit/s): published as it is.
+  standard30: {
+    file: 'standard-30s.mp4',
+    args: [...video('640x360', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'],
+  },
   long1080: { file: 'long-1080.mp4', args: [...video('1920x1080', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
   // Several 6 s chunks (and a short last one) for the chunked ladder in the browser.
   chunked20: {

@@ -192,19 +192,29 @@ export class PostgresVideoStore extends VideoStore {
     );
   }
 
-  markPlayable(id: string, previewVersion: string): Promise<Video | null> {
+  markPlayable(id: string, previewVersion: string, via: 'source' | 'preview'): Promise<Video | null> {
     return this.mutate(
       id,
-      `UPDATE videos SET playable_at = COALESCE(playable_at, now()), updated_at = now()
+      `UPDATE videos SET playable_via = CASE WHEN playable_at IS NULL THEN $3 ELSE playable_via END,
+         playable_at = COALESCE(playable_at, now()), updated_at = now()
        WHERE id = $1 AND status = 'processing' AND preview_version = $2 RETURNING *`,
-      [id, previewVersion],
+      [id, previewVersion, via],
+    );
+  }
+
+  recordSourceCheck(id: string, nonStandardReasons: readonly string[]): Promise<Video | null> {
+    return this.mutate(
+      id,
+      `UPDATE videos SET non_standard_reasons = $2::text[], updated_at = now()
+       WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [id, [...nonStandardReasons]],
     );
   }
 
   dropPreview(id: string, previewVersion: string): Promise<Video | null> {
     return this.mutate(
       id,
-      `UPDATE videos SET preview_version = NULL, playable_at = NULL, updated_at = now()
+      `UPDATE videos SET preview_version = NULL, playable_at = NULL, playable_via = NULL, updated_at = now()
        WHERE id = $1 AND status = 'processing' AND preview_version = $2 RETURNING *`,
       [id, previewVersion],
     );
@@ -215,7 +225,8 @@ export class PostgresVideoStore extends VideoStore {
       id,
       `UPDATE videos SET status = 'ready', progress = 100, error_code = NULL, error_message = NULL,
          duration_seconds = $2, width = $3, height = $4, renditions = $5::jsonb, hls_version = $6,
-         source_etag = $7, ready_at = now(), playable_at = COALESCE(playable_at, now()), preview_version = NULL, ladder_version = NULL,
+         source_etag = $7, ready_at = now(), playable_via = CASE WHEN playable_at IS NULL THEN 'ladder' ELSE playable_via END,
+         playable_at = COALESCE(playable_at, now()), preview_version = NULL, ladder_version = NULL,
          storyboard = $8, captions_master = NULL, updated_at = now()
        WHERE id = $1 AND status = 'processing' RETURNING *`,
       [
@@ -301,7 +312,7 @@ export class PostgresVideoStore extends VideoStore {
   markFailed(id: string, code: string, message: string): Promise<Video | null> {
     return this.mutate(
       id,
-      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, preview_version = NULL, ladder_version = NULL, playable_at = NULL,
+      `UPDATE videos SET status = 'failed', error_code = $2, error_message = $3, preview_version = NULL, ladder_version = NULL, playable_at = NULL, playable_via = NULL,
          updated_at = now()
        WHERE id = $1 AND status IN ('queued', 'processing') RETURNING *`,
       [id, code, message],

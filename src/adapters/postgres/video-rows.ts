@@ -1,4 +1,12 @@
-import type { DownloadFile, Rendition, UploadStrategy, Video, VideoAccess, VideoStatus } from '../../domain/video';
+import type {
+  DownloadFile,
+  PlayableVia,
+  Rendition,
+  UploadStrategy,
+  Video,
+  VideoAccess,
+  VideoStatus,
+} from '../../domain/video';
 
 /** A `videos` row as PostgreSQL returns it. */
 export interface VideoRow {
@@ -28,6 +36,8 @@ export interface VideoRow {
   preview_version: string | null;
   ladder_version: string | null;
   playable_at: Date | null;
+  playable_via: PlayableVia | null;
+  non_standard_reasons: string[] | null;
   created_at: Date;
   updated_at: Date;
   event_sequence: string | number;
@@ -71,6 +81,8 @@ export function toVideo(row: VideoRow): Video {
     previewVersion: row.preview_version,
     ladderVersion: row.ladder_version,
     playableAt: row.playable_at,
+    playableVia: row.playable_via,
+    nonStandardReasons: row.non_standard_reasons,
     availableFrom: row.available_from,
     availableUntil: row.available_until,
     downloadable: row.downloadable,

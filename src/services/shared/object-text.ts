@@ -1,8 +1,16 @@
 import type { ObjectStorage } from '../../ports/object-storage';
 
-/** A whole object (or a byte range of it) into memory: playlists and small headers only. */
-export async function readObject(storage: ObjectStorage, key: string, range?: string): Promise<Buffer> {
-  const object = await storage.openObject(key, { range });
+/**
+ * A whole object (or a byte range of it) into memory: playlists and small headers only. With
+ * `ifMatch`, only that version of it (else ObjectChangedError).
+ */
+export async function readObject(
+  storage: ObjectStorage,
+  key: string,
+  range?: string,
+  ifMatch?: string,
+): Promise<Buffer> {
+  const object = await storage.openObject(key, { range, ...(ifMatch ? { ifMatch } : {}) });
   if (!object?.body) throw new Error(`${key} is not in storage`);
   const parts: Buffer[] = [];
   for await (const part of object.body) parts.push(part as Buffer);

@@ -88,15 +88,15 @@ export class PreviewPublisher {
     }
   }
 
-  /** Uploads the master, once every rendition has a segment listed. */
-  async publishMaster(text: string): Promise<void> {
+  /**
+   * Uploads the master, once every rendition has a segment listed. GROWING for a master that is
+   * replaced later (a standard source's, until the preview joins it).
+   */
+  async publishMaster(text: string, cacheControl = IMMUTABLE): Promise<void> {
     if (this.masterUploaded || !this.everyRenditionListed) return;
     const path = join(this.o.scratchDir, 'master.m3u8');
     await writeFile(path, text);
-    await this.o.storage.uploadFile(`${this.prefix}master.m3u8`, path, {
-      contentType: PLAYLIST_TYPE,
-      cacheControl: IMMUTABLE,
-    });
+    await this.o.storage.uploadFile(`${this.prefix}master.m3u8`, path, { contentType: PLAYLIST_TYPE, cacheControl });
     this.masterUploaded = true;
   }
 

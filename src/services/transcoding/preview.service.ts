@@ -22,6 +22,7 @@ import { newVersion } from '../shared/hls-files';
 import { asCorrupt } from './media-failure';
 import { PreviewDiverged, PreviewPublisher, readPublishedPreview, type PublishedRendition } from './preview-publisher';
 import type { JobContext } from '../../jobs/job-context';
+import type { SourceRenditions } from './source-publisher.service';
 import { WorkCheck } from './work-check';
 
 // How often ffmpeg's output folder is looked at: a 6 s segment at 3x realtime is ready every 2 s.
@@ -40,6 +41,12 @@ export interface PreviewInput {
   /** The job's scratch folder; the preview works in a sub-folder of it. */
   readonly workDir: string;
   readonly ctx: JobContext;
+  /**
+   * A standard source published as it is under the preview's version (SourcePublisher): the
+   * preview then encodes its rung alone and joins the source's master, beside the source's
+   * rendition and with its audio.
+   */
+  readonly joining?: SourceRenditions;
 }
 
 /** A preview this attempt encoded whole: ffmpeg's own output, one folder per rendition. */
@@ -77,7 +84,7 @@ export class PreviewService {
   async publish(input: PreviewInput): Promise<EncodedPreview | null> {
     const preview = input.plan.preview;
     if (!preview) return null;
-    const renditions = [...preview.rungs.map((r) => r.name), ...(preview.hasAudio ? [AUDIO_RENDITION] : [])];
+    const renditions = [...preview.rungs.map((r) => r.name), ...(withAudio(input) ? [AUDIO_RENDITION] : [])];
     const started = await this.store.startPreview(
       input.video.id,
       newVersion(this.clock.now(), randomBytes(3).toString('hex')),
@@ -102,7 +109,7 @@ export class PreviewService {
       );
       if (resume && Object.values(resume).every((r) => r.ended)) {
         this.log(input, `preview ${version} already published`);
-        await this.becomePlayable(input.video.id, version);
+        await this.becomePlayable(input.video.id, version, input.joining ? 'source' : 'preview');
         return null;
       }
       await this.encodeAndPublish(input, version, renditions, dir, resume);
@@ -169,7 +176,7 @@ export class PreviewService {
       demuxer: pinnedDemuxer(info.formatName),
       videoStream: info.video?.streamIndex,
       rungs: preview.rungs,
-      hasAudio: preview.hasAudio,
+      hasAudio: withAudio(input),
       preset: this.config.transcode.previewPreset,
       segmentSeconds: this.config.transcode.segmentSeconds,
       playlistType: 'event',
@@ -237,8 +244,15 @@ export class PreviewService {
   ): Promise<void> {
     if (publisher.hasMaster || !publisher.everyRenditionListed) return;
     if (!viewerStaysBehind(publisher.publishedSeconds, input.info.durationSeconds, speed)) return;
-    await publisher.publishMaster(await this.master(input.plan, publisher));
-    await this.becomePlayable(input.video.id, version);
+    await publisher.publishMaster(await this.master(input, publisher));
+    if (input.joining) {
+      this.log(
+        input,
+        `preview ${version} joined the source's master with ${publisher.publishedSeconds.toFixed(1)} s listed`,
+      );
+      return;
+    }
+    await this.becomePlayable(input.video.id, version, 'preview');
     this.log(input, `playable: preview ${version} with ${publisher.publishedSeconds.toFixed(1)} s listed`);
   }
 
@@ -247,31 +261,35 @@ export class PreviewService {
       throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
   }
 
-  /** The one place a video becomes playable (a later webhook for this moment hooks in here). */
-  private async becomePlayable(videoId: string, version: string): Promise<void> {
-    if (!(await this.store.markPlayable(videoId, version)))
+  /** Where a preview makes a video playable (SourcePublisher is the other). */
+  private async becomePlayable(videoId: string, version: string, via: 'source' | 'preview'): Promise<void> {
+    if (!(await this.store.markPlayable(videoId, version, via)))
       throw new VideoMovedOn(`video ${videoId} is no longer previewing ${version}`);
   }
 
   /**
    * The preview's bitrates are not measured yet, so BANDWIDTH is the encoder's bound: maxrate
-   * plus what the VBV buffer can add within one segment.
+   * plus what the VBV buffer can add within one segment. Joining a source's master: its rung
+   * beside the source's, with the source's audio.
    */
-  private async master(plan: TranscodePlan, publisher: PreviewPublisher): Promise<string> {
-    const preview = plan.preview!;
+  private async master(input: PreviewInput, publisher: PreviewPublisher): Promise<string> {
+    const preview = input.plan.preview!;
     const segmentSeconds = this.config.transcode.segmentSeconds;
     const codecsOf = async (name: string) =>
       codecsFromInitSegment((await publisher.localInit(name)) ?? Buffer.alloc(0)).join(',');
-    const audio: AudioEntry | null = preview.hasAudio
-      ? {
-          groupId: AUDIO_RENDITION,
-          name: 'Default',
-          uri: `${AUDIO_RENDITION}/index.m3u8`,
-          bandwidth: { peak: Math.ceil(AUDIO_BITRATE * 1.1), average: AUDIO_BITRATE },
-          codecs: await codecsOf(AUDIO_RENDITION),
-        }
-      : null;
-    const variants: VariantEntry[] = [];
+    const joined = input.joining;
+    const audio: AudioEntry | null = joined
+      ? joined.audio
+      : preview.hasAudio
+        ? {
+            groupId: AUDIO_RENDITION,
+            name: 'Default',
+            uri: `${AUDIO_RENDITION}/index.m3u8`,
+            bandwidth: { peak: Math.ceil(AUDIO_BITRATE * 1.1), average: AUDIO_BITRATE },
+            codecs: await codecsOf(AUDIO_RENDITION),
+          }
+        : null;
+    const variants: VariantEntry[] = joined ? [joined.variant] : [];
     for (const rung of preview.rungs) {
       variants.push({
         uri: `${rung.name}/index.m3u8`,
@@ -288,6 +306,11 @@ export class PreviewService {
   private log(input: PreviewInput, message: string): void {
     this.logger.log(`[job ${input.ctx.jobId} video ${input.video.id} attempt ${input.ctx.attempt}] ${message}`);
   }
+}
+
+/** The preview encodes the audio unless it joins a source whose own audio is published. */
+function withAudio(input: PreviewInput): boolean {
+  return input.plan.preview!.hasAudio && !input.joining;
 }
 
 function peakBound(rung: Rung, segmentSeconds: number): number {

@@ -49,6 +49,10 @@ import {
 } from './storyboard-maker';
 import { AfterPublication } from './after-publication.service';
 import { WorkCheck } from './work-check';
+import { inspectSource } from './source-inspection';
+import { SourcePublisher, type SourcePublication } from './source-publisher.service';
+import { serveSource } from './source-server';
+import type { StoredObject } from '../../ports/object-storage';
 
 /** `chunked`: the ladder was handed to a flow of chunk jobs (ladder-publisher finishes it). */
 export type TranscodeOutcome = 'ready' | 'skipped' | 'chunked';
@@ -75,6 +79,7 @@ export class TranscodeService {
     private readonly jobs: JobQueue,
     private readonly afterPublication: AfterPublication,
     private readonly work: WorkCheck,
+    private readonly sources: SourcePublisher,
   ) {}
 
   async transcode(videoId: string, ctx: JobContext): Promise<TranscodeOutcome> {
@@ -97,12 +102,15 @@ export class TranscodeService {
     const root = this.config.transcode.tmpDir ?? tmpdir();
     await this.removeStaleWorkDirs(root, videoId);
     const dir = await mkdtemp(join(root, `velvet-${videoId}-`));
+    // The probe and a standard source's copy read the source by ranges: neither waits for the
+    // whole file, which is downloaded meanwhile for what decodes it.
+    const served = await serveSource(this.storage, sourceKey(videoId), this.logger, source.etag);
+    let early: SourcePublication | null = null;
     try {
       const sourcePath = join(dir, 'source');
-      await this.storage.download(sourceKey(videoId), sourcePath, { ifMatch: source.etag }).catch((error: unknown) => {
-        throw asSourceReplaced(error);
+      const info = await this.media.probe(served.url).catch((error: unknown) => {
+        throw served.replaced() ? sourceReplaced() : error;
       });
-      const info = await this.media.probe(sourcePath);
       checkSource(info, this.config.transcode);
       const { ladder: ladderSides, previewShortSide, ladderMode, ladderCrf } = this.config.transcode;
       const plan = planTranscode(info, {
@@ -115,12 +123,22 @@ export class TranscodeService {
       log(
         `probed ${describe(info)}; ladder ${rungs.map((r) => `${r.width}x${r.height}`).join(', ') || 'audio only'}; preview ${plan.preview ? plan.preview.rungs.map((r) => r.name).join(',') || 'audio' : 'off'}`,
       );
+      try {
+        early = await this.publishSourceEarly(claimed, source, info, plan, { url: served.url, dir, ctx });
+      } catch (error) {
+        if (error instanceof VideoMovedOn) return 'skipped';
+        throw error;
+      }
+      await this.storage.download(sourceKey(videoId), sourcePath, { ifMatch: source.etag }).catch((error: unknown) => {
+        throw asSourceReplaced(error);
+      });
 
       const scratch = join(dir, 'scratch');
       const out = join(dir, 'out');
       await mkdir(scratch);
       await mkdir(out);
-      // Before anything is published: a source cut off after its index is refused here.
+      // Before anything but a standard source's copy is published: a source cut off after its
+      // index is refused here (and the copy, published already, removed with the video's failure).
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
       const chunks = this.chunksOf(info, rungs);
       if (chunks)
@@ -128,10 +146,22 @@ export class TranscodeService {
           sourcePath,
           workDir: dir,
           ctx,
+          early,
         });
       let preview: EncodedPreview | null;
       try {
-        preview = await this.previews.publish({ video: claimed, sourcePath, info, plan: plan, workDir: dir, ctx });
+        preview = await this.previews.publish({
+          video: claimed,
+          sourcePath,
+          info,
+          plan: plan,
+          workDir: dir,
+          ctx,
+          ...(early ? { joining: early } : {}),
+        });
+        // The copy is long done by now (it reads at storage speed); nothing may still write once
+        // the ladder replaces it.
+        await early?.finished;
       } catch (error) {
         if (error instanceof VideoMovedOn) return 'skipped';
         throw error;
@@ -182,8 +212,46 @@ export class TranscodeService {
       log(`ready: version ${version}, ${renditions.length} renditions`);
       return 'ready';
     } finally {
+      if (early) {
+        early.stop(new Error('the job is over'));
+        await early.finished.catch(() => undefined);
+      }
+      await served.close();
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * A standard source's stream copy, published before anything else (SourcePublisher); null for
+   * a source that is not standard (its reasons recorded on the video), with the preview off, or
+   * with STANDARD_INPUT_MAX_KBPS at 0.
+   */
+  private async publishSourceEarly(
+    video: Video,
+    source: StoredObject,
+    info: MediaInfo,
+    plan: TranscodePlan,
+    job: { url: string; dir: string; ctx: JobContext },
+  ): Promise<SourcePublication | null> {
+    const maxBitrate = this.config.transcode.standardInputMaxBitrate;
+    if (!plan.preview || maxBitrate === 0) return null;
+    const inspection = await inspectSource(this.storage, sourceKey(video.id), source, info, maxBitrate, this.logger);
+    if (!(await this.store.recordSourceCheck(video.id, inspection.reasons)))
+      throw new VideoMovedOn(`video ${video.id} is no longer processing`);
+    if (!inspection.tracks) {
+      this.logger.log(
+        `[job ${job.ctx.jobId} video ${video.id}] not published as it is: ${inspection.reasons.join(', ')}`,
+      );
+      return null;
+    }
+    return this.sources.publish({
+      video,
+      sourceUrl: job.url,
+      info,
+      tracks: inspection.tracks,
+      workDir: job.dir,
+      ctx: job.ctx,
+    });
   }
 
   /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
@@ -205,7 +273,7 @@ export class TranscodeService {
     info: MediaInfo,
     plan: TranscodePlan,
     chunks: readonly Chunk[],
-    job: { sourcePath: string; workDir: string; ctx: JobContext },
+    job: { sourcePath: string; workDir: string; ctx: JobContext; early: SourcePublication | null },
   ): Promise<TranscodeOutcome> {
     const started = await this.store.startLadder(video.id, newVersion(new Date(), randomBytes(3).toString('hex')));
     if (!started?.ladderVersion) return 'skipped';
@@ -240,7 +308,9 @@ export class TranscodeService {
         plan,
         workDir: job.workDir,
         ctx: job.ctx,
+        ...(job.early ? { joining: job.early } : {}),
       });
+      await job.early?.finished;
     } catch (error) {
       if (!(error instanceof VideoMovedOn)) throw error;
     }

@@ -6,6 +6,7 @@ import { DownloadMakerService } from './download-maker.service';
 import { LadderPublisherService } from './ladder-publisher.service';
 import { PreviewService } from './preview.service';
 import { ProgressTracker } from './progress-tracker';
+import { SourcePublisher } from './source-publisher.service';
 import { TranscodeService } from './transcode.service';
 import { TranscodingJobs } from './transcoding-jobs.service';
 import { VideoFailures } from './video-failures.service';
@@ -18,6 +19,7 @@ import { WorkCheck } from './work-check';
     TranscodingJobs,
     TranscodeService,
     PreviewService,
+    SourcePublisher,
     ChunkEncoderService,
     LadderPublisherService,
     DownloadMakerService,
