@@ -111,6 +111,11 @@ describe('nonStandardReasons', () => {
     ).toEqual([]);
   });
 
+  it('refuses over 60 frames a second', () => {
+    expect(nonStandardReasons(info({ frameRate: 60 }, AAC), index(), STANDARD_LIMITS)).toEqual([]);
+    expect(nonStandardReasons(info({ frameRate: 120 }, AAC), index(), STANDARD_LIMITS)).toEqual(['frame_rate']);
+  });
+
   it('takes a portrait 1080×1920 video by its short side', () => {
     expect(nonStandardReasons(info({ width: 1080, height: 1920 }), index(undefined, null), STANDARD_LIMITS)).toEqual(
       [],

@@ -19,6 +19,8 @@ export type NonStandardReason =
   | 'keyframe_interval'
   /** Over the limit (1080) on its short side. */
   | 'resolution'
+  /** Over 60 frames a second (the ladder's own limit). */
+  | 'frame_rate'
   /** Over the bitrate a viewer can stream (STANDARD_INPUT_MAX_KBPS). */
   | 'bitrate'
   /** Audio that is not AAC. */
@@ -31,11 +33,17 @@ export type NonStandardReason =
 export interface StandardLimits {
   readonly maxKeyframeSeconds: number;
   readonly maxShortSide: number;
+  readonly maxFrameRate: number;
   /** Bits per second, video and audio together, averaged over the file. */
   readonly maxBitrate: number;
 }
 
-export const STANDARD_LIMITS: StandardLimits = { maxKeyframeSeconds: 10, maxShortSide: 1080, maxBitrate: 12_000_000 };
+export const STANDARD_LIMITS: StandardLimits = {
+  maxKeyframeSeconds: 10,
+  maxShortSide: 1080,
+  maxFrameRate: 60,
+  maxBitrate: 12_000_000,
+};
 
 const ISO_BMFF = 'mov,mp4,m4a,3gp,3g2,mj2';
 const PIXEL_FORMATS = new Set(['yuv420p', 'yuvj420p']);
@@ -104,6 +112,8 @@ export function nonStandardReasons(
   if (!PIXEL_FORMATS.has(video.pixelFormat ?? '')) reasons.add('pixel_format');
   if (!PROGRESSIVE.has(video.fieldOrder ?? 'unknown')) reasons.add('interlaced');
   if (Math.min(video.width, video.height) > limits.maxShortSide) reasons.add('resolution');
+  // 59.94 and 60 fps pass; a rate measured a hair over 60 is still 60.
+  if (video.frameRate > limits.maxFrameRate + 0.5) reasons.add('frame_rate');
   if (info.audio && info.audio.codec !== 'aac') reasons.add('audio_codec');
   const tracks = index ? sourceTracks(index) : null;
   if (index && !tracks) reasons.add('tracks');

@@ -27,7 +27,7 @@ export interface VideoJson {
   playableVia: Video['playableVia'];
   /**
    * Why the source could not be published as it is (`video_codec`, `pixel_format`, `interlaced`,
-   * `keyframe_interval`, `resolution`, `bitrate`, `audio_codec`, `edit_list`, `container`,
+   * `keyframe_interval`, `resolution`, `frame_rate`, `bitrate`, `audio_codec`, `edit_list`, `container`,
    * `tracks`, `no_video`); [] when it was; null before the probe.
    */
   nonStandardReasons: readonly string[] | null;

@@ -88,10 +88,16 @@ describe('transcoding: upload → HLS ladder → ready', () => {
       expect(text.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
     }
     // The ladder adopted the preview's renditions: the very same segments, not a second encode.
+    // A standard source's copy (its video and its audio) went out with the preview, and is not
+    // the ladder's: the ladder encodes its own audio.
+    const copied = video.playableVia === 'source' ? ['source/', 'audio/'] : [];
+    expect(video.playableVia).toBe(video.nonStandardReasons?.length === 0 ? 'source' : 'preview');
     const etags = async (p: string) => {
       const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p }));
       return new Map(
-        (listed.Contents ?? []).filter((o) => o.Key!.endsWith('.m4s')).map((o) => [o.Key!.slice(p.length), o.ETag]),
+        (listed.Contents ?? [])
+          .filter((o) => o.Key!.endsWith('.m4s') && !copied.some((c) => o.Key!.startsWith(`${p}${c}`)))
+          .map((o) => [o.Key!.slice(p.length), o.ETag]),
       );
     };
     const [previewSegments, ladderSegments] = await Promise.all([etags(`${others[0]}/`), etags(prefix)]);
