@@ -36,14 +36,14 @@ export interface SourceSpec {
   readonly seconds: number;
   /**
    * `camera`: testsrc2 with per-frame noise at 20 Mbit/s, the most a phone records 1080p30 at
-   * (hard to encode, realistic to decode). `clean`: testsrc2 alone, small and quick to make,
-   * for long sources where only the time to playable is measured.
+   * (hard to encode, realistic to decode; over STANDARD_INPUT_MAX_KBPS, so not standard).
+   * `clean`: testsrc2 alone at 4 Mbit/s, small and quick to make: a standard source.
    */
   readonly kind: 'camera' | 'clean';
 }
 
-// A longer camera source repeats this many seconds of it (stream copy, seconds to make): decoding
-// and encoding it cost what a continuous one would, and it is made in seconds, not an hour.
+// A longer source repeats this many seconds of it (stream copy, seconds to make): decoding and
+// encoding it cost what a continuous one would, and it is made in seconds, not an hour.
 const LOOP_SECONDS = 60;
 
 /** A generated source, cached in the OS temp folder across runs. */
@@ -52,7 +52,7 @@ export function benchSource(spec: SourceSpec): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `source-1080p30-${spec.seconds}s-${spec.kind}.mp4`);
   if (existsSync(path)) return path;
-  if (spec.kind === 'camera' && spec.seconds > LOOP_SECONDS && spec.seconds % LOOP_SECONDS === 0)
+  if (spec.seconds > LOOP_SECONDS && spec.seconds % LOOP_SECONDS === 0)
     return loopedSource(benchSource({ ...spec, seconds: LOOP_SECONDS }), spec.seconds / LOOP_SECONDS, path);
   console.log(`generating a ${spec.seconds} s 1080p30 ${spec.kind} source…`);
   const picture =
@@ -116,6 +116,9 @@ export interface PipelineTimes {
   readonly partReads: readonly PartRead[];
   /** How many ffmpeg commands the workers ran, from their debug lines. */
   readonly ffmpegRuns: number;
+  /** What made the video playable first (`source`, `preview`, `ladder`), and why not its source. */
+  readonly playableVia: string | null;
+  readonly nonStandardReasons: readonly string[] | null;
 }
 
 export interface PartRead {
@@ -232,10 +235,12 @@ export async function runPipeline(
     await call('POST', `/v1/videos/${video.id}/upload/complete`, {});
     let playableSeconds: number | undefined;
     let readySeconds: number | undefined;
+    let last: Record<string, any> = {};
     // Bounded: a run that is neither ready nor failed within an hour is a failed run.
     for (const deadline = Date.now() + 3600_000; Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 100));
       const current = await call('GET', `/v1/videos/${video.id}`);
+      last = current;
       if (current.status === 'failed') throw new Error(`pipeline failed: ${JSON.stringify(current.error)}`);
       if (current.playable && playableSeconds === undefined) playableSeconds = elapsed();
       if (current.status === 'ready') readySeconds = elapsed();
@@ -245,7 +250,15 @@ export async function runPipeline(
     const hwm = Math.max(
       ...workers.map((w) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1])),
     );
-    return { playableSeconds, readySeconds, workerPeakMb: hwm / 1024, partReads, ffmpegRuns };
+    return {
+      playableSeconds,
+      readySeconds,
+      workerPeakMb: hwm / 1024,
+      partReads,
+      ffmpegRuns,
+      playableVia: last.playableVia ?? null,
+      nonStandardReasons: last.nonStandardReasons ?? null,
+    };
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');
     await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));

@@ -2,10 +2,15 @@
  * npm run bench:playable: how soon a video can be watched, measured in one run.
  *   (a)  upload complete → ready with the preview off (PREVIEW_SHORT_SIDE=0): today's wait;
  *   (b)  upload complete → playable with the preview on, and (b') → ready with it on;
- * on the 60 s 1080p30 source of bench:transcode, (a) and (b) alternating for BENCH_ROUNDS
- * rounds (default 1). Then (b) alone on a source BENCH_LONG_SECONDS long (default 600; a clean
- * picture, so it is quick to make and small), stopped once playable: time to playable must not
- * grow with the video's length. Also the preview's own encoding speed on the 60 s source.
+ * on the 60 s 1080p30 source of bench:transcode (20 Mbit/s: not standard, so the preview's
+ * way), (a) and (b) alternating for BENCH_ROUNDS rounds (default 1). Then (b) alone on a
+ * source BENCH_LONG_SECONDS long (default 600; a clean picture, so it is quick to make and
+ * small; with STANDARD_INPUT_MAX_KBPS=0, so the preview's way too), stopped once playable: time
+ * to playable must not grow with the video's length. Also the preview's own encoding speed.
+ * A standard source, published as it is (a stream copy):
+ *   (s)  a standard 60 s 1080p30 H.264/AAC source (the clean picture at 4 Mbit/s), complete →
+ *        playable, BENCH_STANDARD_RUNS times (default 5): p50 and p95;
+ *   (s′) the same source repeated by stream copy to BENCH_HOUR_SECONDS (default 3600) → playable.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -18,6 +23,22 @@ import { medianBy } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const LONG_SECONDS = Number(process.env.BENCH_LONG_SECONDS ?? 600);
+const STANDARD_RUNS = Number(process.env.BENCH_STANDARD_RUNS ?? 5);
+const HOUR_SECONDS = Number(process.env.BENCH_HOUR_SECONDS ?? 3600);
+
+/** Complete → playable on a standard source, stopped there; refuses a run that went another way. */
+async function sourcePlayable(path: string): Promise<number> {
+  const run = await runPipeline(path, { TRANSCODE_SHUTDOWN_GRACE_SECONDS: '0' }, { stopAtPlayable: true });
+  if (run.playableVia !== 'source')
+    throw new Error(`playable via ${run.playableVia}, not its source: ${JSON.stringify(run.nonStandardReasons)}`);
+  return run.playableSeconds;
+}
+
+/** The value at quantile q (0–1) of `values`, nearest rank. */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
 
 /** The preview's ffmpeg command alone on the local file, as the worker runs it: its realtime factor. */
 function previewSpeed(source: string, seconds: number): number {
@@ -66,7 +87,20 @@ async function main(): Promise<void> {
     );
   }
   const speed = previewSpeed(short, 60);
-  const longRun = await runPipeline(long, { TRANSCODE_SHUTDOWN_GRACE_SECONDS: '0' }, { stopAtPlayable: true });
+  const longRun = await runPipeline(
+    long,
+    { TRANSCODE_SHUTDOWN_GRACE_SECONDS: '0', STANDARD_INPUT_MAX_KBPS: '0' },
+    { stopAtPlayable: true },
+  );
+  const standard = benchSource({ seconds: 60, kind: 'clean' });
+  const hour = benchSource({ seconds: HOUR_SECONDS, kind: 'clean' });
+  const s: number[] = [];
+  for (let run = 1; run <= STANDARD_RUNS; run++) {
+    s.push(await sourcePlayable(standard));
+    console.log(`(s) run ${run}/${STANDARD_RUNS}: playable ${s.at(-1)!.toFixed(2)} s`);
+  }
+  const hourPlayable = await sourcePlayable(hour);
+  console.log(`(s′) playable ${hourPlayable.toFixed(2)} s`);
   const [ma, mb_, mbr] = [a, b, bReady].map((runs) => medianBy(runs, (x) => x));
   console.log(
     `\n60 s source: 1080p30 at 20 Mbit/s, ${mb(short)}; ladder 1080/720/480/360 + audio, veryfast; preview 360p + audio; medians of ${ROUNDS} round(s)`,
@@ -80,6 +114,17 @@ async function main(): Promise<void> {
   console.log(`\n${LONG_SECONDS} s source: 1080p30 clean picture, ${mb(long)}`);
   console.log(`(b)  preview on,  complete → playable:  ${longRun.playableSeconds.toFixed(2)} s`);
   console.log(`long/short time to playable: ${(longRun.playableSeconds / mb_!).toFixed(3)} (target ≤ 1.5)`);
+  const sp50 = quantile(s, 0.5);
+  console.log(
+    `\nstandard source: 1080p30 clean picture at 4 Mbit/s + AAC, ${mb(standard)}; ${HOUR_SECONDS} s: ${mb(hour)}`,
+  );
+  console.log(
+    `(s)  complete → playable, ${s.length} runs: p50 ${sp50.toFixed(2)} s, p95 ${quantile(s, 0.95).toFixed(2)} s`,
+  );
+  console.log(`(s′) ${HOUR_SECONDS} s, complete → playable: ${hourPlayable.toFixed(2)} s`);
+  console.log(`source playable/ready: ${(sp50 / ma!).toFixed(3)}`);
+  console.log(`hour/minute playable: ${(hourPlayable / sp50).toFixed(2)}`);
+  console.log('targets: source playable/ready ≤ 0.025, hour/minute playable ≤ 1.5');
 }
 
 main().then(

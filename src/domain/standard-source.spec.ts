@@ -122,7 +122,18 @@ describe('nonStandardReasons', () => {
     );
   });
 
-  it('refuses an empty edit (a delayed track) and several edits, not a plain trim', () => {
+  it('takes a muxer’s short delay and a trim, and refuses a longer delay and several edits', () => {
+    // ffmpeg's concat by stream copy: the video 21 ms after the audio's priming.
+    const concat = {
+      ...videoTrack(1800, 30, 60, 40_000),
+      edits: [
+        { segmentDuration: 21, mediaTime: -1, rate: 1 },
+        { segmentDuration: 60_000, mediaTime: 0, rate: 1 },
+      ],
+    };
+    expect(nonStandardReasons(info({}, AAC), index(concat), STANDARD_LIMITS)).toEqual([]);
+    const twoTrims = { ...audioTrack(60), edits: [...audioTrack(60).edits, ...audioTrack(60).edits] };
+    expect(nonStandardReasons(info({}, AAC), index(undefined, twoTrims), STANDARD_LIMITS)).toEqual(['edit_list']);
     const delayed = {
       ...audioTrack(60),
       edits: [{ segmentDuration: 500, mediaTime: -1, rate: 1 }, ...audioTrack(60).edits],

@@ -27,7 +27,7 @@ export type NonStandardReason =
   | 'audio_codec'
   /** More than one video or audio track. */
   | 'tracks'
-  /** An edit list a stream copy would not reproduce: an empty edit (a delay), several edits, a rate. */
+  /** An edit list a stream copy is not trusted with: a delay over 50 ms, several edits, a rate. */
   | 'edit_list';
 
 export interface StandardLimits {
@@ -81,11 +81,22 @@ export function longestKeyframeGap(keyframes: readonly number[], durationSeconds
   return Math.max(gap, durationSeconds - keyframes.at(-1)!);
 }
 
-/** A track plays as its samples say: no edit list, or one edit that only trims its start. */
-function plainEdits(track: Mp4Track): boolean {
-  if (track.edits.length === 0) return true;
-  if (track.edits.length > 1) return false;
-  const [edit] = track.edits;
+// A muxer's own compensation (a track starting a frame or an AAC priming after the other, as
+// ffmpeg's concat and copies write it) is kept by a copy as by an encode, and is below what a
+// viewer notices (audio 45 ms ahead, ITU-R BT.1359); a longer delay is not taken on trust.
+const MAX_LEADING_DELAY_SECONDS = 0.05;
+
+/**
+ * A track plays as its samples say: no edit list, or one edit that only trims its start, after
+ * at most a short empty edit (a delay).
+ */
+function plainEdits(track: Mp4Track, movieTimescale: number): boolean {
+  const edits = [...track.edits];
+  if (edits[0]?.mediaTime === -1 && edits[0].segmentDuration / movieTimescale <= MAX_LEADING_DELAY_SECONDS)
+    edits.shift();
+  if (edits.length === 0) return true;
+  if (edits.length > 1) return false;
+  const [edit] = edits;
   return edit!.mediaTime >= 0 && edit!.rate === 1;
 }
 
@@ -118,7 +129,8 @@ export function nonStandardReasons(
   const tracks = index ? sourceTracks(index) : null;
   if (index && !tracks) reasons.add('tracks');
   if (tracks) {
-    if (!plainEdits(tracks.video) || (tracks.audio && !plainEdits(tracks.audio))) reasons.add('edit_list');
+    const plain = (track: Mp4Track) => plainEdits(track, index!.movieTimescale);
+    if (!plain(tracks.video) || (tracks.audio && !plain(tracks.audio))) reasons.add('edit_list');
     const gap = longestKeyframeGap(keyframeTimes(tracks.video), info.durationSeconds);
     if (gap > limits.maxKeyframeSeconds + 0.001) reasons.add('keyframe_interval');
     const bytes = totalBytes(tracks.video) + (tracks.audio ? totalBytes(tracks.audio) : 0);

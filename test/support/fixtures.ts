@@ -59,6 +59,11 @@ export const FIXTURES = {
     file: 'standard-30s.mp4',
     args: [...video('640x360', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'],
   },
+  // The same at 720p: a slow ladder of it outlasts its playback.
+  standard720: {
+    file: 'standard-720-30s.mp4',
+    args: [...video('1280x720', 30, 30), ...tone(30), ...h264, ...aac, '-shortest'],
+  },
   long1080: { file: 'long-1080.mp4', args: [...video('1920x1080', 30, 20), ...tone(20), ...h264, ...aac, '-shortest'] },
   // Several 6 s chunks (and a short last one) for the chunked ladder in the browser.
   chunked20: {

@@ -66,8 +66,12 @@ export class PreviewPublisher {
     return this.o.renditions.every((n) => this.listed.get(n)!.length > 0);
   }
 
-  /** Lists what ffmpeg has finished; with `done`, everything, and ends the playlists. */
-  async step(done: boolean): Promise<void> {
+  /**
+   * Lists what ffmpeg has finished; with `done`, everything, and ends the playlists. `limit`: at
+   * most that many new segments of each rendition this step (the first segment goes up, and the
+   * master after it, without waiting for a copy's whole output to be uploaded).
+   */
+  async step(done: boolean, limit = Infinity): Promise<void> {
     const local = await this.readLocal();
     const finished = Object.fromEntries(this.o.renditions.map((n) => [n, local.get(n)?.segments.length ?? 0]));
     const counts = listableCounts(finished, done);
@@ -75,16 +79,18 @@ export class PreviewPublisher {
     for (const name of this.o.renditions) {
       const playlist = local.get(name);
       const listed = this.listed.get(name)!;
-      if (!playlist || counts[name]! <= listed.length) continue;
+      const upTo = Math.min(counts[name]!, listed.length + limit);
+      if (!playlist || upTo <= listed.length) continue;
       await this.uploadInit(name, playlist);
-      for (const segment of playlist.segments.slice(listed.length, counts[name])) {
+      for (const segment of playlist.segments.slice(listed.length, upTo)) {
         await this.upload(`${name}/${segment.uri}`, IMMUTABLE);
         listed.push(segment);
         listedNew = true;
       }
     }
-    if (listedNew || done) {
-      for (const name of this.o.renditions) await this.uploadPlaylist(name, done);
+    const ended = done && this.o.renditions.every((n) => this.listed.get(n)!.length === counts[n]);
+    if (listedNew || ended) {
+      for (const name of this.o.renditions) await this.uploadPlaylist(name, ended);
     }
   }
 

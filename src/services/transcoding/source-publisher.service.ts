@@ -163,7 +163,9 @@ export class SourcePublisher {
           checkedAt = Date.now();
           await this.assertStillPreviewing(video.id, version);
         }
-        await publisher.step(done);
+        // One segment a step until playable: the master goes up after the first, not after the
+        // whole of a copy that ran ahead.
+        await publisher.step(done, 1);
         if (done) await run;
         const speed = publisher.publishedSeconds / Math.max(0.001, (Date.now() - startedAt) / 1000);
         if (
