@@ -215,10 +215,20 @@ export class TranscodeService {
       if (early) {
         early.stop(new Error('the job is over'));
         await early.finished.catch(() => undefined);
+        await this.removeCopyOfFailed(videoId, early.version);
       }
       await served.close();
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * A copy this run published for a video that failed (or went) meanwhile, by another run of
+   * its job: VideoFailures removed what was there when it failed it, not what came after.
+   */
+  private async removeCopyOfFailed(videoId: string, version: string): Promise<void> {
+    const row = await this.store.findById(videoId);
+    if (!row || row.status === 'failed') await this.storage.deletePrefix(hlsVersionPrefix(videoId, version));
   }
 
   /**
