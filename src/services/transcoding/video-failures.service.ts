@@ -32,8 +32,9 @@ export class VideoFailures {
 
   /**
    * Deletes a prefix and checks it is empty, deleting again if not (at most three passes).
-   * Open bug (2026-12-07): a standard source's copy has been seen listed again after the failure
-   * removed it, with this check passing, so something writes it after; not found yet.
+   * Open bug (2026-12-07): on the test stand-in (s3rver), a failed video's copy has been seen
+   * still listed after this: every upload of it had returned before the failure began to delete
+   * (timestamps logged), so storage kept objects its delete answered gone. Not found yet.
    */
   private async deleteAll(prefix: string): Promise<void> {
     for (let pass = 0; pass < 3; pass++) {
