@@ -12,14 +12,14 @@ export interface SegmentTiming {
   readonly samples: number;
 }
 
-interface Box {
+export interface Box {
   readonly type: string;
   /** Payload start (after size and type) and end. */
   readonly body: number;
   readonly end: number;
 }
 
-function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
+export function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
   let at = from;
   while (at + 8 <= to) {
     let size = buf.readUInt32BE(at);

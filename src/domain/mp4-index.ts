@@ -1,3 +1,5 @@
+import { boxes, type Box } from './mp4-fragments';
+
 /**
  * A progressive MP4/MOV's sample index, read from its `moov` box (ISO/IEC 14496-12 §8.6–8.7):
  * for each track, every sample's decode time, composition offset, size and whether it is a sync
@@ -34,32 +36,10 @@ export interface Mp4Index {
   readonly tracks: readonly Mp4Track[];
 }
 
-interface Box {
-  readonly type: string;
-  readonly body: number;
-  readonly end: number;
-}
-
 // A moov is a few MB for an hour of video (a few bytes per sample); anything past this is not one.
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
 // A track with more samples is refused rather than indexed (an hour at 240 fps is 864,000).
 const MAX_SAMPLES = 4_000_000;
-
-function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
-  let at = from;
-  while (at + 8 <= to) {
-    let size = buf.readUInt32BE(at);
-    let header = 8;
-    if (size === 1) {
-      if (at + 16 > to) throw new Error(`malformed box at ${at}`);
-      size = Number(buf.readBigUInt64BE(at + 8));
-      header = 16;
-    } else if (size === 0) size = to - at;
-    if (size < header || at + size > to) throw new Error(`malformed box at ${at}`);
-    yield { type: buf.toString('latin1', at + 4, at + 8), body: at + header, end: at + size };
-    at += size;
-  }
-}
 
 const childOf = (buf: Buffer, parent: Box, type: string): Box | undefined =>
   [...boxes(buf, parent.body, parent.end)].find((b) => b.type === type);

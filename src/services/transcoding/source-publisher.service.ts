@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -229,8 +230,4 @@ export class SourcePublisher {
   private log(ctx: JobContext, videoId: string, message: string): void {
     this.logger.log(`[job ${ctx.jobId} video ${videoId} attempt ${ctx.attempt}] ${message}`);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
