@@ -22,6 +22,7 @@ import { createApiApp } from '../src/api.app';
 import { loadConfig } from '../src/config/config';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../dev/local-s3';
 import { workerNodeFlags } from '../dev/worker-command';
+import { loopedCopy } from '../test/support/fixtures';
 import {
   BENCH_DATABASE_URL,
   BENCH_JWT_SECRET as SECRET,
@@ -52,8 +53,10 @@ export function benchSource(spec: SourceSpec): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `source-1080p30-${spec.seconds}s-${spec.kind}.mp4`);
   if (existsSync(path)) return path;
-  if (spec.seconds > LOOP_SECONDS && spec.seconds % LOOP_SECONDS === 0)
-    return loopedSource(benchSource({ ...spec, seconds: LOOP_SECONDS }), spec.seconds / LOOP_SECONDS, path);
+  if (spec.seconds > LOOP_SECONDS && spec.seconds % LOOP_SECONDS === 0) {
+    console.log(`repeating the ${LOOP_SECONDS} s source ${spec.seconds / LOOP_SECONDS} times…`);
+    return loopedCopy(benchSource({ ...spec, seconds: LOOP_SECONDS }), spec.seconds / LOOP_SECONDS, path);
+  }
   console.log(`generating a ${spec.seconds} s 1080p30 ${spec.kind} source…`);
   const picture =
     spec.kind === 'camera'
@@ -87,21 +90,6 @@ export function benchSource(spec: SourceSpec): string {
     '-shortest',
     partial,
   ]);
-  renameSync(partial, path);
-  return path;
-}
-
-/** `times` copies of `piece` end to end, by the concat demuxer and stream copy. */
-function loopedSource(piece: string, times: number, path: string): string {
-  console.log(`repeating ${piece} ${times} times…`);
-  const list = `${path}.txt`;
-  writeFileSync(list, Array.from({ length: times }, () => `file '${piece}'`).join('\n'));
-  const partial = `${path}.partial.mp4`;
-  execFileSync('ffmpeg', [
-    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list],
-    ...['-c', 'copy', '-movflags', '+faststart', partial],
-  ]);
-  rmSync(list);
   renameSync(partial, path);
   return path;
 }

@@ -1,5 +1,13 @@
 import { planChunks } from './chunk-plan';
-import { AUDIO_AFTER_CHUNKS, planLadderFlow, PRIORITIES, type LadderSpec, type PublishPayload } from './ladder-job';
+import {
+  AUDIO_AFTER_CHUNKS,
+  chunkRungs,
+  planLadderFlow,
+  PRIORITIES,
+  type LadderSpec,
+  type PublishPayload,
+} from './ladder-job';
+import type { Rung } from './ladder';
 
 const ladder = (over: Partial<LadderSpec> = {}): LadderSpec => ({
   videoId: '0123456789abcdefghjkmnpqrs',
@@ -54,5 +62,30 @@ describe('planLadderFlow', () => {
   it('has no storyboard child without a storyboard plan, and no audio child for a silent video', () => {
     const flow = planLadderFlow(planChunks(40, 12, 6, 30), publish(ladder({ storyboard: null, hasAudio: false })));
     expect(flow.children.map((c) => c.kind)).toEqual(['chunk', 'chunk', 'chunk']);
+  });
+
+  it("leaves out what the preview makes: its rung from every chunk, the audio child when it is the preview's", () => {
+    const rung = (name: string): Rung => ({
+      name,
+      width: 640,
+      height: 360,
+      frameRate: 30,
+      videoBitrate: 800_000,
+      maxBitrate: 1_200_000,
+      bufferSize: 1_600_000,
+    });
+    const rungs = [rung('720p'), rung('480p'), rung('360p')];
+    const withAudio = ladder({ rungs, fromPreview: ['360p', 'audio'] });
+    expect(chunkRungs(withAudio).map((r) => r.name)).toEqual(['720p', '480p']);
+    expect(planLadderFlow(planChunks(40, 12, 6, 30), publish(withAudio)).children.map((c) => c.kind)).toEqual([
+      'chunk',
+      'chunk',
+      'chunk',
+    ]);
+    // Joining a source's copy, the preview has no audio of its own: the ladder encodes it.
+    const rungOnly = ladder({ rungs, fromPreview: ['360p'] });
+    expect(planLadderFlow(planChunks(40, 12, 6, 30), publish(rungOnly)).children.at(-1)!.kind).toBe('audio');
+    // Flows queued before: every rung in every chunk.
+    expect(chunkRungs(ladder({ rungs }))).toEqual(rungs);
   });
 });

@@ -1,4 +1,5 @@
 import { chunkPriority, type Chunk } from './chunk-plan';
+import { AUDIO_RENDITION } from './hls-command';
 import type { Rung } from './ladder';
 import type { StoryboardPlan } from './storyboard';
 
@@ -34,6 +35,22 @@ export interface LadderSpec {
    * flows queued before: a `make-storyboard` child decodes the source for it, as then.
    */
   readonly storyboardFromChunks?: boolean;
+  /**
+   * Renditions (a rung's name, `audio`) the preview encodes alike, whole: no chunk (nor audio
+   * child) encodes them, and the publish job takes the preview's once it has ended. Unset in
+   * flows queued before: the chunks encode every rung.
+   */
+  readonly fromPreview?: readonly string[];
+}
+
+/** The rungs the chunks encode: every rung but those the preview makes. */
+export function chunkRungs(ladder: LadderSpec): readonly Rung[] {
+  return ladder.rungs.filter((r) => !ladder.fromPreview?.includes(r.name));
+}
+
+/** Whether the ladder's audio is encoded by a child of its own (not taken from the preview). */
+export function audioChild(ladder: LadderSpec): boolean {
+  return ladder.hasAudio && !ladder.fromPreview?.includes(AUDIO_RENDITION);
 }
 
 export interface ChunkPayload {
@@ -89,7 +106,7 @@ export function planLadderFlow(chunks: readonly Chunk[], publish: PublishPayload
   const children: LadderChild[] = chunks.map((chunk) => ({ kind: 'chunk', chunk, priority: chunkPriority(chunk) }));
   if (ladder.storyboard && !ladder.storyboardFromChunks)
     children.push({ kind: 'storyboard', priority: PRIORITIES.storyboard });
-  if (ladder.hasAudio)
+  if (audioChild(ladder))
     children.push({ kind: 'audio', priority: chunkPriority({ index: Math.min(chunks.length, AUDIO_AFTER_CHUNKS) }) });
   return { publish, priority: PRIORITIES.publish, children };
 }

@@ -75,6 +75,20 @@ describe('the chunked ladder payloads', () => {
     );
   });
 
+  it("keeps the renditions taken from the preview, names only, and reads their absence as a flow queued before", () => {
+    const current = { ...ladder, fromPreview: ['360p', 'audio'] };
+    expect(parsePublishPayload({ ladder: current, sourceEtag: '"e"', width: 1, height: 1 }).ladder.fromPreview).toEqual([
+      '360p',
+      'audio',
+    ]);
+    expect(parseChunkPayload({ ladder, chunk }).ladder.fromPreview).toBeUndefined();
+    for (const name of ['../x', '360p/', '']) {
+      expect(() => parseChunkPayload({ ladder: { ...ladder, fromPreview: [name] }, chunk })).toThrow(
+        /malformed encode-chunk payload/,
+      );
+    }
+  });
+
   it('reads a download job and refuses one naming another prefix', () => {
     expect(parseDownloadPayload({ videoId: ID, version: 'mx59li8i5bbd37' })).toEqual({
       videoId: ID,

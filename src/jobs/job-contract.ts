@@ -182,6 +182,10 @@ const ladderSpec = z.object({
     .nullable()
     .default(null),
   storyboardFromChunks: z.boolean().optional(),
+  fromPreview: z
+    .array(z.string().regex(/^[0-9a-z]{1,16}$/))
+    .max(11)
+    .optional(),
 });
 const chunk = z.object({
   index: count(100_000),

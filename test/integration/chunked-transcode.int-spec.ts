@@ -32,7 +32,7 @@ import { TEST_BUCKET, TEST_REDIS_URL, testDatabaseUrl } from '../support/test-en
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { createS3Clients } from '../../src/adapters/s3/s3-clients';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { newVideoId } from '../../src/domain/ids';
 import { partWorkPrefix } from '../../src/domain/storage-keys';
 
@@ -229,6 +229,41 @@ describe('a chunked ladder', () => {
     expect(await queue.getJob(chunkJobId(id, version, 4))).toBeUndefined();
     // No decode of its own for the storyboard: the chunks made its tiles.
     expect(await queue.getJob(storyboardJobId(id, version))).toBeUndefined();
+  }, 300_000);
+
+  it("takes the preview's rung and audio, encoded alike, instead of encoding them again in every chunk", async () => {
+    // The preview (240p, its audio, at the ladder's preset) is the ladder's own low rung; a
+    // source published as it is would keep its audio out of it, so that path is off here.
+    const alike = { PREVIEW_SHORT_SIDE: '240', PREVIEW_PRESET: 'ultrafast', STANDARD_INPUT_MAX_KBPS: '0' };
+    await startWorker(alike);
+    await startWorker(alike);
+    const clip = makeClip(join(work, 'adopted.mp4'), { size: '640x360', fps: '30', seconds: 14, audio: true });
+    const id = await uploadFile(user, clip, 'video/mp4');
+    let previewVersion: string | null | undefined;
+    await until('the preview started', async () => {
+      previewVersion = (await api.app.get(VideoStore).findById(id))?.previewVersion;
+      return Boolean(previewVersion);
+    });
+    await expectStitched(id, clip, ['360p', '240p']);
+    const version = await versionOf(id);
+    // The chunks encoded 360p alone and no job encoded the audio: both were the preview's.
+    const chunks = await chunkJobs(id, version, 3);
+    for (const chunk of chunks) expect(chunk!.data.ladder.fromPreview).toEqual(['240p', 'audio']);
+    expect(await queue.getJob(audioJobId(id, version))).toBeUndefined();
+    // The published files are the preview's, copied: same names, same bytes (ETags).
+    const etags = async (prefix: string) =>
+      Object.fromEntries(
+        await Promise.all(
+          (await listKeys(s3, TEST_BUCKET, prefix))
+            .filter((k) => !k.endsWith('.m3u8'))
+            .map(async (k) => [k.slice(prefix.length), (await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: k }))).ETag]),
+        ),
+      );
+    for (const name of ['240p', 'audio']) {
+      const preview = await etags(`videos/${id}/hls/${previewVersion}/${name}/`);
+      expect(Object.keys(preview).length).toBeGreaterThan(3);
+      expect(await etags(`videos/${id}/hls/${version}/${name}/`)).toEqual(preview);
+    }
   }, 300_000);
 
   it('encodes the audio after the chunks, so it never holds a chunk back', async () => {

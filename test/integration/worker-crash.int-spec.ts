@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { JobQueue } from '../../src/ports/job-queue';
 import { WorkerModule } from '../../worker/worker.module';
-import { fixture } from '../support/fixtures';
+import { fixture, hourFixture } from '../support/fixtures';
 import { client, startApi, testConfig, testEnv, token, type Api, type RunningApi } from '../support/harness';
 import { listKeys, uploadFile, waitForFinal } from '../support/pipeline';
 import { createS3Clients } from '../../src/adapters/s3/s3-clients';
@@ -40,9 +40,10 @@ class Handover {
     this.user = client(this.api.url, await token('handover'));
   }
 
-  /** Starts the first worker, uploads the long clip and returns once `reached` holds of the video. */
+  /** Starts the first worker, uploads `file` and returns once `reached` holds of the video. */
   async encodingOnFirstWorker(
     reached: (video: any) => boolean = (v) => v.status === 'processing' && v.progress > 0,
+    file = fixture('long1080'),
   ): Promise<string> {
     const first = spawn(
       process.execPath,
@@ -60,7 +61,7 @@ class Handover {
     );
     this.first = first;
     first.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    const id = await uploadFile(this.user, fixture('long1080'), 'video/mp4');
+    const id = await uploadFile(this.user, file, 'video/mp4');
     const deadline = Date.now() + 60_000;
     let seen: any;
     do {
@@ -163,21 +164,27 @@ describe('a worker told to stop (SIGTERM) mid-transcode', () => {
   }, 300_000);
 });
 
-describe('a worker killed during the preview', () => {
+// The 20 s 1080p clip goes the preview's way (its bitrate is not standard); the 30 s 720p one
+// is published by its copy first.
+describe.each([
+  ['the preview', 'preview', 'long1080', 20],
+  ["a standard source's copy", 'source', 'standard720', 30],
+] as const)('a worker killed during %s', (_, via, clip, seconds) => {
   const h = new Handover({ TRANSCODE_LOCK_SECONDS: '5', LADDER: '720,360' });
   beforeAll(() => h.start());
   afterAll(() => h.close());
 
   it('is taken over by another worker that appends to the same playlists, which a viewer plays to the end', async () => {
-    const id = await h.encodingOnFirstWorker((v) => v.playable === true);
+    const id = await h.encodingOnFirstWorker((v) => v.playable === true, fixture(clip));
     const s3 = createS3Clients(h.api.config.s3).data;
     const bucket = h.api.config.s3.bucket;
-    // What a viewer loaded: the preview's master and its growing playlists, segments and ETags.
+    // What a viewer loaded: the master and its growing playlists, segments and ETags.
     const previewKeys = (await listKeys(s3, bucket, `videos/${id}/hls/`)).filter((k) => k.endsWith('/master.m3u8'));
     expect(previewKeys).toHaveLength(1);
     const prefix = previewKeys[0]!.replace(/master\.m3u8$/, '');
     const loaded = await readPlaylists(s3, bucket, prefix);
     await h.stopFirst('SIGKILL');
+    expect(Object.keys(loaded)).toContain(via === 'source' ? 'source' : '360p');
     expect(Object.values(loaded).every((p) => !p.ended && p.segments.length > 0)).toBe(true);
     const etagsBefore = await etags(s3, bucket, prefix);
 
@@ -190,13 +197,14 @@ describe('a worker killed during the preview', () => {
       if (!video.playable) unplayable++;
     }
     expect(video.status).toBe('ready');
+    expect(video.playableVia).toBe(via);
     // Playable the whole time, and the same playlists went on growing to their end.
     expect(unplayable).toBe(0);
     const finished = await readPlaylists(s3, bucket, prefix);
     for (const [name, before] of Object.entries(loaded)) {
       expect(finished[name]!.ended).toBe(true);
       expect(finished[name]!.segments.slice(0, before.segments.length)).toEqual(before.segments);
-      expect(finished[name]!.segments.reduce((sum, s) => sum + s.durationSeconds, 0)).toBeCloseTo(20, 0);
+      expect(finished[name]!.segments.reduce((sum, s) => sum + s.durationSeconds, 0)).toBeCloseTo(seconds, 0);
     }
     // Nothing a viewer may have fetched was rewritten.
     const etagsAfter = await etags(s3, bucket, prefix);
@@ -208,16 +216,93 @@ describe('a worker killed during the preview', () => {
   }, 300_000);
 });
 
+describe("a worker killed at minute 30 of an hour source's copy", () => {
+  // One small rung: the hour's preview and ladder are not what is watched here.
+  const h = new Handover({ TRANSCODE_LOCK_SECONDS: '5', LADDER: '180', TRANSCODE_SHUTDOWN_GRACE_SECONDS: '1' });
+  beforeAll(() => h.start());
+  afterAll(() => h.close());
+
+  it("leaves consistent playlists that the next worker continues to the hour's end", async () => {
+    const id = await h.encodingOnFirstWorker((v) => v.playable === true, hourFixture());
+    const s3 = createS3Clients(h.api.config.s3).data;
+    const bucket = h.api.config.s3.bucket;
+    const masters = (await listKeys(s3, bucket, `videos/${id}/hls/`)).filter((k) => k.endsWith('/master.m3u8'));
+    expect(masters).toHaveLength(1);
+    const prefix = masters[0]!.replace(/master\.m3u8$/, '');
+    const listedSeconds = (p: MediaPlaylist) => p.segments.reduce((sum, s) => sum + s.durationSeconds, 0);
+
+    // Killed once the copy has listed half an hour and before it has listed all of it.
+    let atKill: MediaPlaylist | undefined;
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline && !atKill;) {
+      const source = await readPlaylist(s3, bucket, `${prefix}source/index.m3u8`);
+      if (source?.ended) throw new Error('the copy was published whole before minute 30 was seen');
+      if (source && listedSeconds(source) >= 1800) {
+        await h.stopFirst('SIGKILL');
+        atKill = source;
+      } else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(atKill).toBeDefined();
+    // What the playlists list at the kill is all in storage: the copy's video and audio, and the
+    // preview's rung when it had joined by then.
+    const loaded = await readPlaylists(s3, bucket, prefix);
+    const etagsBefore = await etags(s3, bucket, prefix);
+    expect(Object.keys(loaded)).toEqual(expect.arrayContaining(['audio', 'source']));
+    for (const [name, playlist] of Object.entries(loaded)) {
+      expect(playlist.ended).toBe(false);
+      for (const uri of [playlist.initUri!, ...playlist.segments.map((s) => s.uri)])
+        expect([name, uri, etagsBefore[`${prefix}${name}/${uri}`] !== undefined]).toEqual([name, uri, true]);
+    }
+    expect(listedSeconds(loaded.source!)).toBeGreaterThanOrEqual(1790);
+
+    await h.startSecond();
+    let unplayable = 0;
+    let finished: Record<string, MediaPlaylist> = {};
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      if (!(await h.user('GET', `/v1/videos/${id}`)).json.playable) unplayable++;
+      finished = await readPlaylists(s3, bucket, prefix);
+      if (Object.values(finished).every((p) => p.ended)) break;
+    }
+    expect(unplayable).toBe(0);
+    const etagsAfter = await etags(s3, bucket, prefix);
+    for (const [name, before] of Object.entries(loaded)) {
+      const after = finished[name]!;
+      expect(after.ended).toBe(true);
+      expect(after.initUri).toBe(before.initUri);
+      expect(after.segments.slice(0, before.segments.length)).toEqual(before.segments);
+      expect(listedSeconds(after)).toBeCloseTo(3600, 0);
+      for (const uri of [before.initUri!, ...before.segments.map((s) => s.uri)])
+        expect(etagsAfter[`${prefix}${name}/${uri}`]).toBe(etagsBefore[`${prefix}${name}/${uri}`]);
+    }
+    // The master a new session gets still names the copy with its codecs (the retry's copy never
+    // replaced a master it found, nor wrote one without them).
+    const master = await (
+      await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}master.m3u8` }))
+    ).Body!.transformToString();
+    expect(master).toMatch(/CODECS="avc1\.[0-9A-Fa-f]{6},mp4a\.40\.2"[^\n]*\nsource\/index\.m3u8/);
+    expect((await h.user('DELETE', `/v1/videos/${id}`)).status).toBe(204);
+    s3.destroy();
+  }, 400_000);
+});
+
+async function readPlaylist(s3: S3Client, bucket: string, key: string): Promise<MediaPlaylist | undefined> {
+  const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+  return body ? parseMediaPlaylist(await body.Body!.transformToString()) : undefined;
+}
+
 async function readPlaylists(s3: S3Client, bucket: string, prefix: string): Promise<Record<string, MediaPlaylist>> {
   const found: Record<string, MediaPlaylist> = {};
-  for (const key of (await listKeys(s3, bucket, prefix)).filter((k) => k.endsWith('/index.m3u8'))) {
-    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    found[key.slice(prefix.length).split('/')[0]!] = parseMediaPlaylist(await body.Body!.transformToString());
-  }
+  for (const key of (await listKeys(s3, bucket, prefix)).filter((k) => k.endsWith('/index.m3u8')))
+    found[key.slice(prefix.length).split('/')[0]!] = (await readPlaylist(s3, bucket, key))!;
   return found;
 }
 
 async function etags(s3: S3Client, bucket: string, prefix: string): Promise<Record<string, string>> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return Object.fromEntries((listed.Contents ?? []).map((o) => [o.Key!, o.ETag!]));
+  const found: Record<string, string> = {};
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) found[o.Key!] = o.ETag!;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return found;
 }

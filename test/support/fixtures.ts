@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -92,6 +92,17 @@ export const FIXTURES = {
       'yuv420p',
     ],
   },
+  // The hour source's minute (hourFixture): 320x180 with its audio, about 150 kbit/s, a keyframe
+  // every 6 s (x264's default of 250 frames would be 16.7 s at 15 fps: not standard).
+  minute180: {
+    file: 'minute-180p.mp4',
+    args: [
+      ...video('320x180', 15, 60),
+      ...tone(60),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-b:v', '100k', '-g', '90'],
+      ...['-c:a', 'aac', '-b:a', '48k', '-shortest'],
+    ],
+  },
   png: { file: 'image.png', args: ['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1'] },
 } satisfies Record<string, { file: string; args: Spec }>;
 
@@ -112,4 +123,28 @@ export function fixture(name: FixtureName): string {
     renameSync(partial, path);
   }
   return path;
+}
+
+/**
+ * `times` copies of `piece` end to end, by the concat demuxer and stream copy: an hour's source
+ * in seconds, decoded and encoded at the cost of a continuous one. Its index at the front, as a
+ * camera's upload after faststart.
+ */
+export function loopedCopy(piece: string, times: number, path: string): string {
+  const list = `${path}.txt`;
+  writeFileSync(list, Array.from({ length: times }, () => `file '${piece}'`).join('\n'));
+  const partial = `${path}.partial.mp4`;
+  execFileSync('ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list],
+    ...['-c', 'copy', '-movflags', '+faststart', partial],
+  ]);
+  rmSync(list);
+  renameSync(partial, path);
+  return path;
+}
+
+/** A standard source an hour long (a small picture, quick to move), made by looping a minute of it. */
+export function hourFixture(): string {
+  const path = join(DIR, 'standard-hour-180p.mp4');
+  return existsSync(path) ? path : loopedCopy(fixture('minute180'), 60, path);
 }

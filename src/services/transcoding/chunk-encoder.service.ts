@@ -11,6 +11,7 @@ import { parseMediaPlaylist } from '../../domain/playlists';
 import { partWorkPrefix, sourceKey } from '../../domain/storage-keys';
 import { STORYBOARD_DIR, tilesSideOutput } from '../../domain/storyboard';
 import type { LadderSpec } from '../../jobs/job-contract';
+import { chunkRungs } from '../../domain/ladder-job';
 import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
 import { mapWithLimit } from '../shared/concurrency';
@@ -73,7 +74,7 @@ export class ChunkEncoderService {
         sourcePath: source,
         demuxer: ladder.demuxer,
         videoStream: ladder.videoStream,
-        rungs: ladder.rungs,
+        rungs: chunkRungs(ladder),
         hasAudio: false,
         preset: ladder.preset,
         segmentSeconds: ladder.segmentSeconds,
@@ -95,7 +96,7 @@ export class ChunkEncoderService {
       // ffmpeg exits 0 on a source cut short; a chunk that came out short means the middle of the
       // file is damaged (the last chunk is covered by the publish job's check of the whole).
       if (isLast) return;
-      for (const rung of ladder.rungs) {
+      for (const rung of chunkRungs(ladder)) {
         const seconds = await playlistSeconds(join(out, rung.name, 'index.m3u8'));
         if (seconds < chunk.durationSeconds * 0.9 - 0.5) {
           throw new MediaError(

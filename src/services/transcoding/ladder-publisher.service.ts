@@ -14,11 +14,13 @@ import {
 } from '../../domain/ladder-master';
 import { checkJoins, stitchedPlaylist, type ChunkRendition } from '../../domain/ladder-stitch';
 import { readSegmentTiming } from '../../domain/mp4-fragments';
-import { parseMediaPlaylist, type SegmentStat } from '../../domain/playlists';
+import { parseMediaPlaylist, type MediaPlaylist, type SegmentStat } from '../../domain/playlists';
+import { endedEventAsVod } from '../../domain/growing-playlist';
+import { audioChild } from '../../domain/ladder-job';
 import { hlsVersionPrefix, ladderWorkPrefix, partWorkPrefix } from '../../domain/storage-keys';
 import { STORYBOARD_DIR, STORYBOARD_VTT, TILE_NAME } from '../../domain/storyboard';
 import type { PublishPayload } from '../../jobs/job-contract';
-import { wantsWork } from '../../domain/video';
+import { wantsWork, type Video } from '../../domain/video';
 import { MediaToolkit } from '../../ports/media-toolkit';
 import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
@@ -28,12 +30,24 @@ import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, IMMUTABLE, listFiles, PLAYLIST_TYPE } from '../shared/hls-files';
 import { readObject, readObjectText } from '../shared/object-text';
 import { AfterPublication } from './after-publication.service';
-import type { JobContext } from '../../jobs/job-context';
+import { JobPutBack, type JobContext } from '../../jobs/job-context';
 import type { TranscodeOutcome } from './transcode.service';
 
 // Server-side copies at once: each is one small request, the bytes never leave storage.
 const COPY_CONCURRENCY = 16;
 const READ_CONCURRENCY = 8;
+
+// How long a ladder whose chunks are done waits before looking at the preview again.
+const PREVIEW_WAIT_MS = 2000;
+
+/** The preview's ended renditions the ladder takes, under the preview's version prefix. */
+interface PreviewRenditions {
+  readonly prefix: string;
+  readonly playlists: Map<string, MediaPlaylist>;
+  readonly texts: Map<string, string>;
+  /** Every object under the prefix, by key. */
+  readonly sizes: ReadonlyMap<string, number>;
+}
 
 interface Copy {
   readonly from: string;
@@ -73,12 +87,19 @@ export class LadderPublisherService {
       await this.storage.deletePrefix(ladderWorkPrefix(videoId, version));
       return 'skipped';
     }
+    // The renditions the preview makes for the ladder: published whole, or this job waits.
+    const preview = await this.endedPreview(video!, ladder.fromPreview ?? []);
+    if (!preview) {
+      await ctx.postpone(PREVIEW_WAIT_MS);
+      throw new JobPutBack(`ladder ${version}: the preview's ${ladder.fromPreview!.join(', ')} has not ended yet`);
+    }
     ctx.onProgress(ladder.progress[1]);
     const sizes = new Map(
       (await this.storage.listObjects(ladderWorkPrefix(videoId, version))).map((o) => [o.key, o.size]),
     );
+    for (const [key, size] of preview.sizes) sizes.set(key, size);
     const parts = [...Array.from({ length: ladder.chunkCount }, (_, i) => partWorkPrefix(videoId, version, i))];
-    if (ladder.hasAudio) parts.push(partWorkPrefix(videoId, version, 'audio'));
+    if (audioChild(ladder)) parts.push(partWorkPrefix(videoId, version, 'audio'));
     if (ladder.storyboard && !ladder.storyboardFromChunks) parts.push(partWorkPrefix(videoId, version, 'storyboard'));
     const missing = parts.filter((p) => !sizes.has(`${p}${PART_DONE}`));
     if (missing.length > 0)
@@ -90,6 +111,12 @@ export class LadderPublisherService {
     const measured = new Map<string, MeasuredRendition>();
     const rendered = new Map<string, { playlist: string; files: Copy[] }>();
     for (const rung of ladder.rungs) {
+      if (preview.playlists.has(rung.name)) {
+        const adopted = await this.adopted(rung.name, preview, sizes, target);
+        measured.set(rung.name, adopted.measured);
+        rendered.set(rung.name, adopted);
+        continue;
+      }
       const chunks = await mapWithLimit(parts.slice(0, ladder.chunkCount), READ_CONCURRENCY, (prefix) =>
         this.readChunk(`${prefix}${rung.name}/`, sizes),
       );
@@ -122,7 +149,12 @@ export class LadderPublisherService {
       copies.push(...files);
     }
     let audio: MeasuredRendition | null = null;
-    if (ladder.hasAudio) {
+    if (ladder.hasAudio && preview.playlists.has(AUDIO_RENDITION)) {
+      const adopted = await this.adopted(AUDIO_RENDITION, preview, sizes, target);
+      audio = adopted.measured;
+      playlists.set(`${AUDIO_RENDITION}/index.m3u8`, adopted.playlist);
+      copies.push(...adopted.files);
+    } else if (ladder.hasAudio) {
       const from = `${partWorkPrefix(videoId, version, 'audio')}${AUDIO_RENDITION}/`;
       const text = await readObjectText(this.storage, `${from}index.m3u8`);
       const playlist = parseMediaPlaylist(text);
@@ -244,6 +276,49 @@ export class LadderPublisherService {
     return [...sizes.keys()]
       .filter((k) => k.startsWith(from))
       .map((k) => ({ from: k, to: `${target}${STORYBOARD_DIR}/${k.slice(from.length)}` }));
+  }
+
+  /**
+   * The preview's renditions named in `names`, once every one of them has ended in storage under
+   * the video's current preview version (a preview started over follows the row); null while
+   * one has not. No names: nothing to wait for.
+   */
+  private async endedPreview(video: Video, names: readonly string[]): Promise<PreviewRenditions | null> {
+    const playlists = new Map<string, MediaPlaylist>();
+    const texts = new Map<string, string>();
+    if (names.length === 0) return { prefix: '', playlists, texts, sizes: new Map() };
+    if (!video.previewVersion) return null;
+    const prefix = hlsVersionPrefix(video.id, video.previewVersion);
+    for (const name of names) {
+      const text = await readObjectText(this.storage, `${prefix}${name}/index.m3u8`).catch(() => null);
+      const playlist = text === null ? null : parseMediaPlaylist(text);
+      if (text === null || !playlist?.ended || !playlist.initUri) return null;
+      playlists.set(name, playlist);
+      texts.set(name, text);
+    }
+    const sizes = new Map((await this.storage.listObjects(prefix)).map((o) => [o.key, o.size]));
+    return { prefix, playlists, texts, sizes };
+  }
+
+  /** A rendition the preview made, as the ladder publishes it: copied, its playlist made VOD. */
+  private async adopted(
+    name: string,
+    preview: PreviewRenditions,
+    sizes: ReadonlyMap<string, number>,
+    target: string,
+  ): Promise<{ measured: MeasuredRendition; playlist: string; files: Copy[] }> {
+    const playlist = preview.playlists.get(name)!;
+    const from = `${preview.prefix}${name}/`;
+    const segments = playlist.segments.map((s) => ({ ...s, bytes: sizeOf(sizes, `${from}${s.uri}`) }));
+    const init = await readObject(this.storage, `${from}${playlist.initUri!}`);
+    return {
+      measured: measureRendition(name, segments, init),
+      playlist: endedEventAsVod(preview.texts.get(name)!),
+      files: [playlist.initUri!, ...segments.map((s) => s.uri)].map((uri) => ({
+        from: `${from}${uri}`,
+        to: `${target}${name}/${uri}`,
+      })),
+    };
   }
 
   /** One chunk of one rung: its playlist, init segment, segment sizes and the timing at both ends. */

@@ -4,7 +4,11 @@ import { eventPlaylist, listableCounts, type ListedSegment } from '../../domain/
 import { parseMediaPlaylist, type MediaPlaylist } from '../../domain/playlists';
 import { hlsVersionPrefix } from '../../domain/storage-keys';
 import type { ObjectStorage } from '../../ports/object-storage';
+import { mapWithLimit } from '../shared/concurrency';
 import { contentTypeOf, exists, GROWING, IMMUTABLE, PLAYLIST_TYPE } from '../shared/hls-files';
+
+// Segments of one rendition uploaded at once, in one step.
+const UPLOAD_CONCURRENCY = 4;
 
 /** What a previous attempt already published of one rendition. */
 export interface PublishedRendition {
@@ -42,6 +46,7 @@ export class PreviewPublisher {
   private readonly initUris = new Map<string, string>();
   private readonly prefix: string;
   private masterUploaded = false;
+  private ended = false;
 
   constructor(private readonly o: PreviewPublisherOptions) {
     this.prefix = hlsVersionPrefix(o.videoId, o.version);
@@ -61,37 +66,56 @@ export class PreviewPublisher {
     return this.masterUploaded;
   }
 
+  /**
+   * Whether this encode's init segment of every rendition is published, or found identical to
+   * the one an earlier attempt published: from then on a divergence cannot surface any more.
+   */
+  get everyInitConfirmed(): boolean {
+    return this.o.renditions.every((n) => this.initUris.has(n));
+  }
+
   /** Whether every rendition lists at least one segment (a master may point at them). */
   get everyRenditionListed(): boolean {
     return this.o.renditions.every((n) => this.listed.get(n)!.length > 0);
   }
 
   /**
-   * Lists what ffmpeg has finished; with `done`, everything, and ends the playlists. `limit`: at
-   * most that many new segments of each rendition this step (the first segment goes up, and the
-   * master after it, without waiting for a copy's whole output to be uploaded).
+   * Lists what ffmpeg has finished; with `done`, everything, and ends the playlists once all is
+   * listed. `limit`: at most that many new segments of each rendition this step, so playlists
+   * grow in steps a viewer sees, not in one jump after a fast copy's whole output is uploaded.
+   * Returns how many segments it listed.
    */
-  async step(done: boolean, limit = Infinity): Promise<void> {
+  async step(done: boolean, limit = Infinity): Promise<number> {
     const local = await this.readLocal();
     const finished = Object.fromEntries(this.o.renditions.map((n) => [n, local.get(n)?.segments.length ?? 0]));
     const counts = listableCounts(finished, done);
-    let listedNew = false;
+    let listedNew = 0;
     for (const name of this.o.renditions) {
       const playlist = local.get(name);
       const listed = this.listed.get(name)!;
-      const upTo = Math.min(counts[name]!, listed.length + limit);
-      if (!playlist || upTo <= listed.length) continue;
+      if (!playlist) continue;
+      // Before anything is listed: a resumed rendition's init is checked against the published
+      // one as soon as ffmpeg wrote it, so its codecs are known with nothing new to list yet.
       await this.uploadInit(name, playlist);
-      for (const segment of playlist.segments.slice(listed.length, upTo)) {
-        await this.upload(`${name}/${segment.uri}`, IMMUTABLE);
-        listed.push(segment);
-        listedNew = true;
-      }
+      const upTo = Math.min(counts[name]!, listed.length + limit);
+      if (upTo <= listed.length) continue;
+      const fresh = playlist.segments.slice(listed.length, upTo);
+      await mapWithLimit(fresh, UPLOAD_CONCURRENCY, (segment) => this.upload(`${name}/${segment.uri}`, IMMUTABLE));
+      listed.push(...fresh);
+      listedNew += fresh.length;
     }
-    const ended = done && this.o.renditions.every((n) => this.listed.get(n)!.length === counts[n]);
-    if (listedNew || ended) {
+    // At least: a resumed rendition may list what this run has not rewritten (nothing more to add).
+    const ended = done && this.o.renditions.every((n) => this.listed.get(n)!.length >= counts[n]!);
+    if (listedNew > 0 || (ended && !this.ended)) {
       for (const name of this.o.renditions) await this.uploadPlaylist(name, ended);
     }
+    this.ended = ended;
+    return listedNew;
+  }
+
+  /** Whether the playlists are published with their end (a step with `done` listed everything). */
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   /**
@@ -106,10 +130,24 @@ export class PreviewPublisher {
     this.masterUploaded = true;
   }
 
-  /** The local init segment of a rendition, once it is published. */
-  async localInit(name: string): Promise<Buffer | null> {
+  /**
+   * A rendition's init segment: ffmpeg's, once published (or found identical to the published
+   * one); else the one an earlier attempt published; null when there is none yet.
+   */
+  async initSegment(name: string): Promise<Buffer | null> {
     const uri = this.initUris.get(name);
-    return uri ? readFile(join(this.o.outDir, name, uri)) : null;
+    if (uri) return readFile(join(this.o.outDir, name, uri));
+    const resumed = this.o.resume?.[name];
+    return resumed ? this.publishedInit(name, resumed.initUri) : null;
+  }
+
+  /**
+   * Whether an earlier attempt published the master; if so this publisher never replaces it
+   * (what replaced the first master, a preview that joined, stays).
+   */
+  async keepPublishedMaster(): Promise<boolean> {
+    if (!this.masterUploaded && (await this.o.storage.head(`${this.prefix}master.m3u8`))) this.masterUploaded = true;
+    return this.masterUploaded;
   }
 
   private async readLocal(): Promise<Map<string, MediaPlaylist>> {

@@ -276,7 +276,7 @@ export class PreviewService {
     const preview = input.plan.preview!;
     const segmentSeconds = this.config.transcode.segmentSeconds;
     const codecsOf = async (name: string) =>
-      codecsFromInitSegment((await publisher.localInit(name)) ?? Buffer.alloc(0)).join(',');
+      codecsFromInitSegment((await publisher.initSegment(name)) ?? Buffer.alloc(0)).join(',');
     const joined = input.joining;
     const audio: AudioEntry | null = joined
       ? joined.audio

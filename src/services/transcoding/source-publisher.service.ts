@@ -20,12 +20,16 @@ import { ObjectStorage } from '../../ports/object-storage';
 import { VideoStore } from '../../ports/video-store';
 import { GROWING, newVersion } from '../shared/hls-files';
 import { asCorrupt } from './media-failure';
-import { PreviewPublisher, readPublishedPreview } from './preview-publisher';
+import { PreviewDiverged, PreviewPublisher, readPublishedPreview } from './preview-publisher';
+import { hlsVersionPrefix } from '../../domain/storage-keys';
 import { VideoMovedOn } from './preview.service';
 import { WorkCheck } from './work-check';
 
 const POLL_MS = 100;
 const RECHECK_MS = 2000;
+// Segments of each rendition listed at most per step after playable: an hour's copy is listed in
+// 2.5-minute steps (at 6 s segments), each one playlist upload, and the row re-read between.
+const STEP_SEGMENTS = 25;
 
 export interface SourceInput {
   readonly video: Video;
@@ -79,6 +83,21 @@ export class SourcePublisher {
 
   /** Resolves once the video is playable from its source; the copy then goes on (`finished`). */
   async publish(input: SourceInput): Promise<SourcePublication> {
+    try {
+      return await this.publishVersion(input);
+    } catch (error) {
+      if (!(error instanceof PreviewDiverged) || !input.video.previewVersion) throw error;
+      // This ffmpeg copies differently from the one that published (another build): start over
+      // under a new version, as the preview does.
+      const version = input.video.previewVersion;
+      this.logger.warn(`video ${input.video.id}: ${error.message}; copy ${version} dropped`);
+      await this.store.dropPreview(input.video.id, version);
+      await this.storage.deletePrefix(hlsVersionPrefix(input.video.id, version));
+      return this.publishVersion({ ...input, video: { ...input.video, previewVersion: null } });
+    }
+  }
+
+  private async publishVersion(input: SourceInput): Promise<SourcePublication> {
     const { video, info, tracks, ctx } = input;
     const started = await this.store.startPreview(
       video.id,
@@ -105,26 +124,9 @@ export class SourcePublisher {
       targetDurationSeconds: copiedTargetDuration([...videoSegments, ...audioSegments], segmentSeconds),
       resume: resume ?? undefined,
     });
-    const stop = new AbortController();
-    const onOuterAbort = () => stop.abort(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-    const startedAt = Date.now();
-    let done = false;
-    const run = this.media
-      .run(
-        remuxCommand({
-          sourcePath: input.sourceUrl,
-          demuxer: pinnedDemuxer(info.formatName),
-          videoStream: info.video?.streamIndex,
-          hasAudio: Boolean(tracks.audio),
-          segmentSeconds,
-        }),
-        { cwd: join(dir, 'out'), timeoutMs: 60_000 + info.durationSeconds * 1000, signal: stop.signal },
-      )
-      .finally(() => (done = true));
     const entries = async (): Promise<Omit<SourceRenditions, 'version'>> => {
       const codecs = async (name: string) =>
-        codecsFromInitSegment((await publisher.localInit(name)) ?? Buffer.alloc(0)).join(',');
+        codecsFromInitSegment((await publisher.initSegment(name)) ?? Buffer.alloc(0)).join(',');
       return {
         variant: {
           uri: `${SOURCE_RENDITION}/index.m3u8`,
@@ -146,6 +148,38 @@ export class SourcePublisher {
           : null,
       };
     };
+    // A retry keeps the master an earlier attempt published (the preview may have joined it).
+    if (resume) await publisher.keepPublishedMaster();
+    const becomePlayable = async (master: Omit<SourceRenditions, 'version'>) => {
+      await publisher.publishMaster(masterPlaylist([master.variant], master.audio), GROWING);
+      if (!(await this.store.markPlayable(video.id, version, 'source')))
+        throw new VideoMovedOn(`video ${video.id} is no longer previewing ${version}`);
+    };
+    if (resume && Object.values(resume).every((r) => r.ended)) {
+      // Copied whole by an earlier attempt: nothing to read again.
+      const master = await entries();
+      await becomePlayable(master);
+      this.log(ctx, video.id, `source ${version} already published`);
+      return { version, ...master, finished: Promise.resolve(), stop: () => undefined };
+    }
+
+    const stop = new AbortController();
+    const onOuterAbort = () => stop.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+    const startedAt = Date.now();
+    let done = false;
+    const run = this.media
+      .run(
+        remuxCommand({
+          sourcePath: input.sourceUrl,
+          demuxer: pinnedDemuxer(info.formatName),
+          videoStream: info.video?.streamIndex,
+          hasAudio: Boolean(tracks.audio),
+          segmentSeconds,
+        }),
+        { cwd: join(dir, 'out'), timeoutMs: 60_000 + info.durationSeconds * 1000, signal: stop.signal },
+      )
+      .finally(() => (done = true));
     const fail = async (error: unknown): Promise<never> => {
       stop.abort(error);
       await run.catch(() => undefined);
@@ -171,12 +205,12 @@ export class SourcePublisher {
         const speed = publisher.publishedSeconds / Math.max(0.001, (Date.now() - startedAt) / 1000);
         if (
           publisher.everyRenditionListed &&
+          // A retry's copy must match what is published before the video is playable again.
+          publisher.everyInitConfirmed &&
           viewerStaysBehind(publisher.publishedSeconds, info.durationSeconds, done ? Infinity : speed)
         ) {
           master = await entries();
-          await publisher.publishMaster(masterPlaylist([master.variant], master.audio), GROWING);
-          if (!(await this.store.markPlayable(video.id, version, 'source')))
-            throw new VideoMovedOn(`video ${video.id} is no longer previewing ${version}`);
+          await becomePlayable(master);
           this.log(
             ctx,
             video.id,
@@ -193,13 +227,20 @@ export class SourcePublisher {
     // After playable: the rest of the copy, in the background.
     const copied = (async () => {
       try {
+        // A copy runs far ahead of its uploads: list in batches, without pausing while behind.
         while (!done) {
-          await Promise.race([sleep(POLL_MS * 4), run.catch(() => undefined)]);
-          if (!done) await publisher.step(false);
+          if (Date.now() - checkedAt >= RECHECK_MS) {
+            checkedAt = Date.now();
+            await this.assertStillPreviewing(video.id, version);
+          }
+          if ((await publisher.step(false, STEP_SEGMENTS)) === 0)
+            await Promise.race([sleep(POLL_MS * 4), run.catch(() => undefined)]);
         }
         await run;
-        await this.assertStillPreviewing(video.id, version);
-        await publisher.step(true);
+        while (!publisher.isEnded) {
+          await this.assertStillPreviewing(video.id, version);
+          await publisher.step(true, STEP_SEGMENTS);
+        }
         if (publisher.publishedSeconds < info.durationSeconds * 0.9 - 0.5) {
           throw new MediaError(
             'corrupt_media',

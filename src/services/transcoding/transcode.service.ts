@@ -28,7 +28,7 @@ import { hlsVersionPrefix, posterKey, sourceKey, videoPrefix } from '../../domai
 import { tilesSideOutput, type StoryboardPlan } from '../../domain/storyboard';
 import { phaseProgress, planTranscode, type TranscodePlan } from '../../domain/transcode-plan';
 import type { Rendition, Video } from '../../domain/video';
-import { planLadderFlow } from '../../domain/ladder-job';
+import { audioChild, planLadderFlow } from '../../domain/ladder-job';
 import type { LadderSpec } from '../../jobs/job-contract';
 import type { JobContext } from '../../jobs/job-context';
 import { planChunks, type Chunk } from '../../domain/chunk-plan';
@@ -140,13 +140,19 @@ export class TranscodeService {
       // Before anything but a standard source's copy is published: a source cut off after its
       // index is refused here (and the copy, published already, removed with the video's failure).
       await this.checkTailAndPoster(videoId, sourcePath, info, scratch, ctx);
-      const chunks = this.chunksOf(info, rungs);
+      // The preview's renditions are the ladder's own when encoded alike: paid for once.
+      const fromPreview = this.madeByPreview(plan, Boolean(early));
+      const chunks = this.chunksOf(
+        info,
+        rungs.filter((r) => !fromPreview.includes(r.name)),
+      );
       if (chunks)
         return await this.startChunkedLadder(claimed, source.etag, info, plan, chunks, {
           sourcePath,
           workDir: dir,
           ctx,
           early,
+          fromPreview,
         });
       let preview: EncodedPreview | null;
       try {
@@ -264,7 +270,21 @@ export class TranscodeService {
     });
   }
 
-  /** The ladder's chunks, or null when the video stays one job (short, audio only, or chunking off). */
+  /**
+   * What the preview encodes exactly as the ladder would (its rung and, unless it joins a
+   * source's copy, the audio): the same preset, rung and segments. A chunked ladder takes these
+   * from the preview; the one job adopts them from its local output.
+   */
+  private madeByPreview(plan: TranscodePlan, joiningSource: boolean): string[] {
+    const { preview } = plan;
+    if (!preview || this.config.transcode.previewPreset !== this.config.transcode.preset) return [];
+    return [...preview.rungs.map((r) => r.name), ...(preview.hasAudio && !joiningSource ? [AUDIO_RENDITION] : [])];
+  }
+
+  /**
+   * The ladder's chunks, or null when the video stays one job (short, audio only, chunking off,
+   * or nothing left for chunks once the preview's rung is taken).
+   */
   private chunksOf(info: MediaInfo, rungs: readonly Rung[]): Chunk[] | null {
     const { chunkSeconds, segmentSeconds } = this.config.transcode;
     if (chunkSeconds === 0 || !info.video || rungs.length === 0) return null;
@@ -275,7 +295,7 @@ export class TranscodeService {
   /**
    * Records the ladder's version (a retry finds the one recorded and re-adds the same flow,
    * which adds nothing), queues the flow for any worker, then runs the preview here meanwhile:
-   * its renditions are not adopted, since the chunks encode every rung in parallel.
+   * the chunks skip what it makes (`fromPreview`), which the publish job copies once it ended.
    */
   private async startChunkedLadder(
     video: Video,
@@ -283,7 +303,13 @@ export class TranscodeService {
     info: MediaInfo,
     plan: TranscodePlan,
     chunks: readonly Chunk[],
-    job: { sourcePath: string; workDir: string; ctx: JobContext; early: SourcePublication | null },
+    job: {
+      sourcePath: string;
+      workDir: string;
+      ctx: JobContext;
+      early: SourcePublication | null;
+      fromPreview: readonly string[];
+    },
   ): Promise<TranscodeOutcome> {
     const started = await this.store.startLadder(video.id, newVersion(new Date(), randomBytes(3).toString('hex')));
     if (!started?.ladderVersion) return 'skipped';
@@ -304,11 +330,12 @@ export class TranscodeService {
       progress: plan.progress.ladder,
       storyboard: storyboardPlanFor(this.config.transcode, info, plan.ladder),
       storyboardFromChunks: true,
+      ...(job.fromPreview.length > 0 ? { fromPreview: job.fromPreview } : {}),
     };
     const publish = { ladder, sourceEtag, width: info.video?.width ?? null, height: info.video?.height ?? null };
     await this.jobs.addLadder(planLadderFlow(chunks, publish));
     this.logger.log(
-      `[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${ladder.hasAudio ? ' and the audio' : ''} queued`,
+      `[job ${job.ctx.jobId} video ${video.id}] ladder ${ladder.version}: ${chunks.length} chunks of ${chunkSeconds} s${audioChild(ladder) ? ' and the audio' : ''} queued${job.fromPreview.length > 0 ? `; ${job.fromPreview.join(', ')} from the preview` : ''}`,
     );
     try {
       await this.previews.publish({
