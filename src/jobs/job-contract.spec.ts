@@ -75,12 +75,11 @@ describe('the chunked ladder payloads', () => {
     );
   });
 
-  it("keeps the renditions taken from the preview, names only, and reads their absence as a flow queued before", () => {
+  it('keeps the renditions taken from the preview, names only, and reads their absence as a flow queued before', () => {
     const current = { ...ladder, fromPreview: ['360p', 'audio'] };
-    expect(parsePublishPayload({ ladder: current, sourceEtag: '"e"', width: 1, height: 1 }).ladder.fromPreview).toEqual([
-      '360p',
-      'audio',
-    ]);
+    expect(parsePublishPayload({ ladder: current, sourceEtag: '"e"', width: 1, height: 1 }).ladder.fromPreview).toEqual(
+      ['360p', 'audio'],
+    );
     expect(parseChunkPayload({ ladder, chunk }).ladder.fromPreview).toBeUndefined();
     for (const name of ['../x', '360p/', '']) {
       expect(() => parseChunkPayload({ ladder: { ...ladder, fromPreview: [name] }, chunk })).toThrow(

@@ -256,7 +256,10 @@ describe('a chunked ladder', () => {
         await Promise.all(
           (await listKeys(s3, TEST_BUCKET, prefix))
             .filter((k) => !k.endsWith('.m3u8'))
-            .map(async (k) => [k.slice(prefix.length), (await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: k }))).ETag]),
+            .map(async (k) => [
+              k.slice(prefix.length),
+              (await s3.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: k }))).ETag,
+            ]),
         ),
       );
     for (const name of ['240p', 'audio']) {
