@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openAsBlob, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { createApiApp } from '../src/api.app';
@@ -108,6 +109,8 @@ export interface PartRead {
 
 // FfmpegMediaToolkit's debug line for each ffmpeg run.
 const FFMPEG_LINE = /ffmpeg -hide_banner /;
+// The worker's line once its processors take jobs (worker/main.ts).
+const STARTED_LINE = /worker started on Node/;
 // ChunkEncoderService's line for a finished part.
 const PART_LINE = /\] (chunk \d+|audio) encoded in ([\d.]+) s; read ([\d.]+) MiB of the ([\d.]+) MiB source/;
 
@@ -157,6 +160,7 @@ export async function runPipeline(
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const partReads: PartRead[] = [];
   let ffmpegRuns = 0;
+  const started: Array<Promise<void>> = [];
   const workers = (options.workers ?? [{}]).map(({ cpus }) => {
     const node = [process.execPath, '--openssl-legacy-provider', ...workerNodeFlags(), resolve('dist/worker/main.js')];
     const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
@@ -166,7 +170,10 @@ export async function runPipeline(
       env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    let onStarted: () => void = () => undefined;
+    started.push(new Promise<void>((r) => (onStarted = r)));
     createInterface({ input: worker.stdout }).on('line', (line) => {
+      if (STARTED_LINE.test(line)) onStarted();
       if (FFMPEG_LINE.test(line)) ffmpegRuns++;
       const read = PART_LINE.exec(line);
       if (read)
@@ -208,6 +215,13 @@ export async function runPipeline(
     const sent = await fetch(upload.url, { method: 'POST', body: form });
     if (sent.status !== 204) throw new Error(`upload answered ${sent.status}`);
 
+    // From upload complete with the workers running, as deployed: not their process start
+    // (about 2 s here), which the upload would otherwise hide a varying part of.
+    const bound = setTimeout(() => workers.forEach((w) => w.kill('SIGKILL')), 60_000);
+    await Promise.race([Promise.all(started), ...workers.map((w) => once(w, 'exit'))]);
+    clearTimeout(bound);
+    if (workers.some((w) => w.exitCode !== null || w.signalCode !== null))
+      throw new Error('a worker exited before it started');
     const start = performance.now();
     const elapsed = () => (performance.now() - start) / 1000;
     await call('POST', `/v1/videos/${video.id}/upload/complete`, {});
