@@ -43,6 +43,29 @@ function routerError(error: { code?: string }): DomainError {
     : new DomainError('invalid_request', 'The request path is malformed.');
 }
 const CAPTION_TYPES = ['text/vtt', 'application/x-subrip', 'text/srt', 'application/x-srt', 'text/plain'];
+// Playback beacons: JSON, also as text/plain (sendBeacon), at most 64 KB (50 events, well within).
+const BEACON_ROUTE = '/v1/playback-events';
+const BEACON_MAX_BYTES = 64 * 1024;
+const isBeacon = (request: FastifyRequest) => request.url.split('?')[0] === BEACON_ROUTE;
+const beaconTooLarge = () =>
+  Object.assign(new Error(`A batch of playback events is at most ${BEACON_MAX_BYTES / 1024} KB.`), {
+    statusCode: 413,
+    code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+  });
+
+function parseJson(text: string, done: (error: Error | null, body?: unknown) => void): void {
+  try {
+    done(null, JSON.parse(text));
+  } catch {
+    done(
+      Object.assign(new Error('The body is not valid JSON.'), {
+        statusCode: 400,
+        code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      }),
+      undefined,
+    );
+  }
+}
 
 /** Builds the api application (not yet listening): used by main, `npm run dev` and tests. */
 export async function createApiApp(
@@ -76,20 +99,11 @@ export async function createApiApp(
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // An empty body sent as JSON means "no body" (player SDKs send the header on every POST), so
   // optional bodies stay optional; malformed JSON is still `invalid_json`.
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(
-        Object.assign(new Error('The body is not valid JSON.'), {
-          statusCode: 400,
-          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
-        }),
-        undefined,
-      );
-    }
+    if (isBeacon(request) && text.length > BEACON_MAX_BYTES) return done(beaconTooLarge(), undefined);
+    parseJson(text, done);
   });
   // Captions are uploaded as they are (WebVTT, SRT), on their route only; up to 8 MB read, so a
   // file over the 1 MB limit is told so (invalid_captions) rather than cut off.
@@ -97,6 +111,11 @@ export async function createApiApp(
     CAPTION_TYPES,
     { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 },
     (request, body, done) => {
+      // navigator.sendBeacon sends a string as text/plain (a type needing no CORS preflight).
+      if (isBeacon(request) && request.headers['content-type']?.startsWith('text/plain')) {
+        const text = String(body);
+        return text.length > BEACON_MAX_BYTES ? done(beaconTooLarge(), undefined) : parseJson(text, done);
+      }
       if (!CAPTIONS_ROUTE.test(request.url.split('?')[0]!)) {
         return done(
           Object.assign(new Error('Send the body as application/json.'), {

@@ -38,6 +38,8 @@ import { migrate } from './postgres/migrator';
 import { PostgresGrantStore } from './postgres/postgres.grant-store';
 import { PostgresVideoStore, SQL_CLIENT } from './postgres/postgres.video-store';
 import { PostgresCaptionStore } from './postgres/postgres.caption-store';
+import { PostgresAnalyticsStore } from './postgres/postgres.analytics-store';
+import { AnalyticsStore } from '../ports/analytics-store';
 import { BullmqQueueStats } from './bullmq.queue-stats';
 import { PrometheusMetrics } from './prometheus.metrics';
 import { Metrics } from '../ports/metrics';
@@ -107,6 +109,7 @@ export class AdaptersModule {
         { provide: EntitlementBus, useClass: RedisEntitlementBus },
         { provide: StreamLeases, useClass: RedisStreamLeases },
         { provide: CaptionStore, useClass: PostgresCaptionStore },
+        { provide: AnalyticsStore, useClass: PostgresAnalyticsStore },
         { provide: QueueStats, useClass: BullmqQueueStats },
         { provide: Metrics, useClass: PrometheusMetrics },
         { provide: TaskProtection, useClass: EcsTaskProtection },
@@ -128,6 +131,7 @@ export class AdaptersModule {
         CollectionStore,
         EntitlementBus,
         StreamLeases,
+        AnalyticsStore,
         CaptionStore,
         QueueStats,
         Metrics,

@@ -244,6 +244,12 @@ export const envSchema = z
     WEBHOOK_DISABLE_AFTER_DAYS: integer(5, 1, 90),
     // Development only: deliveries to loopback and private addresses (refused in production).
     WEBHOOK_ALLOW_PRIVATE: boolean(false),
+    // 32 bytes, base64: signs view tokens (playback beacons); derived from the CloudFront
+    // private key when unset.
+    VIEW_TOKEN_KEY: optionalText,
+    // Raw playback events are kept this many days (whole days, dropped by partition); the daily
+    // rollups per video are kept.
+    ANALYTICS_RETENTION_DAYS: integer(90, 1, 3650),
     // 32 bytes, base64: seals the endpoints' signing secrets in the database.
     WEBHOOK_SECRET_KEY: optionalText,
     // Keys secrets were sealed with before (comma-separated, base64): opened, and resealed under

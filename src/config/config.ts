@@ -132,6 +132,16 @@ export interface AppConfig {
     readonly streamPolicy: 'refuse' | 'evict-oldest';
     readonly streamTtlSeconds: number;
   };
+  readonly analytics: {
+    /**
+     * The HMAC key of view tokens (domain/view-token.ts): VIEW_TOKEN_KEY, else derived from the
+     * CloudFront private key the same api signs sessions with; undefined when there is neither
+     * in production (no sessions are issued then, so no token either).
+     */
+    readonly viewTokenKey: Buffer | undefined;
+    /** Raw playback events are kept this many days; the daily rollups outlive them. */
+    readonly retentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -184,6 +194,10 @@ export function loadConfig(source: Record<string, string | undefined>, options: 
     ...group(parsed.data, options),
     cloudfront: cloudfrontGroup(parsed.data, privateKey),
     webhooks: webhooksGroup(parsed.data, webhookKeys!),
+    analytics: {
+      viewTokenKey: viewTokenKey(parsed.data, privateKey, problems),
+      retentionDays: parsed.data.ANALYTICS_RETENTION_DAYS,
+    },
   });
 }
 
@@ -194,7 +208,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return `${name}: ${message}`;
 }
 
-function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks'> {
+function group(env: Env, options: LoadOptions): Omit<AppConfig, 'webhooks' | 'analytics'> {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -344,6 +358,22 @@ function readWebhookKeys(env: Env, problems: string[]): { current: Buffer; previ
     current: Buffer.from(hkdfSync('sha256', 'velvet development', 'velvet', 'webhook secret sealing key', 32)),
     previous,
   };
+}
+
+/**
+ * View tokens' key. Its own setting when given; else derived (HKDF, its own label) from the
+ * CloudFront private key, which every api issuing sessions holds, so a deployment needs no new
+ * secret; outside production without either, a fixed development key.
+ */
+function viewTokenKey(env: Env, cloudfrontKey: string | undefined, problems: string[]): Buffer | undefined {
+  if (env.VIEW_TOKEN_KEY) {
+    const key = Buffer.from(env.VIEW_TOKEN_KEY.trim(), 'base64');
+    if (key.length !== 32) problems.push('VIEW_TOKEN_KEY: must be 32 bytes, base64 (openssl rand -base64 32)');
+    return key;
+  }
+  if (cloudfrontKey) return Buffer.from(hkdfSync('sha256', cloudfrontKey, 'velvet', 'view tokens', 32));
+  if (env.NODE_ENV === 'production') return undefined;
+  return Buffer.from(hkdfSync('sha256', 'velvet development', 'velvet', 'view tokens', 32));
 }
 
 function playbackSettings(

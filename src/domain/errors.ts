@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'upload_size_mismatch'
   | 'invalid_webhook_url'
   | 'webhook_url_not_public'
+  | 'invalid_view_token'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

@@ -28,7 +28,7 @@ export function assertVideoId(value: unknown): string {
 }
 
 /** Ids of other resources: a short prefix naming the kind, then 128 random bits as a video id. */
-export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'msg' | 'col';
+export type IdPrefix = 'evt' | 'wh' | 'dlv' | 'msg' | 'col' | 'view';
 
 export function newPrefixedId(prefix: IdPrefix, random: (size: number) => Buffer = randomBytes): string {
   return `${prefix}_${newVideoId(random)}`;

@@ -17,10 +17,12 @@ import { CollectionsController } from './collections.controller';
 import { StreamsController } from './streams.controller';
 import { DownloadsController } from './downloads.controller';
 import { CaptionsController } from './captions.controller';
+import { AnalyticsController } from './analytics.controller';
+import { AnalyticsModule } from '../services/analytics/analytics.module';
 
 @Module({
   // The api's services only: nothing here consumes jobs or transcodes.
-  imports: [UploadsModule, CatalogModule, PaywallModule, WebhooksModule, HealthModule, MetricsModule],
+  imports: [UploadsModule, CatalogModule, PaywallModule, WebhooksModule, HealthModule, MetricsModule, AnalyticsModule],
   controllers: [
     VideosController,
     UploadsController,
@@ -31,6 +33,7 @@ import { CaptionsController } from './captions.controller';
     StreamsController,
     DownloadsController,
     CaptionsController,
+    AnalyticsController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

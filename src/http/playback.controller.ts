@@ -40,7 +40,14 @@ const grantBody = z
     path: ['download'],
   })
   .optional();
-const sessionBody = z.strictObject({ playerId: playerIdParam.optional() }).nullable().optional();
+const sessionBody = z
+  .strictObject({
+    playerId: playerIdParam.optional(),
+    // The token of the session being renewed: the same view goes on (analytics).
+    viewToken: z.string().max(1024).optional(),
+  })
+  .nullable()
+  .optional();
 
 export interface CookieJson {
   name: string;
@@ -81,7 +88,7 @@ export class PlaybackController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body(new ZodPipe(sessionBody)) body: z.output<typeof sessionBody>,
   ) {
-    const session = await this.playback.createSession(viewer, id, request.ip, body?.playerId);
+    const session = await this.playback.createSession(viewer, id, request.ip, body?.playerId, body?.viewToken);
     const { setCookies, tail } = this.rendered(session);
     void reply
       .status(201)
@@ -97,6 +104,7 @@ export class PlaybackController {
       posterUrl: session.posterUrl,
       storyboardUrl: session.storyboardUrl,
       availableFrom: session.availableFrom?.toISOString() ?? null,
+      viewToken: session.viewToken,
     });
     // `cookies` and `signedQuery` (the same policy as query parameters, for players that cannot
     // hold cookies, docs/cloudfront.md §14.7) are most of the answer: serialized once per policy.

@@ -8,6 +8,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_id: 400,
   invalid_cursor: 400,
   invalid_parts: 400,
+  invalid_view_token: 401,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

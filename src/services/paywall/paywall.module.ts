@@ -3,10 +3,11 @@ import { CollectionsService } from './collections.service';
 import { DownloadsService } from './downloads.service';
 import { EntitlementChangesModule } from './entitlement-changes.module';
 import { PlaybackService } from './playback.service';
+import { AnalyticsModule } from '../analytics/analytics.module';
 
 /** Api side: who may watch or download what (sessions, grants, collections, download links). */
 @Module({
-  imports: [EntitlementChangesModule],
+  imports: [EntitlementChangesModule, AnalyticsModule],
   providers: [PlaybackService, CollectionsService, DownloadsService],
   exports: [PlaybackService, CollectionsService, DownloadsService],
 })

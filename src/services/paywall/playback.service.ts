@@ -23,6 +23,7 @@ import { EntitlementChanges } from './entitlement-changes';
 import { HotVideos } from './hot-videos';
 import { loadOwnedVideo } from '../shared/video-access';
 import { refusal } from './refusal';
+import { ViewTokens } from '../analytics/view-tokens';
 
 export interface PlaybackSession {
   readonly videoId: string;
@@ -39,6 +40,8 @@ export interface PlaybackSession {
   readonly cookiePath: string;
   /** A premiere not yet started: the cookies work from this moment; players wait for it. */
   readonly availableFrom: Date | null;
+  /** What the player's beacons carry (analytics): this view of this video by this viewer. */
+  readonly viewToken: string | null;
 }
 
 // Bounded: one entry per (video, expiry bucket), each kept until its policy expires.
@@ -64,12 +67,19 @@ export class PlaybackService {
     private readonly changes: EntitlementChanges,
     private readonly leases: StreamLeases,
     private readonly metrics: Metrics,
+    private readonly viewTokens: ViewTokens,
   ) {}
 
   /** A session for the viewer, counted by outcome (issued, or the refusal's code) for /metrics. */
-  async createSession(viewer: Actor | null, id: string, clientIp: string, playerId?: string): Promise<PlaybackSession> {
+  async createSession(
+    viewer: Actor | null,
+    id: string,
+    clientIp: string,
+    playerId?: string,
+    previousViewToken?: string,
+  ): Promise<PlaybackSession> {
     try {
-      const session = await this.issueSession(viewer, id, clientIp, playerId);
+      const session = await this.issueSession(viewer, id, clientIp, playerId, previousViewToken);
       this.metrics.sessionAnswered('issued');
       return session;
     } catch (error) {
@@ -83,6 +93,7 @@ export class PlaybackService {
     id: string,
     clientIp: string,
     playerId?: string,
+    previousViewToken?: string,
   ): Promise<PlaybackSession> {
     const baseUrl = this.config.cloudfront.baseUrl;
     if (!this.signer.enabled || !baseUrl) {
@@ -127,11 +138,12 @@ export class PlaybackService {
       : this.cached(`policy:${video.id}:${expiresAtEpoch}:${notBeforeEpoch ?? ''}`, expiresAtEpoch, sign);
     const prefix = videoResourcePrefix(baseUrl, video.id);
     const published = version === video.hlsVersion;
+    const expiresAt = new Date(expiresAtEpoch * 1000);
     return {
       videoId: video.id,
       // The ladder's master with its captions, once published; the plain one otherwise.
       manifestUrl: `${prefix}hls/${version}/${(published && video.captionsMaster) || 'master.m3u8'}`,
-      expiresAt: new Date(expiresAtEpoch * 1000),
+      expiresAt,
       refreshAt: new Date(refreshAt(from, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,
       posterUrl: video.width ? this.signedPosterUrl(`${prefix}poster.jpg`, expiresAtEpoch, notBeforeEpoch) : null,
@@ -140,6 +152,8 @@ export class PlaybackService {
       signed,
       cookiePath: `/videos/${video.id}/`,
       availableFrom: entitlement.notBefore,
+      // A renewal carrying the session's token goes on counting the same view.
+      viewToken: this.viewTokens.issue(video, viewer?.userId ?? null, expiresAt, previousViewToken),
     };
   }
 

@@ -1,0 +1,85 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../../domain/errors';
+import { assertVideoId } from '../../domain/ids';
+import { isCompleted } from '../../domain/watched-intervals';
+import type { Actor } from '../../domain/video';
+import { AnalyticsStore, type PlaybackEvent } from '../../ports/analytics-store';
+import { Clock } from '../../ports/clock';
+import { VideoStore } from '../../ports/video-store';
+import { ViewTokens } from './view-tokens';
+
+/** The viewer's own progress through a video, as the player resumes from it. */
+export interface ProgressJson {
+  readonly videoId: string;
+  readonly positionSeconds: number;
+  /** Share of the timeline watched, each second once (0..1). */
+  readonly coverage: number;
+  readonly completed: boolean;
+  /** Where a player resumes: the position, or 0 once it is at the end (watching again). */
+  readonly resumeSeconds: number;
+  readonly watchTimeSeconds: number;
+  readonly views: number;
+  readonly lastSeenAt: string | null;
+}
+
+// A position this close to the end is a finished viewing: the next one starts over.
+const END_SECONDS = 5;
+
+/** Playback beacons in, progress out (docs/analytics.md). */
+@Injectable()
+export class PlaybackEventsService {
+  private readonly logger = new Logger(PlaybackEventsService.name);
+
+  constructor(
+    private readonly tokens: ViewTokens,
+    private readonly store: AnalyticsStore,
+    private readonly videos: VideoStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Records a batch of one view's events (already validated by shape): stretches and position
+   * clamped to the video's length from the token, sequence numbers unique in the batch. Returns
+   * how many were new (a replay: 0).
+   */
+  async ingest(viewToken: unknown, events: readonly PlaybackEvent[]): Promise<{ accepted: number; recorded: number }> {
+    const view = this.tokens.read(viewToken);
+    const seqs = new Set(events.map((e) => e.seq));
+    if (seqs.size !== events.length)
+      throw new DomainError('invalid_request', 'Each event of a batch needs its own sequence number.', [
+        { path: 'events', message: 'duplicate seq' },
+      ]);
+    const end = view.durationSeconds;
+    const clamp = (t: number) => Math.min(Math.max(t, 0), end);
+    const clamped = events.map((e) => ({
+      ...e,
+      positionSeconds: clamp(e.positionSeconds),
+      intervals: e.intervals.map(([a, b]) => [clamp(a), clamp(b)] as const).filter(([a, b]) => b > a),
+    }));
+    const recorded = await this.store.record(view, clamped, this.clock.now());
+    if (recorded < events.length)
+      this.logger.debug(`view ${view.viewId}: ${events.length - recorded} of ${events.length} events already recorded`);
+    return { accepted: events.length, recorded };
+  }
+
+  /** The signed-in viewer's own progress; zeros before they watched any of it. */
+  async progress(viewer: Actor | null, id: string): Promise<ProgressJson> {
+    if (!viewer) throw new DomainError('unauthorized', 'Sign in to keep your place in a video.');
+    const video = await this.videos.findById(assertVideoId(id));
+    if (!video) throw new DomainError('not_found', 'No such video.');
+    const found = await this.store.progress(video.id, viewer.userId);
+    const duration = video.durationSeconds ?? 0;
+    const covered = found?.coveredSeconds ?? 0;
+    const position = Math.min(found?.positionSeconds ?? 0, duration);
+    return {
+      videoId: video.id,
+      positionSeconds: position,
+      coverage: duration > 0 ? Math.min(1, covered / duration) : 0,
+      completed: isCompleted(covered, duration),
+      resumeSeconds: duration > 0 && position >= duration - END_SECONDS ? 0 : position,
+      watchTimeSeconds: found?.watchSeconds ?? 0,
+      views: found?.views ?? 0,
+      lastSeenAt: found?.lastSeenAt.toISOString() ?? null,
+    };
+  }
+}

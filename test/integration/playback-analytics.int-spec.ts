@@ -1,0 +1,193 @@
+/**
+ * Playback beacons through the api into PostgreSQL: a session's view token, events recorded
+ * once per (view, sequence number), watch time and coverage kept apart, and the viewer's own
+ * progress. The browser side (the SDK player sending them) is the player's test.
+ */
+import { Client } from 'pg';
+import { newPrefixedId } from '../../src/domain/ids';
+import { signViewToken } from '../../src/domain/view-token';
+import { client, startApi, token, type Api, type RunningApi } from '../support/harness';
+import { PLAYBACK_ENV } from '../support/playback-cookies';
+import { testDatabaseUrl } from '../support/test-env';
+
+const KEY = Buffer.alloc(32, 42);
+const ENV = { ...PLAYBACK_ENV, VIEW_TOKEN_KEY: KEY.toString('base64') };
+
+describe('playback analytics: beacons and progress', () => {
+  let api: RunningApi;
+  let db: Client;
+  let owner: Api;
+  let student: Api;
+  let anonymous: Api;
+
+  async function readyVideo(seconds: number): Promise<string> {
+    const { video } = (
+      await owner('POST', '/v1/videos', { title: 'lesson', contentType: 'video/mp4', sizeBytes: 10, access: 'public' })
+    ).json;
+    await db.query(
+      `UPDATE videos SET status = 'ready', hls_version = 'v1', width = 640, height = 360, duration_seconds = $2,
+         ready_at = now() WHERE id = $1`,
+      [video.id, seconds],
+    );
+    return video.id;
+  }
+  const session = async (as: Api, id: string, viewToken?: string): Promise<string> => {
+    const answer = await as('POST', `/v1/videos/${id}/playback-sessions`, viewToken ? { viewToken } : undefined);
+    expect(answer.status).toBe(201);
+    expect(typeof answer.json.viewToken).toBe('string');
+    return answer.json.viewToken;
+  };
+  const send = (viewToken: string, events: unknown[], contentType = 'application/json') =>
+    fetch(`${api.url}/v1/playback-events`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: JSON.stringify({ viewToken, events }),
+    });
+  const stored = async (videoId: string) =>
+    (
+      await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM playback_events e JOIN playback_views v USING (view_id) WHERE v.video_id = $1`,
+        [videoId],
+      )
+    ).rows[0]!.n;
+
+  beforeAll(async () => {
+    api = await startApi(ENV);
+    db = new Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+    owner = client(api.url, await token('teacher'));
+    student = client(api.url, await token('student', []));
+    anonymous = client(api.url);
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await api.close();
+  });
+
+  // Play 0–4 s, seek to 8, play to 10, seek back to 2, play to 4.
+  const seekedAround = [
+    { seq: 0, type: 'seek', positionSeconds: 8, intervals: [[0, 4]], startupMs: 850 },
+    { seq: 1, type: 'seek', positionSeconds: 2, intervals: [[8, 10]], rendition: '360p' },
+    { seq: 2, type: 'pause', positionSeconds: 4, intervals: [[2, 4]], rebufferCount: 1, rebufferMs: 400 },
+  ];
+
+  it('counts watch time with replays, coverage once, and resumes at the last position; a replay changes nothing', async () => {
+    const id = await readyVideo(30);
+    const viewToken = await session(student, id);
+    const first = await send(viewToken, seekedAround);
+    expect(first.status).toBe(202);
+    expect(await first.json()).toEqual({ accepted: 3, recorded: 3 });
+    const progress = (await student('GET', `/v1/videos/${id}/progress`)).json;
+    expect(progress).toMatchObject({ videoId: id, views: 1, completed: false });
+    expect(progress.positionSeconds).toBeCloseTo(4, 1);
+    expect(progress.resumeSeconds).toBeCloseTo(4, 1);
+    expect(progress.watchTimeSeconds).toBeCloseTo(8, 1);
+    expect(progress.coverage * 30).toBeCloseTo(6, 1);
+
+    // The same batch again, and as sendBeacon sends it (text/plain): nothing new.
+    expect(await (await send(viewToken, seekedAround)).json()).toEqual({ accepted: 3, recorded: 0 });
+    expect((await send(viewToken, seekedAround.slice(1), 'text/plain;charset=UTF-8')).status).toBe(202);
+    expect((await student('GET', `/v1/videos/${id}/progress`)).json).toEqual(progress);
+    const view = (
+      await db.query(
+        `SELECT watch_seconds, startup_ms, rebuffer_count, rebuffer_ms, rendition, viewer_id FROM playback_views WHERE video_id = $1`,
+        [id],
+      )
+    ).rows;
+    expect(view).toEqual([
+      {
+        watch_seconds: 8,
+        startup_ms: 850,
+        rebuffer_count: 1,
+        rebuffer_ms: '400',
+        rendition: '360p',
+        viewer_id: 'student',
+      },
+    ]);
+
+    // Watched on to the end under the renewed session's token: completed, and resuming starts over.
+    const renewed = await session(student, id, viewToken);
+    expect(
+      (await send(renewed, [{ seq: 3, type: 'heartbeat', positionSeconds: 29.5, intervals: [[4, 29.5]] }])).status,
+    ).toBe(202);
+    const done = (await student('GET', `/v1/videos/${id}/progress`)).json;
+    expect(done).toMatchObject({ views: 1, completed: true, resumeSeconds: 0 });
+    expect(done.positionSeconds).toBeCloseTo(29.5, 1);
+    // The renewal carried the token: still one view. A new session without it is another.
+    await send(await session(student, id), [{ seq: 0, type: 'heartbeat', positionSeconds: 1, intervals: [[0, 1]] }]);
+    expect((await student('GET', `/v1/videos/${id}/progress`)).json.views).toBe(2);
+  });
+
+  it('never moves the position back for a beacon that arrives late, but counts what it played', async () => {
+    const id = await readyVideo(30);
+    const viewToken = await session(student, id);
+    await send(viewToken, [{ seq: 5, type: 'pause', positionSeconds: 12, intervals: [[10, 12]] }]);
+    await send(viewToken, [{ seq: 4, type: 'heartbeat', positionSeconds: 20, intervals: [[18, 20]] }]);
+    const progress = (await student('GET', `/v1/videos/${id}/progress`)).json;
+    expect(progress.positionSeconds).toBeCloseTo(12, 1);
+    expect(progress.watchTimeSeconds).toBeCloseTo(4, 1);
+    expect(progress.coverage * 30).toBeCloseTo(4, 1);
+  });
+
+  it('counts anonymous viewers without progress of their own', async () => {
+    const id = await readyVideo(20);
+    const viewToken = await session(anonymous, id);
+    expect((await send(viewToken, [{ seq: 0, type: 'ended', positionSeconds: 20, intervals: [[0, 20]] }])).status).toBe(
+      202,
+    );
+    const rows = (await db.query(`SELECT viewer_id, watch_seconds FROM playback_views WHERE video_id = $1`, [id])).rows;
+    expect(rows).toEqual([{ viewer_id: null, watch_seconds: 20 }]);
+    expect((await anonymous('GET', `/v1/videos/${id}/progress`)).json.code).toBe('unauthorized');
+    // The student never watched it: no progress of theirs.
+    expect((await student('GET', `/v1/videos/${id}/progress`)).json).toMatchObject({ views: 0, coverage: 0 });
+  });
+
+  it('refuses forged, moved, expired and malformed beacons with problem+json, storing none of them', async () => {
+    const id = await readyVideo(30);
+    const other = await readyVideo(30);
+    const viewToken = await session(student, id);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      viewId: newPrefixedId('view'),
+      videoId: other,
+      viewerId: 'student',
+      durationSeconds: 30,
+      startedAtEpoch: now - 7200,
+      expiresAtEpoch: now - 60,
+    };
+    const [version, , signature] = viewToken.split('.');
+    const moved = `${version}.${Buffer.from(JSON.stringify([claims.viewId, other, 'student', 30, now, now + 600])).toString('base64url')}.${signature}`;
+    const refusals: Array<[string, unknown[], number, string]> = [
+      [signViewToken(claims, KEY), seekedAround, 401, 'invalid_view_token'],
+      [
+        signViewToken({ ...claims, expiresAtEpoch: now + 600 }, Buffer.alloc(32, 1)),
+        seekedAround,
+        401,
+        'invalid_view_token',
+      ],
+      [moved, seekedAround, 401, 'invalid_view_token'],
+      [viewToken, [{ ...seekedAround[0], intervals: [[5, 2]] }], 400, 'invalid_request'],
+      [viewToken, [seekedAround[0], { ...seekedAround[1], seq: 0 }], 400, 'invalid_request'],
+      [viewToken, [{ ...seekedAround[0], type: 'teleport' }], 400, 'invalid_request'],
+      [viewToken, [{ ...seekedAround[0], extra: 1 }], 400, 'invalid_request'],
+      [viewToken, [], 400, 'invalid_request'],
+      [viewToken, Array.from({ length: 51 }, (_, seq) => ({ ...seekedAround[0], seq })), 400, 'invalid_request'],
+    ];
+    for (const [tokenSent, events, status, code] of refusals) {
+      const answer = await send(tokenSent, events);
+      expect([status, answer.headers.get('content-type')?.split(';')[0]]).toEqual([status, 'application/problem+json']);
+      expect(((await answer.json()) as { code: string }).code).toBe(code);
+    }
+    const huge = await send(viewToken, [{ ...seekedAround[0], error: 'x'.repeat(70_000) }], 'text/plain');
+    expect(huge.status).toBe(413);
+    const junk = await fetch(`${api.url}/v1/playback-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{nope',
+    });
+    expect(((await junk.json()) as { code: string }).code).toBe('invalid_json');
+    expect(await stored(id)).toBe('0');
+    expect(await stored(other)).toBe('0');
+  });
+});
