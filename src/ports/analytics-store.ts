@@ -1,5 +1,6 @@
 import type { Interval } from '../domain/watched-intervals';
 import type { ViewClaims } from '../domain/view-token';
+import type { ViewFacts } from '../domain/view-analytics';
 
 /** What a player reports of one view, numbered by the player (sequence numbers from 0). */
 export interface PlaybackEvent {
@@ -44,4 +45,32 @@ export abstract class AnalyticsStore {
 
   /** The viewer's progress through the video; null when they never watched it. */
   abstract progress(videoId: string, viewerId: string): Promise<ViewerProgress | null>;
+
+  /** The video's views that began in [from, to). */
+  abstract views(videoId: string, from: Date, to: Date): Promise<ViewFacts[]>;
+
+  /** The video's daily rollups for the UTC days in [from, to), oldest first; days without views absent. */
+  abstract days(videoId: string, from: Date, to: Date): Promise<DailyViews[]>;
+
+  /** A page of the video's viewers, the most recently seen first (then by id), after `after`. */
+  abstract viewers(videoId: string, limit: number, after?: ViewerCursor): Promise<ViewerRow[]>;
+
+  /** Erases everything of one viewer: their views, raw events and progress. Returns the views erased. */
+  abstract eraseViewer(viewerId: string): Promise<number>;
+}
+
+export interface DailyViews {
+  /** YYYY-MM-DD, UTC. */
+  readonly date: string;
+  readonly views: number;
+  readonly watchSeconds: number;
+}
+
+export interface ViewerCursor {
+  readonly lastSeenAt: Date;
+  readonly viewerId: string;
+}
+
+export interface ViewerRow extends ViewerProgress {
+  readonly viewerId: string;
 }

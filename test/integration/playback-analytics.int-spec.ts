@@ -143,6 +143,88 @@ describe('playback analytics: beacons and progress', () => {
     expect((await student('GET', `/v1/videos/${id}/progress`)).json).toMatchObject({ views: 0, coverage: 0 });
   });
 
+  it("shows the owner a video's analytics and viewers, and an admin erases a viewer everywhere", async () => {
+    const id = await readyVideo(100);
+    const second = client(api.url, await token('second-student', []));
+    await send(await session(student, id), [
+      { seq: 0, type: 'seek', positionSeconds: 0, intervals: [[0, 100]], startupMs: 400 },
+      { seq: 1, type: 'pause', positionSeconds: 50, intervals: [[0, 50]] },
+    ]);
+    await send(await session(second, id), [
+      {
+        seq: 0,
+        type: 'pause',
+        positionSeconds: 50,
+        intervals: [[0, 50]],
+        startupMs: 900,
+        rebufferCount: 1,
+        rebufferMs: 2000,
+      },
+    ]);
+    await send(await session(anonymous, id), [
+      { seq: 0, type: 'error', positionSeconds: 95, intervals: [[0, 95]], startupMs: 600, error: 'bufferStalledError' },
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    const analytics = (await owner('GET', `/v1/videos/${id}/analytics`)).json;
+    expect(analytics).toMatchObject({
+      videoId: id,
+      to: today,
+      views: 3,
+      uniqueViewers: 3,
+      watchTimeSeconds: 295,
+      startupTimeMs: { p50: 600, p95: 900 },
+      days: [{ date: today, views: 3, watchTimeSeconds: 295 }],
+    });
+    expect(analytics.completionRate).toBeCloseTo(2 / 3, 6);
+    expect(analytics.errorRate).toBeCloseTo(1 / 3, 6);
+    expect(analytics.rebufferRatio).toBeCloseTo(2 / 297, 6);
+    expect(analytics.retention).toHaveLength(100);
+    expect(analytics.retention[10]).toBe(1);
+    expect(analytics.retention[97]).toBeCloseTo(1 / 3, 6);
+    expect((await owner('GET', `/v1/videos/${id}/analytics?from=2020-01-02&to=2020-01-01`)).json.code).toBe(
+      'invalid_request',
+    );
+    expect((await student('GET', `/v1/videos/${id}/analytics`)).status).toBe(404);
+
+    const first = (await owner('GET', `/v1/videos/${id}/viewers?limit=1`)).json;
+    expect(first.viewers).toHaveLength(1);
+    const rest = (await owner('GET', `/v1/videos/${id}/viewers?limit=1&cursor=${first.nextCursor}`)).json;
+    expect(rest.nextCursor).toBeNull();
+    const viewers = [...first.viewers, ...rest.viewers];
+    expect(viewers.map((v: any) => v.userId).sort()).toEqual(['second-student', 'student']);
+    expect(viewers.find((v: any) => v.userId === 'student')).toMatchObject({
+      views: 1,
+      watchTimeSeconds: 150,
+      coverage: 1,
+      lastPositionSeconds: 50,
+      completed: true,
+    });
+    expect((await student('GET', `/v1/videos/${id}/viewers`)).status).toBe(404);
+    expect((await owner('GET', `/v1/videos/${id}/viewers?cursor=nope`)).json.code).toBe('invalid_cursor');
+
+    // Erasure: admins only; the viewer is then gone from every read and table.
+    const { view_id: viewId } = (
+      await db.query(`SELECT view_id FROM playback_views WHERE video_id = $1 AND viewer_id = 'student'`, [id])
+    ).rows[0];
+    const eventsOf = async () =>
+      (await db.query(`SELECT count(*) AS n FROM playback_events WHERE view_id = $1`, [viewId])).rows[0].n;
+    expect(await eventsOf()).toBe('2');
+    expect((await owner('DELETE', '/v1/users/student/analytics')).status).toBe(403);
+    const admin = client(api.url, await token('root', ['admin']));
+    expect((await admin('DELETE', '/v1/users/student/analytics')).status).toBe(204);
+    expect((await owner('GET', `/v1/videos/${id}/viewers`)).json.viewers.map((v: any) => v.userId)).toEqual([
+      'second-student',
+    ]);
+    expect((await student('GET', `/v1/videos/${id}/progress`)).json.views).toBe(0);
+    expect((await owner('GET', `/v1/videos/${id}/analytics`)).json.views).toBe(2);
+    const left = await db.query(
+      `SELECT (SELECT count(*) FROM playback_views WHERE viewer_id = 'student') AS views,
+              (SELECT count(*) FROM viewer_progress WHERE viewer_id = 'student') AS progress`,
+    );
+    expect(left.rows[0]).toEqual({ views: '0', progress: '0' });
+    expect(await eventsOf()).toBe('0');
+  });
+
   it('refuses forged, moved, expired and malformed beacons with problem+json, storing none of them', async () => {
     const id = await readyVideo(30);
     const other = await readyVideo(30);

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AnalyticsStore, type PlaybackEvent, type ViewerProgress } from '../../ports/analytics-store';
+import {
+  AnalyticsStore,
+  type DailyViews,
+  type PlaybackEvent,
+  type ViewerCursor,
+  type ViewerProgress,
+  type ViewerRow,
+} from '../../ports/analytics-store';
+import { parseMultirange, type ViewFacts } from '../../domain/view-analytics';
 import type { ViewClaims } from '../../domain/view-token';
 import { mergeIntervals, playedSeconds, type Interval } from '../../domain/watched-intervals';
 import { SQL_CLIENT } from './postgres.video-store';
@@ -48,27 +56,66 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
   }
 
   async progress(videoId: string, viewerId: string): Promise<ViewerProgress | null> {
-    const { rows } = await this.sql.query<{
-      position_seconds: number;
-      covered: string;
-      watch_seconds: number;
-      views: number;
-      last_seen_at: Date;
-    }>(
-      `SELECT position_seconds, watch_seconds, views, last_seen_at,
-              (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest(watched) AS r) AS covered
-         FROM viewer_progress WHERE video_id = $1 AND viewer_id = $2`,
+    const { rows } = await this.sql.query<ProgressRow>(
+      `SELECT ${PROGRESS_COLUMNS} FROM viewer_progress WHERE video_id = $1 AND viewer_id = $2`,
       [videoId, viewerId],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      positionSeconds: row.position_seconds,
-      coveredSeconds: Number(row.covered),
-      watchSeconds: row.watch_seconds,
-      views: row.views,
-      lastSeenAt: row.last_seen_at,
-    };
+    return rows[0] ? toProgress(rows[0]) : null;
+  }
+
+  async views(videoId: string, from: Date, to: Date): Promise<ViewFacts[]> {
+    const { rows } = await this.sql.query<{
+      viewer_id: string | null;
+      watched: string;
+      watch_seconds: number;
+      startup_ms: number | null;
+      rebuffer_ms: string;
+      errors: number;
+    }>(
+      `SELECT viewer_id, watched::text AS watched, watch_seconds, startup_ms, rebuffer_ms, errors
+         FROM playback_views WHERE video_id = $1 AND started_at >= $2 AND started_at < $3`,
+      [videoId, from, to],
+    );
+    return rows.map((r) => ({
+      viewerId: r.viewer_id,
+      watched: parseMultirange(r.watched),
+      watchSeconds: r.watch_seconds,
+      startupMs: r.startup_ms,
+      rebufferMs: Number(r.rebuffer_ms),
+      errors: r.errors,
+    }));
+  }
+
+  async days(videoId: string, from: Date, to: Date): Promise<DailyViews[]> {
+    const { rows } = await this.sql.query<{ day: string; views: number; watch_seconds: number }>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, views, watch_seconds FROM video_daily_views
+        WHERE video_id = $1 AND day >= $2::date AND day < $3::date ORDER BY day`,
+      [videoId, from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)],
+    );
+    return rows.map((r) => ({ date: r.day, views: r.views, watchSeconds: r.watch_seconds }));
+  }
+
+  async viewers(videoId: string, limit: number, after?: ViewerCursor): Promise<ViewerRow[]> {
+    const { rows } = await this.sql.query<ProgressRow & { viewer_id: string }>(
+      `SELECT viewer_id, ${PROGRESS_COLUMNS} FROM viewer_progress
+        WHERE video_id = $1 AND ($2::timestamptz IS NULL OR (last_seen_at, viewer_id) < ($2, $3))
+        ORDER BY last_seen_at DESC, viewer_id DESC LIMIT $4`,
+      [videoId, after?.lastSeenAt ?? null, after?.viewerId ?? null, limit],
+    );
+    return rows.map((r) => ({ viewerId: r.viewer_id, ...toProgress(r) }));
+  }
+
+  async eraseViewer(viewerId: string): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(
+        `DELETE FROM playback_events e USING playback_views v
+          WHERE v.viewer_id = $1 AND e.view_id = v.view_id AND e.started_on = v.started_on`,
+        [viewerId],
+      );
+      const views = await tx.query('DELETE FROM playback_views WHERE viewer_id = $1 RETURNING view_id', [viewerId]);
+      await tx.query('DELETE FROM viewer_progress WHERE viewer_id = $1', [viewerId]);
+      return views.rows.length;
+    });
   }
 
   /** The new events' sums onto the view, the viewer's progress and the day's rollup. */
@@ -154,6 +201,25 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
     this.partitions.add(day);
   }
 }
+
+interface ProgressRow {
+  position_seconds: number;
+  covered: string;
+  watch_seconds: number;
+  views: number;
+  last_seen_at: Date;
+}
+
+const PROGRESS_COLUMNS = `position_seconds, watch_seconds, views, last_seen_at,
+  (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest(watched) AS r) AS covered`;
+
+const toProgress = (r: ProgressRow): ViewerProgress => ({
+  positionSeconds: r.position_seconds,
+  coveredSeconds: Number(r.covered),
+  watchSeconds: r.watch_seconds,
+  views: r.views,
+  lastSeenAt: r.last_seen_at,
+});
 
 /** A multirange literal of merged stretches; numbers only, so nothing of a client is quoted. */
 function multirange(intervals: readonly Interval[]): string {
