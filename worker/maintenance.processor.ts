@@ -52,6 +52,8 @@ export class MaintenanceProcessor extends QueueProcessor {
         return handle(noPayload, (_, ctx) => this.counted(name, ctx, this.maintenance.reconcileStuckVideos()));
       case JOB_NAMES.sweepOrphanedWork:
         return handle(noPayload, (_, ctx) => this.counted(name, ctx, this.maintenance.sweepOrphanedWork()));
+      case JOB_NAMES.dropExpiredPlaybackEvents:
+        return handle(noPayload, (_, ctx) => this.counted(name, ctx, this.maintenance.dropExpiredPlaybackEvents()));
       case JOB_NAMES.deleteHlsVersions:
         return handle(parseDeleteVersionsPayload, (p, ctx) =>
           this.counted(name, ctx, this.maintenance.deleteVersions(p.videoId, p.versions)),

@@ -13,6 +13,7 @@ export const JOB_NAMES = {
   reconcileStuckVideos: 'reconcile-stuck-videos',
   deleteHlsVersions: 'delete-hls-versions',
   sweepOrphanedWork: 'sweep-orphaned-work',
+  dropExpiredPlaybackEvents: 'drop-expired-playback-events',
   encodeChunk: 'encode-chunk',
   encodeAudio: 'encode-audio',
   publishLadder: 'publish-ladder',
@@ -26,6 +27,7 @@ export const MAINTENANCE_SWEEPS = [
   JOB_NAMES.expireAbandonedUploads,
   JOB_NAMES.reconcileStuckVideos,
   JOB_NAMES.sweepOrphanedWork,
+  JOB_NAMES.dropExpiredPlaybackEvents,
 ] as const;
 
 /**

@@ -55,6 +55,12 @@ export abstract class AnalyticsStore {
   /** A page of the video's viewers, the most recently seen first (then by id), after `after`. */
   abstract viewers(videoId: string, limit: number, after?: ViewerCursor): Promise<ViewerRow[]>;
 
+  /**
+   * Drops the raw events of views that began before `day` (YYYY-MM-DD, UTC), whole daily
+   * partitions at a time; views, progress and rollups stay. Returns the days dropped.
+   */
+  abstract dropEventsBefore(day: string): Promise<string[]>;
+
   /** Erases everything of one viewer: their views, raw events and progress. Returns the views erased. */
   abstract eraseViewer(viewerId: string): Promise<number>;
 }

@@ -6,7 +6,8 @@
 import { Client } from 'pg';
 import { newPrefixedId } from '../../src/domain/ids';
 import { signViewToken } from '../../src/domain/view-token';
-import { client, startApi, token, type Api, type RunningApi } from '../support/harness';
+import { client, startApi, startSweeps, token, type Api, type RunningApi } from '../support/harness';
+import { MaintenanceService } from '../../src/services/operations/maintenance.service';
 import { PLAYBACK_ENV } from '../support/playback-cookies';
 import { testDatabaseUrl } from '../support/test-env';
 
@@ -223,6 +224,38 @@ describe('playback analytics: beacons and progress', () => {
     );
     expect(left.rows[0]).toEqual({ views: '0', progress: '0' });
     expect(await eventsOf()).toBe('0');
+  });
+
+  it('drops raw events past their retention by whole days, keeping the views made of them', async () => {
+    const id = await readyVideo(30);
+    const now = Math.floor(Date.now() / 1000);
+    // A view that began 100 days ago (its token signed here), and one of today.
+    const old = signViewToken(
+      {
+        viewId: newPrefixedId('view'),
+        videoId: id,
+        viewerId: 'student',
+        durationSeconds: 30,
+        startedAtEpoch: now - 100 * 86_400,
+        expiresAtEpoch: now + 600,
+      },
+      KEY,
+    );
+    const beacon = [{ seq: 0, type: 'pause', positionSeconds: 10, intervals: [[0, 10]] }];
+    expect((await send(old, beacon)).status).toBe(202);
+    expect((await send(await session(student, id), beacon)).status).toBe(202);
+    expect(await stored(id)).toBe('2');
+    const sweeps = await startSweeps({ ...ENV, ANALYTICS_RETENTION_DAYS: '90' });
+    try {
+      expect(await sweeps.get(MaintenanceService).dropExpiredPlaybackEvents()).toBeGreaterThanOrEqual(1);
+      expect(await sweeps.get(MaintenanceService).dropExpiredPlaybackEvents()).toBe(0);
+    } finally {
+      await sweeps.close();
+    }
+    expect(await stored(id)).toBe('1');
+    expect((await student('GET', `/v1/videos/${id}/progress`)).json.views).toBe(2);
+    // The api had seen that day's partition: a late beacon of that view finds it made again.
+    expect((await send(old, [{ ...beacon[0], seq: 1 }])).status).toBe(202);
   });
 
   it('refuses forged, moved, expired and malformed beacons with problem+json, storing none of them', async () => {

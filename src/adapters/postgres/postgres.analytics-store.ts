@@ -13,6 +13,9 @@ import { mergeIntervals, playedSeconds, type Interval } from '../../domain/watch
 import { SQL_CLIENT } from './postgres.video-store';
 import type { Queryable, SqlClient } from './sql-client';
 
+const PARTITION_NAME = /^playback_events_(\d{8})$/;
+// PostgreSQL's "no partition of relation found for row".
+const NO_PARTITION = '23514';
 // Serializes the creation of a day's partition across processes (any constant, shared by all).
 const PARTITION_LOCK = 727_015;
 
@@ -31,9 +34,21 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
   }
 
   async record(view: ViewClaims, events: readonly PlaybackEvent[], receivedAt: Date): Promise<number> {
-    const startedAt = new Date(view.startedAtEpoch * 1000);
-    const day = startedAt.toISOString().slice(0, 10);
+    const day = new Date(view.startedAtEpoch * 1000).toISOString().slice(0, 10);
     await this.ensurePartition(day);
+    try {
+      return await this.recordIn(day, view, events, receivedAt);
+    } catch (error) {
+      // The day's partition was dropped by another process (retention) since this one saw it.
+      if ((error as { code?: string }).code !== NO_PARTITION) throw error;
+      this.partitions.delete(day);
+      await this.ensurePartition(day);
+      return this.recordIn(day, view, events, receivedAt);
+    }
+  }
+
+  private recordIn(day: string, view: ViewClaims, events: readonly PlaybackEvent[], receivedAt: Date): Promise<number> {
+    const startedAt = new Date(view.startedAtEpoch * 1000);
     return this.sql.transaction(async (tx) => {
       const created = await tx.query(
         `INSERT INTO playback_views (view_id, video_id, viewer_id, started_on, started_at, last_seen_at)
@@ -116,6 +131,26 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
       await tx.query('DELETE FROM viewer_progress WHERE viewer_id = $1', [viewerId]);
       return views.rows.length;
     });
+  }
+
+  async dropEventsBefore(day: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i
+         JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+        WHERE p.relname = 'playback_events'`,
+    );
+    const cutoff = day.replaceAll('-', '');
+    const dropped: string[] = [];
+    for (const { name } of rows) {
+      const match = PARTITION_NAME.exec(name);
+      if (!match || match[1]! >= cutoff) continue;
+      // The name is one this store made (matched above): safe to put in the statement.
+      await this.sql.exec(`DROP TABLE IF EXISTS ${name}`);
+      const dropDay = `${match[1]!.slice(0, 4)}-${match[1]!.slice(4, 6)}-${match[1]!.slice(6)}`;
+      this.partitions.delete(dropDay);
+      dropped.push(dropDay);
+    }
+    return dropped.sort();
   }
 
   /** The new events' sums onto the view, the viewer's progress and the day's rollup. */

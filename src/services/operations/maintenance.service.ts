@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/config';
 import { Clock } from '../../ports/clock';
+import { AnalyticsStore } from '../../ports/analytics-store';
 import { isVideoId } from '../../domain/ids';
 import { hlsVersionPrefix, WORK_ROOT } from '../../domain/storage-keys';
 import { JobQueue } from '../../ports/job-queue';
@@ -24,6 +25,7 @@ export class MaintenanceService {
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
     private readonly storage: ObjectStorage,
+    private readonly analytics: AnalyticsStore,
   ) {}
 
   /** Starts the sweeps' schedules (every worker asks at boot; each sweep still runs once per interval). */
@@ -100,6 +102,17 @@ export class MaintenanceService {
    * exists, and is read after the versions are listed, so a ladder being encoded is never
    * taken for an orphan.
    */
+  /**
+   * Drops raw playback events older than ANALYTICS_RETENTION_DAYS (whole days, by partition);
+   * the views, progress and daily rollups made from them stay.
+   */
+  async dropExpiredPlaybackEvents(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.config.analytics.retentionDays * 86_400_000);
+    const dropped = await this.analytics.dropEventsBefore(cutoff.toISOString().slice(0, 10));
+    if (dropped.length > 0) this.logger.log(`raw playback events dropped for ${dropped.join(', ')}`);
+    return dropped.length;
+  }
+
   async sweepOrphanedWork(): Promise<number> {
     // From the keys themselves, not delimiter listings: the local S3 emulator finds no common
     // prefix for keys nested two folders deeper (work/{id}/{version}/chunk-…/…), and work is
