@@ -5,6 +5,8 @@ import type { Actor } from '../domain/video';
 import { PlaybackEventsService } from '../services/analytics/playback-events.service';
 import { CurrentActor, OptionalAuth, Public, RequireRole, Viewer } from './auth.guard';
 import { VideoAnalyticsService } from '../services/analytics/video-analytics.service';
+import { CollectionsService } from '../services/paywall/collections.service';
+import { DomainError } from '../domain/errors';
 import { userIdParam } from './dto/playback.dto';
 import { pageQuery } from './dto/video.dto';
 import { playbackEventsBody } from './dto/playback-events.dto';
@@ -23,6 +25,7 @@ export class AnalyticsController {
   constructor(
     private readonly events: PlaybackEventsService,
     private readonly analytics: VideoAnalyticsService,
+    private readonly collections: CollectionsService,
   ) {}
 
   @Post('playback-events')
@@ -79,5 +82,30 @@ export class AnalyticsController {
   @ApiOperation({ summary: "Admin: erases a viewer's playback events, views and progress" })
   async erase(@Param('userId', new ZodPipe(userIdParam, 'user id')) userId: string): Promise<void> {
     await this.analytics.eraseViewer(userId);
+  }
+
+  @Get('collections/:id/progress')
+  @OptionalAuth()
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Your own progress through a collection you may watch: each video, and the whole' })
+  async collectionProgress(@Viewer() viewer: Actor | null, @Param('id') id: string) {
+    if (!viewer) return this.events.collectionProgress(null, id, []);
+    const { collection, videos } = await this.collections.get(viewer, id);
+    return this.events.collectionProgress(viewer, collection.id, videos);
+  }
+
+  @Get('collections/:id/analytics')
+  @ApiBearerAuth()
+  @ApiZodQuery(analyticsQuery)
+  @ApiOperation({ summary: "Owner or admin: each video's views, viewers, watch time and completion, and the totals" })
+  async collectionAnalytics(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Query(new ZodPipe(analyticsQuery, 'query')) query: z.output<typeof analyticsQuery>,
+  ) {
+    const { collection, videos, manages } = await this.collections.get(actor, id);
+    // A grant holder sees the collection, not its analytics: answered as a missing one.
+    if (!manages) throw new DomainError('not_found', 'No such collection.');
+    return this.analytics.collectionAnalytics(collection.id, videos, query);
   }
 }

@@ -46,6 +46,9 @@ export abstract class AnalyticsStore {
   /** The viewer's progress through the video; null when they never watched it. */
   abstract progress(videoId: string, viewerId: string): Promise<ViewerProgress | null>;
 
+  /** The viewer's progress through each of `videoIds` they watched (absent: never watched). */
+  abstract progressOf(videoIds: readonly string[], viewerId: string): Promise<Map<string, ViewerProgress>>;
+
   /** The video's views that began in [from, to). */
   abstract views(videoId: string, from: Date, to: Date): Promise<ViewFacts[]>;
 

@@ -226,6 +226,35 @@ describe('playback analytics: beacons and progress', () => {
     expect(await eventsOf()).toBe('0');
   });
 
+  it("gives a course's student their progress through it and its owner the course's analytics", async () => {
+    const [a, b] = [await readyVideo(30), await readyVideo(60)];
+    const course = (await owner('POST', '/v1/collections', { title: 'The course' })).json;
+    await owner('PUT', `/v1/collections/${course.id}/items/${a}`, { position: 1 });
+    await owner('PUT', `/v1/collections/${course.id}/items/${b}`, { position: 2 });
+    expect((await owner('PUT', `/v1/collections/${course.id}/grants/student`)).status).toBe(200);
+    await send(await session(student, a), [{ seq: 0, type: 'ended', positionSeconds: 30, intervals: [[0, 30]] }]);
+    await send(await session(student, b), [{ seq: 0, type: 'pause', positionSeconds: 15, intervals: [[0, 15]] }]);
+
+    const progress = (await student('GET', `/v1/collections/${course.id}/progress`)).json;
+    expect(progress).toMatchObject({ collectionId: course.id, completedVideos: 1, videoCount: 2, completed: false });
+    expect(progress.coverage).toBeCloseTo(45 / 90, 6);
+    expect(progress.videos.map((v: any) => [v.videoId, v.completed, v.resumeSeconds])).toEqual([
+      [a, true, 0],
+      [b, false, 15],
+    ]);
+    expect((await anonymous('GET', `/v1/collections/${course.id}/progress`)).json.code).toBe('unauthorized');
+    const stranger = client(api.url, await token('stranger', []));
+    expect((await stranger('GET', `/v1/collections/${course.id}/progress`)).status).toBe(404);
+
+    const analytics = (await owner('GET', `/v1/collections/${course.id}/analytics`)).json;
+    expect(analytics).toMatchObject({ collectionId: course.id, views: 2, uniqueViewers: 1, watchTimeSeconds: 45 });
+    expect(analytics.videos.map((v: any) => [v.videoId, v.views, v.completionRate])).toEqual([
+      [a, 1, 1],
+      [b, 1, 0],
+    ]);
+    expect((await student('GET', `/v1/collections/${course.id}/analytics`)).status).toBe(404);
+  });
+
   it('drops raw events past their retention by whole days, keeping the views made of them', async () => {
     const id = await readyVideo(30);
     const now = Math.floor(Date.now() / 1000);

@@ -78,6 +78,14 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
     return rows[0] ? toProgress(rows[0]) : null;
   }
 
+  async progressOf(videoIds: readonly string[], viewerId: string): Promise<Map<string, ViewerProgress>> {
+    const { rows } = await this.sql.query<ProgressRow & { video_id: string }>(
+      `SELECT video_id, ${PROGRESS_COLUMNS} FROM viewer_progress WHERE video_id = ANY($1::text[]) AND viewer_id = $2`,
+      [videoIds, viewerId],
+    );
+    return new Map(rows.map((r) => [r.video_id, toProgress(r)]));
+  }
+
   async views(videoId: string, from: Date, to: Date): Promise<ViewFacts[]> {
     const { rows } = await this.sql.query<{
       viewer_id: string | null;

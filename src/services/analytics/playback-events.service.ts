@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../../domain/errors';
 import { assertVideoId } from '../../domain/ids';
 import { isCompleted } from '../../domain/watched-intervals';
-import type { Actor } from '../../domain/video';
-import { AnalyticsStore, type PlaybackEvent } from '../../ports/analytics-store';
+import type { Actor, Video } from '../../domain/video';
+import { AnalyticsStore, type PlaybackEvent, type ViewerProgress } from '../../ports/analytics-store';
 import { Clock } from '../../ports/clock';
 import { VideoStore } from '../../ports/video-store';
 import { ViewTokens } from './view-tokens';
@@ -64,22 +64,65 @@ export class PlaybackEventsService {
 
   /** The signed-in viewer's own progress; zeros before they watched any of it. */
   async progress(viewer: Actor | null, id: string): Promise<ProgressJson> {
-    if (!viewer) throw new DomainError('unauthorized', 'Sign in to keep your place in a video.');
+    if (!viewer) throw signInFirst();
     const video = await this.videos.findById(assertVideoId(id));
     if (!video) throw new DomainError('not_found', 'No such video.');
-    const found = await this.store.progress(video.id, viewer.userId);
-    const duration = video.durationSeconds ?? 0;
-    const covered = found?.coveredSeconds ?? 0;
-    const position = Math.min(found?.positionSeconds ?? 0, duration);
+    return progressJson(video, await this.store.progress(video.id, viewer.userId));
+  }
+
+  /**
+   * The viewer's progress through a collection's videos (as the collection lists them to them):
+   * each video's, and the whole's (coverage weighted by length, completed once every video is).
+   */
+  async collectionProgress(
+    viewer: Actor | null,
+    collectionId: string,
+    videos: readonly Video[],
+  ): Promise<CollectionProgressJson> {
+    if (!viewer) throw signInFirst();
+    const found = await this.store.progressOf(
+      videos.map((v) => v.id),
+      viewer.userId,
+    );
+    const items = videos.map((v) => progressJson(v, found.get(v.id) ?? null));
+    const length = videos.reduce((sum, v) => sum + (v.durationSeconds ?? 0), 0);
+    const covered = videos.reduce((sum, v, i) => sum + items[i]!.coverage * (v.durationSeconds ?? 0), 0);
+    const completedVideos = items.filter((p) => p.completed).length;
     return {
-      videoId: video.id,
-      positionSeconds: position,
-      coverage: duration > 0 ? Math.min(1, covered / duration) : 0,
-      completed: isCompleted(covered, duration),
-      resumeSeconds: duration > 0 && position >= duration - END_SECONDS ? 0 : position,
-      watchTimeSeconds: found?.watchSeconds ?? 0,
-      views: found?.views ?? 0,
-      lastSeenAt: found?.lastSeenAt.toISOString() ?? null,
+      collectionId,
+      coverage: length > 0 ? covered / length : 0,
+      completedVideos,
+      videoCount: items.length,
+      completed: items.length > 0 && completedVideos === items.length,
+      videos: items,
     };
   }
+}
+
+export interface CollectionProgressJson {
+  readonly collectionId: string;
+  /** Share of the collection's whole length watched (0..1). */
+  readonly coverage: number;
+  readonly completedVideos: number;
+  readonly videoCount: number;
+  readonly completed: boolean;
+  readonly videos: readonly ProgressJson[];
+}
+
+const signInFirst = () => new DomainError('unauthorized', 'Sign in to keep your place in a video.');
+
+function progressJson(video: Video, found: ViewerProgress | null): ProgressJson {
+  const duration = video.durationSeconds ?? 0;
+  const covered = found?.coveredSeconds ?? 0;
+  const position = Math.min(found?.positionSeconds ?? 0, duration);
+  return {
+    videoId: video.id,
+    positionSeconds: position,
+    coverage: duration > 0 ? Math.min(1, covered / duration) : 0,
+    completed: isCompleted(covered, duration),
+    resumeSeconds: duration > 0 && position >= duration - END_SECONDS ? 0 : position,
+    watchTimeSeconds: found?.watchSeconds ?? 0,
+    views: found?.views ?? 0,
+    lastSeenAt: found?.lastSeenAt.toISOString() ?? null,
+  };
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../../domain/errors';
 import { isCompleted } from '../../domain/watched-intervals';
 import { summarizeViews, type VideoAnalytics } from '../../domain/view-analytics';
-import type { Actor } from '../../domain/video';
+import type { Actor, Video } from '../../domain/video';
 import { AnalyticsStore, type DailyViews, type ViewerCursor } from '../../ports/analytics-store';
 import { Clock } from '../../ports/clock';
 import { VideoStore } from '../../ports/video-store';
@@ -18,6 +18,23 @@ export interface VideoAnalyticsJson extends VideoAnalytics {
   readonly from: string;
   readonly to: string;
   readonly days: ReadonlyArray<{ date: string; views: number; watchTimeSeconds: number }>;
+}
+
+export interface CollectionAnalyticsJson {
+  readonly collectionId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly views: number;
+  readonly uniqueViewers: number;
+  readonly watchTimeSeconds: number;
+  readonly videos: ReadonlyArray<{
+    readonly videoId: string;
+    readonly title: string;
+    readonly views: number;
+    readonly uniqueViewers: number;
+    readonly watchTimeSeconds: number;
+    readonly completionRate: number;
+  }>;
 }
 
 export interface ViewerJson {
@@ -80,6 +97,42 @@ export class VideoAnalyticsService {
       })),
       nextCursor:
         rows.length > page.limit && last ? encode({ lastSeenAt: last.lastSeenAt, viewerId: last.viewerId }) : null,
+    };
+  }
+
+  /**
+   * A collection's analytics for its manager: each video's figures over the days, and the
+   * totals (unique viewers across the videos: each signed-in viewer once, each anonymous view).
+   */
+  async collectionAnalytics(
+    collectionId: string,
+    videos: readonly Video[],
+    range: { from?: string; to?: string },
+  ): Promise<CollectionAnalyticsJson> {
+    const { from, until } = this.days(range);
+    const perVideo = await Promise.all(videos.map((v) => this.store.views(v.id, from, until)));
+    const items = videos.map((v, i) => {
+      const summary = summarizeViews(perVideo[i]!, v.durationSeconds ?? 0);
+      return {
+        videoId: v.id,
+        title: v.title,
+        views: summary.views,
+        uniqueViewers: summary.uniqueViewers,
+        watchTimeSeconds: summary.watchTimeSeconds,
+        completionRate: summary.completionRate,
+      };
+    });
+    const all = perVideo.flat();
+    return {
+      collectionId,
+      from: iso(from),
+      to: iso(new Date(until.getTime() - DAY_MS)),
+      views: all.length,
+      uniqueViewers:
+        new Set(all.flatMap((v) => (v.viewerId === null ? [] : [v.viewerId]))).size +
+        all.filter((v) => v.viewerId === null).length,
+      watchTimeSeconds: items.reduce((sum, v) => sum + v.watchTimeSeconds, 0),
+      videos: items,
     };
   }
 
