@@ -1,5 +1,6 @@
 import Hls, { ErrorTypes, Events, type ErrorData } from 'hls.js';
 import { callApi, type ApiOptions } from './api';
+import { reportPlayback } from './beacons';
 import { VelvetError } from './errors';
 
 export interface PlaybackSession {
@@ -15,6 +16,8 @@ export interface PlaybackSession {
   readonly signedQuery: string;
   /** A premiere not started yet: the CDN serves nothing before this moment (absent from older servers). */
   readonly availableFrom?: string | null;
+  /** What the player's beacons carry (absent from older servers: no beacons). */
+  readonly viewToken?: string | null;
 }
 
 export interface PlayerOptions extends ApiOptions {
@@ -26,6 +29,13 @@ export interface PlayerOptions extends ApiOptions {
   readonly onError?: (error: VelvetError) => void;
   /** Told each time the session (and so the cookies) is renewed. */
   readonly onSession?: (session: PlaybackSession) => void;
+  /**
+   * Start where this signed-in viewer stopped (their progress; a video watched to its end starts
+   * over). Default true; false starts at 0.
+   */
+  readonly resume?: boolean;
+  /** Report the view while it plays (docs/analytics.md). Default true. */
+  readonly report?: boolean;
 }
 
 export interface VelvetPlayer {
@@ -50,7 +60,14 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   const { video } = options;
   // Every session request carries it: the request is the heartbeat that holds this player's stream slot.
   const playerId = options.playerId ?? randomPlayerId();
-  let session = await requestSession(options, playerId);
+  const requestedAt = performance.now();
+  // Both at once: resuming costs no time before the first segment is asked for.
+  const [first, resumeAt] = await Promise.all([
+    requestSession(options, playerId),
+    options.resume === false ? 0 : resumePosition(options),
+  ]);
+  let session = first;
+  let reporter: { stop(): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let destroyed = false;
   let retried = false;
@@ -60,7 +77,8 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   };
 
   const refresh = async (): Promise<PlaybackSession> => {
-    session = await requestSession(options, playerId);
+    // The session's view token goes back, so a renewal goes on counting the same view.
+    session = await requestSession(options, playerId, session.viewToken);
     options.onSession?.(session);
     schedule();
     return session;
@@ -86,7 +104,7 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     hls = new Hls({
       // A video still processing plays its preview, a growing (EVENT) playlist: start it at the
       // beginning, never at its live edge (the playlists also say so with EXT-X-START).
-      startPosition: 0,
+      startPosition: resumeAt,
       xhrSetup: (xhr) => {
         xhr.withCredentials = true;
       },
@@ -123,6 +141,7 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     });
   } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
     video.crossOrigin = 'use-credentials';
+    if (resumeAt > 0) video.addEventListener('loadedmetadata', () => (video.currentTime = resumeAt), { once: true });
     startAtPremiere(session, () => {
       if (!destroyed) video.src = session.manifestUrl;
     });
@@ -130,6 +149,8 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     throw new VelvetError('network', 'This browser can play HLS neither through hls.js nor natively.');
   }
   schedule();
+  if (options.report !== false)
+    reporter = reportPlayback({ api: options.api, video, hls, viewToken: () => session.viewToken, requestedAt });
 
   return {
     get session() {
@@ -140,6 +161,7 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     destroy() {
       destroyed = true;
       clearTimeout(timer);
+      reporter?.stop();
       hls?.destroy();
       // Frees the stream slot now rather than when the cookies lapse; nothing to do if it fails.
       callApi(options, 'DELETE', `/v1/playback-sessions/${encodeURIComponent(playerId)}`).catch(() => undefined);
@@ -147,13 +169,28 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   };
 }
 
-function requestSession(options: PlayerOptions, playerId: string): Promise<PlaybackSession> {
+function requestSession(options: PlayerOptions, playerId: string, viewToken?: string | null): Promise<PlaybackSession> {
   return callApi<PlaybackSession>(
     options,
     'POST',
     `/v1/videos/${encodeURIComponent(options.videoId)}/playback-sessions`,
-    { playerId },
+    viewToken ? { playerId, viewToken } : { playerId },
   );
+}
+
+/** Where a signed-in viewer resumes (0 anonymous, or when the progress cannot be read). */
+async function resumePosition(options: PlayerOptions): Promise<number> {
+  if (!(await options.getToken?.())) return 0;
+  try {
+    const progress = await callApi<{ resumeSeconds?: number }>(
+      options,
+      'GET',
+      `/v1/videos/${encodeURIComponent(options.videoId)}/progress`,
+    );
+    return typeof progress.resumeSeconds === 'number' && progress.resumeSeconds > 0 ? progress.resumeSeconds : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs `start` now, or at the premiere, timed on the server's clock (availableFrom − issuedAt). */
