@@ -15,6 +15,14 @@ import {
   type StoryboardTile,
   type VelvetPlayer,
 } from '../sdk/src/index';
+import {
+  retentionChart,
+  summaryText,
+  viewerItem,
+  viewsPerDayChart,
+  type AnalyticsData,
+  type ViewerData,
+} from './analytics-charts';
 
 const api = location.origin;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -280,6 +288,24 @@ $('download').addEventListener('click', () => {
         `No download (${error instanceof VelvetError ? error.code : 'network'}): ${error.message}`,
         true,
       ),
+  );
+});
+
+$('show-analytics').addEventListener('click', () => {
+  const videoId = $<HTMLInputElement>('video-id').value.trim();
+  if (!videoId) return say('analytics-summary', 'Give a video id above first.', true);
+  say('analytics-summary', 'Loading…');
+  Promise.all([
+    callApi<AnalyticsData>(options(), 'GET', `/v1/videos/${encodeURIComponent(videoId)}/analytics`),
+    callApi<{ viewers: ViewerData[] }>(options(), 'GET', `/v1/videos/${encodeURIComponent(videoId)}/viewers`),
+  ]).then(
+    ([analytics, { viewers }]) => {
+      say('analytics-summary', summaryText(analytics));
+      $('views-chart').replaceChildren(viewsPerDayChart(analytics.days));
+      $('retention-chart').replaceChildren(retentionChart(analytics.retention));
+      $('viewers').replaceChildren(...viewers.map(viewerItem));
+    },
+    (error: Error) => say('analytics-summary', `No analytics: ${error.message}`, true),
   );
 });
 

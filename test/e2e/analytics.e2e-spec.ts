@@ -119,6 +119,17 @@ describe('viewing analytics from the SDK player, in a real browser', () => {
     expect(analytics.views).toBe(1);
     expect(analytics.startupTimeMs.p50).toBeGreaterThan(0);
 
+    // The demo page shows the creator this: the summary, the charts and the viewers.
+    await page.click('#show-analytics');
+    await page.waitForFunction(() => /views by/.test(document.querySelector('#analytics-summary')?.textContent ?? ''));
+    expect(await page.textContent('#analytics-summary')).toMatch(/^1 views by 1 viewers, [789] s watched/);
+    const points = await page.getAttribute('#retention-chart polyline', 'points');
+    expect(points!.split(' ')).toHaveLength(100);
+    expect(await page.locator('#views-chart rect').count()).toBe(1);
+    const viewer = /^alice: (\d+) % watched, last at ([\d.]+) s$/.exec((await page.textContent('#viewers')) ?? '');
+    expect(Math.abs(Number(viewer?.[1]) - 20)).toBeLessThanOrEqual(2);
+    expect(Math.abs(Number(viewer?.[2]) - 4)).toBeLessThanOrEqual(0.5);
+
     // Hidden: two seconds play, none counted.
     await page.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });

@@ -200,14 +200,16 @@ export class SourcePublisher {
         }
         // One segment a step until playable: the master goes up after the first, not after the
         // whole of a copy that ran ahead.
-        await publisher.step(done, 1);
-        if (done) await run;
+        // Read once: ffmpeg may end during the step, which then listed only what was final before.
+        const copied = done;
+        await publisher.step(copied, 1);
+        if (copied) await run;
         const speed = publisher.publishedSeconds / Math.max(0.001, (Date.now() - startedAt) / 1000);
         if (
           publisher.everyRenditionListed &&
           // A retry's copy must match what is published before the video is playable again.
           publisher.everyInitConfirmed &&
-          viewerStaysBehind(publisher.publishedSeconds, info.durationSeconds, done ? Infinity : speed)
+          viewerStaysBehind(publisher.publishedSeconds, info.durationSeconds, copied ? Infinity : speed)
         ) {
           master = await entries();
           await becomePlayable(master);
@@ -218,7 +220,8 @@ export class SourcePublisher {
           );
           break;
         }
-        if (done) throw new MediaError('corrupt_media', 'The file could not be copied; it may be damaged.');
+        // The whole output was there for that step and still nothing playable: not a copy that works.
+        if (copied) throw new MediaError('corrupt_media', 'The file could not be copied; it may be damaged.');
       }
     } catch (error) {
       return fail(error);
