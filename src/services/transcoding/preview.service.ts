@@ -208,7 +208,9 @@ export class PreviewService {
           checkedAt = Date.now();
           await this.assertStillPreviewing(video.id, version);
         }
-        await publisher.step(false);
+        // One segment of each rendition a playlist upload: the video's and the audio's playlists
+        // never list more than one segment apart, however many ffmpeg finished since the last look.
+        while ((await publisher.step(false, 1)) > 0);
         const speed = encodedSeconds / Math.max(0.001, (Date.now() - startedAt) / 1000);
         await this.publishMasterWhenWatchable(input, version, publisher, speed);
       }
@@ -221,7 +223,7 @@ export class PreviewService {
       ctx.signal.removeEventListener('abort', onOuterAbort);
     }
     await this.assertStillPreviewing(video.id, version);
-    await publisher.step(true);
+    while (!publisher.isEnded) await publisher.step(true, 1);
     // ffmpeg exits 0 on a truncated file after decoding what it could: short output is damage.
     if (publisher.publishedSeconds < info.durationSeconds * 0.9 - 0.5) {
       throw new MediaError(
