@@ -88,7 +88,7 @@ export class PlaybackController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body(new ZodPipe(sessionBody)) body: z.output<typeof sessionBody>,
   ) {
-    const session = await this.playback.createSession(viewer, id, request.ip, body?.playerId, body?.viewToken);
+    const session = await this.playback.createSession(viewer, id, request.ip, body ?? {});
     const { setCookies, tail } = this.rendered(session);
     void reply
       .status(201)

@@ -4,41 +4,25 @@
  * watch time, 6 s of coverage and a resume position of 4 s, and the startup time. A hidden tab
  * stops counting; closing the page sends the last beacon.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startDevStack, type DevStack } from '../../dev/dev-stack';
-import { fixture } from '../support/fixtures';
-import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { DevStack } from '../../dev/dev-stack';
+import { devToken, startDemoBrowser, uploadInDemo, type DemoBrowser } from '../support/demo-browser';
 import { testEnv } from '../support/harness';
 
 declare const document: any;
 declare const requestAnimationFrame: (callback: () => void) => number;
 
 describe('viewing analytics from the SDK player, in a real browser', () => {
+  let demo: DemoBrowser;
   let stack: DevStack;
   let context: BrowserContext;
-  const dirs: string[] = [];
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-analytics-'));
-    const profile = mkdtempSync(join(tmpdir(), 'velvet-chromium-'));
-    dirs.push(dataDir, profile);
-    const env = testEnv({ HLS_SEGMENT_SECONDS: '2', LADDER: '360' });
-    stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: PLAYING_FLAGS,
-    });
+    demo = await startDemoBrowser('analytics', testEnv({ HLS_SEGMENT_SECONDS: '2', LADDER: '360' }));
+    ({ stack, context } = demo);
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await stack?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => demo?.close());
 
   const get = async (path: string, bearer: string) =>
     (await (await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } })).json()) as any;
@@ -81,25 +65,9 @@ describe('viewing analytics from the SDK player, in a real browser', () => {
   };
 
   it('reports watch time, coverage, position and startup; stops counting when hidden; sends the last beacon on close', async () => {
-    const { token } = (await (
-      await fetch(`${stack.apiUrl}/dev/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'alice', roles: ['creator'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, 'alice', ['creator']);
     const page = await context.newPage();
-    await page.goto(`${stack.apiUrl}/`);
-    await page.click('#as-creator');
-    await page.setInputFiles('#file', fixture('standard30'));
-    await page.click('#upload');
-    await page.waitForFunction(
-      () =>
-        /Status: (ready|processing.*playable)/.test(document.querySelector('#processing-status')?.textContent ?? ''),
-      null,
-      { timeout: 120_000, polling: 250 },
-    );
-    const id = await page.inputValue('#video-id');
+    const id = await uploadInDemo(page, stack, 'standard30', /Status: (ready|processing.*playable)/);
     await page.click('#play');
     await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, null, {
       timeout: 30_000,

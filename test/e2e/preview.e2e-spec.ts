@@ -4,43 +4,29 @@
  * its end through the verifying edge; after `ready` a new session gets the ladder while the
  * preview's URLs still answer on the old cookies.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
-import { startDevStack, type DevStack } from '../../dev/dev-stack';
-import { fixture } from '../support/fixtures';
-import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
+import type { DevStack } from '../../dev/dev-stack';
+import { devToken, startDemoBrowser, uploadInDemo, type DemoBrowser } from '../support/demo-browser';
 import { testEnv } from '../support/harness';
 
 declare const document: { querySelector(selector: string): any };
 
 describe('a video playable while it is processing, in a real browser', () => {
+  let demo: DemoBrowser;
   let stack: DevStack;
   let context: BrowserContext;
-  const dirs: string[] = [];
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-preview-'));
-    const profile = mkdtempSync(join(tmpdir(), 'velvet-chromium-'));
-    dirs.push(dataDir, profile);
-    // 2 s segments so the preview grows visibly; a slow ladder preset so it is still encoding
     // while the whole preview is watched.
-    const env = testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '1080,720,480,360' });
-    stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: PLAYING_FLAGS,
-    });
+    demo = await startDemoBrowser(
+      'preview',
+      testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '1080,720,480,360' }),
+    );
+    ({ stack, context } = demo);
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await stack?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => demo?.close());
 
   async function api(
     path: string,
@@ -67,24 +53,9 @@ describe('a video playable while it is processing, in a real browser', () => {
     }));
 
   it('shows the video playable while processing and plays the growing preview from 0 to its end', async () => {
-    const { token } = (await (
-      await fetch(`${stack.apiUrl}/dev/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'alice', roles: ['creator'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, 'alice', ['creator']);
     const page = await context.newPage();
-    await page.goto(`${stack.apiUrl}/`);
-    await page.click('#as-creator');
-    await page.setInputFiles('#file', fixture('preview30'));
-    await page.click('#upload');
-    await page.waitForFunction(
-      () => /Status: processing.*playable/.test(document.querySelector('#processing-status')?.textContent ?? ''),
-      null,
-      { timeout: 120_000, polling: 250 },
-    );
-    const id = await page.inputValue('#video-id');
+    const id = await uploadInDemo(page, stack, 'preview30', /Status: processing.*playable/);
     expect((await api(`/v1/videos/${id}`, token)).json).toMatchObject({ status: 'processing', playable: true });
     // The demo page's list offers Play for it already.
     await page.waitForFunction(

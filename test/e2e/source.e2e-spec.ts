@@ -4,42 +4,29 @@
  * preview and the ladder are still encoding; every segment any playlist lists answers 200, and
  * the preview's rendition joins the source's in the master new sessions get.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { parseMediaPlaylist } from '../../src/domain/playlists';
-import { startDevStack, type DevStack } from '../../dev/dev-stack';
-import { fixture } from '../support/fixtures';
-import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
+import type { DevStack } from '../../dev/dev-stack';
+import { devToken, startDemoBrowser, uploadInDemo, type DemoBrowser } from '../support/demo-browser';
 import { testEnv } from '../support/harness';
 
 declare const document: { querySelector(selector: string): any };
 
 describe('a standard source playable as it is, in a real browser', () => {
+  let demo: DemoBrowser;
   let stack: DevStack;
   let context: BrowserContext;
-  const dirs: string[] = [];
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-source-'));
-    const profile = mkdtempSync(join(tmpdir(), 'velvet-chromium-'));
-    dirs.push(dataDir, profile);
     // A slow ladder, so the whole source is watched while it is still encoding.
-    const env = testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '720,360' });
-    stack = await startDevStack({ env, dataDir, apiPort: 0, edgePort: 0, s3Port: 0 });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: PLAYING_FLAGS,
-    });
+    demo = await startDemoBrowser(
+      'source',
+      testEnv({ HLS_SEGMENT_SECONDS: '2', TRANSCODE_PRESET: 'slow', LADDER: '720,360' }),
+    );
+    ({ stack, context } = demo);
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await stack?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => demo?.close());
 
   async function api(
     path: string,
@@ -66,24 +53,9 @@ describe('a standard source playable as it is, in a real browser', () => {
     }));
 
   it('plays the copied source from 0 to its end while the preview and the ladder encode', async () => {
-    const { token } = (await (
-      await fetch(`${stack.apiUrl}/dev/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: 'alice', roles: ['creator'] }),
-      })
-    ).json()) as { token: string };
+    const token = await devToken(stack, 'alice', ['creator']);
     const page = await context.newPage();
-    await page.goto(`${stack.apiUrl}/`);
-    await page.click('#as-creator');
-    await page.setInputFiles('#file', fixture('standard720'));
-    await page.click('#upload');
-    await page.waitForFunction(
-      () => /Status: processing.*playable/.test(document.querySelector('#processing-status')?.textContent ?? ''),
-      null,
-      { timeout: 120_000, polling: 250 },
-    );
-    const id = await page.inputValue('#video-id');
+    const id = await uploadInDemo(page, stack, 'standard720', /Status: processing.*playable/);
     expect((await api(`/v1/videos/${id}`, token)).json).toMatchObject({
       status: 'processing',
       playable: true,

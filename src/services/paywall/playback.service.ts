@@ -44,6 +44,14 @@ export interface PlaybackSession {
   readonly viewToken: string | null;
 }
 
+/** What a player says of itself when it asks for a session. */
+export interface SessionRequest {
+  /** Its stream slot (the stream limit). */
+  readonly playerId?: string;
+  /** The token of the session it renews: the same view goes on. */
+  readonly viewToken?: string;
+}
+
 // Bounded: one entry per (video, expiry bucket), each kept until its policy expires.
 const CACHE_LIMIT = 10_000;
 // Expiry rounding with a stream limit: short, so the cookies never last much past a refused renewal.
@@ -75,11 +83,10 @@ export class PlaybackService {
     viewer: Actor | null,
     id: string,
     clientIp: string,
-    playerId?: string,
-    previousViewToken?: string,
+    player: SessionRequest = {},
   ): Promise<PlaybackSession> {
     try {
-      const session = await this.issueSession(viewer, id, clientIp, playerId, previousViewToken);
+      const session = await this.issueSession(viewer, id, clientIp, player);
       this.metrics.sessionAnswered('issued');
       return session;
     } catch (error) {
@@ -92,8 +99,7 @@ export class PlaybackService {
     viewer: Actor | null,
     id: string,
     clientIp: string,
-    playerId?: string,
-    previousViewToken?: string,
+    { playerId, viewToken: previousViewToken }: SessionRequest,
   ): Promise<PlaybackSession> {
     const baseUrl = this.config.cloudfront.baseUrl;
     if (!this.signer.enabled || !baseUrl) {

@@ -21,8 +21,7 @@ import { VideoStore } from '../../ports/video-store';
 import { GROWING, newVersion } from '../shared/hls-files';
 import { asCorrupt } from './media-failure';
 import { PreviewDiverged, PreviewPublisher, readPublishedPreview } from './preview-publisher';
-import { hlsVersionPrefix } from '../../domain/storage-keys';
-import { VideoMovedOn } from './preview.service';
+import { PreviewService, VideoMovedOn } from './preview.service';
 import { WorkCheck } from './work-check';
 
 const POLL_MS = 100;
@@ -79,6 +78,7 @@ export class SourcePublisher {
     private readonly media: MediaToolkit,
     private readonly clock: Clock,
     private readonly work: WorkCheck,
+    private readonly previews: PreviewService,
   ) {}
 
   /** Resolves once the video is playable from its source; the copy then goes on (`finished`). */
@@ -91,8 +91,7 @@ export class SourcePublisher {
       // under a new version, as the preview does.
       const version = input.video.previewVersion;
       this.logger.warn(`video ${input.video.id}: ${error.message}; copy ${version} dropped`);
-      await this.store.dropPreview(input.video.id, version);
-      await this.storage.deletePrefix(hlsVersionPrefix(input.video.id, version));
+      await this.previews.discard(input.video.id, version);
       return this.publishVersion({ ...input, video: { ...input.video, previewVersion: null } });
     }
   }
