@@ -1,28 +1,7 @@
-import type { Interval } from '../domain/watched-intervals';
-import type { ViewClaims } from '../domain/view-token';
+import type { ViewBatch } from '../domain/beacon-rollup';
 import type { ViewFacts } from '../domain/view-analytics';
 
-/** What a player reports of one view, numbered by the player (sequence numbers from 0). */
-export interface PlaybackEvent {
-  readonly seq: number;
-  readonly type: PlaybackEventType;
-  /** The playhead when the event was sent, in seconds of the media timeline. */
-  readonly positionSeconds: number;
-  /** What played since the previous event, clamped to the video: watch time and coverage. */
-  readonly intervals: readonly Interval[];
-  /** From the session request to the first frame; sent once, on the view's first event. */
-  readonly startupMs?: number;
-  /** Stalls since the previous event: how many, and how long in all. */
-  readonly rebufferCount?: number;
-  readonly rebufferMs?: number;
-  /** A player error's code (hls.js `details`, a MediaError code). */
-  readonly error?: string;
-  /** The rendition in use (its NAME or height, as the player knows it). */
-  readonly rendition?: string;
-}
-
-export const PLAYBACK_EVENT_TYPES = ['heartbeat', 'pause', 'seek', 'ended', 'rendition', 'error', 'hidden'] as const;
-export type PlaybackEventType = (typeof PLAYBACK_EVENT_TYPES)[number];
+export { PLAYBACK_EVENT_TYPES, type PlaybackEvent, type PlaybackEventType } from '../domain/playback-event';
 
 /** A viewer's progress through one video, over all their views. */
 export interface ViewerProgress {
@@ -40,8 +19,12 @@ export interface ViewerProgress {
  * sequence number): a beacon sent twice, or replayed, changes nothing the second time.
  */
 export abstract class AnalyticsStore {
-  /** Records a view's events; returns how many were new. */
-  abstract record(view: ViewClaims, events: readonly PlaybackEvent[], receivedAt: Date): Promise<number>;
+  /**
+   * Records batches of views' events in one write (several views, several batches of one view);
+   * returns how many events of each batch were new. An event sent twice counts for the first
+   * batch carrying it.
+   */
+  abstract record(batches: readonly ViewBatch[]): Promise<number[]>;
 
   /** The viewer's progress through the video; null when they never watched it. */
   abstract progress(videoId: string, viewerId: string): Promise<ViewerProgress | null>;

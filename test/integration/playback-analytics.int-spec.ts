@@ -131,6 +131,35 @@ describe('playback analytics: beacons and progress', () => {
     expect(progress.coverage * 30).toBeCloseTo(4, 1);
   });
 
+  it('sums beacons of many views sent all at once (shared writes) as if they came one by one', async () => {
+    const id = await readyVideo(100);
+    const viewers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const as = client(api.url, await token(`crowd-${i}`, []));
+        return { as, viewToken: await session(as, id) };
+      }),
+    );
+    const beacons = viewers.flatMap(({ viewToken }) =>
+      Array.from({ length: 5 }, (_, seq) => ({
+        viewToken,
+        events: [{ seq, type: 'heartbeat', positionSeconds: seq * 10 + 10, intervals: [[seq * 10, seq * 10 + 10]] }],
+      })),
+    );
+    // Every beacon at once, and each a second time: the copies record nothing, wherever they land.
+    const answers = await Promise.all([...beacons, ...beacons].map((b) => send(b.viewToken, b.events)));
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as Array<{ recorded: number }>;
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(bodies.reduce((n, b) => n + b.recorded, 0)).toBe(beacons.length);
+    expect(await stored(id)).toBe(String(beacons.length));
+    for (const { as } of viewers) {
+      const progress = (await as('GET', `/v1/videos/${id}/progress`)).json;
+      expect(progress).toMatchObject({ views: 1, positionSeconds: 50, watchTimeSeconds: 50 });
+      expect(progress.coverage).toBeCloseTo(0.5, 3);
+    }
+    const day = await db.query(`SELECT views, watch_seconds FROM video_daily_views WHERE video_id = $1`, [id]);
+    expect(day.rows).toEqual([{ views: viewers.length, watch_seconds: 50 * viewers.length }]);
+  });
+
   it('counts anonymous viewers without progress of their own', async () => {
     const id = await readyVideo(20);
     const viewToken = await session(anonymous, id);

@@ -2,20 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   AnalyticsStore,
   type DailyViews,
-  type PlaybackEvent,
   type ViewerCursor,
   type ViewerProgress,
   type ViewerRow,
 } from '../../ports/analytics-store';
 import { parseMultirange, type ViewFacts } from '../../domain/view-analytics';
+import { creditFresh, eventKey, eventSums, type ViewBatch } from '../../domain/beacon-rollup';
 import type { ViewClaims } from '../../domain/view-token';
-import { mergeIntervals, playedSeconds, type Interval } from '../../domain/watched-intervals';
+import type { Interval } from '../../domain/watched-intervals';
 import { SQL_CLIENT } from './postgres.video-store';
-import type { Queryable, SqlClient } from './sql-client';
+import type { SqlClient } from './sql-client';
 
 const PARTITION_NAME = /^playback_events_(\d{8})$/;
 // PostgreSQL's "no partition of relation found for row".
 const NO_PARTITION = '23514';
+const DEADLOCK = '40P01';
+const ATTEMPTS = 3;
 // Serializes the creation of a day's partition across processes (any constant, shared by all).
 const PARTITION_LOCK = 727_015;
 
@@ -33,41 +35,59 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
     super();
   }
 
-  async record(view: ViewClaims, events: readonly PlaybackEvent[], receivedAt: Date): Promise<number> {
-    const day = new Date(view.startedAtEpoch * 1000).toISOString().slice(0, 10);
-    await this.ensurePartition(day);
-    try {
-      return await this.recordIn(day, view, events, receivedAt);
-    } catch (error) {
-      // The day's partition was dropped by another process (retention) since this one saw it.
-      if ((error as { code?: string }).code !== NO_PARTITION) throw error;
-      this.partitions.delete(day);
-      await this.ensurePartition(day);
-      return this.recordIn(day, view, events, receivedAt);
+  async record(batches: readonly ViewBatch[]): Promise<number[]> {
+    const days = [...new Set(batches.map((b) => viewDay(b.view)))];
+    for (let attempt = 1; ; attempt++) {
+      for (const day of days) await this.ensurePartition(day);
+      try {
+        return await this.recordIn(batches);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= ATTEMPTS || (code !== NO_PARTITION && code !== DEADLOCK)) throw error;
+        // A day's partition was dropped by another process (retention) since this one saw it.
+        if (code === NO_PARTITION) for (const day of days) this.partitions.delete(day);
+      }
     }
   }
 
-  private recordIn(day: string, view: ViewClaims, events: readonly PlaybackEvent[], receivedAt: Date): Promise<number> {
-    const startedAt = new Date(view.startedAtEpoch * 1000);
-    return this.sql.transaction(async (tx) => {
-      const created = await tx.query(
-        `INSERT INTO playback_views (view_id, video_id, viewer_id, started_on, started_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (view_id) DO NOTHING RETURNING view_id`,
-        [view.viewId, view.videoId, view.viewerId, day, startedAt, receivedAt],
+  /**
+   * The whole write as one statement (atomic without a transaction, one round trip whatever its
+   * size): the events inserted once per (view, seq); from those that were new, each view's sums
+   * upserted onto its row, then each viewer's progress and each day's rollup from the views'
+   * rows as they now are. Rows are taken in key order, so two writers touching the same rows wait
+   * rather than deadlock (one that happens anyway is retried whole).
+   */
+  private async recordIn(batches: readonly ViewBatch[]): Promise<number[]> {
+    const events = batches
+      .flatMap((b) => b.events.map((event) => ({ b, event, sums: eventSums(b.view, event) })))
+      .sort((x, y) =>
+        x.b.view.viewId === y.b.view.viewId ? x.event.seq - y.event.seq : x.b.view.viewId < y.b.view.viewId ? -1 : 1,
       );
-      const inserted = await tx.query<{ seq: number }>(
-        `INSERT INTO playback_events (started_on, view_id, seq, received_at, event)
-         SELECT $1, $2, e.seq, $3, e.event
-           FROM unnest($4::int[], $5::jsonb[]) AS e(seq, event)
-         ON CONFLICT DO NOTHING RETURNING seq`,
-        [day, view.viewId, receivedAt, events.map((e) => e.seq), events.map((e) => JSON.stringify(e))],
-      );
-      const fresh = new Set(inserted.rows.map((r) => r.seq));
-      const applied = events.filter((e) => fresh.has(e.seq)).sort((a, b) => a.seq - b.seq);
-      if (applied.length === 0) return 0;
-      await this.apply(tx, view, applied, created.rows.length > 0, receivedAt);
-      return applied.length;
-    });
+    const views = [...new Map(batches.map((b) => [b.view.viewId, b.view])).values()];
+    const { rows } = await this.sql.query<{ view_id: string; seq: number }>(
+      RECORD,
+      [
+        events.map((e) => e.b.view.viewId),
+        events.map((e) => e.event.seq),
+        events.map((e) => viewDay(e.b.view)),
+        events.map((e) => e.b.receivedAt),
+        events.map((e) => JSON.stringify(e.event)),
+        events.map((e) => multirange(e.sums.watched)),
+        events.map((e) => e.sums.playedSeconds),
+        events.map((e) => e.event.positionSeconds),
+        events.map((e) => e.event.rendition ?? null),
+        events.map((e) => e.event.startupMs ?? null),
+        events.map((e) => e.event.rebufferCount ?? 0),
+        events.map((e) => Math.round(e.event.rebufferMs ?? 0)),
+        events.map((e) => (e.sums.error ? 1 : 0)),
+        views.map((v) => v.viewId),
+        views.map((v) => v.videoId),
+        views.map((v) => v.viewerId),
+        views.map((v) => new Date(v.startedAtEpoch * 1000)),
+      ],
+      'velvet_record_playback_events',
+    );
+    return creditFresh(batches, new Set(rows.map((r) => eventKey(r.view_id, r.seq))));
   }
 
   async progress(videoId: string, viewerId: string): Promise<ViewerProgress | null> {
@@ -161,74 +181,6 @@ export class PostgresAnalyticsStore extends AnalyticsStore {
     return dropped.sort();
   }
 
-  /** The new events' sums onto the view, the viewer's progress and the day's rollup. */
-  private async apply(
-    tx: Queryable,
-    view: ViewClaims,
-    events: readonly PlaybackEvent[],
-    newView: boolean,
-    receivedAt: Date,
-  ): Promise<void> {
-    const stretches = events.flatMap((e) => e.intervals);
-    const watched = multirange(mergeIntervals(stretches, view.durationSeconds));
-    const played = playedSeconds(stretches);
-    const last = events.at(-1)!;
-    const startup = events.find((e) => e.startupMs !== undefined)?.startupMs ?? null;
-    const rendition = [...events].reverse().find((e) => e.rendition !== undefined)?.rendition ?? null;
-    const sum = (pick: (e: PlaybackEvent) => number | undefined) => events.reduce((n, e) => n + (pick(e) ?? 0), 0);
-    const updated = await tx.query<{ moved: boolean }>(
-      `UPDATE playback_views SET
-         watched = watched + $2::nummultirange,
-         watch_seconds = watch_seconds + $3,
-         position_seconds = CASE WHEN $4 > last_seq THEN $5 ELSE position_seconds END,
-         rendition = CASE WHEN $4 > last_seq THEN coalesce($6, rendition) ELSE coalesce(rendition, $6) END,
-         last_seq = greatest(last_seq, $4),
-         startup_ms = coalesce(startup_ms, $7),
-         rebuffer_count = rebuffer_count + $8,
-         rebuffer_ms = rebuffer_ms + $9,
-         errors = errors + $10,
-         last_seen_at = greatest(last_seen_at, $11)
-       WHERE view_id = $1
-       RETURNING position_seconds = $5 AND last_seq = $4 AS moved`,
-      [
-        view.viewId,
-        watched,
-        played,
-        last.seq,
-        last.positionSeconds,
-        rendition,
-        startup,
-        sum((e) => e.rebufferCount),
-        Math.round(sum((e) => e.rebufferMs)),
-        events.filter((e) => e.type === 'error').length,
-        receivedAt,
-      ],
-    );
-    if (view.viewerId) {
-      // The position follows the view whose beacon moved it last.
-      const moved = updated.rows[0]?.moved ?? false;
-      await tx.query(
-        `INSERT INTO viewer_progress AS p
-           (video_id, viewer_id, views, watched, watch_seconds, position_seconds, position_at, last_seen_at)
-         VALUES ($1, $2, $3, $4::nummultirange, $5, $6, CASE WHEN $7 THEN $8::timestamptz ELSE '-infinity' END, $8)
-         ON CONFLICT (video_id, viewer_id) DO UPDATE SET
-           views = p.views + excluded.views,
-           watched = p.watched + excluded.watched,
-           watch_seconds = p.watch_seconds + excluded.watch_seconds,
-           position_seconds = CASE WHEN $7 AND $8 >= p.position_at THEN excluded.position_seconds ELSE p.position_seconds END,
-           position_at = CASE WHEN $7 AND $8 >= p.position_at THEN $8 ELSE p.position_at END,
-           last_seen_at = greatest(p.last_seen_at, excluded.last_seen_at)`,
-        [view.videoId, view.viewerId, newView ? 1 : 0, watched, played, last.positionSeconds, moved, receivedAt],
-      );
-    }
-    await tx.query(
-      `INSERT INTO video_daily_views AS d (video_id, day, views, watch_seconds) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (video_id, day) DO UPDATE SET
-         views = d.views + excluded.views, watch_seconds = d.watch_seconds + excluded.watch_seconds`,
-      [view.videoId, receivedAt.toISOString().slice(0, 10), newView ? 1 : 0, played],
-    );
-  }
-
   /** The day's partition of raw events, created once (under a lock: two creators would collide). */
   private async ensurePartition(day: string): Promise<void> {
     if (this.partitions.has(day)) return;
@@ -268,3 +220,82 @@ const toProgress = (r: ProgressRow): ViewerProgress => ({
 function multirange(intervals: readonly Interval[]): string {
   return `{${intervals.map(([start, end]) => `[${start.toFixed(3)},${end.toFixed(3)})`).join(',')}}`;
 }
+
+/** The day a view's raw events are filed under: its start's, from its token (UTC). */
+const viewDay = (view: ViewClaims) => new Date(view.startedAtEpoch * 1000).toISOString().slice(0, 10);
+
+// $1–$13: one row per event of the write, sorted by (view, seq); $14–$17: one per view.
+// `fresh` are the events stored for the first time; a view's position and rendition are its
+// highest new seq's, and move only past the seq it had. A data-modifying WITH runs whole even
+// where the final SELECT does not read it. `xmax = 0` tells a row this statement inserted from
+// one it updated (PostgreSQL's upsert idiom): the views counted are the new ones.
+const RECORD = `
+WITH e AS (
+  SELECT * FROM unnest($1::text[], $2::int[], $3::date[], $4::timestamptz[], $5::jsonb[], $6::nummultirange[],
+                       $7::float8[], $8::float8[], $9::text[], $10::int[], $11::int[], $12::bigint[], $13::int[])
+    AS e(view_id, seq, started_on, received_at, event, watched, played, position, rendition, startup,
+         rebuffer_count, rebuffer_ms, error)
+), fresh AS (
+  INSERT INTO playback_events (started_on, view_id, seq, received_at, event)
+  SELECT started_on, view_id, seq, received_at, event FROM e
+  ON CONFLICT DO NOTHING RETURNING view_id, seq
+), d AS (
+  SELECT n.view_id, range_agg(n.watched) AS watched, sum(n.played) AS played, max(n.seq) AS last_seq,
+         (array_agg(n.position ORDER BY n.seq DESC))[1] AS position,
+         (array_agg(n.rendition ORDER BY n.seq DESC) FILTER (WHERE n.rendition IS NOT NULL))[1] AS rendition,
+         (array_agg(n.startup ORDER BY n.seq) FILTER (WHERE n.startup IS NOT NULL))[1] AS startup,
+         sum(n.rebuffer_count) AS rebuffer_count, sum(n.rebuffer_ms) AS rebuffer_ms, sum(n.error) AS errors,
+         max(n.received_at) AS seen_at
+    FROM (SELECT DISTINCT ON (view_id, seq) e.* FROM e JOIN fresh USING (view_id, seq)) AS n
+   GROUP BY n.view_id
+), views AS (
+  INSERT INTO playback_views AS v (view_id, video_id, viewer_id, started_on, started_at, last_seen_at, last_seq,
+                                   position_seconds, watched, watch_seconds, startup_ms, rebuffer_count, rebuffer_ms,
+                                   errors, rendition)
+  SELECT d.view_id, w.video_id, w.viewer_id, (w.started_at AT TIME ZONE 'UTC')::date, w.started_at, d.seen_at,
+         d.last_seq, d.position, d.watched, d.played, d.startup, d.rebuffer_count, d.rebuffer_ms, d.errors, d.rendition
+    FROM d JOIN unnest($14::text[], $15::text[], $16::text[], $17::timestamptz[])
+                  AS w(view_id, video_id, viewer_id, started_at) USING (view_id)
+   ORDER BY d.view_id
+  ON CONFLICT (view_id) DO UPDATE SET
+    watched = v.watched + excluded.watched,
+    watch_seconds = v.watch_seconds + excluded.watch_seconds,
+    position_seconds = CASE WHEN excluded.last_seq > v.last_seq THEN excluded.position_seconds ELSE v.position_seconds END,
+    rendition = CASE WHEN excluded.last_seq > v.last_seq THEN coalesce(excluded.rendition, v.rendition)
+                     ELSE coalesce(v.rendition, excluded.rendition) END,
+    last_seq = greatest(v.last_seq, excluded.last_seq),
+    startup_ms = coalesce(v.startup_ms, excluded.startup_ms),
+    rebuffer_count = v.rebuffer_count + excluded.rebuffer_count,
+    rebuffer_ms = v.rebuffer_ms + excluded.rebuffer_ms,
+    errors = v.errors + excluded.errors,
+    last_seen_at = greatest(v.last_seen_at, excluded.last_seen_at)
+  RETURNING v.view_id, v.video_id, v.viewer_id, v.position_seconds, v.last_seq, xmax = 0 AS created
+), r AS (
+  SELECT views.view_id, views.video_id, views.viewer_id, views.created, d.watched, d.played, d.position, d.seen_at,
+         views.position_seconds = d.position AND views.last_seq = d.last_seq AS moved
+    FROM views JOIN d USING (view_id)
+), progress AS (
+  INSERT INTO viewer_progress AS p
+    (video_id, viewer_id, views, watched, watch_seconds, position_seconds, position_at, last_seen_at)
+  SELECT video_id, viewer_id, count(*) FILTER (WHERE created), range_agg(watched), sum(played),
+         (array_agg(position ORDER BY moved DESC, seen_at DESC))[1],
+         coalesce(max(seen_at) FILTER (WHERE moved), '-infinity'), max(seen_at)
+    FROM r WHERE viewer_id IS NOT NULL
+   GROUP BY video_id, viewer_id ORDER BY video_id, viewer_id
+  ON CONFLICT (video_id, viewer_id) DO UPDATE SET
+    views = p.views + excluded.views,
+    watched = p.watched + excluded.watched,
+    watch_seconds = p.watch_seconds + excluded.watch_seconds,
+    -- The position follows the view whose beacon moved it last.
+    position_seconds = CASE WHEN excluded.position_at > '-infinity' AND excluded.position_at >= p.position_at
+                            THEN excluded.position_seconds ELSE p.position_seconds END,
+    position_at = greatest(p.position_at, excluded.position_at),
+    last_seen_at = greatest(p.last_seen_at, excluded.last_seen_at)
+), daily AS (
+  INSERT INTO video_daily_views AS dv (video_id, day, views, watch_seconds)
+  SELECT video_id, (seen_at AT TIME ZONE 'UTC')::date, count(*) FILTER (WHERE created), sum(played)
+    FROM r GROUP BY 1, 2 ORDER BY 1, 2
+  ON CONFLICT (video_id, day) DO UPDATE SET
+    views = dv.views + excluded.views, watch_seconds = dv.watch_seconds + excluded.watch_seconds
+)
+SELECT view_id, seq FROM fresh`;

@@ -3,7 +3,10 @@ import { DomainError } from '../../domain/errors';
 import { assertVideoId } from '../../domain/ids';
 import { isCompleted } from '../../domain/watched-intervals';
 import type { Actor, Video } from '../../domain/video';
-import { AnalyticsStore, type PlaybackEvent, type ViewerProgress } from '../../ports/analytics-store';
+import type { ViewBatch } from '../../domain/beacon-rollup';
+import type { PlaybackEvent } from '../../domain/playback-event';
+import { AnalyticsStore, type ViewerProgress } from '../../ports/analytics-store';
+import { GroupCommit } from '../shared/group-commit';
 import { Clock } from '../../ports/clock';
 import { VideoStore } from '../../ports/video-store';
 import { ViewTokens } from './view-tokens';
@@ -29,6 +32,15 @@ const END_SECONDS = 5;
 @Injectable()
 export class PlaybackEventsService {
   private readonly logger = new Logger(PlaybackEventsService.name);
+  // Beacons arriving together share one write (bench:analytics: 7,055 events/s at 50 connections,
+  // against 820 with a transaction per beacon). One write in flight: two contend for the same rows.
+  private readonly writes = new GroupCommit<ViewBatch, number>((batches) => this.store.record(batches), {
+    batch: 500,
+    concurrency: 1,
+    waiting: 20_000,
+    overloaded: () =>
+      new DomainError('dependency_unavailable', 'Too many playback events at once; send them again later.'),
+  });
 
   constructor(
     private readonly tokens: ViewTokens,
@@ -56,7 +68,7 @@ export class PlaybackEventsService {
       positionSeconds: clamp(e.positionSeconds),
       intervals: e.intervals.map(([a, b]) => [clamp(a), clamp(b)] as const).filter(([a, b]) => b > a),
     }));
-    const recorded = await this.store.record(view, clamped, this.clock.now());
+    const recorded = await this.writes.submit({ view, events: clamped, receivedAt: this.clock.now() });
     if (recorded < events.length)
       this.logger.debug(`view ${view.viewId}: ${events.length - recorded} of ${events.length} events already recorded`);
     return { accepted: events.length, recorded };
