@@ -22,7 +22,7 @@ import { createS3Clients } from '../src/adapters/s3/s3-clients';
 import { LOCAL_S3_CREDENTIALS } from '../dev/local-s3';
 import { cfb64Decode } from '../src/domain/cloudfront-encoding';
 import { videoPolicy } from '../src/domain/playback';
-import { SignatureCache, verifyViewerRequest } from '../src/edge/cloudfront-verifier';
+import { SignatureCache, verifyViewerRequest } from '../src/domain/cloudfront-verifier';
 import { medianBy } from './stats';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

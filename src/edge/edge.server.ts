@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { KeyObject } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStorage } from '../ports/object-storage';
-import { SignatureCache, verifyViewerRequest, type ErrorCode } from './cloudfront-verifier';
+import { SignatureCache, verifyViewerRequest, type ErrorCode } from '../domain/cloudfront-verifier';
 
 export interface EdgeOptions {
   /**

@@ -12,7 +12,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { attachmentDisposition } from '../../src/domain/content-disposition';
 import { devCloudfrontKeys } from '../../dev/dev-secret';
 import { startDevStack, type DevStack } from '../../dev/dev-stack';
-import { verifyViewerRequest } from '../../src/edge/cloudfront-verifier';
+import { verifyViewerRequest } from '../../src/domain/cloudfront-verifier';
 import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
 import { fixture } from '../support/fixtures';
 import { client, postForm, testEnv, type Api } from '../support/harness';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { verifyViewerRequest } from '../../src/edge/cloudfront-verifier';
+import { verifyViewerRequest } from '../../src/domain/cloudfront-verifier';
 import { client, postForm, startApi, token, type Api, type RunningApi } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verifyViewerRequest } from '../../src/edge/cloudfront-verifier';
+import { verifyViewerRequest } from '../../src/domain/cloudfront-verifier';
 
 export const FIXTURES = join(__dirname, '../fixtures/cloudfront');
 export const CDN = 'https://cdn.example.test';

@@ -7,7 +7,7 @@ import { createSign, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { cfb64Decode, cfb64Encode } from '../domain/cloudfront-encoding';
+import { cfb64Decode, cfb64Encode } from './cloudfront-encoding';
 import { verifyViewerRequest, type VerifierConfig } from './cloudfront-verifier';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI ? 20261203 : Date.now() % 2 ** 31;

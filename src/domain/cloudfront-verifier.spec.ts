@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cfb64Encode } from '../domain/cloudfront-encoding';
-import { matchesResource } from '../domain/cloudfront-wildcard';
+import { cfb64Encode } from './cloudfront-encoding';
+import { matchesResource } from './cloudfront-wildcard';
 import { verifyViewerRequest, type VerifierConfig } from './cloudfront-verifier';
 
 const DIR = join(__dirname, '../../test/fixtures/cloudfront');

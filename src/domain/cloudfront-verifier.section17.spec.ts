@@ -5,7 +5,7 @@
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cfb64Encode } from '../domain/cloudfront-encoding';
+import { cfb64Encode } from './cloudfront-encoding';
 import { cannedPolicy, verifyViewerRequest, type VerifierConfig } from './cloudfront-verifier';
 
 const DIR = join(__dirname, '../../test/fixtures/cloudfront');

@@ -1,8 +1,8 @@
 import { createVerify, type KeyObject } from 'node:crypto';
-import { matchesResource } from '../domain/cloudfront-wildcard';
-import { cfb64Decode } from '../domain/cloudfront-encoding';
-import { ExpiringCache } from '../domain/expiring-cache';
-import { unmapIpv4 } from '../domain/ip';
+import { matchesResource } from './cloudfront-wildcard';
+import { cfb64Decode } from './cloudfront-encoding';
+import { ExpiringCache } from './expiring-cache';
+import { unmapIpv4 } from './ip';
 
 /**
  * Decides a viewer request exactly as CloudFront does for a behavior with trusted key groups
