@@ -1,3 +1,4 @@
+import { SystemClock } from './system.clock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/config';
@@ -16,7 +17,7 @@ function signer(hash: 'SHA1' | 'SHA256' = 'SHA1') {
     CLOUDFRONT_PRIVATE_KEY_FILE: join(DIR, 'rsa-private.pem'),
     CLOUDFRONT_HASH_ALGORITHM: hash,
   });
-  return new CloudfrontCdnSigner(config);
+  return new CloudfrontCdnSigner(config, new SystemClock());
 }
 
 describe('CloudfrontCdnSigner reproduces the shared RSA vectors byte for byte', () => {

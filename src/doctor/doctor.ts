@@ -1,3 +1,4 @@
+import { SystemClock } from '../adapters/system.clock';
 import { resolve6 } from 'node:dns/promises';
 import { assertVideoId } from '../domain/ids';
 import { cookieReaches } from '../config/playback-readiness';
@@ -41,7 +42,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const objectPath = (options.objectPath ?? 'poster.jpg').replace(/^\/+/, '');
   if (objectPath.split('/').some((s) => s === '' || s === '.' || s === '..'))
     throw new Error(`--object ${objectPath}: a path inside the video's folder`);
-  const signer = new CloudfrontCdnSigner({ cloudfront: config.cloudfront });
+  const signer = new CloudfrontCdnSigner({ cloudfront: config.cloudfront }, new SystemClock());
   const cdnHost = new URL(config.cdnBaseUrl).hostname;
   const checks: DoctorCheck[] = [cookieDomainCheck(config, cdnHost)];
   checks.push(

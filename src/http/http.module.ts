@@ -9,6 +9,7 @@ import { WebhooksModule } from '../services/webhooks/webhooks.module';
 import { AuthGuard } from './auth.guard';
 import { HealthController } from './health.controller';
 import { PlaybackController } from './playback.controller';
+import { SignedManifestsController } from './signed-manifests.controller';
 import { ProblemFilter } from './problem.filter';
 import { UploadsController } from './uploads.controller';
 import { VideosController } from './videos.controller';
@@ -27,6 +28,7 @@ import { AnalyticsModule } from '../services/analytics/analytics.module';
     VideosController,
     UploadsController,
     PlaybackController,
+    SignedManifestsController,
     HealthController,
     WebhooksController,
     CollectionsController,

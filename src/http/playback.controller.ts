@@ -7,6 +7,8 @@ import type { AppConfig } from '../config/config';
 import { presentGrant as grantJson } from '../domain/video-events';
 import type { Actor } from '../domain/video';
 import { PlaybackService, type PlaybackSession } from '../services/paywall/playback.service';
+import { SignedManifestService } from '../services/paywall/signed-manifests.service';
+import { apiBase } from './signed-manifests.controller';
 import { CurrentActor, OptionalAuth, Viewer } from './auth.guard';
 import { playerIdParam, userIdParam } from './dto/playback.dto';
 import { ApiZodBody } from './openapi';
@@ -64,6 +66,7 @@ interface Rendered {
   readonly setCookies: string[];
   /** `"cookies":[…],"signedQuery":"…"}`: the end of the JSON answer. */
   readonly tail: string;
+  readonly signedQuery: string;
 }
 
 @ApiTags('playback')
@@ -89,7 +92,7 @@ export class PlaybackController {
     @Body(new ZodPipe(sessionBody)) body: z.output<typeof sessionBody>,
   ) {
     const session = await this.playback.createSession(viewer, id, request.ip, body ?? {});
-    const { setCookies, tail } = this.rendered(session);
+    const { setCookies, tail, signedQuery } = this.rendered(session);
     void reply
       .status(201)
       .header('set-cookie', setCookies)
@@ -105,6 +108,8 @@ export class PlaybackController {
       storyboardUrl: session.storyboardUrl,
       availableFrom: session.availableFrom?.toISOString() ?? null,
       viewToken: session.viewToken,
+      // The same session for any HLS client without cookies: every playlist it leads to signed.
+      signedManifestUrl: `${SignedManifestService.route(apiBase(request), session.videoId, session.manifestPath)}?${signedQuery}`,
     });
     // `cookies` and `signedQuery` (the same policy as query parameters, for players that cannot
     // hold cookies, docs/cloudfront.md §14.7) are most of the answer: serialized once per policy.
@@ -141,6 +146,7 @@ export class PlaybackController {
     const rendered: Rendered = {
       setCookies: cookies.map(setCookie),
       tail: JSON.stringify({ cookies, signedQuery }).slice(1),
+      signedQuery,
     };
     this.renders.set(session.signed, rendered);
     return rendered;

@@ -17,4 +17,12 @@ export abstract class CdnSigner {
   abstract signUrl(url: string, expiresAt: Date): string;
   /** A signed URL under a custom policy (filePolicy: one file, with a premiere's start). */
   abstract signUrlWithPolicy(url: string, policy: string): string;
+  /**
+   * Whether CloudFront would let a viewer at `clientIp` fetch `url` (a CDN URL with its signed
+   * query) now, under this signer's own key: for what the api serves in CloudFront's stead.
+   */
+  abstract verifyUrl(url: string, clientIp: string): UrlVerdict;
 }
+
+export type UrlVerdict =
+  { readonly allow: true } | { readonly allow: false; readonly code: string; readonly message: string };

@@ -28,6 +28,8 @@ import { ViewTokens } from '../analytics/view-tokens';
 export interface PlaybackSession {
   readonly videoId: string;
   readonly manifestUrl: string;
+  /** The master's path below the video's folder (`hls/{version}/master.m3u8`). */
+  readonly manifestPath: string;
   readonly expiresAt: Date;
   readonly refreshAt: Date;
   /** The server's clock when the session was signed, so clients time the renewal without trusting theirs. */
@@ -145,10 +147,12 @@ export class PlaybackService {
     const prefix = videoResourcePrefix(baseUrl, video.id);
     const published = version === video.hlsVersion;
     const expiresAt = new Date(expiresAtEpoch * 1000);
+    // The ladder's master with its captions, once published; the plain one otherwise.
+    const manifestPath = `hls/${version}/${(published && video.captionsMaster) || 'master.m3u8'}`;
     return {
       videoId: video.id,
-      // The ladder's master with its captions, once published; the plain one otherwise.
-      manifestUrl: `${prefix}hls/${version}/${(published && video.captionsMaster) || 'master.m3u8'}`,
+      manifestUrl: `${prefix}${manifestPath}`,
+      manifestPath,
       expiresAt,
       refreshAt: new Date(refreshAt(from, expiresAtEpoch, ttlSeconds) * 1000),
       issuedAt: now,

@@ -1,0 +1,108 @@
+/**
+ * Playback without cookies (docs/playback.md): a session's `signedManifestUrl` played to its end
+ * by ffmpeg as an HLS client (every frame of every rendition decoded, no cookie, no request
+ * hook) through the api's signed playlists and the verifying edge; the same signature on another
+ * video's path, an altered one and an expired one refused.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startDevStack, type DevStack } from '../../dev/dev-stack';
+import { client, testEnv, type Api } from '../support/harness';
+import { devToken } from '../support/demo-browser';
+import { fixture } from '../support/fixtures';
+import { uploadFile, waitForFinal } from '../support/pipeline';
+
+const run = promisify(execFile);
+// Sessions short enough to see one expire within the test.
+const TTL_SECONDS = 30;
+
+/** Frames decoded per output stream (`video 0`, `audio 1`…), every stream of every variant the master names. */
+async function decodeEveryStream(url: string): Promise<Map<string, number>> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-xerror', '-i', url, '-map', '0', '-f', 'framecrc', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const kinds = new Map<string, string>();
+  for (const [, index, kind] of stdout.matchAll(/^#media_type (\d+): (\w+)$/gm)) kinds.set(index!, `${kind} ${index}`);
+  const frames = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const stream = kinds.get(line.split(',')[0]!.trim()) ?? 'unknown';
+    frames.set(stream, (frames.get(stream) ?? 0) + 1);
+  }
+  return frames;
+}
+
+describe('playback without cookies: signedManifestUrl', () => {
+  let dataDir: string;
+  let stack: DevStack;
+  let owner: Api;
+  let id: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-cookieless-'));
+    stack = await startDevStack({
+      env: testEnv({ PLAYBACK_TTL_SECONDS: String(TTL_SECONDS), PLAYBACK_EXPIRY_BUCKET_SECONDS: '1' }),
+      dataDir,
+      apiPort: 0,
+      edgePort: 0,
+      s3Port: 0,
+    });
+    owner = client(stack.apiUrl, await devToken(stack, 'alice', ['creator']));
+    id = await uploadFile(owner, fixture('standard'), 'video/mp4');
+    expect((await waitForFinal(owner, id)).status).toBe('ready');
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('plays to its end in ffmpeg with no cookie, every playlist signed, and refuses it elsewhere, altered or expired', async () => {
+    const session = await owner('POST', `/v1/videos/${id}/playback-sessions`);
+    expect(session.status).toBe(201);
+    const url: string = session.json.signedManifestUrl;
+    expect(url.startsWith(`${stack.apiUrl}/v1/videos/${id}/signed/hls/`)).toBe(true);
+    const query = url.slice(url.indexOf('?') + 1);
+
+    // Every URI of the master and of a media playlist carries the session's signature.
+    const master = await (await fetch(url)).text();
+    const uris = (text: string) => [
+      ...text.split('\n').filter((l) => l !== '' && !l.startsWith('#')),
+      ...[...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!),
+    ];
+    expect(uris(master).length).toBeGreaterThan(1);
+    for (const uri of uris(master)) expect(uri.endsWith(`?${query}`)).toBe(true);
+    const media = await (await fetch(uris(master).find((u) => u.includes('.m3u8'))!)).text();
+    const files = uris(media);
+    expect(files.every((u) => u.startsWith(`${stack.edgeUrl}/videos/${id}/`) && u.endsWith(`?${query}`))).toBe(true);
+    expect((await fetch(files[0]!)).status).toBe(200);
+
+    // 4 s at 30 fps in every video rendition, and the audio decoded too.
+    const frames = [...(await decodeEveryStream(url))];
+    const videos = frames.filter(([stream]) => stream.startsWith('video'));
+    expect(videos.length).toBeGreaterThanOrEqual(1);
+    for (const [, count] of videos) expect(count).toBe(120);
+    expect(frames.some(([stream, count]) => stream.startsWith('audio') && count > 100)).toBe(true);
+
+    // Another video's path with this signature; an altered signature.
+    const other = (
+      await owner('POST', '/v1/videos', { title: 'other', contentType: 'video/mp4', sizeBytes: 10, access: 'paid' })
+    ).json.video.id;
+    const elsewhere = url.replace(`/videos/${id}/`, `/videos/${other}/`);
+    expect((await fetch(elsewhere)).status).toBe(403);
+    expect((await fetch(files[0]!.replace(`/videos/${id}/`, `/videos/${other}/`))).status).toBe(403);
+    const altered = url.replace(/Signature=(.)/, (_, c: string) => `Signature=${c === 'A' ? 'B' : 'A'}`);
+    const refused = await fetch(altered);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+
+    // Past the session's expiry: the playlists and the files both refused.
+    const wait = Date.parse(session.json.expiresAt) - Date.now() + 1500;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+    expect((await fetch(url)).status).toBe(403);
+    expect((await fetch(files[0]!)).status).toBe(403);
+  }, 120_000);
+});
