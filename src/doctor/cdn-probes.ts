@@ -53,7 +53,17 @@ export async function probeCdn(target: ProbeTarget, tools: ProbeTools): Promise<
   checks.push(expectRefusal('unsigned-refused', 'an unsigned request', unsigned, 'MissingKey'));
 
   const signed = await get(objectUrl, { cookie: own, ...(target.appOrigin ? { origin: target.appOrigin } : {}) });
-  checks.push(signedServed(signed, target));
+  checks.push(signedServed(signed, target, 'signed-served', "Velvet's own signed cookies"));
+  // What signedManifestUrl's playlists point at: the same policy as a query, no cookie.
+  const query = signedQuery(ownSigned);
+  checks.push(
+    signedServed(
+      await get(`${objectUrl}?${query}`),
+      target,
+      'signed-query-served',
+      'the same policy as a signed query',
+    ),
+  );
 
   const unknownKey = `K${randomBytes(10).toString('hex').toUpperCase().slice(0, 13)}`;
   const unknown = await get(objectUrl, {
@@ -63,8 +73,17 @@ export async function probeCdn(target: ProbeTarget, tools: ProbeTools): Promise<
     expectRefusal('unknown-key-refused', `a signature under an unknown key id (${unknownKey})`, unknown, 'InvalidKey'),
   );
 
-  const otherVideo = await get(`${base}/videos/${newVideoId()}/${target.objectPath}`, { cookie: own });
+  const otherUrl = `${base}/videos/${newVideoId()}/${target.objectPath}`;
+  const otherVideo = await get(otherUrl, { cookie: own });
   checks.push(expectRefusal('other-video-refused', "one video's cookies on another video", otherVideo, 'AccessDenied'));
+  checks.push(
+    expectRefusal(
+      'other-video-query-refused',
+      "one video's signed query on another video",
+      await get(`${otherUrl}?${query}`),
+      'AccessDenied',
+    ),
+  );
 
   const expired = cookieHeader(
     tools.sign(videoPolicy({ cdnBaseUrl: base, videoId: target.videoId, expiresAtEpoch: tools.now() - 60 })),
@@ -110,9 +129,8 @@ function expectRefusal(name: string, what: string, answer: Answer | Error, code:
   return fail(name, `${what} was not refused by the CDN (${seen})`, RESTRICT_VIEWER_ACCESS_FIX);
 }
 
-function signedServed(answer: Answer | Error, target: ProbeTarget): DoctorCheck {
-  const name = 'signed-served';
-  const what = `Velvet's own signed cookies for videos/${target.videoId}/${target.objectPath}`;
+function signedServed(answer: Answer | Error, target: ProbeTarget, name: string, how: string): DoctorCheck {
+  const what = `${how} for videos/${target.videoId}/${target.objectPath}`;
   if (answer instanceof Error)
     return fail(
       name,
@@ -326,4 +344,15 @@ function cookieHeader(signed: SignedPolicy): string {
   return Object.entries(signed)
     .map(([name, value]) => `${name}=${value as string}`)
     .join('; ');
+}
+
+/** The signed cookies' values as the query a signed URL carries (CloudFront base64 needs no escaping). */
+function signedQuery(signed: SignedPolicy): string {
+  const hash = signed['CloudFront-Hash-Algorithm'];
+  return [
+    `Policy=${signed['CloudFront-Policy']}`,
+    `Signature=${signed['CloudFront-Signature']}`,
+    `Key-Pair-Id=${signed['CloudFront-Key-Pair-Id']}`,
+    ...(hash ? [`Hash-Algorithm=${hash}`] : []),
+  ].join('&');
 }

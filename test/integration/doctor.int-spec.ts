@@ -83,8 +83,10 @@ describe('npm run doctor against a live stack', () => {
       'cdn-https',
       'unsigned-refused',
       'signed-served',
+      'signed-query-served',
       'unknown-key-refused',
       'other-video-refused',
+      'other-video-query-refused',
       'expired-refused',
       'uploads-not-served',
       'downloads-cookies-refused',
@@ -97,6 +99,7 @@ describe('npm run doctor against a live stack', () => {
     expect(byName(report)['unsigned-refused']!.detail).toMatch(/403 MissingKey/);
     expect(byName(report)['unknown-key-refused']!.detail).toMatch(/403 InvalidKey/);
     expect(byName(report)['expired-refused']!.detail).toMatch(/403 AccessDenied/);
+    expect(byName(report)['other-video-query-refused']!.detail).toMatch(/403 AccessDenied/);
     expect(byName(report)['downloads-cookies-refused']!.detail).toMatch(/403 MissingKey/);
     expect(byName(report)['downloads-signed-url-served']!.detail).toMatch(/404 NoSuchKey from the origin/);
     expect(report.skipped).toEqual(['AWS API checks: local stack']);
@@ -132,6 +135,7 @@ describe('npm run doctor against a live stack', () => {
       /^restrict viewer access: the behavior serving videos\/\* must trust Velvet's key group/,
     );
     expect(checks['signed-served']!.status).toBe('pass');
+    expect(checks['other-video-query-refused']!.status).toBe('fail');
   });
 
   it("fails with the key message against an edge whose trusted key is not Velvet's", async () => {
