@@ -2,7 +2,8 @@
  * Playback without cookies (docs/playback.md): a session's `signedManifestUrl` played to its end
  * by ffmpeg as an HLS client (every frame of every rendition decoded, no cookie, no request
  * hook) through the api's signed playlists and the verifying edge; the same signature on another
- * video's path, an altered one and an expired one refused.
+ * video's path, an altered one and an expired one refused; a video with captions (the subtitle
+ * playlists and their files signed too) and an audio-only video.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +41,7 @@ describe('playback without cookies: signedManifestUrl', () => {
   let stack: DevStack;
   let owner: Api;
   let id: string;
+  let audioId: string;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'velvet-e2e-cookieless-'));
@@ -52,8 +54,20 @@ describe('playback without cookies: signedManifestUrl', () => {
     });
     owner = client(stack.apiUrl, await devToken(stack, 'alice', ['creator']));
     id = await uploadFile(owner, fixture('standard'), 'video/mp4');
+    audioId = await uploadFile(owner, fixture('audioOnly'), 'audio/mpeg');
     expect((await waitForFinal(owner, id)).status).toBe('ready');
-  }, 180_000);
+    expect((await waitForFinal(owner, audioId)).status).toBe('ready');
+  }, 240_000);
+
+  const signedUrl = async (videoId: string): Promise<string> => {
+    const session = await owner('POST', `/v1/videos/${videoId}/playback-sessions`);
+    expect(session.status).toBe(201);
+    return session.json.signedManifestUrl;
+  };
+  const uris = (text: string) => [
+    ...text.split('\n').filter((l) => l !== '' && !l.startsWith('#')),
+    ...[...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!),
+  ];
 
   afterAll(async () => {
     await stack?.close();
@@ -69,10 +83,6 @@ describe('playback without cookies: signedManifestUrl', () => {
 
     // Every URI of the master and of a media playlist carries the session's signature.
     const master = await (await fetch(url)).text();
-    const uris = (text: string) => [
-      ...text.split('\n').filter((l) => l !== '' && !l.startsWith('#')),
-      ...[...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!),
-    ];
     expect(uris(master).length).toBeGreaterThan(1);
     for (const uri of uris(master)) expect(uri.endsWith(`?${query}`)).toBe(true);
     const media = await (await fetch(uris(master).find((u) => u.includes('.m3u8'))!)).text();
@@ -104,5 +114,31 @@ describe('playback without cookies: signedManifestUrl', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
     expect((await fetch(url)).status).toBe(403);
     expect((await fetch(files[0]!)).status).toBe(403);
+  }, 120_000);
+
+  it('signs the subtitle playlists of a video with captions, and plays an audio-only video', async () => {
+    const vtt = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nHello\n\n00:00:02.500 --> 00:00:03.500\nAgain\n';
+    expect((await owner('PUT', `/v1/videos/${id}/captions/en`, vtt, { 'content-type': 'text/vtt' })).status).toBe(201);
+    const url = await signedUrl(id);
+    const query = url.slice(url.indexOf('?') + 1);
+    const master = await (await fetch(url)).text();
+    const subtitles = /TYPE=SUBTITLES[^\n]*URI="([^"]+)"/.exec(master)?.[1];
+    expect(subtitles?.startsWith(`${stack.apiUrl}/v1/videos/${id}/signed/`)).toBe(true);
+    const cues = uris(await (await fetch(subtitles!)).text());
+    expect(cues.length).toBeGreaterThan(0);
+    let text = '';
+    for (const cue of cues) {
+      expect(cue.endsWith(`?${query}`)).toBe(true);
+      const file = await fetch(cue);
+      expect(file.status).toBe(200);
+      text += await file.text();
+    }
+    expect(text).toContain('Hello');
+
+    const audio = [...(await decodeEveryStream(await signedUrl(audioId)))];
+    expect(audio.length).toBeGreaterThanOrEqual(1);
+    expect(audio.every(([stream]) => stream.startsWith('audio'))).toBe(true);
+    // 3 s of AAC at 48 kHz: about 140 frames of 1024 samples.
+    expect(Math.min(...audio.map(([, count]) => count))).toBeGreaterThan(120);
   }, 120_000);
 });
