@@ -3,14 +3,17 @@
  * by ffmpeg as an HLS client (every frame of every rendition decoded, no cookie, no request
  * hook) through the api's signed playlists and the verifying edge; the same signature on another
  * video's path, an altered one and an expired one refused; a video with captions (the subtitle
- * playlists and their files signed too) and an audio-only video.
+ * playlists and their files signed too) and an audio-only video; and Shaka Player in Chromium,
+ * credentials off, playing it to its end.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../dev/dev-stack';
+import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
 import { client, testEnv, type Api } from '../support/harness';
 import { devToken } from '../support/demo-browser';
 import { fixture } from '../support/fixtures';
@@ -141,4 +144,58 @@ describe('playback without cookies: signedManifestUrl', () => {
     // 3 s of AAC at 48 kHz: about 140 frames of 1024 samples.
     expect(Math.min(...audio.map(([, count]) => count))).toBeGreaterThan(120);
   }, 120_000);
+
+  it('plays to its end in Shaka Player in Chromium with credentials off (no cookie sent anywhere)', async () => {
+    const url = await signedUrl(id);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: PLAYING_FLAGS });
+    try {
+      const page = await browser.newPage();
+      const cookies: string[] = [];
+      page.on('request', (request) => {
+        const cookie = request.headers()['cookie'];
+        if (cookie && request.url().includes(`/videos/${id}/`)) cookies.push(request.url());
+      });
+      // The demo page (a real page of the api's origin on loopback, which the edge answers CORS
+      // for), holding no session of its own; Shaka's script added under that origin (its CSP
+      // allows same-origin scripts), served by the browser's router.
+      await page.route(`${stack.apiUrl}/shaka-player.js`, (route) =>
+        route.fulfill({
+          path: require.resolve('shaka-player/dist/shaka-player.compiled.js'),
+          contentType: 'text/javascript',
+        }),
+      );
+      await page.goto(`${stack.apiUrl}/`);
+      await page.addScriptTag({ url: '/shaka-player.js' });
+      const ended = await page.evaluate(async (manifest) => {
+        const w = globalThis as any;
+        const video = w.document.createElement('video');
+        video.muted = true;
+        w.document.body.appendChild(video);
+        const player = new w.shaka.Player();
+        await player.attach(video);
+        const errors: string[] = [];
+        player.addEventListener('error', (e: any) => errors.push(String(e.detail?.code)));
+        // Shaka's default: no credentials on any request.
+        try {
+          await player.load(manifest);
+        } catch (e: any) {
+          // A shaka.util.Error: its numeric code and data say what failed.
+          return { ended: false, time: 0, errors: [`load ${e.code} ${JSON.stringify(e.data.slice(1)).slice(0, 600)}`] };
+        }
+        await video.play();
+        await new Promise<void>((resolve, reject) => {
+          video.addEventListener('ended', () => resolve());
+          setTimeout(() => reject(new Error(`not ended at ${video.currentTime}: ${errors.join(',')}`)), 30_000);
+        });
+        return { ended: video.ended, time: video.currentTime, errors };
+      }, url);
+      expect(ended.errors).toEqual([]);
+      expect(ended.ended).toBe(true);
+      expect(ended.time).toBeGreaterThan(3.5);
+      expect(ended.errors).toEqual([]);
+      expect(cookies).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });
