@@ -18,6 +18,11 @@ export interface PlaybackSession {
   readonly availableFrom?: string | null;
   /** What the player's beacons carry (absent from older servers: no beacons). */
   readonly viewToken?: string | null;
+  /**
+   * The same session for a player that holds no cookies (AirPlay, Cast, native players): every
+   * playlist it leads to is signed (absent from older servers).
+   */
+  readonly signedManifestUrl?: string;
 }
 
 export interface PlayerOptions extends ApiOptions {
