@@ -6,49 +6,23 @@
  * what the parent needs, then serves until killed.
  */
 import Fastify from 'fastify';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { Client } from 'pg';
-import { createApiApp } from '../src/api.app';
-import { loadConfig } from '../src/config/config';
 import { seedHistory, SEED, SEED_DATABASE_URL, seededVideos } from './analytics-seed';
-import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, benchEnv, freshServices } from './services';
+import { BENCH_DATABASE_URL, benchToken, freshServices, startBenchApi } from './services';
 
-const KEYS = join(__dirname, '../test/fixtures/cloudfront');
 const VIDEOS = Number(process.env.BENCH_ANALYTICS_VIDEOS ?? 10);
 const VIEWS = Number(process.env.BENCH_ANALYTICS_VIEWS ?? 1000);
 
-const sign = (sub: string, roles: string[], claims: Record<string, unknown> = {}) =>
-  new SignJWT({ roles, ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(BENCH_JWT_SECRET));
-
-async function startApi(databaseUrl: string) {
-  const app = await createApiApp(
-    loadConfig(
-      benchEnv({
-        NODE_ENV: 'production',
-        DATABASE_URL: databaseUrl,
-        CDN_BASE_URL: 'https://cdn.example.test',
-        CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
-        CLOUDFRONT_PRIVATE_KEY_FILE: join(KEYS, 'rsa-private.pem'),
-        // Off for the run: a thousand sessions in a second would trip them.
-        PLAYBACK_RATE_LIMIT_PER_USER: '0',
-        PLAYBACK_RATE_LIMIT_PER_IP: '0',
-        // A thousand videos from one creator for the seed.
-        CREATOR_RATE_LIMIT_VIDEOS: '0',
-      }),
-    ),
-  );
-  await app.listen(0, '127.0.0.1');
-  return { app, base: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
-}
+const startApi = (databaseUrl: string) =>
+  // A thousand sessions in a second and a thousand videos from one creator for the seed.
+  startBenchApi({ DATABASE_URL: databaseUrl, CREATOR_RATE_LIMIT_VIDEOS: '0' });
 
 /** Creates `count` paid videos owned by `creator` through the api, then marks them ready and `seconds` long. */
 async function createVideos(base: string, databaseUrl: string, count: number, seconds: number) {
-  const headers = { authorization: `Bearer ${await sign('creator', ['creator'])}`, 'content-type': 'application/json' };
+  const headers = {
+    authorization: `Bearer ${await benchToken('creator', ['creator'])}`,
+    'content-type': 'application/json',
+  };
   const ids: string[] = [];
   for (let i = 0; i < count; i += 10) {
     const batch = await Promise.all(
@@ -91,7 +65,7 @@ async function ingest(): Promise<void> {
     const batch = await Promise.all(
       Array.from({ length: Math.min(20, VIEWS - i) }, async (_, j) => {
         const video = videos[(i + j) % videos.length]!;
-        const token = await sign(`viewer-${i + j}`, [], { entitlements: [video] });
+        const token = await benchToken(`viewer-${i + j}`, [], { entitlements: [video] });
         const session = await fetch(`${base}/v1/videos/${video}/playback-sessions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}` },
@@ -119,7 +93,7 @@ async function reads(): Promise<void> {
   const videos =
     earlier ?? (await seedHistory(await createVideos(base, SEED_DATABASE_URL, SEED.videos, SEED.videoSeconds)));
   console.log(
-    JSON.stringify({ base, videos, reused: earlier !== null, ownerToken: await sign('creator', ['creator']) }),
+    JSON.stringify({ base, videos, reused: earlier !== null, ownerToken: await benchToken('creator', ['creator']) }),
   );
 }
 

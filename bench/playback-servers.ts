@@ -4,14 +4,8 @@
  * entitled by a grant and a subscriber entitled by the `entitlements` claim of their token. Prints one JSON line with what the parent needs, then serves until killed.
  */
 import Fastify from 'fastify';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { Client } from 'pg';
-import { createApiApp } from '../src/api.app';
-import { loadConfig } from '../src/config/config';
-import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, benchEnv, freshServices } from './services';
-
-const KEYS = join(__dirname, '../test/fixtures/cloudfront');
+import { BENCH_DATABASE_URL, benchToken, freshServices, startBenchApi } from './services';
 
 async function main(): Promise<void> {
   await freshServices();
@@ -20,28 +14,8 @@ async function main(): Promise<void> {
   await bare.listen({ port: 0, host: '127.0.0.1' });
 
   // Creating the video presigns an upload (no request is made); any credentials do.
-  const app = await createApiApp(
-    loadConfig(
-      benchEnv({
-        NODE_ENV: 'production',
-        CDN_BASE_URL: 'https://cdn.example.test',
-        CLOUDFRONT_KEY_PAIR_ID: 'K2JCJMDEHXQW5F',
-        CLOUDFRONT_PRIVATE_KEY_FILE: join(KEYS, 'rsa-private.pem'),
-        // Off for the run: they would cap one viewer at 60 sessions a minute.
-        PLAYBACK_RATE_LIMIT_PER_USER: '0',
-        PLAYBACK_RATE_LIMIT_PER_IP: '0',
-      }),
-    ),
-  );
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const sign = (sub: string, roles: string[], claims: Record<string, unknown> = {}) =>
-    new SignJWT({ roles, ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub)
-      .setExpirationTime('2h')
-      .sign(new TextEncoder().encode(BENCH_JWT_SECRET));
-  const creator = await sign('creator', ['creator']);
+  const { base } = await startBenchApi();
+  const creator = await benchToken('creator', ['creator']);
   const headers = { authorization: `Bearer ${creator}`, 'content-type': 'application/json' };
   const created = await fetch(`${base}/v1/videos`, {
     method: 'POST',
@@ -66,7 +40,7 @@ async function main(): Promise<void> {
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ping`;
   // The same bare Fastify, answering a copy of a real session (its three Set-Cookie headers and
   // its JSON): what the answer's size alone costs the server and the load generator.
-  const viewerToken = await sign('viewer', []);
+  const viewerToken = await benchToken('viewer', []);
   const sample = await fetch(`${base}/v1/videos/${video.id}/playback-sessions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${viewerToken}` },
@@ -84,7 +58,7 @@ async function main(): Promise<void> {
   );
   await copy.listen({ port: 0, host: '127.0.0.1' });
   const copyUrl = `http://127.0.0.1:${(copy.server.address() as { port: number }).port}/session-copy`;
-  const subscriberToken = await sign('subscriber', [], { entitlements: [video.id] });
+  const subscriberToken = await benchToken('subscriber', [], { entitlements: [video.id] });
   console.log(
     JSON.stringify({
       bareUrl,
@@ -93,7 +67,7 @@ async function main(): Promise<void> {
       sessionUrl: `${base}/v1/videos/${video.id}/playback-sessions`,
       viewerToken,
       subscriberToken,
-      collectorToken: await sign('collector', []),
+      collectorToken: await benchToken('collector', []),
     }),
   );
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { signedQuery } from '../domain/cloudfront-encoding';
 import { videoPolicy } from '../domain/playback';
 import { newVideoId } from '../domain/ids';
 import { isLoopbackHost } from '../domain/ip';
@@ -344,15 +345,4 @@ function cookieHeader(signed: SignedPolicy): string {
   return Object.entries(signed)
     .map(([name, value]) => `${name}=${value as string}`)
     .join('; ');
-}
-
-/** The signed cookies' values as the query a signed URL carries (CloudFront base64 needs no escaping). */
-function signedQuery(signed: SignedPolicy): string {
-  const hash = signed['CloudFront-Hash-Algorithm'];
-  return [
-    `Policy=${signed['CloudFront-Policy']}`,
-    `Signature=${signed['CloudFront-Signature']}`,
-    `Key-Pair-Id=${signed['CloudFront-Key-Pair-Id']}`,
-    ...(hash ? [`Hash-Algorithm=${hash}`] : []),
-  ].join('&');
 }

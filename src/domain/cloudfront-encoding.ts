@@ -11,3 +11,22 @@ export function cfb64Decode(text: string): Buffer | null {
   if (!/^[A-Za-z0-9~_-]+$/.test(text) || text.length % 4 !== 0) return null;
   return Buffer.from(text.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
 }
+
+/** A custom policy's signed values, as the cookies carry them (names fixed by CloudFront). */
+export interface SignedPolicyValues {
+  readonly 'CloudFront-Policy': string;
+  readonly 'CloudFront-Signature': string;
+  readonly 'CloudFront-Key-Pair-Id': string;
+  readonly 'CloudFront-Hash-Algorithm'?: string;
+}
+
+/** The same values as a signed URL's query (CloudFront base64 needs no escaping, §3). */
+export function signedQuery(signed: SignedPolicyValues): string {
+  const hash = signed['CloudFront-Hash-Algorithm'];
+  return [
+    `Policy=${signed['CloudFront-Policy']}`,
+    `Signature=${signed['CloudFront-Signature']}`,
+    `Key-Pair-Id=${signed['CloudFront-Key-Pair-Id']}`,
+    ...(hash ? [`Hash-Algorithm=${hash}`] : []),
+  ].join('&');
+}

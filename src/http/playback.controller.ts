@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
+import { signedQuery as signedQueryOf } from '../domain/cloudfront-encoding';
 import { presentGrant as grantJson } from '../domain/video-events';
 import type { Actor } from '../domain/video';
 import { PlaybackService, type PlaybackSession } from '../services/paywall/playback.service';
@@ -134,15 +135,7 @@ export class PlaybackController {
       httpOnly: true,
       sameSite: cookieSameSite,
     }));
-    const signed = session.signed;
-    const signedQuery = [
-      ['Policy', signed['CloudFront-Policy']],
-      ['Signature', signed['CloudFront-Signature']],
-      ['Key-Pair-Id', signed['CloudFront-Key-Pair-Id']],
-      ...(signed['CloudFront-Hash-Algorithm'] ? [['Hash-Algorithm', signed['CloudFront-Hash-Algorithm']]] : []),
-    ]
-      .map(([k, v]) => `${k}=${v}`)
-      .join('&');
+    const signedQuery = signedQueryOf(session.signed);
     const rendered: Rendered = {
       setCookies: cookies.map(setCookie),
       tail: JSON.stringify({ cookies, signedQuery }).slice(1),

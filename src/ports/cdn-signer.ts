@@ -1,11 +1,7 @@
+import type { SignedPolicyValues } from '../domain/cloudfront-encoding';
+
 /** The values of CloudFront's signed cookies (names fixed by CloudFront, no suffixes). */
-export interface SignedPolicy {
-  readonly 'CloudFront-Policy': string;
-  readonly 'CloudFront-Signature': string;
-  readonly 'CloudFront-Key-Pair-Id': string;
-  /** Present only when signing with SHA-256. */
-  readonly 'CloudFront-Hash-Algorithm'?: string;
-}
+export type SignedPolicy = SignedPolicyValues;
 
 /** CloudFront signing: policy in, cookie and URL values out. Cookie attributes are the http layer's. */
 export abstract class CdnSigner {

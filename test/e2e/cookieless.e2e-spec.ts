@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../dev/dev-stack';
 import { CloudfrontCdnSigner } from '../../src/adapters/cloudfront.cdn-signer';
 import { SystemClock } from '../../src/adapters/system.clock';
+import { signedQuery } from '../../src/domain/cloudfront-encoding';
 import { videoPolicy } from '../../src/domain/playback';
 import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
 import { client, testEnv, type Api } from '../support/harness';
@@ -119,10 +120,9 @@ describe('playback without cookies: signedManifestUrl', () => {
     const signer = new CloudfrontCdnSigner(stack.config, new SystemClock());
     const signedFor = (offsetSeconds: number) => {
       const expiresAtEpoch = Math.floor(Date.now() / 1000) + offsetSeconds;
-      const signed = signer.signPolicy(
-        videoPolicy({ cdnBaseUrl: stack.config.cloudfront.baseUrl!, videoId: id, expiresAtEpoch }),
+      return signedQuery(
+        signer.signPolicy(videoPolicy({ cdnBaseUrl: stack.config.cloudfront.baseUrl!, videoId: id, expiresAtEpoch })),
       );
-      return `Policy=${signed['CloudFront-Policy']}&Signature=${signed['CloudFront-Signature']}&Key-Pair-Id=${signed['CloudFront-Key-Pair-Id']}`;
     };
     const withQuery = (u: string, q: string) => `${u.slice(0, u.indexOf('?'))}?${q}`;
     const expired = signedFor(-60);

@@ -30,7 +30,7 @@ export class GroupCommit<T, R> {
     return result;
   }
 
-  /** Items waiting for a write (for metrics and tests). */
+  /** Items waiting for a write (what the tests look at). */
   get backlog(): number {
     return this.waiting.length;
   }
