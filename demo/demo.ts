@@ -1,20 +1,14 @@
 /**
  * The demo page's script: development users, an upload with progress, live processing status,
- * and playback through the edge with signed cookies, including the paywall and a stand-in
- * "buy" (the grants api, called as the paywall). Uses the SDKs exactly as an app would.
+ * and playback in `<velvet-player>` (loaded from /sdk/velvet-player.js, as any site loads it)
+ * through the edge with signed cookies, including the paywall and a stand-in "buy" (the grants
+ * api, called as the paywall). Uses the SDKs exactly as an app would.
  */
-import Hls from 'hls.js';
-import {
-  createVelvetPlayer,
-  uploadVideo,
-  VelvetError,
-  callApi,
-  loadStoryboard,
-  tileAt,
-  requestDownload,
-  type StoryboardTile,
-  type VelvetPlayer,
-} from '../sdk/src/index';
+import { callApi } from '../sdk/src/api';
+import type { VelvetPlayerElement, VelvetStateDetail } from '../sdk/src/element/velvet-player';
+import { VelvetError } from '../sdk/src/errors';
+import { loadStoryboard, requestDownload } from '../sdk/src/extras';
+import { uploadVideo } from '../sdk/src/upload';
 import {
   retentionChart,
   summaryText,
@@ -28,7 +22,8 @@ const api = location.origin;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let token: string | null = null;
 let userId: string | null = null;
-let player: VelvetPlayer | null = null;
+const player = $<VelvetPlayerElement>('player');
+player.getToken = () => token;
 const options = () => ({ api, getToken: () => token });
 
 function say(id: string, text: string, error = false): void {
@@ -72,7 +67,7 @@ async function listVideos(): Promise<void> {
         play.setAttribute('aria-label', `Play ${video.title}`);
         play.addEventListener('click', () => {
           $<HTMLInputElement>('video-id').value = video.id;
-          void startPlayback(video.id);
+          startPlayback(video.id);
         });
         item.append(
           `${video.title} (${video.access}, ${video.status}${video.playable && video.status !== 'ready' ? ', playable' : ''}) `,
@@ -159,35 +154,28 @@ async function watchProcessing(videoId: string): Promise<void> {
 
 $('play-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  void startPlayback($<HTMLInputElement>('video-id').value.trim());
+  startPlayback($<HTMLInputElement>('video-id').value.trim());
 });
 
-async function startPlayback(videoId: string): Promise<void> {
-  player?.destroy();
-  player = null;
-  $('buy').hidden = true;
+function startPlayback(videoId: string): void {
+  $('download').hidden = true;
   say('play-status', 'Requesting a playback session…');
-  try {
-    player = await createVelvetPlayer({
-      ...options(),
-      videoId,
-      video: $<HTMLVideoElement>('video'),
-      onError: (error) => say('play-status', `Playback stopped (${error.code}): ${error.message}`, true),
-    });
-    say('play-status', `Playing; cookies renew at ${new Date(player.session.refreshAt).toLocaleTimeString()}.`);
-    showCaptions(player.hls);
-    void showStoryboard(player.session.storyboardUrl ?? null);
+  // The same video again (after buying it) asks for a new session; another one loads by itself.
+  if (player.videoId === videoId) void player.load();
+  else player.videoId = videoId;
+}
+
+/** The element's paywall states, told in words above it (its overlay shows them too). */
+player.addEventListener('velvet-state', (event) => {
+  const { state, error } = (event as CustomEvent<VelvetStateDetail>).detail;
+  if (state === 'ready' || state === 'playable-early') {
+    const refreshAt = player.session?.refreshAt;
+    say('play-status', `Playing; cookies renew at ${refreshAt ? new Date(refreshAt).toLocaleTimeString() : '?'}.`);
     $('download').hidden = false;
     say('download-status', '');
-    await $<HTMLVideoElement>('video')
-      .play()
-      .catch(() => undefined);
-  } catch (error) {
-    const code = error instanceof VelvetError ? error.code : 'network';
-    say('play-status', `Cannot play (${code}): ${(error as Error).message}`, true);
-    if (code === 'not_entitled') $('buy').hidden = false;
-  }
-}
+  } else if (state === 'premiere') say('play-status', 'Premiere: it starts when the countdown ends.');
+  else if (error) say('play-status', `Cannot play (${error.code}): ${error.message}`, true);
+});
 
 $('buy').addEventListener('click', () => {
   const videoId = $<HTMLInputElement>('video-id').value.trim();
@@ -202,74 +190,10 @@ $('buy').addEventListener('click', () => {
       ),
     )
     .then(
-      () => startPlayback(videoId),
+      () => void player.load(),
       (error: Error) => say('play-status', `Purchase failed: ${error.message}`, true),
     );
 });
-
-/** The subtitle languages hls.js found in the master, as a menu; choosing one shows it. */
-function showCaptions(hls: Hls | null): void {
-  const menu = $<HTMLSelectElement>('captions');
-  const fill = () => {
-    const off = Object.assign(document.createElement('option'), { value: '-1', textContent: 'Off' });
-    const tracks = (hls?.subtitleTracks ?? []).map((t, i) =>
-      Object.assign(document.createElement('option'), {
-        value: String(i),
-        textContent: `${t.name} (${t.lang ?? '?'})`,
-      }),
-    );
-    menu.replaceChildren(off, ...tracks);
-    menu.value = String(hls && hls.subtitleDisplay ? hls.subtitleTrack : -1);
-  };
-  fill();
-  hls?.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, fill);
-  hls?.on(Hls.Events.SUBTITLE_TRACK_SWITCH, () => (menu.value = String(hls.subtitleDisplay ? hls.subtitleTrack : -1)));
-  menu.onchange = () => {
-    if (!hls) return;
-    const chosen = Number(menu.value);
-    hls.subtitleDisplay = chosen >= 0;
-    hls.subtitleTrack = chosen;
-  };
-}
-
-let tiles: StoryboardTile[] = [];
-
-/** Seek-bar previews: the tile under the pointer, cut from its sprite sheet. */
-async function showStoryboard(url: string | null): Promise<void> {
-  tiles = [];
-  $('seek-preview').hidden = true;
-  if (!url) return;
-  try {
-    tiles = await loadStoryboard(url);
-  } catch {
-    tiles = [];
-  }
-}
-
-const video = $<HTMLVideoElement>('video');
-const seek = $<HTMLInputElement>('seek');
-video.addEventListener(
-  'durationchange',
-  () => (seek.max = String(Number.isFinite(video.duration) ? video.duration : 0)),
-);
-video.addEventListener('timeupdate', () => (seek.value = String(video.currentTime)));
-seek.addEventListener('input', () => (video.currentTime = Number(seek.value)));
-seek.addEventListener('mousemove', (event) => {
-  const box = seek.getBoundingClientRect();
-  const fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
-  const tile = tileAt(tiles, fraction * Number(seek.max));
-  const preview = $('seek-preview');
-  if (!tile) return void (preview.hidden = true);
-  Object.assign(preview.style, {
-    width: `${tile.width}px`,
-    height: `${tile.height}px`,
-    left: `${Math.min(box.width - tile.width, Math.max(0, event.clientX - box.left - tile.width / 2))}px`,
-    backgroundImage: `url("${tile.url}")`,
-    backgroundPosition: `-${tile.x}px -${tile.y}px`,
-  });
-  preview.hidden = false;
-});
-seek.addEventListener('mouseleave', () => ($('seek-preview').hidden = true));
 
 $('download').addEventListener('click', () => {
   const videoId = $<HTMLInputElement>('video-id').value.trim();
@@ -313,7 +237,6 @@ $('show-analytics').addEventListener('click', () => {
 Object.assign(window, {
   Velvet: {
     uploadVideo,
-    createVelvetPlayer,
     callApi,
     VelvetError,
     devToken,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the browser side: the demo page (served by the api at /) and the SDK bundle, into dist/.
+// Builds the browser side into dist/: the demo page (served by the api at /), the SDK bundle, and
+// `<velvet-player>` as one script (served by the api at /sdk/velvet-player.js).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,5 +16,11 @@ await build({
   entryPoints: [join(root, 'sdk/src/index.ts')],
   outfile: join(root, 'dist/sdk/velvet.js'),
   format: 'esm',
+});
+await build({
+  ...common,
+  entryPoints: [join(root, 'sdk/src/velvet-player.ts')],
+  outfile: join(root, 'dist/sdk/velvet-player.js'),
+  format: 'iife',
 });
 for (const file of ['index.html', 'app.css']) copyFileSync(join(root, 'demo', file), join(out, file));

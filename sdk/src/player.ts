@@ -23,7 +23,18 @@ export interface PlaybackSession {
    * playlist it leads to is signed (absent from older servers).
    */
   readonly signedManifestUrl?: string;
+  /** The video is still processing and this session plays what is ready early (absent from older servers). */
+  readonly playableEarly?: boolean;
+  /** How far processing has gone (0–100) while it goes on; null once ready. */
+  readonly progress?: number | null;
 }
+
+/**
+ * How the browser plays the HLS: `mse` is hls.js with the cookies; `native` is the browser's own
+ * HLS on `signedManifestUrl`, no cookie needed (AirPlay keeps playing); `auto` is native on
+ * Safari, where AirPlay lives, and hls.js wherever it runs elsewhere.
+ */
+export type PlaybackEngine = 'auto' | 'mse' | 'native';
 
 export interface PlayerOptions extends ApiOptions {
   readonly videoId: string;
@@ -41,6 +52,10 @@ export interface PlayerOptions extends ApiOptions {
   readonly resume?: boolean;
   /** Report the view while it plays (docs/analytics.md). Default true. */
   readonly report?: boolean;
+  /** Start here (seconds) instead of the viewer's progress: a retry picking up where it stopped. */
+  readonly startAt?: number;
+  /** Default `auto`. */
+  readonly engine?: PlaybackEngine;
 }
 
 export interface VelvetPlayer {
@@ -69,13 +84,14 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   // Both at once: resuming costs no time before the first segment is asked for.
   const [first, resumeAt] = await Promise.all([
     requestSession(options, playerId),
-    options.resume === false ? 0 : resumePosition(options),
+    options.startAt !== undefined ? options.startAt : options.resume === false ? 0 : resumePosition(options),
   ]);
   let session = first;
   let reporter: { stop(): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let destroyed = false;
   let retried = false;
+  let renewed: ((next: PlaybackSession) => void) | undefined;
 
   const fail = (error: VelvetError) => {
     if (!destroyed) options.onError?.(error);
@@ -84,6 +100,7 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   const refresh = async (): Promise<PlaybackSession> => {
     // The session's view token goes back, so a renewal goes on counting the same view.
     session = await requestSession(options, playerId, session.viewToken);
+    renewed?.(session);
     options.onSession?.(session);
     schedule();
     return session;
@@ -103,9 +120,8 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
   };
 
   let hls: Hls | null = null;
-  // Chromium now plays HLS natively ("maybe"), but that path ignores xhrSetup and so the
-  // credentials: hls.js first, native only where hls.js cannot run (Safari on iOS).
-  if (Hls.isSupported()) {
+  const engine = chooseEngine(options.engine ?? 'auto', video, first);
+  if (engine === 'mse') {
     hls = new Hls({
       // A video still processing plays its preview, a growing (EVENT) playlist: start it at the
       // beginning, never at its live edge (the playlists also say so with EXT-X-START).
@@ -144,14 +160,12 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     startAtPremiere(session, () => {
       if (!destroyed) player.loadSource(session.manifestUrl);
     });
-  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-    video.crossOrigin = 'use-credentials';
-    if (resumeAt > 0) video.addEventListener('loadedmetadata', () => (video.currentTime = resumeAt), { once: true });
-    startAtPremiere(session, () => {
-      if (!destroyed) video.src = session.manifestUrl;
-    });
   } else {
-    throw new VelvetError('network', 'This browser can play HLS neither through hls.js nor natively.');
+    playNatively(video, session, resumeAt, (start) => startAtPremiere(session, () => destroyed || start()));
+    // The signed URL expires with the session: the renewed one takes over at the same moment.
+    renewed = (next) => {
+      if (next.signedManifestUrl) swapSource(video, next.signedManifestUrl);
+    };
   }
   schedule();
   if (options.report !== false)
@@ -196,6 +210,51 @@ async function resumePosition(options: PlayerOptions): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** Which engine plays this session in this browser (see PlaybackEngine). */
+function chooseEngine(wanted: PlaybackEngine, video: HTMLVideoElement, session: PlaybackSession): 'mse' | 'native' {
+  const mse = Hls.isSupported();
+  const native = video.canPlayType('application/vnd.apple.mpegurl') !== '';
+  // Chromium answers "maybe" for native HLS too; Safari alone has AirPlay's target picker.
+  const safari = 'WebKitPlaybackTargetAvailabilityEvent' in globalThis;
+  const nativeFirst =
+    wanted === 'native' || (wanted === 'auto' && (!mse || (safari && Boolean(session.signedManifestUrl))));
+  if (native && (nativeFirst || !mse)) return 'native';
+  if (mse) return 'mse';
+  throw new VelvetError('network', 'This browser can play HLS neither through hls.js nor natively.');
+}
+
+/**
+ * The browser's own HLS: on `signedManifestUrl` (no cookie, so AirPlay and the like keep
+ * playing), or on the cookies from servers older than it.
+ */
+function playNatively(
+  video: HTMLVideoElement,
+  session: PlaybackSession,
+  resumeAt: number,
+  whenAvailable: (start: () => void) => void,
+): void {
+  if (session.signedManifestUrl) video.removeAttribute('crossorigin');
+  else video.crossOrigin = 'use-credentials';
+  if (resumeAt > 0) video.addEventListener('loadedmetadata', () => (video.currentTime = resumeAt), { once: true });
+  whenAvailable(() => (video.src = session.signedManifestUrl ?? session.manifestUrl));
+}
+
+/** A new source at the same moment, playing on if it was playing. */
+function swapSource(video: HTMLVideoElement, url: string): void {
+  if (!video.src) return;
+  const at = video.currentTime;
+  const playing = !video.paused;
+  video.addEventListener(
+    'loadedmetadata',
+    () => {
+      video.currentTime = at;
+      if (playing) void video.play().catch(() => undefined);
+    },
+    { once: true },
+  );
+  video.src = url;
 }
 
 /** Runs `start` now, or at the premiere, timed on the server's clock (availableFrom − issuedAt). */

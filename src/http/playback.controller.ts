@@ -109,6 +109,8 @@ export class PlaybackController {
       storyboardUrl: session.storyboardUrl,
       availableFrom: session.availableFrom?.toISOString() ?? null,
       viewToken: session.viewToken,
+      playableEarly: session.playableEarly,
+      progress: session.progress,
       // The same session for any HLS client without cookies: every playlist it leads to signed.
       signedManifestUrl: `${SignedManifestService.route(apiBase(request), session.videoId, session.manifestPath)}?${signedQuery}`,
     });

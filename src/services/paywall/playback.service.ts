@@ -44,6 +44,10 @@ export interface PlaybackSession {
   readonly availableFrom: Date | null;
   /** What the player's beacons carry (analytics): this view of this video by this viewer. */
   readonly viewToken: string | null;
+  /** The video is still processing and this is what plays meanwhile (its preview or its source). */
+  readonly playableEarly: boolean;
+  /** How far processing has gone (0–100) while it is still processing; null otherwise. */
+  readonly progress: number | null;
 }
 
 /** What a player says of itself when it asks for a session. */
@@ -114,9 +118,13 @@ export class PlaybackService {
     const entitlement = await this.entitlement(video, viewer, now);
     const version = playableVersion(video);
     if (!version) {
-      throw new DomainError('not_ready', `The video is not ready to play (status ${video.status}).`, [
-        { path: 'status', message: video.status },
-      ]);
+      // The viewer is entitled by now, so the player may show how far processing has gone.
+      throw new DomainError(
+        'not_ready',
+        `The video is not ready to play (status ${video.status}).`,
+        [{ path: 'status', message: video.status }],
+        video.progress === null ? { status: video.status } : { status: video.status, progress: video.progress },
+      );
     }
     const { bindIp, maxStreams } = this.config.playback;
     // With a stream limit the cookies are short, so a refused renewal stops playback soon after.
@@ -164,6 +172,8 @@ export class PlaybackService {
       availableFrom: entitlement.notBefore,
       // A renewal carrying the session's token goes on counting the same view.
       viewToken: this.viewTokens.issue(video, viewer?.userId ?? null, expiresAt, previousViewToken),
+      playableEarly: !published,
+      progress: published ? null : video.progress,
     };
   }
 
