@@ -1,7 +1,8 @@
 /**
  * What viewers expect beside the stream, on the whole stack (api, worker, verifying edge, S3):
  * a downloadable video's MP4 behind a signed URL only, the storyboard behind the stream's cookies,
- * and captions added and removed after `ready` without re-encoding, chosen in hls.js in Chromium.
+ * and captions added and removed after `ready` without re-encoding, chosen in `<velvet-player>`'s
+ * captions menu in Chromium, with the storyboard's tile under its seek bar.
  */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
@@ -266,7 +267,7 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect(played.width).toBeGreaterThan(0);
   }, 60_000);
 
-  it('publishes captions after ready without re-encoding, lists them in hls.js, and removes one', async () => {
+  it('publishes captions after ready without re-encoding, offers them in the player by language, and removes one', async () => {
     const before = (await alice('GET', `/v1/videos/${id}`)).json;
     const put = (lang: string, body: string, type: string, query = '') =>
       alice('PUT', `/v1/videos/${id}/captions/${lang}${query}`, body, { 'content-type': type });
@@ -309,15 +310,30 @@ describe('downloads, storyboards and captions through the edge', () => {
     await page.waitForFunction(() => /alice/.test(document.querySelector('#who')?.textContent ?? ''));
     await page.fill('#video-id', id);
     await page.click('#play');
-    // The demo lists the languages hls.js found; choosing French shows its cue.
-    await page.waitForFunction(() => document.querySelector('#captions').options.length === 3, null, {
-      timeout: 30_000,
-    });
-    const options = await page.evaluate(() =>
-      [...document.querySelector('#captions').options].map((o: any) => o.textContent),
+    // <velvet-player> turns on the captions of the viewer's language (this browser's is English)
+    // and its captions menu lists every language; choosing French shows its cue.
+    const showing = () =>
+      page.evaluate(() => {
+        const track = [...document.querySelector('video').textTracks].find((t: any) => t.mode === 'showing');
+        return track ? { lang: track.language, cues: [...(track.cues ?? [])].map((c: any) => c.text) } : null;
+      });
+    await page.waitForFunction(
+      () => [...document.querySelector('video').textTracks].some((t: any) => t.mode === 'showing'),
+      null,
+      { timeout: 30_000 },
     );
-    expect(options).toEqual(['Off', 'English (en)', 'Français (France) (fr)']);
-    await page.selectOption('#captions', '1');
+    expect((await showing())?.lang).toBe('en');
+    const player = page.locator('velvet-player');
+    await player.hover();
+    await player.locator('media-captions-menu-button').click();
+    const menu = player.locator('media-captions-menu');
+    await menu.waitFor({ state: 'visible' });
+    expect(await menu.locator('media-chrome-menu-item').allTextContents()).toEqual([
+      'Off',
+      'English',
+      'Français (France)',
+    ]);
+    await menu.locator('media-chrome-menu-item', { hasText: 'Français' }).click();
     await page.waitForFunction(
       () =>
         [...document.querySelector('video').textTracks].some(
@@ -334,25 +350,30 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect(cue.lang).toBe('fr');
     expect(cue.start).toBeCloseTo(0.5, 0);
     expect(cue.end).toBeCloseTo(9, 0);
-    // The demo's seek bar shows the storyboard tile under the pointer.
-    await page.waitForFunction(() => Number(document.querySelector('#seek').max) > 0, null, { timeout: 10_000 });
-    const bar = (await page.locator('#seek').boundingBox())!;
-    await page.locator('#seek').hover({ position: { x: bar.width * 0.75, y: bar.height / 2 } });
-    const preview = await page.evaluate(() => {
-      const el = document.querySelector('#seek-preview');
-      return {
-        hidden: el.hidden,
-        image: el.style.backgroundImage,
-        position: el.style.backgroundPosition,
-        width: el.style.width,
-      };
-    });
-    expect(preview).toMatchObject({
-      hidden: false,
-      image: expect.stringMatching(/storyboard\/sprite-0\.jpg/),
-      width: '160px',
-    });
-    expect(preview.position).not.toBe('-0px -0px');
+    // The seek bar shows the storyboard tile under the pointer, its sprite signed for the CDN
+    // (media-chrome fetches it without credentials) and loaded.
+    const range = player.locator('media-time-range');
+    const bar = (await range.boundingBox())!;
+    await range.hover({ position: { x: bar.width * 0.75, y: bar.height / 2 } });
+    await page.waitForFunction(
+      () => {
+        const time = document.querySelector('velvet-player').shadowRoot.querySelector('media-time-range');
+        const img = time.shadowRoot.querySelector('media-preview-thumbnail').shadowRoot.querySelector('img');
+        return img.complete && img.naturalWidth > 0;
+      },
+      null,
+      { timeout: 10_000 },
+    );
+    const preview = await player.locator('media-preview-thumbnail').evaluate((el: any) => ({
+      src: el.shadowRoot.querySelector('img').src as string,
+      // The tile's place in its sprite sheet: "x y width height".
+      coords: (el.getAttribute('mediapreviewcoords') ?? '').split(' ').map(Number),
+    }));
+    expect(preview.src).toMatch(/\/storyboard\/sprite-0\.jpg\?Policy=[^&]+&Signature=[^&]+&Key-Pair-Id=\w+$/);
+    expect(preview.coords).toHaveLength(4);
+    expect(preview.coords[2]).toBe(160);
+    // Three quarters into a 10 s video: not the first tile.
+    expect(preview.coords[0]! + preview.coords[1]!).toBeGreaterThan(0);
     await page.close();
 
     expect((await alice('DELETE', `/v1/videos/${id}/captions/fr`)).status).toBe(204);

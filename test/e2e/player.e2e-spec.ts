@@ -175,4 +175,84 @@ describe('<velvet-player> in Chromium', () => {
     for (const r of segments) expect(r.cookie).toContain('CloudFront-Policy=');
     await page.close();
   }, 90_000);
+
+  it('shows every paywall state, each with its velvet-state event, and recovers where it can', async () => {
+    const overlay = (page: Page) =>
+      page.evaluate(() => {
+        const root = document.querySelector('velvet-player').shadowRoot;
+        const shown = (el: any) => Boolean(el) && getComputedStyle(el).display !== 'none';
+        const slot = [...root.querySelectorAll('slot[data-state]')].find(shown);
+        return {
+          message: slot?.textContent.trim() ?? null,
+          retry: shown(root.querySelector('.retry')),
+        };
+      });
+
+    // Not entitled: the page's own buy button in the element; buying plays.
+    const first = await openAs('viewer');
+    await play(first, id);
+    expect(await reaches(first, 'not-entitled')).toMatchObject({ error: { code: 'not_entitled', status: 403 } });
+    await first.locator('#buy').waitFor({ state: 'visible' });
+    expect(await overlay(first)).toEqual({ message: expect.stringMatching(/subscribers/), retry: false });
+    await first.click('#buy');
+    await reaches(first, 'ready');
+
+    // Too many streams (one a viewer here): a second player is refused until the first stops.
+    const second = await openAs('viewer');
+    await play(second, id);
+    expect(await reaches(second, 'too-many-streams')).toMatchObject({ error: { code: 'too_many_streams' } });
+    expect(await overlay(second)).toMatchObject({ retry: true });
+    await first.evaluate(() => (document.querySelector('velvet-player').videoId = null));
+    await reaches(first, 'idle');
+    await second.locator('velvet-player .retry').click();
+    await reaches(second, 'ready');
+
+    // Access expired: the CDN refuses, a renewal does not help; the buy button is back.
+    await second.route(`${stack.edgeUrl}/**/*.m4s`, (route) =>
+      route.fulfill({
+        status: 403,
+        contentType: 'text/xml',
+        headers: { 'access-control-allow-origin': stack.apiUrl, 'access-control-allow-credentials': 'true' },
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code></Error>',
+      }),
+    );
+    await second.evaluate(() => document.querySelector('velvet-player').load(0));
+    expect(await reaches(second, 'access-expired')).toMatchObject({ error: { code: 'expired', status: 403 } });
+    await second.locator('#buy').waitFor({ state: 'visible' });
+    await second.unrouteAll();
+
+    // A premiere: a countdown until availableFrom.
+    const start = new Date(Date.now() + 3600_000);
+    start.setMilliseconds(0);
+    expect((await alice('PATCH', `/v1/videos/${id}`, { availableFrom: start.toISOString() })).status).toBe(200);
+    await second.evaluate(() => document.querySelector('velvet-player').load());
+    expect(await reaches(second, 'premiere')).toMatchObject({ availableFrom: start.toISOString() });
+    const countdown = await second.locator('velvet-player .countdown').textContent();
+    expect(countdown).toMatch(/^(59:[0-5]\d|1:00:00)$/);
+    expect((await alice('PATCH', `/v1/videos/${id}`, { availableFrom: null })).status).toBe(200);
+
+    // A network error, with a retry that plays.
+    await second.route('**/playback-sessions', (route) => route.abort('connectionrefused'), { times: 1 });
+    await second.evaluate(() => document.querySelector('velvet-player').load());
+    expect(await reaches(second, 'error')).toMatchObject({ error: { code: 'network' } });
+    expect(await overlay(second)).toMatchObject({ message: expect.stringMatching(/could not be loaded/), retry: true });
+    await second.locator('velvet-player .retry').click();
+    await reaches(second, 'ready');
+
+    // Not found.
+    await play(second, '0000000000000000000000000z');
+    expect(await reaches(second, 'not-found')).toMatchObject({ error: { code: 'not_found' } });
+
+    // Processing: a video not uploaded yet, asked for again until it plays.
+    const pending = await alice('POST', '/v1/videos', { title: 'pending', contentType: 'video/mp4', sizeBytes: 1000 });
+    expect(pending.status).toBe(201);
+    const creator = await openAs('creator');
+    await play(creator, pending.json.video.id);
+    expect(await reaches(creator, 'processing')).toMatchObject({
+      error: { code: 'not_ready', status: 409 },
+      progress: null,
+    });
+    expect(await overlay(creator)).toEqual({ message: expect.stringMatching(/being prepared/), retry: false });
+    for (const page of [first, second, creator]) await page.close();
+  }, 120_000);
 });

@@ -76,7 +76,23 @@ describe('a video playable while it is processing, in a real browser', () => {
       previewUrl,
     ).toString();
 
+    await page.evaluate(() => {
+      const w = globalThis as any;
+      w.states = [];
+      document.querySelector('velvet-player').addEventListener('velvet-state', (e: any) => w.states.push(e.detail));
+    });
     await page.click('#play');
+    // <velvet-player> says it plays early, by its event and with a notice over the picture.
+    await page.waitForFunction(
+      () => document.querySelector('velvet-player').getAttribute('state') === 'playable-early',
+    );
+    expect((await page.evaluate(() => (globalThis as any).states)).at(-1)).toMatchObject({
+      state: 'playable-early',
+      videoId: id,
+    });
+    expect(
+      await page.locator('velvet-player .badge').evaluate((el: any) => [getComputedStyle(el).display, el.textContent]),
+    ).toEqual(['block', expect.stringMatching(/Still processing/)]);
     let first: number | undefined;
     const counts: number[] = [];
     const fetched = new Set<string>();

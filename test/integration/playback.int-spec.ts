@@ -263,6 +263,9 @@ describe('playback sessions: the paywall and CloudFront signed cookies', () => {
     const res = await session(anonymous, video.id);
     expect({ status: res.status, code: res.json.code }).toEqual({ status: 409, code: 'not_ready' });
     expect(res.json.detail).toContain('awaiting_upload');
+    // Told to a player as members of the problem, so it can show the wait (no progress before it starts).
+    expect(res.json.videoStatus).toBe('awaiting_upload');
+    expect(res.json).not.toHaveProperty('progress');
   });
 
   it.each([

@@ -51,6 +51,8 @@ describe('the preview: playable while the ladder is encoded', () => {
     const id = await uploadFile(stack.user, fixture('long1080'), 'video/mp4');
     const notYet = await session(id);
     expect([notYet.status, notYet.json.code]).toEqual([409, 'not_ready']);
+    // What a player shows while it waits (<velvet-player>'s processing state).
+    expect(['awaiting_upload', 'queued', 'processing']).toContain(notYet.json.videoStatus);
 
     // Watch storage the way a player reloads a playlist, from the moment the master appears.
     let master = '';
@@ -97,6 +99,9 @@ describe('the preview: playable while the ladder is encoded', () => {
     expect(preview.status).toBe(201);
     expect(preview.json.manifestUrl).toBe(`${CDN}/${master}`);
     expect(preview.json.posterUrl).toContain(`/videos/${id}/poster.jpg`);
+    // Played early, and said so: a player shows that more is on its way.
+    expect(preview.json.playableEarly).toBe(true);
+    expect(preview.json.progress === null || typeof preview.json.progress === 'number').toBe(true);
     while (!ended) {
       await new Promise((r) => setTimeout(r, 150));
       ended = await observe();
@@ -123,6 +128,7 @@ describe('the preview: playable while the ladder is encoded', () => {
     const full = await session(id);
     expect(full.json.manifestUrl).toBe(`${CDN}/videos/${id}/hls/${ready.hlsVersion}/master.m3u8`);
     expect(full.json.manifestUrl).not.toBe(preview.json.manifestUrl);
+    expect(full.json).toMatchObject({ playableEarly: false, progress: null });
 
     // The preview outlives every session that was given it: deleted by a delayed job.
     expect(await exists(master)).toBe(true);

@@ -123,7 +123,9 @@ export class PlaybackService {
         'not_ready',
         `The video is not ready to play (status ${video.status}).`,
         [{ path: 'status', message: video.status }],
-        video.progress === null ? { status: video.status } : { status: video.status, progress: video.progress },
+        video.progress === null
+          ? { videoStatus: video.status }
+          : { videoStatus: video.status, progress: video.progress },
       );
     }
     const { bindIp, maxStreams } = this.config.playback;
