@@ -274,9 +274,16 @@ describe('the demo page in a real browser', () => {
     expect(sessions).toHaveLength(1);
     // PLAYBACK_TTL_SECONDS is 600 here: refreshAt comes within ten minutes, and the renewed
     // session's own refreshAt is again minutes later (timed on the server's clock).
+    // All of the clip buffered first: ten minutes run at once would otherwise time out a segment
+    // still loading, and the player would stop on that network error instead.
+    await page.waitForFunction(() => {
+      const video = document.querySelector('video') as any;
+      return video.buffered.length > 0 && video.buffered.end(video.buffered.length - 1) >= video.duration - 0.5;
+    });
     await page.clock.runFor(10 * 60 * 1000);
     for (let waited = 0; sessions.length < 2 && waited < 10_000; waited += 100)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(sessions).toHaveLength(2);
+    expect(await page.locator('velvet-player').getAttribute('state')).toBe('ready');
   }, 60_000);
 });

@@ -13,6 +13,7 @@ import { client, testEnv, type Api } from '../support/harness';
 import { fixture } from '../support/fixtures';
 import { uploadFile, waitForFinal } from '../support/pipeline';
 
+declare const getComputedStyle: (element: any) => Record<string, string>;
 declare const document: { querySelector(selector: string): any; activeElement: any };
 declare const window: any;
 

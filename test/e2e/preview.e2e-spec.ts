@@ -10,6 +10,7 @@ import type { DevStack } from '../../dev/dev-stack';
 import { devToken, startDemoBrowser, uploadInDemo, type DemoBrowser } from '../support/demo-browser';
 import { testEnv } from '../support/harness';
 
+declare const getComputedStyle: (element: any) => Record<string, string>;
 declare const document: { querySelector(selector: string): any };
 
 describe('a video playable while it is processing, in a real browser', () => {

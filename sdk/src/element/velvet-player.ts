@@ -77,7 +77,7 @@ export class VelvetPlayerElement extends Base {
     super();
     const root = this.attachShadow({ mode: 'open' });
     root.innerHTML = PLAYER_TEMPLATE;
-    root.querySelector('.retry')!.addEventListener('click', () => this.retry());
+    root.querySelector('.retry')!.addEventListener('click', () => void this.retry());
   }
 
   connectedCallback(): void {
