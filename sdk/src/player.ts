@@ -69,6 +69,8 @@ export interface VelvetPlayer {
 
 // The CDN's 403 after a refresh-and-retry means the cookies cannot be renewed into access.
 const CDN_FORBIDDEN = 403;
+// A renewal the api could not answer is tried again this often until the cookies lapse.
+const RENEW_RETRY_MS = 10_000;
 
 /**
  * Requests a playback session (the api sets the CloudFront cookies for this video's path), then
@@ -110,13 +112,19 @@ export async function createVelvetPlayer(options: PlayerOptions): Promise<Velvet
     clearTimeout(timer);
     // Timed on the server's clock (refreshAt − issuedAt), so a skewed client clock neither
     // renews in a loop nor lets the cookies lapse.
-    const wait = Math.max(
-      1000,
-      Date.parse(session.refreshAt) - (session.issuedAt ? Date.parse(session.issuedAt) : Date.now()),
-    );
-    timer = setTimeout(() => {
-      refresh().catch((error: unknown) => fail(asVelvetError(error)));
-    }, wait);
+    const issued = session.issuedAt ? Date.parse(session.issuedAt) : Date.now();
+    const wait = Math.max(1000, Date.parse(session.refreshAt) - issued);
+    // When the cookies lapse, on this clock.
+    const lapse = Date.now() + Date.parse(session.expiresAt) - issued;
+    const renew = () => {
+      refresh().catch((error: unknown) => {
+        const failed = asVelvetError(error);
+        // An api that could not answer is asked again while the cookies still hold; a refusal is final.
+        if (answerable(failed) && Date.now() + RENEW_RETRY_MS < lapse) timer = setTimeout(renew, RENEW_RETRY_MS);
+        else fail(failed);
+      });
+    };
+    timer = setTimeout(renew, wait);
   };
 
   let hls: Hls | null = null;
@@ -268,6 +276,11 @@ function startAtPremiere(session: PlaybackSession, start: () => void): void {
 function randomPlayerId(): string {
   // randomUUID needs a secure context; a page on plain http still gets an id unique enough.
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 14)}`;
+}
+
+/** A failure that asking again may cure: no answer, a server error, or too many requests. */
+function answerable(error: VelvetError): boolean {
+  return error.code === 'network' || error.code === 'rate_limited' || (error.status ?? 0) >= 500;
 }
 
 function asVelvetError(error: unknown): VelvetError {

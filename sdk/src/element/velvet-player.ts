@@ -148,13 +148,14 @@ export class VelvetPlayerElement extends Base {
     });
   }
 
-  async #load(startAt?: number): Promise<void> {
+  /** `polling`: asked again while processing, which stays the state until the answer changes. */
+  async #load(startAt?: number, polling = false): Promise<void> {
     const generation = ++this.#generation;
     this.#teardown();
     const videoId = this.videoId;
     const video = this.media;
     if (!videoId || !video) return this.#setState('idle');
-    if (this.#state !== 'processing') this.#setState('loading');
+    if (!polling) this.#setState('loading');
     const current = () => generation === this.#generation;
     try {
       const player = await createVelvetPlayer({
@@ -233,7 +234,7 @@ export class VelvetPlayerElement extends Base {
       error: { code: error.code, message: error.message, ...(error.status ? { status: error.status } : {}) },
       ...(state === 'processing' ? { progress } : {}),
     });
-    if (state === 'processing') this.#after(PROCESSING_POLL_MS, () => void this.#load());
+    if (state === 'processing') this.#after(PROCESSING_POLL_MS, () => void this.#load(undefined, true));
   }
 
   /** Turns on the captions in the viewer's language, once the tracks are known (docs/player.md). */
