@@ -207,8 +207,8 @@ async function downloadsSignedUrlOnly(
   const fileSigned = tools.sign(
     JSON.stringify({ Statement: [{ Resource: url, Condition: { DateLessThan: { 'AWS:EpochTime': expires } } }] }),
   );
-  const query = `Policy=${fileSigned['CloudFront-Policy']}&Signature=${fileSigned['CloudFront-Signature']}&Key-Pair-Id=${fileSigned['CloudFront-Key-Pair-Id']}`;
-  const withUrl = await get(`${url}?${query}`);
+  // signedQuery carries Hash-Algorithm too: under a SHA-256 key the URL would not verify without it.
+  const withUrl = await get(`${url}?${signedQuery(fileSigned)}`);
   const unreachable = (name: string, answer: Error) =>
     fail(name, `no answer (${answer.message})`, 'make the CDN reachable from here, then run the doctor again');
   const fix =

@@ -52,8 +52,8 @@ describe('npm run doctor against a live stack', () => {
     CLOUDFRONT_PRIVATE_KEY_FILE: join(FIXTURES, 'rsa-private.pem'),
     CORS_ORIGINS: APP,
   });
-  const doctor = (cdn: string): Promise<DoctorReport> =>
-    runDoctor({ config: loadDoctorConfig(doctorEnv(cdn)), videoId, reader: { skip: 'local stack' } });
+  const doctor = (cdn: string, extra: Record<string, string> = {}): Promise<DoctorReport> =>
+    runDoctor({ config: loadDoctorConfig({ ...doctorEnv(cdn), ...extra }), videoId, reader: { skip: 'local stack' } });
   const byName = (report: DoctorReport) => Object.fromEntries(report.checks.map((c) => [c.name, c]));
 
   beforeAll(async () => {
@@ -103,6 +103,13 @@ describe('npm run doctor against a live stack', () => {
     expect(byName(report)['downloads-cookies-refused']!.detail).toMatch(/403 MissingKey/);
     expect(byName(report)['downloads-signed-url-served']!.detail).toMatch(/404 NoSuchKey from the origin/);
     expect(report.skipped).toEqual(['AWS API checks: local stack']);
+  });
+
+  it('signs every probe with SHA-256 when the key is set to (Hash-Algorithm on the signed URLs too)', async () => {
+    const cdn = await edge(new Map([[KEY_ID, readFileSync(join(FIXTURES, 'rsa-public.pem'), 'utf8')]]));
+    const report = await doctor(cdn, { CLOUDFRONT_HASH_ALGORITHM: 'SHA256' });
+    expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(byName(report)['downloads-signed-url-served']!.detail).toMatch(/404 NoSuchKey from the origin/);
   });
 
   it('fails with the restrict-viewer-access message against a CDN that ignores signatures', async () => {
