@@ -22,14 +22,20 @@ describe('<velvet-player> in Chromium', () => {
   let stack: DevStack;
   let alice: Api;
   let id: string;
+  // Long enough to resume in: a position within the last 5 s resumes at 0.
+  let longId: string;
 
   beforeAll(async () => {
     // One stream at a time per viewer, so the limit's state can be met with two pages.
     demo = await startDemoBrowser('player', testEnv({ PLAYBACK_MAX_STREAMS: '1' }));
     stack = demo.stack;
     alice = client(stack.apiUrl, await devToken(stack, 'alice', ['creator']));
-    id = await uploadFile(alice, fixture('standard'), 'video/mp4');
+    [id, longId] = await Promise.all([
+      uploadFile(alice, fixture('standard'), 'video/mp4'),
+      uploadFile(alice, fixture('standard30'), 'video/mp4'),
+    ]);
     expect((await waitForFinal(alice, id)).status).toBe('ready');
+    expect((await waitForFinal(alice, longId)).status).toBe('ready');
   }, 180_000);
 
   afterAll(() => demo?.close());
@@ -101,6 +107,14 @@ describe('<velvet-player> in Chromium', () => {
     await play(page, id);
     expect(await reaches(page, 'ready')).toMatchObject({ state: 'ready', previous: 'loading', videoId: id });
     const player = page.locator('velvet-player');
+    // The poster is the session's signed one.
+    expect(
+      await page.evaluate(() => {
+        const element = document.querySelector('velvet-player');
+        return element.shadowRoot.querySelector('media-poster-image').getAttribute('src') === element.session.posterUrl;
+      }),
+    ).toBe(true);
+    expect(await player.locator('media-poster-image').getAttribute('src')).toMatch(/poster\.jpg\?.*Signature=/);
     await page.waitForFunction(() => document.querySelector('video').currentTime > 0.3, null, { timeout: 30_000 });
     await page.evaluate(() => document.querySelector('video').pause());
 
@@ -174,8 +188,50 @@ describe('<velvet-player> in Chromium', () => {
     const segments = edge.filter((r) => r.url.endsWith('.m4s'));
     expect(segments.length).toBeGreaterThan(0);
     for (const r of segments) expect(r.cookie).toContain('CloudFront-Policy=');
+    // Its stream slot freed for the next test (one a viewer here).
+    await page.evaluate(() => (document.querySelector('velvet-player').videoId = null));
     await page.close();
   }, 90_000);
+
+  it('resumes where the viewer stopped, with a token given as a function', async () => {
+    const page = await openAs('creator');
+    await play(page, longId);
+    await reaches(page, 'ready');
+    await page.evaluate(async () => {
+      const video = document.querySelector('video');
+      video.pause();
+      video.currentTime = 12;
+      await new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+      await video.play();
+      while (video.currentTime < 12.5) await new Promise((resolve) => setTimeout(resolve, 50));
+      video.pause();
+    });
+    // The pause's beacon carries the position; the api's progress then says where to resume.
+    for (let waited = 0; waited < 10_000; waited += 200) {
+      const { json } = await alice('GET', `/v1/videos/${longId}/progress`);
+      if (json.resumeSeconds >= 12.4) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await alice('GET', `/v1/videos/${longId}/progress`)).json.resumeSeconds).toBeGreaterThanOrEqual(12.4);
+    // Its stream slot freed (one a viewer here), a new page whose token is a function picks up there.
+    await page.evaluate(() => (document.querySelector('velvet-player').videoId = null));
+    await page.close();
+    const next = await demo.context.newPage();
+    await next.goto(`${stack.apiUrl}/`);
+    const token = await devToken(stack, 'alice', ['creator']);
+    await next.evaluate(
+      ({ videoId, token }) => {
+        const element = document.querySelector('velvet-player');
+        element.token = () => token;
+        element.videoId = videoId;
+      },
+      { videoId: longId, token },
+    );
+    await next.waitForFunction(() => document.querySelector('video').currentTime > 0, null, { timeout: 30_000 });
+    expect(await next.evaluate(() => document.querySelector('video').currentTime)).toBeGreaterThanOrEqual(12);
+    await next.evaluate(() => (document.querySelector('velvet-player').videoId = null));
+    await next.close();
+  }, 60_000);
 
   it('shows every paywall state, each with its velvet-state event, and recovers where it can', async () => {
     const overlay = (page: Page) =>

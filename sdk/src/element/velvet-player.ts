@@ -50,6 +50,7 @@ addTranslation('en', { ...En, 'Playback rate {playbackRate}': 'Playback rate {pl
 // A video still processing is asked for again, at most this often.
 const PROCESSING_POLL_MS = 5000;
 const SUBTITLE_KINDS = new Set(['subtitles', 'captions']);
+const PLAYING = new Set<PlayerState>(['ready', 'playable-early', 'premiere', 'loading']);
 
 // Importable where there is no DOM (a server rendering the page): defining it needs one.
 const Base = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
@@ -96,8 +97,10 @@ export class VelvetPlayerElement extends Base {
     this.#teardown();
   }
 
-  attributeChangedCallback(_name: string, previous: string | null, value: string | null): void {
-    if (previous !== value && this.isConnected) this.#scheduleLoad();
+  attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
+    if (previous === value || !this.isConnected) return;
+    if (name === 'token') this.#tokenChanged();
+    else this.#scheduleLoad();
   }
 
   /** The `<video>` played (the page's `slot="media"` one, or the element's own). */
@@ -118,6 +121,19 @@ export class VelvetPlayerElement extends Base {
     return this.#player?.hls ?? null;
   }
 
+  /** The `token` attribute; set to a function, it is `getToken` (a fresh token at each call). */
+  get token(): string | null {
+    return this.getAttribute('token');
+  }
+
+  set token(value: string | null | NonNullable<ApiOptions['getToken']>) {
+    if (typeof value === 'function') {
+      this.getToken = value;
+      this.#tokenChanged();
+    } else if (value) this.setAttribute('token', value);
+    else this.removeAttribute('token');
+  }
+
   get videoId(): string | null {
     return this.getAttribute('video-id');
   }
@@ -136,6 +152,12 @@ export class VelvetPlayerElement extends Base {
   retry(): Promise<void> {
     const at = this.media?.currentTime ?? 0;
     return this.#load(at > 0 ? at : undefined);
+  }
+
+  // A new token is read at the next request; it starts over only a view it may let in (a
+  // viewer who just signed in), never one that plays.
+  #tokenChanged(): void {
+    if (!PLAYING.has(this.#state)) this.#scheduleLoad();
   }
 
   // Several attributes set together (video-id, then token) make one load.
