@@ -15,6 +15,7 @@ import { devCloudfrontKeys } from '../../dev/dev-secret';
 import { startDevStack, type DevStack } from '../../dev/dev-stack';
 import { verifyViewerRequest } from '../../src/domain/cloudfront-verifier';
 import { CHROMIUM, PLAYING_FLAGS } from '../support/browser';
+import { openPlayerMenu } from '../support/demo-browser';
 import { fixture } from '../support/fixtures';
 import { client, postForm, testEnv, type Api } from '../support/harness';
 import { ffprobe } from '../support/pipeline';
@@ -325,14 +326,8 @@ describe('downloads, storyboards and captions through the edge', () => {
     expect((await showing())?.lang).toBe('en');
     const player = page.locator('velvet-player');
     await player.hover();
-    await player.locator('media-captions-menu-button').click();
-    const menu = player.locator('media-captions-menu');
-    await menu.waitFor({ state: 'visible' });
-    expect(await menu.locator('media-chrome-menu-item').allTextContents()).toEqual([
-      'Off',
-      'English',
-      'Français (France)',
-    ]);
+    const { menu, items } = await openPlayerMenu(player, 'captions');
+    expect(items).toEqual(['Off', 'English', 'Français (France)']);
     await menu.locator('media-chrome-menu-item', { hasText: 'Français' }).click();
     await page.waitForFunction(
       () =>

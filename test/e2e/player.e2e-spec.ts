@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import type { DevStack } from '../../dev/dev-stack';
-import { devToken, startDemoBrowser, type DemoBrowser } from '../support/demo-browser';
+import { devToken, openPlayerMenu, startDemoBrowser, type DemoBrowser } from '../support/demo-browser';
 import { client, testEnv, type Api } from '../support/harness';
 import { fixture } from '../support/fixtures';
 import { uploadFile, waitForFinal } from '../support/pipeline';
@@ -119,15 +119,8 @@ describe('<velvet-player> in Chromium', () => {
     await page.evaluate(() => document.querySelector('video').pause());
 
     // The quality menu: "Auto" with the height playing, then each rung; a rung chosen holds hls.js on it.
-    await player.locator('media-rendition-menu-button').click();
-    const menu = player.locator('media-rendition-menu');
-    await menu.waitFor({ state: 'visible' });
-    expect(await menu.locator('media-chrome-menu-item').allTextContents()).toEqual([
-      '720p',
-      '480p',
-      '360p',
-      'Auto (720p)',
-    ]);
+    const { menu, items } = await openPlayerMenu(player, 'rendition');
+    expect(items).toEqual(['720p', '480p', '360p', 'Auto (720p)']);
     await menu.locator('media-chrome-menu-item', { hasText: '360p' }).click();
     await menu.waitFor({ state: 'hidden' });
     const chosen = () =>

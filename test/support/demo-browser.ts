@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../dev/dev-stack';
 import { CHROMIUM, PLAYING_FLAGS } from './browser';
 import { fixture, type FixtureName } from './fixtures';
@@ -60,4 +60,18 @@ export async function uploadInDemo(page: Page, stack: DevStack, clip: FixtureNam
     { timeout: 120_000, polling: 250 },
   );
   return page.inputValue('#video-id');
+}
+
+/**
+ * Opens one of `<velvet-player>`'s menus (`captions`, `rendition`) from its button and returns
+ * the menu with the text of its items, in order.
+ */
+export async function openPlayerMenu(
+  player: Locator,
+  name: 'captions' | 'rendition',
+): Promise<{ menu: Locator; items: string[] }> {
+  await player.locator(`media-${name}-menu-button`).click();
+  const menu = player.locator(`media-${name}-menu`);
+  await menu.waitFor({ state: 'visible' });
+  return { menu, items: await menu.locator('media-chrome-menu-item').allTextContents() };
 }

@@ -30,8 +30,7 @@ export function bridgeRenditions(hls: Hls, video: HTMLVideoElement): () => void 
   };
   const publish = (levels: readonly Level[]) => {
     clear();
-    const pictures = levels.filter((level) => level.height > 0);
-    if (pictures.length === 0) return;
+    if (!levels.some((level) => level.height > 0)) return;
     track = media.addVideoTrack('main');
     track.selected = true;
     levels.forEach((level, index) => {

@@ -24,6 +24,7 @@ import { addTranslation } from 'media-chrome/dist/utils/i18n.js';
 import type Hls from 'hls.js';
 import type { ApiOptions } from '../api';
 import { VelvetError } from '../errors';
+import { loadStoryboard, type StoryboardTile } from '../extras';
 import { createVelvetPlayer, type PlaybackEngine, type PlaybackSession, type VelvetPlayer } from '../player';
 import { countdownText, preferredCaption, stateOfError, type PlayerState } from './player-state';
 import { bridgeRenditions } from './renditions';
@@ -73,6 +74,8 @@ export class VelvetPlayerElement extends Base {
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #undo: Array<() => void> = [];
   #reload = false;
+  // The storyboard's tiles, read once a load: a renewal only signs their sprites anew.
+  #tiles: Promise<StoryboardTile[]> = Promise.resolve([]);
 
   constructor() {
     super();
@@ -209,6 +212,8 @@ export class VelvetPlayerElement extends Base {
     const video = this.media!;
     if (player.hls) this.#undo.push(bridgeRenditions(player.hls, video));
     this.#undo.push(this.#captionsByPreference(video));
+    // A storyboard that cannot be read leaves the seek bar without previews; playback goes on.
+    this.#tiles = session.storyboardUrl ? loadStoryboard(session.storyboardUrl).catch(() => []) : Promise.resolve([]);
     this.#dress(session);
     const startsIn =
       session.availableFrom && session.issuedAt ? Date.parse(session.availableFrom) - Date.parse(session.issuedAt) : 0;
@@ -226,8 +231,10 @@ export class VelvetPlayerElement extends Base {
     const poster = this.shadowRoot!.querySelector('media-poster-image')!;
     if (session.posterUrl) poster.setAttribute('src', session.posterUrl);
     else poster.removeAttribute('src');
-    // A storyboard that cannot be read leaves the seek bar without previews; playback goes on.
-    showThumbnails(this.media!, session.storyboardUrl, session.signedQuery).catch(() => undefined);
+    const video = this.media!;
+    const loaded = this.#tiles;
+    // Another video loaded meanwhile owns the track now.
+    void loaded.then((tiles) => loaded === this.#tiles && showThumbnails(video, tiles, session.signedQuery));
   }
 
   #countdown(startsAt: number, session: PlaybackSession): void {
